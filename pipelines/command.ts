@@ -1,0 +1,21 @@
+/** The shape of one `lakehouse` sub-command (one file per command in pipelines/). */
+import type { OptionSpec } from './config.js';
+
+export interface CommandContext {
+  readonly env: NodeJS.ProcessEnv;
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Aborted on SIGINT/SIGTERM: long commands stop cleanly and print their report. */
+  readonly signal: AbortSignal;
+}
+
+export interface Command {
+  readonly name: string;
+  /** One line for `lakehouse --help`. */
+  readonly summary: string;
+  /** Usage line(s) after `lakehouse <name>`. */
+  readonly usage: string;
+  readonly options: readonly OptionSpec[];
+  /** Runs the command; resolves to the process exit status. */
+  run(argv: readonly string[], context: CommandContext): Promise<number>;
+}

@@ -1,0 +1,74 @@
+/**
+ * Decodes one raw WebSocket text frame into records: unwraps combined-stream frames (`{stream,data}`),
+ * recognises control replies (`{result,id}`, `{code,msg}`), dispatches on the event type (`e`) — or, for the
+ * spot bookTicker that has no `e`, on the stream name — and turns anything undecodable into a `deadLetter`
+ * record carrying the raw frame (the stream continues). Events the connector does not model (tickers,
+ * partial depth) decode to no records.
+ */
+import { DecodeError, EngineError } from '../../schemas/errors.js';
+import type { AnyRecord, DeadLetterRecord } from '../../schemas/records.js';
+import { US_PER_MS } from '../../schemas/time.js';
+import { makeVersion } from '../../schemas/version.js';
+import { asObject, type JsonObject } from './frame-fields.js';
+import type { FrameContext, LiveMarket } from './live-context.js';
+import { mapBinanceBookTicker, mapBinanceDepthUpdate } from './map-binance-book.js';
+import { mapBinanceForceOrder, mapBinanceMarkPrice } from './map-binance-futures.js';
+import { mapBinanceKline } from './map-binance-kline.js';
+import { mapBinanceAggTrade, mapBinanceTrade } from './map-binance-trade.js';
+
+/** What a frame turned out to be. */
+export type DecodedFrame =
+  | { readonly type: 'records'; readonly stream: string | null; readonly records: AnyRecord[] }
+  | { readonly type: 'reply'; readonly id: unknown; readonly error: string | null };
+
+function mapEvent(event: JsonObject, stream: string | null, context: FrameContext): AnyRecord[] {
+  switch (event.e) {
+    case 'trade': return [mapBinanceTrade(event, context)];
+    case 'aggTrade': return [mapBinanceAggTrade(event, context)];
+    case 'kline': return [mapBinanceKline(event, context)];
+    case 'depthUpdate': return stream !== null && /@depth(5|10|20)\b/.test(stream) ? [] : [mapBinanceDepthUpdate(event, context)];
+    case 'bookTicker': return [mapBinanceBookTicker(event, context)];
+    case 'markPriceUpdate': return mapBinanceMarkPrice(event, context);
+    case 'forceOrder': return [mapBinanceForceOrder(event, context)];
+    case undefined:
+      if (stream?.endsWith('bookTicker') === true || (event.u !== undefined && event.b !== undefined && event.s !== undefined)) {
+        return [mapBinanceBookTicker(event, context)];
+      }
+      return [];
+    default: return [];
+  }
+}
+
+/** A deadLetter record for a frame that could not be decoded. */
+export function deadLetterOf(error: unknown, raw: string, market: LiveMarket, receiveMs: number, ingestId: string): DeadLetterRecord {
+  const receiveUs = Math.round(receiveMs * US_PER_MS);
+  return {
+    kind: 'deadLetter', exchange: 'binance', market, symbol: '', eventTimeUs: receiveUs, source: 'ws',
+    receiveTimeUs: receiveUs, ingestId, version: makeVersion('ws', receiveMs, true),
+    errorName: error instanceof EngineError ? error.name : 'DecodeError',
+    reason: error instanceof Error ? error.message : String(error),
+    raw, originFile: null, originLine: null,
+  };
+}
+
+/** Decodes one text frame of `market` received at `receiveMs`. Never throws. */
+export function mapBinanceFrame(raw: string, market: LiveMarket, receiveMs: number, ingestPrefix = 'ws:'): DecodedFrame {
+  let stream: string | null = null;
+  try {
+    let parsed: unknown;
+    try { parsed = JSON.parse(raw); } catch (error) { throw new DecodeError('frame is not JSON', raw, {}, error); }
+    const frame = asObject(parsed, raw);
+    if ('result' in frame || ('id' in frame && !('e' in frame)) || ('code' in frame && 'msg' in frame)) {
+      return { type: 'reply', id: frame.id ?? null, error: 'code' in frame ? `${String(frame.code)}: ${String(frame.msg)}` : null };
+    }
+    const wrapped = typeof frame.stream === 'string' && 'data' in frame;
+    stream = wrapped ? (frame.stream as string) : null;
+    const context: FrameContext = { market, receiveMs, ingestId: `${ingestPrefix}${stream ?? String(frame.e ?? 'raw')}` };
+    const data = wrapped ? frame.data : frame;
+    const events = Array.isArray(data) ? data : [data];
+    const records = events.flatMap((event) => mapEvent(asObject(event, raw), stream, context));
+    return { type: 'records', stream, records };
+  } catch (error) {
+    return { type: 'records', stream, records: [deadLetterOf(error, raw, market, receiveMs, `${ingestPrefix}${stream ?? 'unknown'}`)] };
+  }
+}

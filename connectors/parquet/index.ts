@@ -1,0 +1,6 @@
+/** Parquet lake connector: the `toParquetLake` sink, the lake layout, and DuckDB queries over the lake. */
+export * from './encode-parquet.js';
+export * from './lake-path.js';
+export * from './lake-store.js';
+export * from './to-parquet-lake.js';
+export * from './query-lake.js';

@@ -1,0 +1,67 @@
+/**
+ * The Parquet lake's layout, pure: Hive-style partitions
+ * `exchange=<e>/market=<m>/type=<t>/symbol=<S>/date=<YYYY-MM-DD>/<part>.parquet`, the kind-based `type`
+ * names, and deterministic part names derived from the batch's unit id (a retry replaces the same file).
+ */
+import { createHash } from 'node:crypto';
+import type { AnyRecord } from '../../schemas/records.js';
+import { US_PER_MS } from '../../schemas/time.js';
+
+const PRICE_KLINE_PREFIX = { trade: 'klines', mark: 'markPriceKlines', index: 'indexPriceKlines', premium: 'premiumIndexKlines' } as const;
+
+const TYPE_OF_KIND = {
+  trade: 'trades', aggTrade: 'aggTrades', bookTicker: 'bookTicker', bookDepth: 'bookDepth', fundingRate: 'fundingRate',
+  metrics: 'metrics', liquidation: 'liquidationSnapshot', bvolIndex: 'BVOLIndex', eohSummary: 'EOHSummary',
+  markPrice: 'markPrice', depthUpdate: 'depthUpdate', bookSnapshot: 'bookSnapshot', gap: 'gaps', deadLetter: 'deadLetters',
+} as const;
+
+/** Every lake type name that is not a kline type (kline types are `<prefix>_<interval>`). */
+export const LAKE_FIXED_TYPES = Object.values(TYPE_OF_KIND);
+
+/**
+ * The lake `type` of a record: the archive's data-type name (`trades`, `aggTrades`, `bookTicker`, …), for klines
+ * `klines_<interval>` / `markPriceKlines_<interval>` / `indexPriceKlines_<interval>` / `premiumIndexKlines_<interval>`,
+ * and `gaps` / `deadLetters` for the side outputs.
+ */
+export function lakeTypeOf(record: AnyRecord): string {
+  if (record.kind === 'kline') return `${PRICE_KLINE_PREFIX[record.priceKind]}_${record.interval}`;
+  return TYPE_OF_KIND[record.kind];
+}
+
+/** The UTC calendar date (`YYYY-MM-DD`) of a µs timestamp. */
+export function utcDateOfUs(timeUs: number): string {
+  return new Date(Math.floor(timeUs / US_PER_MS)).toISOString().slice(0, 10);
+}
+
+/**
+ * A Hive partition value made safe for one path segment: `/`, `\\`, `=`, `%`, control and shell-hostile
+ * characters become `%XX`, a value of only dots has them escaped, and the empty string becomes `_`.
+ */
+export function hiveValue(value: string): string {
+  if (value === '') return '_';
+  const hex = (c: string): string => '%' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0');
+  const escaped = value.replace(/[%/\\=\u0000-\u001f\u007f:*?"<>|#]/g, hex);
+  return /^\.+$/.test(escaped) ? escaped.replace(/\./g, hex) : escaped;
+}
+
+/** The partition directory (relative, `/`-separated) a record belongs in. */
+export function partitionPathOf(record: AnyRecord): string {
+  return [
+    `exchange=${hiveValue(record.exchange)}`,
+    `market=${hiveValue(record.market)}`,
+    `type=${hiveValue(lakeTypeOf(record))}`,
+    `symbol=${hiveValue(record.symbol)}`,
+    `date=${utcDateOfUs(record.eventTimeUs)}`,
+  ].join('/');
+}
+
+/**
+ * The deterministic file name of a unit's part: a readable, sanitized tail of the unit id plus 16 hex digits
+ * of its SHA-256, e.g. `BTCUSDT-trades-2025-07-01.zip_0-3f9a…​.parquet`. The same unit id always gives the
+ * same name, so a retried batch replaces its file.
+ */
+export function partNameOf(unitId: string): string {
+  const digest = createHash('sha256').update(unitId).digest('hex').slice(0, 16);
+  const readable = unitId.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(-60);
+  return `${readable === '' ? 'part' : readable}-${digest}.parquet`;
+}

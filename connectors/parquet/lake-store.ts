@@ -1,0 +1,72 @@
+/**
+ * Where lake files go: a local directory (write a hidden temp file, fsync, rename — readers never see a
+ * partial file) or an S3 prefix (a completed multipart upload is the only way an object appears). Both
+ * replace an existing file of the same name, which is what makes retried batches idempotent.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { SinkWriteError } from '../../schemas/errors.js';
+import { isS3Url, parseS3Url, s3KeyOf, type S3Location } from '../s3/s3-url.js';
+import { uploadStream } from '../s3/upload-stream.js';
+
+/** Writes one complete file at a path relative to the lake root and returns its full location. */
+export interface LakeStore {
+  /** The root as given (`/abs/dir` or `s3://bucket/prefix`). */
+  readonly root: string;
+  write(relativePath: string, bytes: Uint8Array, signal?: AbortSignal): Promise<string>;
+}
+
+async function writeLocalAtomically(path: string, bytes: Uint8Array): Promise<void> {
+  const temp = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    const handle = await open(temp, 'w');
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw new SinkWriteError(`cannot write lake file ${path}`, { file: path, service: 'parquet' }, { cause: error });
+  }
+}
+
+function localStore(root: string): LakeStore {
+  const absolute = resolve(root);
+  return {
+    root: absolute,
+    async write(relativePath, bytes) {
+      const path = join(absolute, relativePath);
+      await writeLocalAtomically(path, bytes);
+      return path;
+    },
+  };
+}
+
+function s3Store(root: string, location: S3Location, client: S3Client): LakeStore {
+  return {
+    root,
+    async write(relativePath, bytes, signal) {
+      const key = s3KeyOf(location, relativePath);
+      await uploadStream({
+        client, bucket: location.bucket, key, body: bytes, contentLength: bytes.byteLength,
+        contentType: 'application/vnd.apache.parquet', ...(signal === undefined ? {} : { signal }),
+      });
+      return `s3://${location.bucket}/${key}`;
+    },
+  };
+}
+
+/** The store for a lake root: a local directory, or `s3://bucket/prefix` (then `s3Client` is required). */
+export function lakeStoreFor(root: string, s3Client?: S3Client): LakeStore {
+  if (!isS3Url(root)) return localStore(root);
+  if (s3Client === undefined) {
+    throw new SinkWriteError(`lake root ${root} is on S3 but no S3 client/config was given`, { url: root }, { retriable: false });
+  }
+  return s3Store(root, parseS3Url(root), s3Client);
+}

@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { hiveValue, lakeTypeOf, partNameOf, partitionPathOf, utcDateOfUs } from '../../../connectors/parquet/lake-path.js';
+import { KIND_NAMES } from '../../../schemas/records.js';
+import { sampleRecord } from '../../support/sample-records.js';
+
+test('kline lake types name the price kind and interval', () => {
+  const kline = sampleRecord('kline');
+  assert.equal(lakeTypeOf({ ...kline, priceKind: 'trade', interval: '1m' }), 'klines_1m');
+  assert.equal(lakeTypeOf({ ...kline, priceKind: 'mark', interval: '1m' }), 'markPriceKlines_1m');
+  assert.equal(lakeTypeOf({ ...kline, priceKind: 'index', interval: '1h' }), 'indexPriceKlines_1h');
+  assert.equal(lakeTypeOf({ ...kline, priceKind: 'premium', interval: '1M' }), 'premiumIndexKlines_1M');
+});
+
+test('every non-kline kind has the archive-style type name', () => {
+  const expected: Record<string, string> = {
+    trade: 'trades', aggTrade: 'aggTrades', bookTicker: 'bookTicker', depthUpdate: 'depthUpdate', bookSnapshot: 'bookSnapshot',
+    bookDepth: 'bookDepth', fundingRate: 'fundingRate', markPrice: 'markPrice', metrics: 'metrics',
+    liquidation: 'liquidationSnapshot', bvolIndex: 'BVOLIndex', eohSummary: 'EOHSummary', gap: 'gaps', deadLetter: 'deadLetters',
+  };
+  for (const kind of KIND_NAMES.filter((k) => k !== 'kline')) assert.equal(lakeTypeOf(sampleRecord(kind)), expected[kind], kind);
+});
+
+test('the date partition is the UTC day of eventTimeUs, including the last microsecond of a day', () => {
+  assert.equal(utcDateOfUs(1_751_328_000_000_000), '2025-07-01');
+  assert.equal(utcDateOfUs(1_751_328_000_000_000 - 1), '2025-06-30');
+  assert.equal(utcDateOfUs(0), '1970-01-01');
+});
+
+test('a record lands in exchange/market/type/symbol/date Hive directories', () => {
+  const trade = { ...sampleRecord('trade'), market: 'spot' as const, symbol: 'BTCUSDT', eventTimeUs: 1_752_537_600_000_000 };
+  assert.equal(partitionPathOf(trade), 'exchange=binance/market=spot/type=trades/symbol=BTCUSDT/date=2025-07-15');
+});
+
+test('partition values cannot escape their directory or forge a partition key', () => {
+  assert.equal(hiveValue('a/b'), 'a%2Fb');
+  assert.equal(hiveValue('x=y'), 'x%3Dy');
+  assert.equal(hiveValue('..'), '%2E%2E');
+  assert.equal(hiveValue(''), '_');
+  assert.equal(hiveValue('BTCUSD_PERP'), 'BTCUSD_PERP');
+});
+
+test('part names are deterministic per unit id, distinct across units and safe as file names', () => {
+  const unit = 'data/spot/daily/trades/BTCUSDT/BTCUSDT-trades-2025-07-01.zip#0';
+  assert.equal(partNameOf(unit), partNameOf(unit));
+  assert.notEqual(partNameOf(unit), partNameOf(unit.replace('#0', '#1')));
+  assert.match(partNameOf(unit), /^[A-Za-z0-9._-]+-[0-9a-f]{16}\.parquet$/);
+  assert.ok(partNameOf(unit).includes('BTCUSDT-trades-2025-07-01.zip_0'));
+  assert.match(partNameOf('../../etc/passwd'), /^etc_passwd-[0-9a-f]{16}\.parquet$/);
+  assert.match(partNameOf(''), /^part-[0-9a-f]{16}\.parquet$/);
+});

@@ -1,0 +1,110 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { firstValueFrom, from, toArray, Subject } from 'rxjs';
+import { toParquetLake } from '../../../connectors/parquet/to-parquet-lake.js';
+import { queryLake } from '../../../connectors/parquet/query-lake.js';
+import type { RecordBatch } from '../../../connectors/sink.js';
+import { KIND_NAMES, KINDS, type AnyRecord } from '../../../schemas/records.js';
+import { sampleRecords } from '../../support/sample-records.js';
+
+async function withLake(fn: (root: string) => Promise<void>): Promise<void> {
+  const root = await mkdtemp(join(tmpdir(), 'lake-'));
+  try { await fn(root); } finally { await rm(root, { recursive: true, force: true }); }
+}
+
+/** Reads files with DuckDB (independent of the writer) and maps rows back onto the field table. */
+async function readBack(glob: string, kind: AnyRecord['kind']): Promise<Record<string, unknown>[]> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    const reader = await connection.runAndReadAll(`SELECT * FROM read_parquet('${glob}') ORDER BY ingestId`);
+    return reader.getRowObjectsJson().map((row) => {
+      const out: Record<string, unknown> = { kind };
+      for (const field of KINDS[kind].fields) {
+        const value = row[field.name];
+        out[field.name] = field.type === 'long' && value !== null ? Number(value) : value;
+        if (field.type === 'long' && value !== null) assert.equal(typeof value, 'string', 'BIGINT comes back as a decimal string');
+      }
+      return out;
+    });
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+const byIngestId = (a: AnyRecord, b: AnyRecord): number => (a.ingestId < b.ingestId ? -1 : a.ingestId > b.ingestId ? 1 : 0);
+
+test('every kind round-trips through the lake exactly: int64, nulls, doubles, strings and lists', async () => {
+  await withLake(async (root) => {
+    for (const kind of KIND_NAMES) {
+      const records = sampleRecords(kind, 4).map((r) => ({ ...r, market: 'um', symbol: 'BTCUSDT', eventTimeUs: 1_751_328_000_123_456 })) as AnyRecord[];
+      if (kind === 'kline') for (const r of records) Object.assign(r, { priceKind: 'trade', interval: '1m' });
+      const acks = await firstValueFrom(from([{ kind, unitId: `unit-${kind}`, records }]).pipe(toParquetLake({ root }), toArray()));
+      assert.equal(acks.length, 1);
+      assert.equal(acks[0].rows, 4);
+      assert.match(acks[0].target, /date=2025-07-01\/unit-.*\.parquet$/);
+      const back = await readBack(acks[0].target, kind);
+      assert.deepEqual(back, [...records].sort(byIngestId), kind);
+    }
+  });
+});
+
+test('a batch spanning symbols and days writes one file per cell', async () => {
+  await withLake(async (root) => {
+    const day = 86_400_000_000;
+    const records = sampleRecords('trade', 6).map((r, i) => ({ ...r, symbol: i % 2 === 0 ? 'BTCUSDT' : 'ETHUSDT', market: 'spot' as const, eventTimeUs: 1_751_328_000_000_000 + (i % 3) * day }));
+    const [ack] = await firstValueFrom(from([{ kind: 'trade' as const, unitId: 'u#0', records }]).pipe(toParquetLake({ root }), toArray()));
+    assert.equal(ack.rows, 6);
+    const base = join(root, 'exchange=binance', 'market=spot', 'type=trades');
+    assert.deepEqual((await readdir(base)).sort(), ['symbol=BTCUSDT', 'symbol=ETHUSDT']);
+    assert.deepEqual((await readdir(join(base, 'symbol=BTCUSDT'))).sort(), ['date=2025-07-01', 'date=2025-07-02', 'date=2025-07-03']);
+    const rows = await queryLake({ root, sql: 'SELECT symbol, date::VARCHAR AS date, count(*)::INTEGER AS n FROM trades GROUP BY ALL ORDER BY ALL' });
+    assert.equal(rows.length, 6);
+    assert.ok(rows.every((r) => r.n === 1));
+  });
+});
+
+test('replaying a unit replaces its files instead of duplicating rows', async () => {
+  await withLake(async (root) => {
+    const batch: RecordBatch = { kind: 'trade', unitId: 'same-unit', records: sampleRecords('trade', 3).map((r) => ({ ...r, market: 'spot' as const })) };
+    await firstValueFrom(from([batch, batch, batch]).pipe(toParquetLake({ root }), toArray()));
+    const rows = await queryLake({ root, sql: 'SELECT count(*)::INTEGER AS n FROM trades' });
+    assert.deepEqual(rows, [{ n: 3 }]);
+  });
+});
+
+test('no temporary or partial files remain visible after writing', async () => {
+  await withLake(async (root) => {
+    const records = sampleRecords('kline', 2).map((r) => ({ ...r, priceKind: 'trade' as const, market: 'spot' as const, symbol: 'BTCUSDT' }));
+    const [ack] = await firstValueFrom(from([{ kind: 'kline' as const, unitId: 'k', records }]).pipe(toParquetLake({ root }), toArray()));
+    const dir = join(ack.target, '..');
+    const names = await readdir(dir);
+    assert.deepEqual(names.filter((n) => !n.endsWith('.parquet')), []);
+    assert.ok((await stat(ack.target)).size > 0);
+  });
+});
+
+test('an empty batch is acknowledged with zero rows and writes nothing', async () => {
+  await withLake(async (root) => {
+    const acks = await firstValueFrom(from([{ kind: 'trade' as const, unitId: 'empty', records: [] }]).pipe(toParquetLake({ root }), toArray()));
+    assert.deepEqual(acks.map((a) => a.rows), [0]);
+    assert.deepEqual(await readdir(root), []);
+  });
+});
+
+test('a write error (root is a file) errors the stream with a SinkWriteError after retries', async () => {
+  await withLake(async (root) => {
+    const fileRoot = join(root, 'not-a-dir');
+    await (await import('node:fs/promises')).writeFile(fileRoot, 'x');
+    const source = new Subject<RecordBatch>();
+    const result = firstValueFrom(source.pipe(toParquetLake({ root: fileRoot, retry: { maxAttempts: 2, baseDelayMs: 1 } }), toArray()));
+    source.next({ kind: 'trade', unitId: 'x', records: sampleRecords('trade', 1) });
+    source.complete();
+    await assert.rejects(result, (error: Error) => error.name === 'RetriesExhaustedError' && (error.cause as Error).name === 'SinkWriteError');
+  });
+});

@@ -1,0 +1,128 @@
+/**
+ * Binance public REST for the speed layer (snapshots and repair): spot `/api/v3`, USD-M `/fapi/v1`, COIN-M
+ * `/dapi/v1`. Every call goes through the shared {@link RestLimiter} with its documented weight; 429/418
+ * answers become a {@link RateLimitedError} (Retry-After seconds → `retryAfterMs`) that pauses the limiter,
+ * and retriable failures are retried with the project's backoff. Rows are mapped with the pure mappers
+ * (`source: 'rest'`, ingestId = request path and query).
+ */
+import { ConnectorError, NotFoundUpstreamError, RateLimitedError, RetriesExhaustedError, isRetriable } from '../../schemas/errors.js';
+import type { AggTradeRecord, BookSnapshotRecord, KlineRecord, TradeRecord } from '../../schemas/records.js';
+import { backoffDelayMs } from '../backoff.js';
+import { asObject, type JsonObject } from './frame-fields.js';
+import type { FrameContext, LiveMarket } from './live-context.js';
+import { mapBinanceDepthSnapshot } from './map-binance-book.js';
+import { mapBinanceRestKline } from './map-binance-kline.js';
+import { mapBinanceRestAggTrade, mapBinanceRestTrade } from './map-binance-trade.js';
+import { RestLimiter } from './rest-limiter.js';
+
+/** Production REST bases per market. */
+export const DEFAULT_REST_URLS: Record<LiveMarket, string> = {
+  spot: 'https://api.binance.com', um: 'https://fapi.binance.com', cm: 'https://dapi.binance.com',
+};
+const PREFIX: Record<LiveMarket, string> = { spot: '/api/v3', um: '/fapi/v1', cm: '/dapi/v1' };
+
+/** Options of {@link BinanceRest}. */
+export interface BinanceRestOptions {
+  readonly market: LiveMarket;
+  /** REST base URL (scheme, host, port). @default the production host of the market */
+  readonly baseUrl?: string;
+  /** The shared weight limiter. @default a new RestLimiter */
+  readonly limiter?: RestLimiter;
+  /** Attempts per call, the first included. @default 5 */
+  readonly maxAttempts?: number;
+  /** Backoff base delay, ms. @default 250 */
+  readonly baseDelayMs?: number;
+  /** Optional API key header (futures historicalTrades requires one on the real exchange). */
+  readonly apiKey?: string;
+  readonly now?: () => number;
+}
+
+/** A REST client for one market. */
+export class BinanceRest {
+  readonly limiter: RestLimiter;
+  private readonly base: string;
+  private readonly now: () => number;
+
+  constructor(private readonly options: BinanceRestOptions) {
+    this.limiter = options.limiter ?? new RestLimiter();
+    this.base = (options.baseUrl ?? DEFAULT_REST_URLS[options.market]).replace(/\/$/, '') + PREFIX[options.market];
+    this.now = options.now ?? Date.now;
+  }
+
+  /** GETs `path` (below the market prefix) with the limiter and retries; returns the body and receive time. */
+  async getJson(path: string, params: Record<string, string | number>, weight: number, signal?: AbortSignal): Promise<{ body: unknown; context: FrameContext }> {
+    const query = new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)])).toString();
+    const url = `${this.base}${path}?${query}`;
+    const maxAttempts = this.options.maxAttempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      await this.limiter.acquire(weight, signal);
+      try {
+        const body = await this.fetchOnce(url, signal);
+        return { body, context: { market: this.options.market, receiveMs: this.now(), ingestId: `rest:${new URL(url).pathname}?${query}` } };
+      } catch (error) {
+        if (!isRetriable(error) || signal?.aborted === true) throw error;
+        if (attempt >= maxAttempts) throw new RetriesExhaustedError(attempt, error, { url });
+        if (error instanceof RateLimitedError) this.limiter.pause(error.retryAfterMs);
+        else await this.limiter.wait(backoffDelayMs(attempt, { baseDelayMs: this.options.baseDelayMs }), signal);
+      }
+    }
+  }
+
+  private async fetchOnce(url: string, signal?: AbortSignal): Promise<unknown> {
+    let response: Response;
+    try {
+      response = await fetch(url, { signal, headers: this.options.apiKey ? { 'X-MBX-APIKEY': this.options.apiKey } : {} });
+    } catch (error) {
+      throw new ConnectorError(`GET ${url} failed: ${(error as Error).message}`, { url }, { cause: error, retriable: signal?.aborted !== true });
+    }
+    const used = response.headers.get('x-mbx-used-weight-1m');
+    if (used !== null) this.limiter.observeUsedWeight(Number(used));
+    if (response.status === 429 || response.status === 418) {
+      await response.body?.cancel();
+      const retryAfterS = Number(response.headers.get('retry-after') ?? '');
+      const retryAfterMs = Number.isFinite(retryAfterS) && retryAfterS > 0 ? retryAfterS * 1000 : 60_000;
+      throw new RateLimitedError(`GET ${url}: HTTP ${response.status}`, retryAfterMs, { url, status: response.status });
+    }
+    const text = await response.text();
+    if (response.status === 404) throw new NotFoundUpstreamError(`GET ${url}: HTTP 404`, { url, status: 404 });
+    if (!response.ok) {
+      throw new ConnectorError(`GET ${url}: HTTP ${response.status} ${text.slice(0, 200)}`, { url, status: response.status }, { retriable: response.status >= 500 });
+    }
+    try { return JSON.parse(text); } catch (error) {
+      throw new ConnectorError(`GET ${url}: body is not JSON`, { url }, { cause: error });
+    }
+  }
+
+  /** The order book snapshot of `symbol` (weight by limit, per market). */
+  async depth(symbol: string, limit = 1000, signal?: AbortSignal): Promise<BookSnapshotRecord> {
+    const weight = this.options.market === 'spot' ? (limit <= 100 ? 5 : limit <= 500 ? 25 : limit <= 1000 ? 50 : 250) : (limit <= 50 ? 2 : limit <= 100 ? 5 : limit <= 500 ? 10 : 20);
+    const { body, context } = await this.getJson('/depth', { symbol, limit }, weight, signal);
+    return mapBinanceDepthSnapshot(asObject(body, JSON.stringify(body)), symbol, context);
+  }
+
+  /** Aggregate trades of `symbol` from `fromId` (ascending, at most `limit`). */
+  async aggTrades(symbol: string, fromId: number, limit = 1000, signal?: AbortSignal): Promise<AggTradeRecord[]> {
+    const { body, context } = await this.getJson('/aggTrades', { symbol, fromId, limit }, this.options.market === 'spot' ? 4 : 20, signal);
+    return rows(body).map((row) => mapBinanceRestAggTrade(row, symbol, context));
+  }
+
+  /** Trades of `symbol` from `fromId` via historicalTrades (ascending, at most `limit`). */
+  async trades(symbol: string, fromId: number, limit = 1000, signal?: AbortSignal): Promise<TradeRecord[]> {
+    const { body, context } = await this.getJson('/historicalTrades', { symbol, fromId, limit }, this.options.market === 'spot' ? 25 : 20, signal);
+    return rows(body).map((row) => mapBinanceRestTrade(row, symbol, context));
+  }
+
+  /** Klines of `symbol` from `startTimeMs` (ascending, at most `limit`, capped at 1000). */
+  async klines(symbol: string, interval: string, startTimeMs: number, limit = 1000, signal?: AbortSignal): Promise<KlineRecord[]> {
+    const capped = Math.min(limit, 1000);
+    const weight = this.options.market === 'spot' ? 2 : capped < 100 ? 1 : capped < 500 ? 2 : 5;
+    const { body, context } = await this.getJson('/klines', { symbol, interval, startTime: startTimeMs, limit: capped }, weight, signal);
+    if (!Array.isArray(body)) throw new ConnectorError('klines: expected an array', {});
+    return body.map((row) => mapBinanceRestKline(row, symbol, interval, context));
+  }
+}
+
+function rows(body: unknown): JsonObject[] {
+  if (!Array.isArray(body)) throw new ConnectorError('expected a JSON array of rows', {});
+  return body.map((row) => asObject(row, JSON.stringify(row)));
+}

@@ -1,0 +1,48 @@
+/**
+ * ClickHouse connection settings and the client factory: (a) a server over HTTP(S), or (b) the embedded engine
+ * (npm `chdb`, modern ClickHouse in-process, one data directory per process) through `@clickhouse/client`'s
+ * `connection` option. Values are passed in; nothing here reads the environment.
+ */
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ConfigError } from '../../schemas/errors.js';
+
+type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
+
+/** Where ClickHouse is. Exactly one of `url` or `embeddedPath`. */
+export interface ClickHouseConfig {
+  /** Server URL, e.g. `http://127.0.0.1:18123`. */
+  readonly url?: string;
+  /** Data directory of the embedded chdb engine (created if missing). */
+  readonly embeddedPath?: string;
+  /** User. @default 'default' */
+  readonly username?: string;
+  /** Password (masked when config is printed). @default '' */
+  readonly password?: string;
+  /** Request timeout. @default 30000 (the client's default) */
+  readonly requestTimeoutMs?: number;
+}
+
+/** Creates a client for a server URL or the embedded engine; close it with `client.close()`. */
+export async function createClickHouseClient(config: ClickHouseConfig): Promise<ClickHouseClient> {
+  if ((config.url === undefined) === (config.embeddedPath === undefined)) {
+    throw new ConfigError('ClickHouse: give exactly one of a server url or an embedded data directory');
+  }
+  const timeout = config.requestTimeoutMs === undefined ? {} : { request_timeout: config.requestTimeoutMs };
+  if (config.url !== undefined) {
+    return createClient({
+      url: config.url,
+      username: config.username ?? 'default',
+      password: config.password ?? '',
+      ...timeout,
+    });
+  }
+  let chdb: typeof import('chdb/connection');
+  try {
+    chdb = await import('chdb/connection');
+  } catch (error) {
+    throw new ConfigError('the embedded ClickHouse engine needs the optional dependency `chdb` (npm install chdb)', { service: 'clickhouse' }, error);
+  }
+  // chdb implements the Connection of its own @clickhouse/client-common copy: same shape, distinct type identity.
+  const connection = chdb.createChdbConnection({ path: config.embeddedPath }) as unknown as ClientConnection;
+  return createClient({ connection, ...timeout });
+}

@@ -1,0 +1,136 @@
+/**
+ * `mergeSources`: one stream of records from several layers (archive, REST, live) of the same streams, in
+ * event-time order per stream key, with conflicts between copies settled by the version rule.
+ */
+import { asyncScheduler, Observable, Subscriber } from 'rxjs';
+import { identityKeyOf, streamKeyOf, type AnyRecord } from '../schemas/index.js';
+import { EventTimeQueue, type QueueEntry } from './event-time-queue.js';
+import { WatermarkTracker, type WatermarkOptions } from './watermark.js';
+
+/** Options of {@link mergeSources}: the event-time clock of every input. */
+export type MergeSourcesOptions = WatermarkOptions;
+
+interface MergeStream {
+  readonly queue: EventTimeQueue;
+  readonly pending: Map<string, QueueEntry>;
+  releasedUs: number;
+}
+
+class Merger {
+  private readonly trackers: WatermarkTracker<null>[];
+  private readonly done: boolean[];
+  private readonly streams = new Map<string, MergeStream>();
+  private readonly keyOf: (record: AnyRecord) => string;
+  private readonly idleTimeoutMs: number;
+  private readonly startMs: number;
+
+  constructor(count: number, private readonly options: MergeSourcesOptions, private readonly out: Subscriber<AnyRecord>) {
+    this.trackers = Array.from({ length: count }, () => new WatermarkTracker<null>(options, () => null));
+    this.done = new Array<boolean>(count).fill(false);
+    this.keyOf = options.keyOf ?? streamKeyOf;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? Infinity;
+    this.startMs = (options.scheduler ?? asyncScheduler).now();
+  }
+
+  push(index: number, record: AnyRecord): void {
+    const key = this.keyOf(record);
+    let stream = this.streams.get(key);
+    if (stream === undefined) {
+      stream = { queue: new EventTimeQueue(), pending: new Map(), releasedUs: -Infinity };
+      this.streams.set(key, stream);
+    }
+    this.trackers[index].observe(key, record.eventTimeUs);
+    if (record.eventTimeUs < stream.releasedUs) {
+      this.out.next(record);
+    } else {
+      const identity = identityKeyOf(record);
+      const held = stream.pending.get(identity);
+      if (held === undefined) stream.pending.set(identity, stream.queue.push(record));
+      else if (record.version > held.record.version) held.record = record;
+    }
+    this.release(key, stream, this.watermarkOf(key));
+  }
+
+  /** A source completed: it no longer holds any stream back. True when every source is done. */
+  complete(index: number): boolean {
+    this.done[index] = true;
+    const allDone = this.done.every(Boolean);
+    for (const [key, stream] of this.streams) this.release(key, stream, allDone ? Infinity : this.watermarkOf(key));
+    return allDone;
+  }
+
+  /** The stream's watermark: the lowest of the sources still active on it (done and idle sources excluded). */
+  private watermarkOf(key: string): number {
+    const nowMs = this.idleTimeoutMs === Infinity ? 0 : (this.options.scheduler ?? asyncScheduler).now();
+    let lowest = Infinity;
+    let highest = -Infinity;
+    for (let i = 0; i < this.trackers.length; i++) {
+      const clock = this.trackers[i].find(key);
+      if (clock !== undefined && clock.watermarkUs > highest) highest = clock.watermarkUs;
+      if (this.done[i]) continue;
+      const lastSeenMs = clock === undefined ? this.startMs : clock.lastSeenMs;
+      if (nowMs - lastSeenMs >= this.idleTimeoutMs) continue;
+      lowest = Math.min(lowest, clock === undefined ? -Infinity : clock.watermarkUs);
+    }
+    return lowest === Infinity ? highest : lowest;
+  }
+
+  private release(key: string, stream: MergeStream, watermarkUs: number): void {
+    if (watermarkUs <= stream.releasedUs) return;
+    stream.releasedUs = watermarkUs;
+    for (const entry of stream.queue.popBelow(watermarkUs)) {
+      stream.pending.delete(identityKeyOf(entry.record));
+      this.out.next(entry.record);
+    }
+    if (stream.queue.size === 0 && watermarkUs === Infinity) this.streams.delete(key);
+  }
+}
+
+class MergeInput extends Subscriber<AnyRecord> {
+  constructor(private readonly out: Subscriber<AnyRecord>, private readonly index: number, private readonly merger: Merger) {
+    super(out);
+  }
+
+  protected override _next(record: AnyRecord): void {
+    try {
+      this.merger.push(this.index, record);
+    } catch (error) {
+      this.out.error(error);
+    }
+  }
+
+  protected override _complete(): void {
+    try {
+      if (this.merger.complete(this.index)) this.out.complete();
+    } catch (error) {
+      this.out.error(error);
+    }
+    this.unsubscribe();
+  }
+}
+
+/**
+ * Subscribes to every source (say `[archive$, rest$, live$]`) and emits their records per stream key in
+ * event-time order (ties in arrival order). Copies of one identity key held at the same time collapse to the
+ * highest version (archive > rest > closed ws > open ws > fill; later ingest over earlier). A stream's
+ * watermark is the lowest watermark among the sources still active on it: a source that completed, or that
+ * sent nothing for that stream within `idleTimeoutMs`, no longer holds it back; a source that has not yet
+ * sent the stream holds it at −∞ until it does, goes idle or completes. Records behind the released
+ * watermark (later than the out-of-orderness allows) are emitted at once, out of order — never dropped;
+ * `dedupe` and the sinks settle them by version. Errors of any source pass through; completes when all do.
+ *
+ * Memory: per stream key, the records not yet released (within `maxOutOfOrderUs` of the slowest active
+ * source, or everything while a source is silent and not yet idle) and one watermark per source.
+ */
+export function mergeSources(sources: readonly Observable<AnyRecord>[], options: MergeSourcesOptions = {}): Observable<AnyRecord> {
+  return new Observable<AnyRecord>((subscriber) => {
+    if (sources.length === 0) {
+      subscriber.complete();
+      return;
+    }
+    const merger = new Merger(sources.length, options, subscriber);
+    sources.forEach((source, index) => {
+      if (!subscriber.closed) source.subscribe(new MergeInput(subscriber, index, merger));
+    });
+  });
+}

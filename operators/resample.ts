@@ -1,0 +1,187 @@
+/**
+ * `resample`: klines to every coarser interval, and trades / aggTrades to klines, on event time.
+ */
+import type { MonoTypeOperatorFunction } from 'rxjs';
+import {
+  isCoarserInterval, nextWindowStartUs, streamKeyOf, windowStartUs, type AggTradeRecord, type AnyRecord,
+  type DeadLetterRecord, type KlineInterval, type KlineRecord, type TradeRecord,
+} from '../schemas/index.js';
+import { KlineBar, type BarTemplate } from './kline-bar.js';
+import { processRecords, type Emit, type RecordProcessor } from './record-processor.js';
+import { WatermarkTracker, type StreamClock, type WatermarkOptions } from './watermark.js';
+
+/** The `errorName` of the dead letters that carry records too late for their bars. */
+export const LATE_RECORD = 'LateRecord' as const;
+
+/** Options of {@link resample}. */
+export interface ResampleOptions extends WatermarkOptions {
+  /** Target intervals. Klines feed every strictly coarser target they tile exactly; trades feed all. */
+  intervals: readonly KlineInterval[];
+  /** After a window closed, records this much event time (µs) later still update it and re-emit the bar. @default 0 */
+  allowedLatenessUs?: number;
+  /**
+   * closeTimeUs of bars built from trades = next window start − this. Binance writes ms-era klines with
+   * −1 ms (1000) and µs-era spot klines (2025+) with −1 µs (1). Bars from klines copy the resolution of
+   * their inputs. @default 1000
+   */
+  closeTimeResolutionUs?: number;
+  /** Emit the input records too (before the bars they close). @default true */
+  passThrough?: boolean;
+  /** Receives, once per subscription, a function returning the number of windows held (for monitoring). */
+  stateProbe?: (keysHeld: () => number) => void;
+}
+
+type BarInput = KlineRecord | TradeRecord | AggTradeRecord;
+
+class Target {
+  readonly windows = new Map<number, KlineBar>();
+  /** Smallest event time at which some held window must be emitted or dropped. */
+  nextDueUs = Infinity;
+  current: KlineBar | undefined;
+
+  constructor(readonly template: BarTemplate) {}
+}
+
+interface ResampleStream {
+  targets: Target[] | undefined;
+}
+
+class ResampleProcessor implements RecordProcessor {
+  private readonly tracker: WatermarkTracker<ResampleStream>;
+  private readonly keyOf: (record: AnyRecord) => string;
+  private readonly latenessUs: number;
+  private readonly passThrough: boolean;
+  private held = 0;
+
+  constructor(private readonly options: ResampleOptions) {
+    this.tracker = new WatermarkTracker<ResampleStream>(options, () => ({ targets: undefined }));
+    this.keyOf = options.keyOf ?? streamKeyOf;
+    this.latenessUs = options.allowedLatenessUs ?? 0;
+    this.passThrough = options.passThrough ?? true;
+    options.stateProbe?.(() => this.held);
+  }
+
+  push(record: AnyRecord, emit: Emit): void {
+    if (this.passThrough) emit(record);
+    if (record.kind !== 'kline' && record.kind !== 'trade' && record.kind !== 'aggTrade') return;
+    const clock = this.tracker.clockOf(this.keyOf(record));
+    const targets = clock.state.targets ?? (clock.state.targets = this.targetsFor(record));
+    const watermarkUs = clock.watermarkUs;
+    let missed: KlineInterval[] | undefined;
+    for (const target of targets) {
+      if (!this.add(target, record, watermarkUs, emit)) (missed ??= []).push(target.template.interval);
+    }
+    if (missed !== undefined) emit(lateLetter(record, missed, watermarkUs, this.latenessUs));
+    this.tracker.observe(clock.key, record.eventTimeUs);
+    if (clock.watermarkUs > watermarkUs) this.close(clock, emit);
+    for (const idle of this.tracker.advanceIdle()) this.close(idle, emit);
+  }
+
+  flush(emit: Emit): void {
+    for (const clock of this.tracker.clocksNow()) {
+      clock.watermarkUs = Infinity;
+      this.close(clock, emit);
+    }
+  }
+
+  /** Adds a record to its window of one target; false when the window is past its allowed lateness. */
+  private add(target: Target, record: BarInput, watermarkUs: number, emit: Emit): boolean {
+    const t = record.eventTimeUs;
+    let bar = target.current;
+    if (bar === undefined || t < bar.startUs || t >= bar.endUs) {
+      const startUs = windowStartUs(t, target.template.interval);
+      bar = target.windows.get(startUs);
+      if (bar === undefined) {
+        const endUs = nextWindowStartUs(startUs, target.template.interval);
+        if (endUs + this.latenessUs <= watermarkUs) return false;
+        bar = new KlineBar(startUs, endUs);
+        target.windows.set(startUs, bar);
+        this.held++;
+        if (endUs < target.nextDueUs) target.nextDueUs = endUs;
+      }
+      target.current = bar;
+    }
+    if (record.kind === 'kline') bar.addKline(record);
+    else bar.addTrade(record);
+    if (bar.endUs <= watermarkUs) {
+      bar.emitted = true;
+      emit(bar.toKline(target.template));
+    }
+    return true;
+  }
+
+  /** Emits the windows the watermark closed (in window order) and drops those past the allowed lateness. */
+  private close(clock: StreamClock<ResampleStream>, emit: Emit): void {
+    const watermarkUs = clock.watermarkUs;
+    for (const target of clock.state.targets ?? []) {
+      if (watermarkUs < target.nextDueUs) continue;
+      const due = [...target.windows.values()].sort((a, b) => a.startUs - b.startUs);
+      let nextDueUs = Infinity;
+      for (const bar of due) {
+        if (!bar.emitted && bar.endUs <= watermarkUs) {
+          bar.emitted = true;
+          emit(bar.toKline(target.template));
+        }
+        const dropUs = bar.endUs + this.latenessUs;
+        if (dropUs <= watermarkUs) {
+          target.windows.delete(bar.startUs);
+          if (target.current === bar) target.current = undefined;
+          this.held--;
+        } else {
+          nextDueUs = Math.min(nextDueUs, bar.emitted ? dropUs : bar.endUs);
+        }
+      }
+      target.nextDueUs = nextDueUs;
+    }
+  }
+
+  private targetsFor(record: BarInput): Target[] {
+    const fine = record.kind === 'kline' ? record.interval as KlineInterval : undefined;
+    const resolutionUs = record.kind === 'kline'
+      ? nextWindowStartUs(record.openTimeUs, fine as KlineInterval) - record.closeTimeUs
+      : this.options.closeTimeResolutionUs ?? 1000;
+    return this.options.intervals
+      .filter((interval) => fine === undefined || isCoarserInterval(fine, interval))
+      .map((interval) => new Target({
+        exchange: 'binance', market: record.market, symbol: record.symbol,
+        priceKind: record.kind === 'kline' ? record.priceKind : 'trade', interval,
+        ingestId: `resample/${fine ?? record.kind}/${interval}`, closeResolutionUs: resolutionUs,
+      }));
+  }
+}
+
+function lateLetter(record: BarInput, intervals: KlineInterval[], watermarkUs: number, latenessUs: number): DeadLetterRecord {
+  return {
+    kind: 'deadLetter', exchange: record.exchange, market: record.market, symbol: record.symbol,
+    eventTimeUs: record.eventTimeUs, source: record.source, receiveTimeUs: record.receiveTimeUs,
+    ingestId: record.ingestId, version: record.version, errorName: LATE_RECORD,
+    reason: `late: not in the ${intervals.join(', ')} bars; event time ${record.eventTimeUs} µs is past window end + allowed lateness ${latenessUs} µs at watermark ${watermarkUs} µs`,
+    raw: JSON.stringify(record), originFile: null, originLine: null,
+  };
+}
+
+/**
+ * Aggregates klines into every coarser interval of `intervals` (UTC-aligned; weeks start Monday; `1M` is the
+ * calendar month) and trades / aggTrades into klines of every interval, per stream key. A bar is emitted
+ * (`source: 'resample'`, `isClosed: true`) when its stream's watermark reaches the window end, or on
+ * completion. Fields: open/close = price of the first/last input by open time (klines) or by id (trades);
+ * high/low = extremes; volume, quoteVolume (trades: Σ quoteQty, else Σ price·qty), contracts, baseVolume
+ * (COIN-M trades: Σ baseQty; aggTrades have none, so null), tradeCount (aggTrades: Σ last − first + 1) and the
+ * taker-buy sums (inputs with isBuyerMaker false) are float64 sums; a field is null when no input had it.
+ * Bars hold only windows that received input (no empty bars; fill gaps first).
+ *
+ * Precision: OHLC, times and counts are exact. Sums are float64 sums of exact decimal inputs, so they match
+ * the exchange's (decimal) sums to a relative error of about 1e-12; compare them with a relative tolerance.
+ *
+ * Lateness: a record for an already emitted window updates it and re-emits the bar with a higher version
+ * (version sequence = newest input sequence + revision, so the output is deterministic) while
+ * `windowEnd + allowedLatenessUs > watermark`; a record for a window beyond that is emitted as a
+ * `deadLetter` (`errorName: 'LateRecord'`, reason naming the intervals it missed, `raw` = the record as
+ * JSON) — the late output. With passThrough, the input record itself still flows downstream.
+ *
+ * Memory: per stream and target the open windows plus the emitted ones within the allowed lateness
+ * (a handful per stream), never per record.
+ */
+export function resample(options: ResampleOptions): MonoTypeOperatorFunction<AnyRecord> {
+  return processRecords(() => new ResampleProcessor(options));
+}

@@ -1,0 +1,72 @@
+/**
+ * The market sanity rules of `validate`, per kind. Each returns the reason a record is implausible, or
+ * null. They run after the schema check, so fields have their declared types.
+ */
+import {
+  isKlineInterval, nextWindowStartUs, windowStartUs, type AggTradeRecord, type AnyRecord, type KlineRecord,
+  type TradeRecord,
+} from '../schemas/index.js';
+
+function negative(record: object, names: readonly string[]): string | null {
+  const values = record as Record<string, unknown>;
+  for (const name of names) {
+    const value = values[name];
+    if (typeof value === 'number' && value < 0) return `${name} is negative: ${value}`;
+  }
+  return null;
+}
+
+const KLINE_AMOUNTS = [
+  'volume', 'quoteVolume', 'contracts', 'baseVolume', 'tradeCount', 'takerBuyVolume', 'takerBuyQuoteVolume',
+  'takerBuyContracts', 'takerBuyBaseVolume',
+] as const;
+
+function klineProblem(k: KlineRecord): string | null {
+  if (!isKlineInterval(k.interval)) return `interval ${k.interval} is not a Binance interval`;
+  if (k.eventTimeUs !== k.openTimeUs) return `eventTimeUs ${k.eventTimeUs} differs from openTimeUs ${k.openTimeUs}`;
+  if (windowStartUs(k.openTimeUs, k.interval) !== k.openTimeUs) return `openTimeUs ${k.openTimeUs} is not aligned to ${k.interval}`;
+  if (k.closeTimeUs <= k.openTimeUs || k.closeTimeUs >= nextWindowStartUs(k.openTimeUs, k.interval)) {
+    return `closeTimeUs ${k.closeTimeUs} is outside the ${k.interval} window of ${k.openTimeUs}`;
+  }
+  if (k.low > k.open || k.low > k.close) return `low ${k.low} is above open ${k.open} or close ${k.close}`;
+  if (k.high < k.open || k.high < k.close) return `high ${k.high} is below open ${k.open} or close ${k.close}`;
+  if (k.priceKind !== 'premium' && k.low <= 0) return `low ${k.low} is not positive`;
+  const amount = negative(k, KLINE_AMOUNTS);
+  if (amount !== null) return amount;
+  if (k.takerBuyVolume !== null && k.volume !== null && k.takerBuyVolume > k.volume) return `takerBuyVolume ${k.takerBuyVolume} exceeds volume ${k.volume}`;
+  if (k.takerBuyContracts !== null && k.contracts !== null && k.takerBuyContracts > k.contracts) return `takerBuyContracts ${k.takerBuyContracts} exceeds contracts ${k.contracts}`;
+  return null;
+}
+
+function tradeProblem(t: TradeRecord | AggTradeRecord): string | null {
+  if (t.price <= 0) return `price ${t.price} is not positive`;
+  if (t.qty === null && t.contracts === null) return 'neither qty nor contracts is given';
+  const id = t.kind === 'trade' ? t.tradeId : t.aggTradeId;
+  if (id < 0) return `id ${id} is negative`;
+  if (t.kind === 'aggTrade' && t.firstTradeId > t.lastTradeId) return `firstTradeId ${t.firstTradeId} exceeds lastTradeId ${t.lastTradeId}`;
+  return negative(t, t.kind === 'trade' ? ['qty', 'quoteQty', 'contracts', 'baseQty'] : ['qty', 'contracts']);
+}
+
+function levelsProblem(r: { bidPrices: number[]; bidQtys: number[]; askPrices: number[]; askQtys: number[] }): string | null {
+  if (r.bidPrices.length !== r.bidQtys.length || r.askPrices.length !== r.askQtys.length) return 'price and quantity levels differ in length';
+  if (r.bidQtys.some((q) => q < 0) || r.askQtys.some((q) => q < 0)) return 'a level quantity is negative';
+  return null;
+}
+
+/** The first sanity rule a (schema-valid) record breaks, or null. */
+export function sanityProblem(record: AnyRecord): string | null {
+  if (record.eventTimeUs < 0) return `eventTimeUs ${record.eventTimeUs} is negative`;
+  switch (record.kind) {
+    case 'kline': return klineProblem(record);
+    case 'trade': case 'aggTrade': return tradeProblem(record);
+    case 'bookTicker': return negative(record, ['bidPrice', 'bidQty', 'askPrice', 'askQty']);
+    case 'depthUpdate':
+      if (record.firstUpdateId > record.finalUpdateId) return `firstUpdateId ${record.firstUpdateId} exceeds finalUpdateId ${record.finalUpdateId}`;
+      return levelsProblem(record);
+    case 'bookSnapshot': return levelsProblem(record);
+    case 'fundingRate':
+      return record.fundingTimeUs === record.eventTimeUs ? null : `eventTimeUs ${record.eventTimeUs} differs from fundingTimeUs ${record.fundingTimeUs}`;
+    case 'liquidation': return negative(record, ['price', 'origQty', 'avgPrice', 'lastFilledQty', 'filledAccumulatedQty']);
+    default: return null;
+  }
+}

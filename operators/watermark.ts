@@ -1,0 +1,174 @@
+/**
+ * Event-time watermarks per stream key, and the `watermark` operator that makes them visible by releasing
+ * each stream's records in event-time order.
+ *
+ * Definition used by every operator here: the watermark of a stream is
+ * `max(eventTimeUs seen on the stream) − maxOutOfOrderUs`; a record with `eventTimeUs < watermark` is *late*.
+ * A window `[startUs, endUs)` is complete once the watermark reaches `endUs`. Watermarks never go back.
+ *
+ * Idle streams: each stream has its own watermark, so a quiet stream never holds back another. A stream that
+ * received nothing for `idleTimeoutMs` (measured on `scheduler`) is *idle*: its watermark is advanced to the
+ * frontier (the highest watermark of any stream), so its open windows close as event time moves on
+ * elsewhere. Idleness is checked lazily on arrivals, at most once per `idleTimeoutMs`; when the source
+ * completes every watermark goes to +∞ (everything is flushed).
+ */
+import { asyncScheduler, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
+import { streamKeyOf, type AnyRecord } from '../schemas/index.js';
+import { EventTimeQueue } from './event-time-queue.js';
+import { processRecords, type Emit, type RecordProcessor } from './record-processor.js';
+
+/** Event-time clock options shared by the watermark-driven operators. */
+export interface WatermarkOptions {
+  /** How far (µs of event time) a record may trail the newest record of its stream and still be on time. @default 0 */
+  maxOutOfOrderUs?: number;
+  /** A stream with no records for this long (ms, on `scheduler`) is idle and follows the frontier. @default Infinity (never idle) */
+  idleTimeoutMs?: number;
+  /** The clock that measures idleness. @default asyncScheduler */
+  scheduler?: SchedulerLike;
+  /** The stream key of a record. @default streamKeyOf (schemas/identity.ts) */
+  keyOf?: (record: AnyRecord) => string;
+}
+
+/** The tracked state of one stream key, with the operator's own per-key state attached. */
+export interface StreamClock<T> {
+  readonly key: string;
+  maxEventUs: number;
+  watermarkUs: number;
+  lastSeenMs: number;
+  readonly state: T;
+}
+
+const NO_KEYS: readonly StreamClock<never>[] = [];
+
+/**
+ * Per-key watermarks with bounded out-of-orderness and idle handling. Memory: one entry per stream key
+ * (not per record); `delete` drops a key.
+ */
+export class WatermarkTracker<T> {
+  /** The highest watermark of any stream, µs. */
+  frontierUs = -Infinity;
+  private readonly clocks = new Map<string, StreamClock<T>>();
+  private readonly maxOutOfOrderUs: number;
+  private readonly idleTimeoutMs: number;
+  private readonly scheduler: SchedulerLike;
+  private lastScanMs: number;
+
+  constructor(options: WatermarkOptions, private readonly init: (key: string) => T) {
+    this.maxOutOfOrderUs = options.maxOutOfOrderUs ?? 0;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? Infinity;
+    this.scheduler = options.scheduler ?? asyncScheduler;
+    this.lastScanMs = this.idleTimeoutMs === Infinity ? 0 : this.scheduler.now();
+  }
+
+  /** Number of stream keys held. */
+  get size(): number {
+    return this.clocks.size;
+  }
+
+  /** The clock of a key, created on first use. */
+  clockOf(key: string): StreamClock<T> {
+    let clock = this.clocks.get(key);
+    if (clock === undefined) {
+      clock = { key, maxEventUs: -Infinity, watermarkUs: -Infinity, lastSeenMs: 0, state: this.init(key) };
+      this.clocks.set(key, clock);
+    }
+    return clock;
+  }
+
+  /** The clock of a key, or undefined when the key was never seen. */
+  find(key: string): StreamClock<T> | undefined {
+    return this.clocks.get(key);
+  }
+
+  /** Records an event on a key and advances its watermark; returns the key's clock. */
+  observe(key: string, eventTimeUs: number): StreamClock<T> {
+    const clock = this.clockOf(key);
+    if (this.idleTimeoutMs !== Infinity) clock.lastSeenMs = this.scheduler.now();
+    if (eventTimeUs > clock.maxEventUs) {
+      clock.maxEventUs = eventTimeUs;
+      const watermarkUs = eventTimeUs - this.maxOutOfOrderUs;
+      if (watermarkUs > clock.watermarkUs) {
+        clock.watermarkUs = watermarkUs;
+        if (watermarkUs > this.frontierUs) this.frontierUs = watermarkUs;
+      }
+    }
+    return clock;
+  }
+
+  /**
+   * Advances every idle key (nothing seen for `idleTimeoutMs`) to the frontier and returns those keys.
+   * Cheap when called per record: it scans at most once per `idleTimeoutMs`.
+   */
+  advanceIdle(): readonly StreamClock<T>[] {
+    if (this.idleTimeoutMs === Infinity) return NO_KEYS;
+    const nowMs = this.scheduler.now();
+    if (nowMs - this.lastScanMs < this.idleTimeoutMs) return NO_KEYS;
+    this.lastScanMs = nowMs;
+    const advanced: StreamClock<T>[] = [];
+    for (const clock of this.clocks.values()) {
+      if (nowMs - clock.lastSeenMs >= this.idleTimeoutMs && clock.watermarkUs < this.frontierUs) {
+        clock.watermarkUs = this.frontierUs;
+        advanced.push(clock);
+      }
+    }
+    return advanced;
+  }
+
+  /** Every clock (for flushing). */
+  clocksNow(): StreamClock<T>[] {
+    return [...this.clocks.values()];
+  }
+
+  /** Forgets a key. */
+  delete(key: string): void {
+    this.clocks.delete(key);
+  }
+}
+
+class ReorderProcessor implements RecordProcessor {
+  private readonly tracker: WatermarkTracker<EventTimeQueue>;
+  private readonly keyOf: (record: AnyRecord) => string;
+
+  constructor(options: WatermarkOptions) {
+    this.tracker = new WatermarkTracker(options, () => new EventTimeQueue());
+    this.keyOf = options.keyOf ?? streamKeyOf;
+  }
+
+  push(record: AnyRecord, emit: Emit): void {
+    const key = this.keyOf(record);
+    const before = this.tracker.clockOf(key).watermarkUs;
+    if (record.eventTimeUs < before) {
+      this.tracker.observe(key, record.eventTimeUs);
+      emit(record);
+    } else {
+      const clock = this.tracker.observe(key, record.eventTimeUs);
+      clock.state.push(record);
+      release(clock, emit);
+    }
+    for (const idle of this.tracker.advanceIdle()) release(idle, emit);
+  }
+
+  flush(emit: Emit): void {
+    for (const clock of this.tracker.clocksNow()) {
+      clock.watermarkUs = Infinity;
+      release(clock, emit);
+    }
+  }
+}
+
+function release(clock: StreamClock<EventTimeQueue>, emit: Emit): void {
+  for (const entry of clock.state.popBelow(clock.watermarkUs)) emit(entry.record);
+}
+
+/**
+ * Releases each stream's records in event-time order (ties in arrival order) once the stream's watermark
+ * passes them. A record that arrives already behind its stream's watermark (later than `maxOutOfOrderUs`)
+ * is emitted at once, out of order: it is never dropped, and `dedupe`/the sinks settle it by version.
+ * Kinds without event time of their own (gap, deadLetter) are ordered like any other record of their key.
+ *
+ * Memory: per stream key a watermark plus the records within `maxOutOfOrderUs` of its newest record (all
+ * held records of an idle stream are released when it goes idle); everything is flushed on completion.
+ */
+export function watermark(options: WatermarkOptions = {}): MonoTypeOperatorFunction<AnyRecord> {
+  return processRecords(() => new ReorderProcessor(options));
+}

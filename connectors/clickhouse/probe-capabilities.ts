@@ -64,7 +64,8 @@ export async function probeCapabilities(client: ClickHouseClient): Promise<Click
   const [{ version }] = await result.json<{ version: string }>();
   const settings = await names(client, 'settings', ['insert_deduplication_token']);
   const mergeTreeSettings = await names(client, 'merge_tree_settings', ['non_replicated_deduplication_window']);
-  const queryParams = await client
+  // Servers before 19.x reject `param_*` outright (and the client logs the failure), so only newer ones are asked.
+  const queryParams = versionAtLeast(version, 19, 1) && await client
     .query({ query: 'SELECT {probe:UInt8} AS probe', query_params: { probe: 1 }, format: 'JSONEachRow' })
     .then((r) => r.json<{ probe: number }>())
     .then((rows) => rows[0]?.probe === 1, () => false);

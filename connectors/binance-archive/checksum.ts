@@ -1,0 +1,28 @@
+/**
+ * `.CHECKSUM` companions: `<64-hex sha256><two spaces><zip file name>` in the `sha256sum` format, with or
+ * without a trailing newline (reference/binance.md §1.2). Parsing takes the first whitespace-separated token.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { ConnectorError } from '../../schemas/errors.js';
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/** The sha256 (lower-case hex) in a `.CHECKSUM` file's text; throws a non-retriable {@link ConnectorError} otherwise. */
+export function parseChecksumText(text: string, file?: string): string {
+  const token = text.trim().split(/\s+/, 1)[0]?.toLowerCase() ?? '';
+  if (!SHA256_HEX.test(token)) {
+    const sample = JSON.stringify(text.slice(0, 60));
+    throw new ConnectorError(`${file ?? 'CHECKSUM'}: not a sha256sum line (got ${sample})`, { file }, { retriable: true });
+  }
+  return token;
+}
+
+/** The key of a file's checksum companion. */
+export function checksumKey(key: string): string {
+  return `${key}.CHECKSUM`;
+}
+
+/** A fresh incremental sha256. */
+export function newSha256(): Hash {
+  return createHash('sha256');
+}

@@ -1,0 +1,178 @@
+/**
+ * `fromBinanceArchive(options)`: a cold Observable that loads planned archive files with bounded concurrency
+ * and emits, per file, its record batches and then one outcome: `loaded`, `skipped` (the manifest has these
+ * exact bytes), `missing` (404 upstream; a missing monthly file falls back to its dailies) or `failed`
+ * (checksum mismatch after retries → quarantined, corrupt zip, no CSV member, 5xx/timeouts after retries).
+ * A failed file never stops the others. Batches carry `unitId = <key>@<sha256 prefix>#<part>` so the same
+ * bytes always give the same units; with `pace`, the next batch of a file is read only after the previous
+ * one was written (backpressure), so `loaded` means acknowledged by the sinks. Unsubscribing aborts
+ * downloads and removes spool files.
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Observable, defer, from, mergeMap } from 'rxjs';
+import type { RecordBatch } from '../sink.js';
+import { retry, type BackoffOptions } from '../backoff.js';
+import { EngineError, NotFoundUpstreamError, RetriesExhaustedError, ChecksumMismatchError } from '../../schemas/errors.js';
+import { makeVersion } from '../../schemas/version.js';
+import type { PlannedFile } from './availability.js';
+import { checksumKey, parseChecksumText } from './checksum.js';
+import { fetchArchiveObject, releaseFetched, type FetchedObject } from './fetch.js';
+import { isLoaded, type Manifest } from './manifest.js';
+import { parseArchiveFile, type ParseStats } from './parse-archive-file.js';
+import type { ArchiveFile } from './plan.js';
+import type { ArchiveSource } from './source.js';
+
+/** What became of one file. */
+export interface FileOutcome {
+  readonly file: ArchiveFile;
+  readonly status: 'loaded' | 'skipped' | 'missing' | 'failed';
+  /** Why (missing, failed, skipped), null when loaded. */
+  readonly reason: string | null;
+  /** Error class of a failure. */
+  readonly errorName: string | null;
+  readonly bytes: number;
+  readonly sha256: string | null;
+  readonly lastModifiedMs: number | null;
+  readonly parts: number;
+  readonly stats: ParseStats | null;
+  /** The bytes were moved to the quarantine directory. */
+  readonly quarantined: boolean;
+}
+
+/** Events of {@link fromBinanceArchive}. */
+export type ArchiveEvent =
+  | { readonly type: 'batch'; readonly file: ArchiveFile; readonly batch: RecordBatch }
+  | { readonly type: 'fetched'; readonly file: ArchiveFile; readonly bytes: number }
+  | { readonly type: 'file'; readonly outcome: FileOutcome };
+
+/** Options of {@link fromBinanceArchive}. */
+export interface FromBinanceArchiveOptions {
+  readonly files: readonly PlannedFile[];
+  readonly source: ArchiveSource;
+  /** Files in flight at once. @default 8 */
+  readonly concurrency?: number;
+  /** Verify SHA-256 against `.CHECKSUM`. @default true */
+  readonly verify?: boolean;
+  /** Skips files recorded as loaded with the same checksum. */
+  readonly manifest?: Manifest;
+  /** Spool directory for remote objects. @default os.tmpdir()/lakehouse-spool */
+  readonly spoolDir?: string;
+  /** Where mismatching bytes are kept. @default os.tmpdir()/lakehouse-quarantine */
+  readonly quarantineDir?: string;
+  /** Records per batch. @default 100000 */
+  readonly batchRows?: number;
+  readonly retry?: BackoffOptions;
+  /** Resolves when a batch has been written; the file's next batch waits for it. */
+  readonly pace?: (batch: RecordBatch) => Promise<void>;
+}
+
+type Emit = (event: ArchiveEvent) => void;
+
+const describe = (error: unknown): { reason: string; errorName: string } => {
+  const inner = error instanceof RetriesExhaustedError && error.cause instanceof Error ? error.cause : error;
+  const name = inner instanceof Error ? inner.name : 'Error';
+  const message = error instanceof Error ? error.message : String(error);
+  return { reason: message, errorName: error instanceof RetriesExhaustedError ? `${name} (after ${error.attempts} attempts)` : name };
+};
+
+function outcome(file: ArchiveFile, status: FileOutcome['status'], extra: Partial<FileOutcome> = {}): FileOutcome {
+  return {
+    file, status, reason: null, errorName: null, bytes: 0, sha256: null, lastModifiedMs: null, parts: 0, stats: null,
+    quarantined: false, ...extra,
+  };
+}
+
+/** Loads the planned files; see the module doc. */
+export function fromBinanceArchive(options: FromBinanceArchiveOptions): Observable<ArchiveEvent> {
+  return defer(() => from(options.files).pipe(
+    mergeMap((file) => fileEvents(file, options), Math.max(1, options.concurrency ?? 8)),
+  ));
+}
+
+function fileEvents(file: PlannedFile, options: FromBinanceArchiveOptions): Observable<ArchiveEvent> {
+  return new Observable<ArchiveEvent>((subscriber) => {
+    const controller = new AbortController();
+    const emit: Emit = (event) => { if (!controller.signal.aborted) subscriber.next(event); };
+    loadFile(file, options, emit, controller.signal).then(
+      () => subscriber.complete(),
+      (error: unknown) => { if (!controller.signal.aborted) subscriber.error(error); },
+    );
+    return () => controller.abort();
+  });
+}
+
+async function loadFile(file: PlannedFile, options: FromBinanceArchiveOptions, emit: Emit, signal: AbortSignal): Promise<void> {
+  let expected: string | null = null;
+  try {
+    if (options.verify !== false) {
+      const text = await retry(() => options.source.readText(checksumKey(file.key), signal), { maxAttempts: 3, ...options.retry, signal, context: { file: file.key } });
+      expected = parseChecksumText(text, checksumKey(file.key));
+    }
+  } catch (error) {
+    if (signal.aborted) throw error;
+    return fileFailed(file, error, options, emit, signal);
+  }
+  if (isLoaded(options.manifest, file.key, expected)) {
+    emit({ type: 'file', outcome: outcome(file, 'skipped', { reason: 'already loaded with the same checksum (manifest)', sha256: expected }) });
+    return;
+  }
+  let fetched: FetchedObject;
+  try {
+    fetched = await fetchArchiveObject(options.source, file.key, {
+      expectedSha256: expected, spoolDir: options.spoolDir ?? join(tmpdir(), 'lakehouse-spool'),
+      quarantineDir: options.quarantineDir ?? join(tmpdir(), 'lakehouse-quarantine'), retry: options.retry, signal,
+    });
+  } catch (error) {
+    if (signal.aborted) throw error;
+    return fileFailed(file, error, options, emit, signal);
+  }
+  emit({ type: 'fetched', file, bytes: fetched.size });
+  try {
+    await parseInto(file, fetched, options, emit);
+  } catch (error) {
+    if (signal.aborted) throw error;
+    emit({ type: 'file', outcome: outcome(file, 'failed', { ...describe(error), bytes: fetched.size, sha256: fetched.sha256 }) });
+  } finally {
+    await releaseFetched(fetched);
+  }
+}
+
+async function parseInto(file: PlannedFile, fetched: FetchedObject, options: FromBinanceArchiveOptions, emit: Emit): Promise<void> {
+  const lastModifiedMs = fetched.lastModifiedMs ?? file.lastModifiedMs;
+  const version = makeVersion('archive', lastModifiedMs ?? 0);
+  const chunks = parseArchiveFile(fetched.path, fetched.size, file, { version, batchRows: options.batchRows, rejectedAtUs: (lastModifiedMs ?? 0) * 1000 });
+  const unitBase = `${file.key}@${fetched.sha256.slice(0, 16)}`;
+  let parts = 0;
+  let deadParts = 0;
+  for (;;) {
+    const next = await chunks.next();
+    if (next.done === true) {
+      emit({ type: 'file', outcome: outcome(file, 'loaded', { bytes: fetched.size, sha256: fetched.sha256, lastModifiedMs, parts, stats: next.value }) });
+      return;
+    }
+    const dead = next.value.kind === 'deadLetter';
+    const batch: RecordBatch = { kind: next.value.kind, unitId: `${unitBase}#${dead ? `dlq${deadParts++}` : parts++}`, records: next.value.records };
+    emit({ type: 'batch', file, batch });
+    if (options.pace !== undefined) await options.pace(batch);
+  }
+}
+
+async function fileFailed(file: PlannedFile, error: unknown, options: FromBinanceArchiveOptions, emit: Emit, signal: AbortSignal): Promise<void> {
+  const notFound = error instanceof NotFoundUpstreamError
+    || (error instanceof RetriesExhaustedError && error.cause instanceof NotFoundUpstreamError);
+  if (notFound && file.fallback.length > 0) {
+    emit({ type: 'file', outcome: outcome(file, 'missing', { reason: `monthly file missing upstream; loading its ${file.fallback.length} daily files instead` }) });
+    for (const daily of file.fallback) await loadFile({ ...daily, size: null, lastModifiedMs: null }, options, emit, signal);
+    return;
+  }
+  if (notFound) {
+    emit({ type: 'file', outcome: outcome(file, 'missing', { reason: `missing upstream: ${(error as Error).message}`, errorName: 'NotFoundUpstreamError' }) });
+    return;
+  }
+  const quarantined = error instanceof RetriesExhaustedError && error.cause instanceof ChecksumMismatchError;
+  const detail = describe(error);
+  const reason = quarantined ? `${detail.reason}; bytes quarantined` : detail.reason;
+  if (!(error instanceof EngineError) && !(error instanceof Error)) throw error;
+  emit({ type: 'file', outcome: outcome(file, 'failed', { reason, errorName: detail.errorName, quarantined }) });
+}

@@ -1,0 +1,81 @@
+/**
+ * The resume manifest: one entry per archive object (key, size, sha256, rows, status, loadedAt). Stored as
+ * JSON lines, appended one entry per finished file (a line is written with one `appendFile`, so a crash
+ * loses at most a partial last line, which loading ignores); the last entry of a key wins. Loading compacts
+ * the file atomically (temp file + rename). A rerun skips objects whose entry is `loaded` with the same
+ * sha256 as the upstream `.CHECKSUM`; a changed checksum re-ingests.
+ */
+import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+/** Final states of an object in the manifest. */
+export const MANIFEST_STATUSES = ['loaded', 'failed', 'quarantined'] as const;
+export type ManifestStatus = (typeof MANIFEST_STATUSES)[number];
+
+/** One object's entry. */
+export interface ManifestEntry {
+  readonly key: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly rows: number;
+  readonly status: ManifestStatus;
+  /** ISO time the entry was written. */
+  readonly loadedAt: string;
+  /** Last-Modified of the object, ms, when known. */
+  readonly lastModifiedMs: number | null;
+  /** Why it failed, for failed/quarantined entries. */
+  readonly reason?: string;
+}
+
+/** A loaded manifest: look up and record entries. */
+export interface Manifest {
+  readonly path: string;
+  get(key: string): ManifestEntry | undefined;
+  /** Records an entry (appends a line). */
+  record(entry: ManifestEntry): Promise<void>;
+  entries(): ManifestEntry[];
+}
+
+function parseLines(text: string): Map<string, ManifestEntry> {
+  const entries = new Map<string, ManifestEntry>();
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      const entry = JSON.parse(line) as ManifestEntry;
+      if (typeof entry.key === 'string' && typeof entry.sha256 === 'string') entries.set(entry.key, entry);
+    } catch {
+      // a partial last line from an interrupted run
+    }
+  }
+  return entries;
+}
+
+/** Loads (and compacts) the manifest at `path`; a missing file is an empty manifest. */
+export async function openManifest(path: string): Promise<Manifest> {
+  let text = '';
+  try { text = await readFile(path, 'utf8'); } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const entries = parseLines(text);
+  await mkdir(dirname(path), { recursive: true });
+  if (text !== '') {
+    const tmp = `${path}.tmp-${process.pid}`;
+    await writeFile(tmp, [...entries.values()].map((e) => JSON.stringify(e) + '\n').join(''));
+    await rename(tmp, path);
+  }
+  return {
+    path,
+    get: (key) => entries.get(key),
+    entries: () => [...entries.values()],
+    async record(entry) {
+      entries.set(entry.key, entry);
+      await appendFile(path, JSON.stringify(entry) + '\n');
+    },
+  };
+}
+
+/** True when the manifest says `key` was loaded from exactly these bytes. */
+export function isLoaded(manifest: Manifest | undefined, key: string, sha256: string | null): boolean {
+  const entry = manifest?.get(key);
+  return entry !== undefined && entry.status === 'loaded' && (sha256 === null || entry.sha256 === sha256);
+}

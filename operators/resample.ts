@@ -62,9 +62,12 @@ class ResampleProcessor implements RecordProcessor {
   }
 
   push(record: AnyRecord, emit: Emit): void {
-    if (this.passThrough) emit(record);
-    if (record.kind !== 'kline' && record.kind !== 'trade' && record.kind !== 'aggTrade') return;
+    if (record.kind !== 'kline' && record.kind !== 'trade' && record.kind !== 'aggTrade') {
+      if (this.passThrough) emit(record);
+      return;
+    }
     const clock = this.tracker.clockOf(this.keyOf(record));
+    if (this.passThrough) emit(record);
     const targets = clock.state.targets ?? (clock.state.targets = this.targetsFor(record));
     const watermarkUs = clock.watermarkUs;
     let missed: KlineInterval[] | undefined;

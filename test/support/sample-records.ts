@@ -1,7 +1,7 @@
 /**
  * Deterministic sample records of every kind, generated from the field tables, for sink tests: variant 0 fills
  * every nullable field, variant 1 leaves them null; strings carry tabs, newlines, quotes, backslashes and
- * non-ASCII text so that escaping bugs show; longs are large (up to 2^53 − 1) so that precision bugs show.
+ * non-ASCII text so that escaping bugs show; longs are large (up to 2^53 − 1) so that precision bugs show (ids above 2^52; Avro longs in avsc stop at 2^53 − 2).
  */
 import { KINDS, type AnyRecord, type KindName } from '../../schemas/records.js';
 import type { FieldSpec } from '../../schemas/fields.js';
@@ -26,7 +26,7 @@ function valueOf(field: FieldSpec, kind: KindName, i: number, variant: number): 
     case 'string': return stringValue(field, kind, i);
     case 'long':
       if (field.name === 'eventTimeUs' || field.name.endsWith('TimeUs') || field.name.endsWith('Us')) return BASE_TIME_US + i * 60_000_000;
-      if (field.name === 'version') return 9_007_199_254_740_991 - i;
+      if (field.name === 'version') return 2 ** 47 - 1 - i; // the top of makeVersion's range
       return 4_503_599_627_370_496 + i * 3;
     case 'int': return 7 + i;
     case 'double': return [0.1, 123456.789, 1e-8, -42.5, 3e20][i % 5];

@@ -80,6 +80,9 @@ export class BookSync {
     return { records, needSnapshot: false };
   }
 
+  /** The requested snapshot could not be fetched: the next diff asks again. */
+  snapshotFailed(): void { this.snapshotRequested = false; }
+
   /** Forgets the book (after a disconnect): the next diff starts a new sync. */
   reset(): void {
     this.phase = 'buffering';

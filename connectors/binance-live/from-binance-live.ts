@@ -1,0 +1,178 @@
+/**
+ * `fromBinanceLive(options)`: a cold Observable of live Binance records (trades, aggTrades, klines,
+ * bookTickers, book snapshots and diffs, mark prices, live funding rates, liquidations), with holes reported
+ * in-band as `gap` records and dead letters for undecodable frames. Nothing happens until subscribed;
+ * unsubscribing closes every socket, timer and pending REST call.
+ *
+ * Never silent: sockets ping and are replaced when stalled; a disconnect emits a `gap` (state `open`) per
+ * stream, reconnects with exponential backoff and jitter (connectors/backoff.ts), then repairs over REST —
+ * trades and aggTrades from the last seen id, klines by time — and re-emits the gap as `filled` (or
+ * `partial`/`unfillable`). An id hole inside a live stream (cause `sequence_break`) is repaired the same
+ * way. Depth streams resync from a new snapshot (book-sync.ts). Sockets are rolled before Binance's 24 h
+ * cut: a new connection opens, and the old one closes once the new one delivers; the overlap is deduplicated
+ * per stream (stream-tracker.ts).
+ */
+import { Observable, type Subscriber } from 'rxjs';
+import type { AnyRecord } from '../../schemas/records.js';
+import { backoffDelayMs } from '../backoff.js';
+import { LiveRouter } from './live-router.js';
+import { LiveSocket } from './live-socket.js';
+import { DEFAULT_WS_URLS, liveStream, planConnections, type LiveConnectionPlan, type LiveStreamType } from './live-streams.js';
+import type { LiveMarket } from './live-context.js';
+import { BinanceRest } from './rest-client.js';
+import { RestLimiter } from './rest-limiter.js';
+
+/** Counters of a live run, updated in place (pipelines print them). */
+export interface LiveStats {
+  frames: number;
+  records: number;
+  reconnects: number;
+  rolls: number;
+  gaps: number;
+  repaired: number;
+  duplicatesDropped: number;
+  deadLetters: number;
+  resyncs: number;
+}
+
+/** Options of {@link fromBinanceLive}. */
+export interface BinanceLiveOptions {
+  readonly market: LiveMarket;
+  readonly symbols: readonly string[];
+  readonly types: readonly LiveStreamType[];
+  /** WebSocket base (scheme, host, port), e.g. a replay server's `ws://127.0.0.1:PORT`. @default production */
+  readonly wsUrl?: string;
+  /** REST base, e.g. `http://127.0.0.1:PORT`. @default production */
+  readonly restUrl?: string;
+  /** The process-wide REST limiter. @default a new one (1200 weight/min) */
+  readonly limiter?: RestLimiter;
+  /** Client ping period. @default 30000 */
+  readonly pingIntervalMs?: number;
+  /** No frame and no pong for this long = stalled, reconnect. @default 90000 */
+  readonly stallTimeoutMs?: number;
+  /** Proactive roll age, before Binance's 24 h cut. @default 85800000 (23 h 50 min) */
+  readonly maxConnectionAgeMs?: number;
+  /** Longest overlap of a roll if the new socket stays silent. @default 10000 */
+  readonly rollOverlapMs?: number;
+  /** Reconnect backoff base and ceiling. @default 250 / 30000 */
+  readonly reconnectBaseDelayMs?: number;
+  readonly reconnectMaxDelayMs?: number;
+  /** Repair holes over REST. @default true */
+  readonly repair?: boolean;
+  /** REST depth snapshot size. @default 1000 */
+  readonly depthLimit?: number;
+  /** Clock, ms (fractional allowed). @default Date.now */
+  readonly now?: () => number;
+  readonly random?: () => number;
+  /** Filled in place while running. */
+  readonly stats?: LiveStats;
+}
+
+/** Fresh zeroed {@link LiveStats}. */
+export function newLiveStats(): LiveStats {
+  return { frames: 0, records: 0, reconnects: 0, rolls: 0, gaps: 0, repaired: 0, duplicatesDropped: 0, deadLetters: 0, resyncs: 0 };
+}
+
+/** A cold Observable of live records of `options.types` × `options.symbols` on `options.market`. */
+export function fromBinanceLive(options: BinanceLiveOptions): Observable<AnyRecord> {
+  return new Observable<AnyRecord>((subscriber) => {
+    const run = new LiveRun(options, subscriber);
+    run.start();
+    return () => run.stop();
+  });
+}
+
+interface Group { readonly plan: LiveConnectionPlan; socket: LiveSocket | null; rolling: LiveSocket | null; attempt: number; timers: Set<NodeJS.Timeout> }
+
+class LiveRun {
+  private readonly now: () => number;
+  private readonly abort = new AbortController();
+  private readonly groups: Group[];
+  private readonly router: LiveRouter;
+  private stopped = false;
+
+  constructor(private readonly options: BinanceLiveOptions, private readonly subscriber: Subscriber<AnyRecord>) {
+    this.now = options.now ?? Date.now;
+    const streams = options.symbols.flatMap((symbol) => options.types.map((type) => liveStream(type, symbol)));
+    this.groups = planConnections(options.market, streams, options.wsUrl ?? DEFAULT_WS_URLS[options.market])
+      .map((plan) => ({ plan, socket: null, rolling: null, attempt: 0, timers: new Set() }));
+    const rest = new BinanceRest({ market: options.market, baseUrl: options.restUrl, limiter: options.limiter ?? new RestLimiter({ now: this.now }), now: this.now });
+    const stats = options.stats ?? newLiveStats();
+    this.router = new LiveRouter({
+      market: options.market, streams, rest, stats, signal: this.abort.signal, now: this.now,
+      repair: options.repair ?? true, depthLimit: options.depthLimit ?? 1000,
+      emit: (record) => { if (!this.stopped) { stats.records++; this.subscriber.next(record); } },
+      fail: (error) => { if (!this.stopped) this.subscriber.error(error); },
+    });
+  }
+
+  start(): void { for (const group of this.groups) this.connect(group); }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.abort.abort(new Error('unsubscribed'));
+    for (const group of this.groups) {
+      group.socket?.close(); group.rolling?.close();
+      for (const timer of group.timers) clearTimeout(timer);
+      group.timers.clear();
+    }
+  }
+
+  private later(group: Group, delayMs: number, fn: () => void): void {
+    const timer = setTimeout(() => { group.timers.delete(timer); if (!this.stopped) fn(); }, delayMs);
+    group.timers.add(timer);
+  }
+
+  private open(group: Group, onOpen: (socket: LiveSocket) => void, onFirstFrame: (socket: LiveSocket) => void): LiveSocket {
+    let seen = false;
+    const socket: LiveSocket = new LiveSocket(group.plan.url, {
+      onOpen: () => onOpen(socket),
+      onFrame: (text, receiveMs) => {
+        if (!seen) { seen = true; onFirstFrame(socket); }
+        this.router.onFrame(text, receiveMs);
+      },
+      onClose: (reason) => this.onSocketClosed(group, socket, reason),
+    }, { pingIntervalMs: this.options.pingIntervalMs ?? 30_000, stallTimeoutMs: this.options.stallTimeoutMs ?? 90_000 }, this.now);
+    return socket;
+  }
+
+  private connect(group: Group): void {
+    group.socket = this.open(group, (socket) => {
+      this.router.onConnected(group.plan.streams);
+      this.scheduleRoll(group, socket);
+    }, () => { group.attempt = 0; });
+  }
+
+  private onSocketClosed(group: Group, socket: LiveSocket, reason: string): void {
+    if (this.stopped) return;
+    if (socket === group.rolling) { group.rolling = null; return; }
+    if (socket !== group.socket) return;
+    if (group.rolling?.open === true) {
+      group.socket = group.rolling; group.rolling = null;
+      return;
+    }
+    group.socket = null;
+    this.router.onDisconnected(group.plan.streams, reason);
+    this.options.stats && (this.options.stats.reconnects++);
+    group.attempt++;
+    const delayMs = backoffDelayMs(group.attempt, { baseDelayMs: this.options.reconnectBaseDelayMs ?? 250, maxDelayMs: this.options.reconnectMaxDelayMs ?? 30_000, random: this.options.random });
+    this.later(group, delayMs, () => this.connect(group));
+  }
+
+  private scheduleRoll(group: Group, socket: LiveSocket): void {
+    this.later(group, this.options.maxConnectionAgeMs ?? 85_800_000, () => {
+      if (group.socket !== socket || group.rolling !== null) return;
+      const promote = (next: LiveSocket): void => {
+        if (group.rolling !== next || group.socket !== socket) return;
+        group.rolling = null; group.socket = next;
+        socket.close();
+        if (this.options.stats) this.options.stats.rolls++;
+        this.scheduleRoll(group, next);
+      };
+      group.rolling = this.open(group, () => undefined, (next) => promote(next));
+      const next = group.rolling;
+      this.later(group, this.options.rollOverlapMs ?? 10_000, () => { if (next.open) promote(next); });
+    });
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * The record side of a live run: decodes frames, passes each record through its stream's continuity
+ * tracker (or the book sync for depth), reports disconnects and holes as `gap` records, runs the REST
+ * repairs and depth snapshots, and re-reports each repaired gap with its fate. Per-stream state: one
+ * tracker per (kind, symbol, interval) and one book per symbol.
+ */
+import type { AnyRecord, GapRecord } from '../../schemas/records.js';
+import { US_PER_MS } from '../../schemas/time.js';
+import { BookSync } from './book-sync.js';
+import { makeGap, type GapSpec } from './gap-record.js';
+import type { LiveStats } from './from-binance-live.js';
+import type { LiveMarket } from './live-context.js';
+import { repairIds, repairKlines } from './live-repair.js';
+import type { LiveStream } from './live-streams.js';
+import { mapBinanceFrame } from './map-binance-frame.js';
+import type { BinanceRest } from './rest-client.js';
+import { StreamTracker, type IdHole } from './stream-tracker.js';
+
+/** What the router needs from its run. */
+export interface LiveRouterOptions {
+  readonly market: LiveMarket;
+  readonly streams: readonly LiveStream[];
+  readonly rest: BinanceRest;
+  readonly stats: LiveStats;
+  readonly signal: AbortSignal;
+  readonly now: () => number;
+  readonly repair: boolean;
+  readonly depthLimit: number;
+  readonly emit: (record: AnyRecord) => void;
+  readonly fail: (error: unknown) => void;
+}
+
+const SNAPSHOT_ATTEMPTS = 5;
+const TRACKED_KIND: Record<string, string> = { trade: 'trade', aggTrade: 'aggTrade', bookTicker: 'bookTicker', markPrice: 'markPrice', fundingRate: 'markPrice', liquidation: 'forceOrder' };
+
+/** Routes decoded records of one live run. */
+export class LiveRouter {
+  private readonly trackers = new Map<string, StreamTracker>();
+  private readonly books = new Map<string, BookSync>();
+  private readonly openGaps = new Map<StreamTracker, GapRecord>();
+  private readonly snapshotAttempts = new Map<string, number>();
+
+  constructor(private readonly o: LiveRouterOptions) {}
+
+  /** Handles one received text frame. */
+  onFrame(text: string, receiveMs: number): void {
+    this.o.stats.frames++;
+    const decoded = mapBinanceFrame(text, this.o.market, receiveMs);
+    if (decoded.type === 'reply') return;
+    for (const record of decoded.records) this.route(record, receiveMs);
+  }
+
+  private route(record: AnyRecord, receiveMs: number): void {
+    if (record.kind === 'deadLetter') { this.o.stats.deadLetters++; this.o.emit(record); return; }
+    if (record.kind === 'depthUpdate') {
+      const step = this.book(record.symbol).onUpdate(record, receiveMs);
+      this.emitBook(record.symbol, step.records, step.needSnapshot);
+      return;
+    }
+    this.accept(this.tracker(record), record);
+  }
+
+  private accept(tracker: StreamTracker, record: AnyRecord): void {
+    const before = tracker.duplicatesDropped;
+    const step = tracker.accept(record);
+    this.o.stats.duplicatesDropped += tracker.duplicatesDropped - before;
+    for (const r of step.emit) this.o.emit(r);
+    if (step.hole !== null) this.onHole(tracker, step.hole, record.ingestId);
+  }
+
+  private tracker(record: AnyRecord): StreamTracker {
+    const interval = record.kind === 'kline' ? record.interval : '';
+    const key = `${record.kind}:${record.symbol}:${interval}`;
+    let tracker = this.trackers.get(key);
+    if (tracker === undefined) {
+      const type = record.kind === 'kline' ? `kline_${interval}` : TRACKED_KIND[record.kind] ?? record.kind;
+      const stream = this.o.streams.find((s) => s.type === type && s.symbol === record.symbol)
+        ?? { type: type as LiveStream['type'], symbol: record.symbol, interval: interval || null, name: `${record.symbol.toLowerCase()}@${type}` };
+      tracker = new StreamTracker(stream);
+      this.trackers.set(key, tracker);
+    }
+    return tracker;
+  }
+
+  private book(symbol: string): BookSync {
+    let book = this.books.get(symbol);
+    if (book === undefined) { book = new BookSync(this.o.market, symbol); this.books.set(symbol, book); }
+    return book;
+  }
+
+  private gap(spec: Omit<GapSpec, 'market' | 'receiveMs'>): GapRecord {
+    const gap = makeGap({ ...spec, market: this.o.market, receiveMs: this.o.now() });
+    this.o.stats.gaps++;
+    this.o.emit(gap);
+    return gap;
+  }
+
+  /** A socket carrying `streams` ended: one gap per stream; repairable streams hold live data until repaired. */
+  onDisconnected(streams: readonly LiveStream[], reason: string): void {
+    const nowUs = Math.round(this.o.now() * US_PER_MS);
+    for (const stream of streams) {
+      const base = { symbol: stream.symbol, toUs: nowUs, cause: 'ws_disconnect' as const, ingestId: `ws:${stream.name}` };
+      if (stream.type === 'depth') {
+        this.book(stream.symbol).reset();
+        this.o.stats.resyncs++;
+        this.gap({ ...base, dataType: 'depthUpdate', fromUs: nowUs, state: 'reported', detail: `${reason}; book resyncs from a new snapshot` });
+        continue;
+      }
+      const kinds = stream.type === 'markPrice' ? ['markPrice'] : stream.type === 'forceOrder' ? ['liquidation'] : [stream.type.startsWith('kline_') ? 'kline' : stream.type];
+      const tracker = this.trackers.get(`${kinds[0]}:${stream.symbol}:${stream.interval ?? ''}`);
+      const dataType = kinds[0] as GapSpec['dataType'];
+      const fromUs = tracker?.lastEventUs === null || tracker === undefined ? nowUs : tracker.lastEventUs + 1;
+      const repairable = this.o.repair && (stream.type === 'trade' || stream.type === 'aggTrade' || stream.interval !== null);
+      const anchored = tracker !== undefined && (tracker.lastId !== null || tracker.lastOpenTimeUs !== null);
+      if (repairable && anchored && !tracker.repairing) {
+        const gap = this.gap({ ...base, dataType, interval: stream.interval, fromUs, fromId: tracker.lastId === null ? null : tracker.lastId + 1, state: 'open', detail: reason });
+        tracker.repairing = true;
+        this.openGaps.set(tracker, gap);
+      } else if (!(tracker?.repairing ?? false)) {
+        this.gap({ ...base, dataType, interval: stream.interval, fromUs, state: repairable ? 'reported' : 'unfillable', detail: repairable ? `${reason}; nothing seen yet to repair from` : `${reason}; no REST history for this stream` });
+      }
+    }
+  }
+
+  /** A socket carrying `streams` (re)opened: repair what its disconnect left open. */
+  onConnected(streams: readonly LiveStream[]): void {
+    for (const [tracker, gap] of this.openGaps) {
+      if (!streams.includes(tracker.stream) && !streams.some((s) => s.name === tracker.stream.name)) continue;
+      this.openGaps.delete(tracker);
+      void this.runRepair(tracker, gap);
+    }
+  }
+
+  private onHole(tracker: StreamTracker, hole: IdHole, ingestId: string): void {
+    const { symbol, type } = tracker.stream;
+    const gap = this.gap({ symbol, dataType: type as GapSpec['dataType'], fromUs: hole.fromUs, toUs: hole.toUs, fromId: hole.fromId, toId: hole.toId, cause: 'sequence_break', state: 'open', ingestId, detail: 'id hole in the live stream' });
+    if (this.o.repair) void this.runRepair(tracker, gap);
+    else this.release(tracker);
+  }
+
+  private async runRepair(tracker: StreamTracker, gap: GapRecord): Promise<void> {
+    let state: GapRecord['state'] = 'partial';
+    let filled = 0;
+    let detail = gap.detail;
+    try {
+      const emit = (record: AnyRecord): void => { this.o.stats.repaired++; this.o.emit(record); };
+      const result = tracker.stream.interval !== null
+        ? await repairKlines(this.o.rest, tracker, gap.fromUs, emit, this.o.signal)
+        : await repairIds(this.o.rest, tracker, emit, this.o.signal);
+      filled = result.filled;
+      state = result.complete ? 'filled' : 'partial';
+    } catch (error) {
+      if (this.o.signal.aborted) return;
+      detail = `${detail ?? ''}; repair failed: ${(error as Error).message}`;
+      state = filled > 0 ? 'partial' : 'unfillable';
+    }
+    if (this.o.signal.aborted) return;
+    this.o.emit(makeGap({ ...gap, market: this.o.market, dataType: gap.dataType as GapSpec['dataType'], state, filledCount: filled, detail, receiveMs: this.o.now() }));
+    this.release(tracker);
+  }
+
+  /** Ends a repair: the held live records go through the tracker again (overlap dropped, new holes found). */
+  private release(tracker: StreamTracker): void {
+    for (const record of tracker.endRepair()) this.accept(tracker, record);
+  }
+
+  private emitBook(symbol: string, records: AnyRecord[], needSnapshot: boolean): void {
+    for (const record of records) {
+      if (record.kind === 'gap') { this.o.stats.gaps++; this.o.stats.resyncs++; }
+      this.o.emit(record);
+    }
+    if (needSnapshot) void this.fetchSnapshot(symbol);
+  }
+
+  private async fetchSnapshot(symbol: string): Promise<void> {
+    const book = this.book(symbol);
+    const attempt = (this.snapshotAttempts.get(symbol) ?? 0) + 1;
+    this.snapshotAttempts.set(symbol, attempt);
+    try {
+      const snapshot = await this.o.rest.depth(symbol, this.o.depthLimit, this.o.signal);
+      if (this.o.signal.aborted) return;
+      const step = book.onSnapshot(snapshot);
+      if (!step.needSnapshot) this.snapshotAttempts.delete(symbol);
+      if (step.needSnapshot && attempt >= SNAPSHOT_ATTEMPTS) {
+        this.snapshotAttempts.delete(symbol);
+        book.snapshotFailed();
+        this.emitBook(symbol, [...step.records, this.snapshotGap(symbol, `snapshot older than the buffered diffs after ${attempt} attempts`)], false);
+        return;
+      }
+      this.emitBook(symbol, step.records, step.needSnapshot);
+    } catch (error) {
+      if (this.o.signal.aborted) return;
+      this.snapshotAttempts.delete(symbol);
+      book.snapshotFailed();
+      this.emitBook(symbol, [this.snapshotGap(symbol, `depth snapshot failed: ${(error as Error).message}`)], false);
+    }
+  }
+
+  private snapshotGap(symbol: string, detail: string): GapRecord {
+    const nowUs = Math.round(this.o.now() * US_PER_MS);
+    return makeGap({ market: this.o.market, symbol, dataType: 'depthUpdate', fromUs: nowUs, toUs: nowUs, cause: 'unfillable', state: 'unfillable', receiveMs: this.o.now(), ingestId: `rest:depth:${symbol}`, detail });
+  }
+}

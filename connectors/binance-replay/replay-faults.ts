@@ -1,0 +1,58 @@
+/**
+ * Faults the replay server injects on demand, from tests (`server.faults`) or over HTTP
+ * (`POST /_control/<fault>?…`, used by `lakehouse replay --serve`):
+ * - `drop`: terminate every open socket (no close frame, like a network cut);
+ * - `stall`: the sockets open now stop receiving frames and stop answering pings (a hung connection);
+ * - `malformed`: the next frame each socket gets is preceded by a truncated JSON frame;
+ * - `rateLimit`: the next `count` REST calls answer 429 (or 418) with `Retry-After: <seconds>`;
+ * - `hole`: the next `count` trade/aggTrade events are not sent on the WebSocket (REST still has them).
+ */
+
+/** Pending fault state, consumed by the server as it plays. */
+export class ReplayFaults {
+  /** Requests to drop all sockets, consumed by the server. */
+  dropRequests = 0;
+  stallRequests = 0;
+  malformedRequests = 0;
+  rateLimitCount = 0;
+  rateLimitStatus = 429;
+  retryAfterS = 1;
+  holeCount = 0;
+  holeStream: string | null = null;
+  /** What was injected so far, for reports and tests. */
+  readonly injected = { drops: 0, stalls: 0, malformed: 0, rateLimited: 0, holeEvents: 0 };
+
+  constructor(private readonly wake: () => void) {}
+
+  /** Terminates every open socket now. */
+  drop(): void { this.dropRequests++; this.wake(); }
+
+  /** Freezes every socket open now (no frames, no pongs). */
+  stall(): void { this.stallRequests++; this.wake(); }
+
+  /** Sends one truncated JSON frame to each open socket before its next frame. */
+  malformed(): void { this.malformedRequests++; this.wake(); }
+
+  /** Makes the next `count` REST calls answer `status` (429 or 418) with Retry-After `retryAfterS`. */
+  rateLimit(count = 1, retryAfterS = 1, status = 429): void {
+    this.rateLimitCount = count;
+    this.retryAfterS = retryAfterS;
+    this.rateLimitStatus = status;
+  }
+
+  /** Withholds the next `count` trade/aggTrade events (of `stream` if given) from the WebSocket. */
+  hole(count = 1, stream: string | null = null): void { this.holeCount = count; this.holeStream = stream; }
+
+  /** Applies a control request `name` with URL `query`; false when unknown. */
+  apply(name: string, query: URLSearchParams): boolean {
+    const num = (key: string, fallback: number): number => Number(query.get(key) ?? fallback) || fallback;
+    switch (name) {
+      case 'drop': this.drop(); return true;
+      case 'stall': this.stall(); return true;
+      case 'malformed': this.malformed(); return true;
+      case 'ratelimit': this.rateLimit(num('count', 1), num('retryAfter', 1), num('status', 429)); return true;
+      case 'hole': this.hole(num('count', 1), query.get('stream')); return true;
+      default: return false;
+    }
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The replay clock: plays feed events at `speed` × their recorded pace (Infinity = as fast as possible, in
+ * chunks that yield to the event loop so faults and client traffic interleave), pausing while the sockets
+ * are congested. Timers are cleared by `stop()`.
+ */
+import { performance } from 'node:perf_hooks';
+import type { FeedEvent, Payload } from './replay-feed.js';
+
+const CHUNK = 256;
+
+/** Plays events through `deliver` (returns false when the sockets are congested). */
+export class ReplayPlayer {
+  /** Events played in the current lap. */
+  private cursor = 0;
+  private lap = 0;
+  private startWallMs = 0;
+  private started = false;
+  private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
+  private resolveFinished!: () => void;
+  /** Resolves when the last event was played (never with `loop`). */
+  readonly finished = new Promise<void>((resolve) => { this.resolveFinished = resolve; });
+  /** Time span of one lap, ms (looping shifts times by this per lap). */
+  readonly lapSpanMs: number;
+  /** Id span of one lap (looping shifts trade ids by this per lap). */
+  readonly lapIdSpan: number;
+  private readonly t0: number;
+
+  constructor(
+    private readonly events: readonly FeedEvent[], private readonly speed: number, private readonly loop: boolean,
+    private readonly deliver: (event: FeedEvent, lap: number) => boolean, private readonly beforeBatch: () => void,
+  ) {
+    this.t0 = events[0]?.timeMs ?? 0;
+    this.lapSpanMs = Math.max(1, Math.ceil((events.at(-1)?.timeMs ?? 0) - this.t0 + 1));
+    let minId = Infinity; let maxId = -Infinity;
+    for (const e of events) {
+      const d = e.data as Payload;
+      for (const key of ['a', 'l', 't'] as const) if (typeof d[key] === 'number') { minId = Math.min(minId, d[key] as number); maxId = Math.max(maxId, d[key] as number); }
+    }
+    this.lapIdSpan = maxId >= minId ? maxId - minId + 1 : 0;
+  }
+
+  /** Events visible to REST: everything played so far. */
+  get playedCount(): number { return this.lap > 0 ? this.events.length : this.cursor; }
+
+  /** Starts the clock (idempotent). */
+  start(): void {
+    if (this.started || this.stopped) return;
+    this.started = true;
+    this.startWallMs = performance.now();
+    if (this.events.length === 0) this.resolveFinished();
+    this.schedule(0);
+  }
+
+  /** Runs pending faults now and resumes playing. */
+  wake(): void {
+    this.beforeBatch();
+    if (this.started) this.schedule(0);
+  }
+
+  /** Stops playing and clears timers. */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    if (this.immediate !== undefined) clearImmediate(this.immediate);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    if (this.immediate !== undefined) clearImmediate(this.immediate);
+    this.timer = undefined; this.immediate = undefined;
+    if (delayMs <= 0) this.immediate = setImmediate(() => this.pump());
+    else this.timer = setTimeout(() => this.pump(), delayMs);
+  }
+
+  private dueWallMs(event: FeedEvent): number {
+    if (!Number.isFinite(this.speed)) return 0;
+    return this.startWallMs + (event.timeMs - this.t0 + this.lap * this.lapSpanMs) / this.speed;
+  }
+
+  private pump(): void {
+    this.timer = undefined; this.immediate = undefined;
+    this.beforeBatch();
+    const now = performance.now();
+    for (let sent = 0; ; sent++) {
+      if (this.cursor >= this.events.length) {
+        if (!this.loop) { this.resolveFinished(); return; }
+        this.lap++; this.cursor = 0;
+      }
+      const event = this.events[this.cursor];
+      const due = this.dueWallMs(event);
+      if (due > now) return this.schedule(due - now);
+      if (sent >= CHUNK) return this.schedule(0);
+      this.cursor++;
+      if (!this.deliver(event, this.lap)) return this.schedule(2);
+    }
+  }
+}

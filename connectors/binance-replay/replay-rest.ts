@@ -1,0 +1,149 @@
+/**
+ * The REST half of the replay server: Binance-shaped answers for `exchangeInfo`, `klines`, `aggTrades`,
+ * `trades`, `historicalTrades`, `depth`, `fundingRate` and `premiumIndex` under `/api/v3`, `/fapi/v1` and
+ * `/dapi/v1`, from the feed. Rows become visible once the player has played them (`playedCount`), so a
+ * client repairing a hole sees history up to "now", as on the exchange.
+ */
+import type { FeedEvent, Payload, ReplayFeed } from './replay-feed.js';
+
+/** An HTTP answer. */
+export interface RestAnswer { status: number; body: string; headers?: Record<string, string> }
+
+interface Indexed { index: number; row: Payload | unknown[] }
+
+/** REST indexes over a feed. */
+export class ReplayRest {
+  private readonly rows = new Map<string, Indexed[]>();
+  private readonly marks = new Map<string, { index: number; data: Payload }[]>();
+
+  constructor(private readonly feed: ReplayFeed) {
+    feed.events.forEach((event, index) => this.index(event, index));
+  }
+
+  private index(event: FeedEvent, index: number): void {
+    const items = Array.isArray(event.data) ? event.data : [event.data];
+    for (const data of items) {
+      if (data.e === 'markPriceUpdate') push(this.marks, String(data.s), { index, data });
+    }
+    if (event.restRow === undefined || Array.isArray(event.data)) return;
+    const data = event.data;
+    const key = data.e === 'kline' ? `kline:${String(data.s)}:${String((data.k as Payload).i)}` : `${String(data.e)}:${String(data.s)}`;
+    push(this.rows, key, { index, row: event.restRow });
+  }
+
+  /** Answers `path` (e.g. `/api/v3/klines`) with `query`, given how many events were played. */
+  answer(path: string, query: URLSearchParams, playedCount: number): RestAnswer {
+    const endpoint = path.replace(/^\/(api\/v3|fapi\/v1|dapi\/v1)/, '');
+    const symbol = query.get('symbol')?.toUpperCase() ?? '';
+    const limit = (fallback: number, max: number): number => Math.min(Number(query.get('limit') ?? fallback) || fallback, max);
+    const visible = (key: string): Indexed[] => (this.rows.get(key) ?? []).filter((r) => r.index < playedCount);
+    switch (endpoint) {
+      case '/ping': return json({});
+      case '/time': return json({ serverTime: Date.now() });
+      case '/exchangeInfo': return { status: 200, body: this.feed.exchangeInfo ?? synthesizeExchangeInfo(this.feed) };
+      case '/depth': {
+        const body = this.feed.snapshots.get(symbol);
+        return body === undefined ? invalidSymbol() : { status: 200, body };
+      }
+      case '/aggTrades': return json(byId(visible(`aggTrade:${symbol}`), 'a', query, limit(500, 1000)));
+      case '/historicalTrades': return json(byId(visible(`trade:${symbol}`), 'id', query, limit(500, 1000)));
+      case '/trades': return json(visible(`trade:${symbol}`).slice(-limit(500, 1000)).map((r) => r.row));
+      case '/klines': return json(klines(visible(`kline:${symbol}:${query.get('interval') ?? ''}`), query, limit(500, path.startsWith('/api') ? 1000 : 1500)));
+      case '/premiumIndex': return json(this.premiumIndex(symbol, playedCount));
+      case '/fundingRate': return json(this.fundingRates(symbol, playedCount, limit(100, 1000)));
+      default: return { status: 404, body: JSON.stringify({ code: -1, msg: `replay server: no route ${path}` }) };
+    }
+  }
+
+  private premiumIndex(symbol: string, playedCount: number): Payload | Payload[] {
+    const latest = (s: string): Payload | undefined => (this.marks.get(s) ?? []).filter((m) => m.index < playedCount).at(-1)?.data;
+    const one = (data: Payload): Payload => ({
+      symbol: data.s, markPrice: data.p, indexPrice: data.i ?? '', estimatedSettlePrice: data.P ?? '',
+      lastFundingRate: data.r ?? '', interestRate: '0.00010000', nextFundingTime: data.T, time: data.E,
+    });
+    if (symbol !== '') { const data = latest(symbol); return data === undefined ? [] : one(data); }
+    return [...this.marks.keys()].flatMap((s) => { const data = latest(s); return data === undefined ? [] : [one(data)]; });
+  }
+
+  /** Funding rates seen in the markPrice stream: the last estimate before each funding time. */
+  private fundingRates(symbol: string, playedCount: number, limit: number): Payload[] {
+    const byTime = new Map<number, Payload>();
+    for (const { index, data } of this.marks.get(symbol) ?? []) {
+      if (index < playedCount && data.r !== '' && data.r !== undefined && Number(data.E) >= Number(data.T)) {
+        byTime.set(Number(data.T), { symbol, fundingTime: data.T, fundingRate: data.r, markPrice: data.p });
+      }
+    }
+    return [...byTime.values()].slice(0, limit);
+  }
+}
+
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]); else list.push(value);
+}
+
+function json(value: unknown): RestAnswer { return { status: 200, body: JSON.stringify(value) }; }
+function invalidSymbol(): RestAnswer { return { status: 400, body: JSON.stringify({ code: -1121, msg: 'Invalid symbol.' }) }; }
+
+function byId(rows: Indexed[], idField: string, query: URLSearchParams, limit: number): unknown[] {
+  const fromId = query.get('fromId');
+  const startTime = query.get('startTime');
+  const idOf = (r: Indexed): number => Number((r.row as Payload)[idField]);
+  let start = 0;
+  if (fromId !== null) {
+    let lo = 0; let hi = rows.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (idOf(rows[mid]) < Number(fromId)) lo = mid + 1; else hi = mid; }
+    start = lo;
+  } else if (startTime !== null) {
+    const timeField = idField === 'a' ? 'T' : 'time';
+    start = rows.findIndex((r) => Number((r.row as Payload)[timeField]) >= Number(startTime));
+    if (start < 0) return [];
+  } else {
+    start = Math.max(0, rows.length - limit);
+  }
+  return rows.slice(start, start + limit).map((r) => r.row);
+}
+
+function klines(rows: Indexed[], query: URLSearchParams, limit: number): unknown[] {
+  const latest = new Map<number, unknown[]>();
+  for (const r of rows) latest.set(Number((r.row as unknown[])[0]), r.row as unknown[]);
+  const start = Number(query.get('startTime') ?? 0);
+  const end = Number(query.get('endTime') ?? Number.MAX_SAFE_INTEGER);
+  const inRange = [...latest.entries()].sort((a, b) => a[0] - b[0]).filter(([t]) => t >= start && t <= end).map(([, row]) => row);
+  return query.get('startTime') === null ? inRange.slice(-limit) : inRange.slice(0, limit);
+}
+
+/** A minimal exchangeInfo naming every symbol of the feed (enough for ccxt's loadMarkets). */
+export function synthesizeExchangeInfo(feed: ReplayFeed): string {
+  const symbols = new Set<string>();
+  for (const event of feed.events) for (const d of Array.isArray(event.data) ? event.data : [event.data]) if (typeof d.s === 'string') symbols.add(d.s);
+  for (const s of feed.snapshots.keys()) symbols.add(s);
+  const quotes = ['USDT', 'BUSD', 'USDC', 'BTC', 'ETH', 'EUR', 'BNB', 'USD'];
+  const split = (s: string): [string, string] => {
+    const bare = s.replace(/_.*$/, '');
+    const quote = quotes.find((q) => bare.endsWith(q) && bare.length > q.length) ?? 'USDT';
+    return [bare.slice(0, bare.length - quote.length), quote];
+  };
+  const filters = [
+    { filterType: 'PRICE_FILTER', minPrice: '0.00000001', maxPrice: '1000000.00000000', tickSize: '0.00000001' },
+    { filterType: 'LOT_SIZE', minQty: '0.00000001', maxQty: '90000000.00000000', stepSize: '0.00000001' },
+  ];
+  const futures = feed.market !== 'spot';
+  return JSON.stringify({
+    timezone: 'UTC', serverTime: Date.now(),
+    rateLimits: [{ rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: futures ? 2400 : 6000 }],
+    exchangeFilters: [],
+    symbols: [...symbols].sort().map((symbol) => {
+      const [baseAsset, quoteAsset] = split(symbol);
+      const common = { symbol, status: 'TRADING', baseAsset, quoteAsset, baseAssetPrecision: 8, quotePrecision: 8, quoteAssetPrecision: 8, orderTypes: ['LIMIT', 'MARKET'], filters };
+      if (!futures) return { ...common, isSpotTradingAllowed: true, isMarginTradingAllowed: false, permissions: ['SPOT'], permissionSets: [['SPOT']] };
+      const perpetual = !/_\d{6}$/.test(symbol);
+      return {
+        ...common, pair: symbol.replace(/_.*$/, ''), contractType: perpetual ? 'PERPETUAL' : 'CURRENT_QUARTER',
+        deliveryDate: 4133404800000, onboardDate: 1569398400000, marginAsset: feed.market === 'cm' ? baseAsset : quoteAsset,
+        pricePrecision: 8, quantityPrecision: 8, underlyingType: 'COIN', contractSize: feed.market === 'cm' ? 100 : undefined,
+        timeInForce: ['GTC', 'IOC'],
+      };
+    }),
+  });
+}

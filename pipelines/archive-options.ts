@@ -1,0 +1,43 @@
+/** Option specs shared by `lakehouse backfill` and `lakehouse mirror`: what to take from which archive. */
+import { MARKETS, type Market } from '../schemas/ids.js';
+import { ConfigError } from '../schemas/errors.js';
+import { parseTypeRequests, type ArchiveRequest } from '../connectors/binance-archive/plan.js';
+import type { OptionSpec, ResolvedConfig } from './config.js';
+
+/** Options naming the files (market, symbols, types, days) and the archive. */
+export const ARCHIVE_OPTIONS: readonly OptionSpec[] = [
+  { name: 'market', type: 'list', doc: 'Markets', default: ['spot'], choices: MARKETS, placeholder: 'spot,um,cm,option' },
+  { name: 'symbols', type: 'list', doc: 'Symbols as Binance spells them', placeholder: 'BTCUSDT,ETHUSDT' },
+  { name: 'types', type: 'list', doc: 'Data types; kline types with interval (klines:1m, markPriceKlines:1h, trades, aggTrades, fundingRate, bookDepth, metrics, …)', placeholder: 'klines:1m,trades' },
+  { name: 'from', type: 'string', doc: 'First UTC day, inclusive', placeholder: 'YYYY-MM-DD' },
+  { name: 'to', type: 'string', doc: 'Last UTC day, inclusive (default: --from)', placeholder: 'YYYY-MM-DD' },
+  { name: 'period', type: 'string', doc: 'File period: auto = monthly files for whole past months, daily otherwise', default: 'auto', choices: ['auto', 'daily', 'monthly'] },
+  { name: 'archive', type: 'string', doc: 'Archive: https URL (data.binance.vision or a mirror), local directory, or s3://bucket/prefix', default: 'https://data.binance.vision', placeholder: 'URL|DIR|s3://b/p' },
+  { name: 'listingUrl', type: 'string', doc: 'S3 ListObjects endpoint of an HTTP archive (default: derived from --archive)', placeholder: 'URL' },
+  { name: 'list', type: 'boolean', doc: 'Discover availability from the bucket listing (--no-list: assume every planned file exists)', default: true },
+  { name: 'verify', type: 'boolean', doc: 'Verify SHA-256 against .CHECKSUM (--no-verify loads unverified data)', default: true },
+  { name: 'concurrency', type: 'number', doc: 'Files in flight (1–64)', default: 8 },
+  { name: 'timeoutMs', type: 'number', doc: 'HTTP response/stall timeout', default: 30000 },
+  { name: 's3Endpoint', type: 'string', doc: 'S3 endpoint for s3:// archives and lakes', env: ['S3_ENDPOINT'] },
+  { name: 's3Region', type: 'string', doc: 'S3 region', env: ['AWS_REGION', 'AWS_DEFAULT_REGION'] },
+  { name: 'awsAccessKeyId', type: 'string', doc: 'S3 access key id', env: ['AWS_ACCESS_KEY_ID'] },
+  { name: 'awsSecretAccessKey', type: 'string', doc: 'S3 secret key', env: ['AWS_SECRET_ACCESS_KEY'], secret: true },
+];
+
+/** The archive request of resolved options; throws {@link ConfigError} for missing or bad values. */
+export function archiveRequestOf(config: ResolvedConfig, command: string): ArchiveRequest {
+  const list = (name: string): string[] => [...((config[name] as readonly string[] | undefined) ?? [])];
+  const from = config.from as string | undefined;
+  if (list('symbols').length === 0 || list('types').length === 0 || from === undefined) {
+    throw new ConfigError(`lakehouse ${command}: --symbols, --types and --from are required (e.g. --symbols BTCUSDT --types klines:1m --from 2025-07-01)`);
+  }
+  const concurrency = config.concurrency as number;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+    throw new ConfigError(`--concurrency must be an integer from 1 to 64; got ${concurrency}`);
+  }
+  return {
+    markets: list('market') as Market[], symbols: list('symbols').map((s) => s.toUpperCase()),
+    types: parseTypeRequests(list('types')), fromDay: from, toDay: (config.to as string | undefined) ?? from,
+    period: config.period as 'auto' | 'daily' | 'monthly',
+  };
+}

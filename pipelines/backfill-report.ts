@@ -1,0 +1,108 @@
+/**
+ * The backfill report: counts per outcome, rows, rejected rows, and every file that was not loaded with its
+ * reason. Exit status (documented in README): 0 = every planned file loaded, skipped as already loaded, or
+ * missing upstream with an explanation (absent from the listing / 404 for a day that does not exist);
+ * 1 = something planned was neither loaded nor explained (a failed file: checksum mismatch → quarantine,
+ * corrupt or truncated zip, no CSV member, 5xx/timeouts after retries, a sink error; or a symbol with no
+ * files at all for a requested type); 3 = all files loaded but rows were rejected to the DLQ (malformed or
+ * duplicated rows, validation failures).
+ */
+import type { MissingFile } from '../connectors/binance-archive/availability.js';
+import type { FileOutcome } from '../connectors/binance-archive/from-binance-archive.js';
+
+/** One file that was not simply loaded. */
+export interface ReportedFile {
+  readonly key: string;
+  readonly status: 'skipped' | 'missing' | 'failed';
+  readonly reason: string;
+  readonly errorName: string | null;
+}
+
+/** The final report (`--json` prints it as is). */
+export interface BackfillReport {
+  planned: number;
+  loaded: number;
+  skipped: number;
+  missingUpstream: number;
+  failed: number;
+  rows: number;
+  rejectedRows: number;
+  duplicateRows: number;
+  outOfRangeRows: number;
+  bytes: number;
+  elapsedMs: number;
+  /** `market type symbol` groups for which nothing exists upstream (usually unknown symbols). */
+  unknownSymbols: string[];
+  files: ReportedFile[];
+  exitCode: number;
+}
+
+/** Accumulates outcomes into a report. */
+export class ReportBuilder {
+  readonly report: BackfillReport = {
+    planned: 0, loaded: 0, skipped: 0, missingUpstream: 0, failed: 0, rows: 0, rejectedRows: 0, duplicateRows: 0,
+    outOfRangeRows: 0, bytes: 0, elapsedMs: 0, unknownSymbols: [], files: [], exitCode: 0,
+  };
+  private readonly groups = new Map<string, { total: number; missing: number }>();
+
+  constructor(private readonly startedMs: number) {}
+
+  private group(file: { market: string; dataType: string; symbol: string }, missing: boolean): void {
+    const name = `${file.market} ${file.dataType} ${file.symbol}`;
+    const g = this.groups.get(name) ?? { total: 0, missing: 0 };
+    g.total++; if (missing) g.missing++;
+    this.groups.set(name, g);
+  }
+
+  /** A file the listing showed to be absent. */
+  addMissing(missing: MissingFile): void {
+    this.report.planned++; this.report.missingUpstream++;
+    this.group(missing.file, true);
+    this.report.files.push({ key: missing.file.key, status: 'missing', reason: missing.reason, errorName: null });
+  }
+
+  /** A file's outcome from the connector. */
+  addOutcome(outcome: FileOutcome): void {
+    const r = this.report;
+    const fellBack = outcome.status === 'missing' && outcome.file.fallback.length > 0;
+    if (!fellBack) { r.planned++; this.group(outcome.file, outcome.status === 'missing'); }
+    r.bytes += outcome.bytes;
+    if (outcome.stats !== null) {
+      r.rows += outcome.stats.rows; r.rejectedRows += outcome.stats.deadLetters;
+      r.duplicateRows += outcome.stats.duplicates; r.outOfRangeRows += outcome.stats.outOfRange;
+    }
+    if (outcome.status === 'loaded') { r.loaded++; return; }
+    if (outcome.status === 'skipped') r.skipped++;
+    else if (outcome.status === 'failed') r.failed++;
+    else if (!fellBack) r.missingUpstream++;
+    r.files.push({ key: outcome.file.key, status: outcome.status, reason: outcome.reason ?? '', errorName: outcome.errorName });
+  }
+
+  /** Rows rejected after parsing (validation). */
+  addRejected(rows: number): void {
+    this.report.rejectedRows += rows;
+  }
+
+  /** Closes the report: unknown symbols and the exit status. */
+  finish(nowMs: number): BackfillReport {
+    const r = this.report;
+    r.elapsedMs = nowMs - this.startedMs;
+    r.unknownSymbols = [...this.groups].filter(([, g]) => g.total > 0 && g.missing === g.total).map(([name]) => name);
+    r.exitCode = r.failed > 0 || r.unknownSymbols.length > 0 ? 1 : r.rejectedRows > 0 ? 3 : 0;
+    return r;
+  }
+}
+
+/** The human form of a report. */
+export function formatReport(r: BackfillReport): string {
+  const lines = [
+    `backfill: ${r.planned} planned, ${r.loaded} loaded, ${r.skipped} skipped (already loaded), ${r.missingUpstream} missing upstream, ${r.failed} failed`,
+    `rows: ${r.rows} loaded, ${r.rejectedRows} rejected to the DLQ (${r.duplicateRows} duplicates), ${r.outOfRangeRows} outside the requested days; ${(r.bytes / 1e6).toFixed(1)} MB in ${(r.elapsedMs / 1000).toFixed(1)} s`,
+  ];
+  for (const name of r.unknownSymbols) lines.push(`UNKNOWN: nothing in the archive for ${name} (symbol does not exist or was never listed for this type)`);
+  for (const f of r.files.filter((x) => x.status === 'failed')) lines.push(`FAILED  ${f.key}: ${f.reason}`);
+  for (const f of r.files.filter((x) => x.status === 'missing')) lines.push(`missing ${f.key}: ${f.reason}`);
+  const verdict = r.exitCode === 0 ? 'OK' : r.exitCode === 3 ? 'loaded, with rejected rows (see the deadLetter table)' : 'INCOMPLETE: see FAILED/UNKNOWN above';
+  lines.push(`status: ${verdict} (exit ${r.exitCode})`);
+  return lines.join('\n');
+}

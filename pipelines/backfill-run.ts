@@ -1,0 +1,115 @@
+/**
+ * The embedded backfill dataflow, top to bottom: resolved plan → fromBinanceArchive (bounded concurrency,
+ * verified fetch, streaming parse) → validate (per batch, rejects become dead letters) → every sink (each
+ * batch to all of them) → acknowledgements release the file's next batch (backpressure) → per-file outcomes
+ * into the manifest, the progress display and the report.
+ */
+import { Subject, from, lastValueFrom, merge, toArray, type OperatorFunction, type Subscription } from 'rxjs';
+import type { ResolvedPlan } from '../connectors/binance-archive/availability.js';
+import { fromBinanceArchive, type ArchiveEvent, type FileOutcome } from '../connectors/binance-archive/from-binance-archive.js';
+import type { Manifest } from '../connectors/binance-archive/manifest.js';
+import type { ArchiveSource } from '../connectors/binance-archive/source.js';
+import type { RecordBatch, WriteAck } from '../connectors/sink.js';
+import { validate } from '../operators/validate.js';
+import type { AnyRecord } from '../schemas/records.js';
+import { ReportBuilder, type BackfillReport } from './backfill-report.js';
+import type { Progress } from './progress.js';
+
+/** What {@link runBackfill} needs. */
+export interface BackfillRun {
+  readonly plan: ResolvedPlan;
+  readonly source: ArchiveSource;
+  readonly sinks: readonly OperatorFunction<RecordBatch, WriteAck>[];
+  readonly manifest?: Manifest;
+  readonly concurrency: number;
+  readonly verify: boolean;
+  readonly validate: boolean;
+  readonly spoolDir?: string;
+  readonly quarantineDir?: string;
+  readonly batchRows?: number;
+  readonly progress?: Progress;
+  readonly signal?: AbortSignal;
+}
+
+/** A writer that sends each batch to every sink and resolves when all acknowledged it. */
+function sinkWriter(sinks: readonly OperatorFunction<RecordBatch, WriteAck>[]) {
+  const batches = new Subject<RecordBatch>();
+  const pending = new Map<string, { remaining: number; resolve: () => void; reject: (e: unknown) => void }>();
+  let failure: unknown = null;
+  const subscription: Subscription = merge(...sinks.map((sink) => batches.pipe(sink))).subscribe({
+    next: (ack) => {
+      const p = pending.get(ack.unitId);
+      if (p !== undefined && --p.remaining === 0) { pending.delete(ack.unitId); p.resolve(); }
+    },
+    error: (error: unknown) => {
+      failure = error;
+      for (const p of pending.values()) p.reject(error);
+      pending.clear();
+    },
+  });
+  const write = (batch: RecordBatch): Promise<void> => new Promise((resolve, reject) => {
+    if (failure !== null) return reject(failure);
+    pending.set(batch.unitId, { remaining: sinks.length, resolve, reject });
+    batches.next(batch);
+  });
+  return { write, close: () => { batches.complete(); subscription.unsubscribe(); } };
+}
+
+/** Splits validation dead letters out of a batch (they go to the deadLetter table as their own unit). */
+async function validated(batch: RecordBatch): Promise<{ main: RecordBatch; rejected: RecordBatch | null }> {
+  if (batch.kind === 'deadLetter') return { main: batch, rejected: null };
+  const out = await lastValueFrom(from(batch.records as AnyRecord[]).pipe(validate(), toArray()));
+  const kept = out.filter((r) => r.kind !== 'deadLetter');
+  if (kept.length === out.length) return { main: batch, rejected: null };
+  return {
+    main: { ...batch, records: kept },
+    rejected: { kind: 'deadLetter', unitId: `${batch.unitId}#invalid`, records: out.filter((r) => r.kind === 'deadLetter') },
+  };
+}
+
+/** Runs the backfill; resolves to the report (never rejects for per-file problems). */
+export async function runBackfill(run: BackfillRun): Promise<BackfillReport> {
+  const report = new ReportBuilder(Date.now());
+  for (const missing of run.plan.missing) report.addMissing(missing);
+  const writer = sinkWriter(run.sinks);
+  const pace = async (batch: RecordBatch): Promise<void> => {
+    const { main, rejected } = run.validate ? await validated(batch) : { main: batch, rejected: null };
+    if (rejected !== null) report.addRejected(rejected.records.length);
+    await Promise.all([writer.write(main), ...(rejected === null ? [] : [writer.write(rejected)])]);
+  };
+  const events = fromBinanceArchive({
+    files: run.plan.files, source: run.source, concurrency: run.concurrency, verify: run.verify, manifest: run.manifest,
+    spoolDir: run.spoolDir, quarantineDir: run.quarantineDir, batchRows: run.batchRows, pace,
+  });
+  const onEvent = async (event: ArchiveEvent): Promise<void> => {
+    if (event.type === 'fetched') run.progress?.bytes(event.bytes);
+    else if (event.type === 'batch') { if (event.batch.kind !== 'deadLetter') run.progress?.rows(event.batch.records.length); }
+    else { run.progress?.file(); report.addOutcome(event.outcome); await record(run.manifest, event.outcome); }
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const pendingWrites: Promise<void>[] = [];
+      const subscription = events.subscribe({
+        next: (event) => { pendingWrites.push(onEvent(event)); },
+        error: reject,
+        complete: () => { Promise.all(pendingWrites).then(() => resolve(), reject); },
+      });
+      run.signal?.addEventListener('abort', () => { subscription.unsubscribe(); resolve(); }, { once: true });
+    });
+  } finally {
+    writer.close();
+    run.progress?.stop();
+  }
+  return report.finish(Date.now());
+}
+
+async function record(manifest: Manifest | undefined, outcome: FileOutcome): Promise<void> {
+  if (manifest === undefined || outcome.sha256 === null) return;
+  if (outcome.status !== 'loaded' && outcome.status !== 'failed') return;
+  await manifest.record({
+    key: outcome.file.key, size: outcome.bytes, sha256: outcome.sha256, rows: outcome.stats?.rows ?? 0,
+    status: outcome.status === 'loaded' ? 'loaded' : outcome.quarantined ? 'quarantined' : 'failed',
+    loadedAt: new Date().toISOString(), lastModifiedMs: outcome.lastModifiedMs,
+    ...(outcome.reason === null ? {} : { reason: outcome.reason }),
+  });
+}

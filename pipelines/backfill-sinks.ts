@@ -1,0 +1,64 @@
+/**
+ * The sinks of a backfill from resolved options: `--sink parquet,clickhouse,kafka`, or by default ClickHouse
+ * and/or Kafka when their endpoints are configured, else the Parquet lake in `--lake` (./lake).
+ */
+import type { OperatorFunction } from 'rxjs';
+import { createClickHouseClient } from '../connectors/clickhouse/config.js';
+import { migrate } from '../connectors/clickhouse/migrate.js';
+import { toClickHouse } from '../connectors/clickhouse/to-clickhouse.js';
+import { toKafka } from '../connectors/kafka/to-kafka.js';
+import { toParquetLake } from '../connectors/parquet/to-parquet-lake.js';
+import { isS3Url } from '../connectors/s3/s3-url.js';
+import type { RecordBatch, WriteAck } from '../connectors/sink.js';
+import { ConfigError } from '../schemas/errors.js';
+import { s3ConfigOf } from './archive-source.js';
+import type { OptionSpec, ResolvedConfig } from './config.js';
+
+/** Sink-related options of `lakehouse backfill`. */
+export const SINK_OPTIONS: readonly OptionSpec[] = [
+  { name: 'sink', type: 'list', doc: 'Sinks (default: clickhouse/kafka when configured, else parquet)', choices: ['parquet', 'clickhouse', 'kafka'], placeholder: 'parquet,clickhouse,kafka' },
+  { name: 'lake', type: 'string', doc: 'Parquet lake root: a directory or s3://bucket/prefix', default: './lake', placeholder: 'DIR|s3://b/p' },
+  { name: 'clickhouseUrl', type: 'string', doc: 'ClickHouse server URL', env: ['CLICKHOUSE_URL'], placeholder: 'URL' },
+  { name: 'clickhouseUser', type: 'string', doc: 'ClickHouse user', env: ['CLICKHOUSE_USER'] },
+  { name: 'clickhousePassword', type: 'string', doc: 'ClickHouse password', env: ['CLICKHOUSE_PASSWORD'], secret: true },
+  { name: 'kafkaBrokers', type: 'list', doc: 'Kafka bootstrap brokers', env: ['KAFKA_BROKERS'], placeholder: 'host:port,…' },
+  { name: 'schemaRegistryUrl', type: 'string', doc: 'Confluent-compatible schema registry URL', env: ['SCHEMA_REGISTRY_URL'], placeholder: 'URL' },
+];
+
+/** The chosen sink names. */
+export function sinkNamesOf(config: ResolvedConfig): string[] {
+  const explicit = config.sink as readonly string[] | undefined;
+  if (explicit !== undefined && explicit.length > 0) return [...new Set(explicit)];
+  const names: string[] = [];
+  if (typeof config.clickhouseUrl === 'string' && config.clickhouseUrl !== '') names.push('clickhouse');
+  if (Array.isArray(config.kafkaBrokers) && config.kafkaBrokers.length > 0) names.push('kafka');
+  return names.length > 0 ? names : ['parquet'];
+}
+
+/** Builds the sink operators (ClickHouse tables are migrated first); returns them with a close function. */
+export async function buildSinks(config: ResolvedConfig): Promise<{ names: string[]; sinks: OperatorFunction<RecordBatch, WriteAck>[]; close: () => Promise<void> }> {
+  const names = sinkNamesOf(config);
+  const sinks: OperatorFunction<RecordBatch, WriteAck>[] = [];
+  const closers: (() => Promise<void>)[] = [];
+  for (const name of names) {
+    if (name === 'parquet') {
+      const root = config.lake as string;
+      sinks.push(toParquetLake({ root, ...(isS3Url(root) ? { s3: s3ConfigOf(config) } : {}) }));
+    } else if (name === 'clickhouse') {
+      const url = config.clickhouseUrl as string | undefined;
+      if (url === undefined) throw new ConfigError('--sink clickhouse needs --clickhouse-url or CLICKHOUSE_URL');
+      const client = await createClickHouseClient({ url, ...(config.clickhouseUser === undefined ? {} : { username: config.clickhouseUser as string }), ...(config.clickhousePassword === undefined ? {} : { password: config.clickhousePassword as string }) });
+      await migrate(client);
+      sinks.push(toClickHouse({ client }));
+      closers.push(() => client.close());
+    } else {
+      const brokers = config.kafkaBrokers as readonly string[] | undefined;
+      const registry = config.schemaRegistryUrl as string | undefined;
+      if (brokers === undefined || brokers.length === 0 || registry === undefined) {
+        throw new ConfigError('--sink kafka needs --kafka-brokers (KAFKA_BROKERS) and --schema-registry-url (SCHEMA_REGISTRY_URL)');
+      }
+      sinks.push(toKafka({ kafka: { brokers }, registry: { url: registry } }));
+    }
+  }
+  return { names, sinks, close: async () => { for (const close of closers) await close(); } };
+}

@@ -1,0 +1,80 @@
+/**
+ * `lakehouse backfill`: load data.binance.vision archives (or a mirror, a directory, an s3:// bucket) into
+ * the sinks. Plan → listing → fetch + verify → parse → validate → sinks → manifest; progress on stderr; a
+ * final report (human, or `--json` on stdout). Exit status: see pipelines/backfill-report.ts.
+ */
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { resolveAvailability, unlistedPlan, type ResolvedPlan } from '../connectors/binance-archive/availability.js';
+import { openManifest } from '../connectors/binance-archive/manifest.js';
+import { planArchiveFiles } from '../connectors/binance-archive/plan.js';
+import { isS3Url } from '../connectors/s3/s3-url.js';
+import type { Command, CommandContext } from './command.js';
+import { resolveConfig, type OptionSpec, type ResolvedConfig } from './config.js';
+import { ARCHIVE_OPTIONS, archiveRequestOf } from './archive-options.js';
+import { archiveSourceOf, s3ConfigOf } from './archive-source.js';
+import { formatReport } from './backfill-report.js';
+import { runBackfill } from './backfill-run.js';
+import { SINK_OPTIONS, buildSinks } from './backfill-sinks.js';
+import { startProgress } from './progress.js';
+
+const OPTIONS: readonly OptionSpec[] = [
+  ...ARCHIVE_OPTIONS, ...SINK_OPTIONS,
+  { name: 'plan', type: 'boolean', doc: 'List the files and bytes that would be loaded, fetch nothing', default: false },
+  { name: 'json', type: 'boolean', doc: 'Print the plan/report as JSON on stdout', default: false },
+  { name: 'validate', type: 'boolean', doc: 'Run the validate operator (--no-validate skips it)', default: true },
+  { name: 'manifest', type: 'string', doc: 'Resume manifest (default <lake>/_manifest/backfill.jsonl, or ./.lakehouse/backfill.jsonl for an s3 lake)', placeholder: 'FILE' },
+  { name: 'batchRows', type: 'number', doc: 'Records per batch (memory ≈ concurrency × batch)', default: 100000 },
+];
+
+function manifestPathOf(config: ResolvedConfig): string {
+  if (typeof config.manifest === 'string') return config.manifest;
+  const lake = config.lake as string;
+  return isS3Url(lake) ? join('.lakehouse', 'backfill.jsonl') : join(lake, '_manifest', 'backfill.jsonl');
+}
+
+function printPlan(plan: ResolvedPlan, context: CommandContext, json: boolean): void {
+  const bytes = plan.files.reduce((sum, f) => sum + (f.size ?? 0), 0);
+  const unknown = plan.files.some((f) => f.size === null);
+  if (json) {
+    context.stdout.write(JSON.stringify({ files: plan.files.map((f) => ({ key: f.key, size: f.size })), missing: plan.missing.map((m) => ({ key: m.file.key, reason: m.reason })), totalBytes: unknown ? null : bytes }) + '\n');
+    return;
+  }
+  for (const f of plan.files) context.stdout.write(`${String(f.size ?? '?').padStart(12)}  ${f.key}\n`);
+  for (const m of plan.missing) context.stdout.write(`${'missing'.padStart(12)}  ${m.file.key}: ${m.reason}\n`);
+  context.stdout.write(`${plan.files.length} files, ${unknown ? 'size unknown without a listing' : `${(bytes / 1e6).toFixed(1)} MB`}; ${plan.missing.length} missing upstream\n`);
+}
+
+async function run(argv: readonly string[], context: CommandContext): Promise<number> {
+  const { config } = resolveConfig('backfill', OPTIONS, argv, context.env);
+  const request = archiveRequestOf(config, 'backfill');
+  const files = planArchiveFiles(request);
+  const source = archiveSourceOf(config.archive as string, { listingUrl: config.listingUrl as string | undefined, s3: s3ConfigOf(config), timeoutMs: config.timeoutMs as number });
+  const plan = config.list === false ? unlistedPlan(files) : await resolveAvailability(files, source, context.signal);
+  if (config.plan === true) { printPlan(plan, context, config.json === true); return 0; }
+  const { sinks, close } = await buildSinks(config);
+  const manifestPath = manifestPathOf(config);
+  const manifest = await openManifest(manifestPath);
+  const bytes = plan.files.some((f) => f.size === null) ? null : plan.files.reduce((s, f) => s + (f.size ?? 0), 0);
+  const progress = startProgress(context.stderr, { files: plan.files.length, bytes });
+  try {
+    const report = await runBackfill({
+      plan, source, sinks, manifest, concurrency: config.concurrency as number, verify: config.verify !== false,
+      validate: config.validate !== false, batchRows: config.batchRows as number, progress, signal: context.signal,
+      spoolDir: join(tmpdir(), `lakehouse-spool-${process.pid}`), quarantineDir: join(dirname(manifestPath), 'quarantine'),
+    });
+    context.stdout.write(config.json === true ? JSON.stringify(report) + '\n' : formatReport(report) + '\n');
+    return report.exitCode;
+  } finally {
+    await close();
+  }
+}
+
+/** The `backfill` command. */
+export const backfillCommand: Command = {
+  name: 'backfill',
+  summary: 'load Binance archives (data.binance.vision, a mirror, a directory or s3://) into the lake / ClickHouse / Kafka',
+  usage: 'backfill --market spot --symbols BTCUSDT --types klines:1m,trades --from 2025-07-01 [--to 2025-07-03] [--archive URL|DIR|s3://b/p] [--sink parquet,clickhouse,kafka] [--lake DIR|s3://b/p] [--plan] [--json]',
+  options: OPTIONS,
+  run,
+};

@@ -45,16 +45,24 @@ class FillGapsSubscriber extends Subscriber<AnyRecord> {
 
   private handle(record: AnyRecord): void {
     if (record.kind === 'kline') this.previous.set(streamKeyOf(record), record);
-    this.out.next(record);
-    if (record.kind !== 'gap' || record.state !== 'open') return;
+    if (record.kind !== 'gap' || record.state !== 'open') {
+      this.out.next(record);
+      return;
+    }
     switch (this.options.policy) {
-      case 'none': return this.emitFill({ fates: [gapFate(record, 'reported', 0, record.detail ?? 'reported (policy none)')], records: [] });
-      case 'flat': return this.emitFill(flatFill(record, this.previous.get(record.stream)));
-      case 'rest': return this.fetch(record);
+      case 'none':
+        this.out.next(record);
+        return this.emitFill({ fates: [gapFate(record, 'reported', 0, record.detail ?? 'reported (policy none)')], records: [] });
+      case 'flat':
+        this.out.next(record);
+        return this.emitFill(flatFill(record, this.previous.get(record.stream)));
+      case 'rest':
+        return this.fetch(record, from((this.options.fetch as NonNullable<FillGapsOptions['fetch']>)(record)));
     }
   }
 
-  private fetch(gap: GapRecord): void {
+  private fetch(gap: GapRecord, request: Observable<AnyRecord>): void {
+    this.out.next(gap);
     const fetched: AnyRecord[] = [];
     let settled = false;
     let subscription: Subscription | undefined;
@@ -68,7 +76,7 @@ class FillGapsSubscriber extends Subscriber<AnyRecord> {
         this.drain();
       });
     };
-    subscription = from((this.options.fetch as NonNullable<FillGapsOptions['fetch']>)(gap)).subscribe({
+    subscription = request.subscribe({
       next: (record) => fetched.push(record),
       error: (error: unknown) => settle(failedFill(gap, error)),
       complete: () => settle(restFill(gap, fetched)),

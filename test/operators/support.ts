@@ -69,6 +69,8 @@ export interface ChecklistCase {
   readonly throwing: () => MonoTypeOperatorFunction<AnyRecord>;
   /** Records `a`, `b`, `c` for the endless-source case, and what the operator emits for `-a-b-c-` (no completion). */
   readonly endless: { readonly values: Record<string, AnyRecord>; readonly expected: string; readonly expectedValues: Record<string, AnyRecord> };
+  /** Records for the throwing-callback case, when `a` must differ from the endless case. @default endless.values */
+  readonly throwingValues?: Record<string, AnyRecord>;
   /** The i-th record of an endless synchronous source (must make the operator emit soon). */
   readonly nth: (i: number) => AnyRecord;
 }
@@ -97,7 +99,7 @@ export function itFollowsTheChecklist(c: ChecklistCase): void {
 
   it('turns a throwing callback into an error notification and unsubscribes from the source', () => {
     marbles(({ cold, expectObservable, expectSubscriptions }) => {
-      const source = cold('-a-b-', c.endless.values);
+      const source = cold('-a-b-', c.throwingValues ?? c.endless.values);
       expectObservable(source.pipe(c.throwing())).toBe('-#', undefined, new Error('boom'));
       expectSubscriptions(source.subscriptions).toBe('^!');
     });

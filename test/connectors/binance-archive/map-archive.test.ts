@@ -1,0 +1,125 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { DecodeError } from '../../../schemas/errors.js';
+import { formatDecimal } from '../../../schemas/decimal.js';
+import { isHeaderLine } from '../../../connectors/binance-archive/csv.js';
+import { rowMapperFor, type RowContext } from '../../../connectors/binance-archive/map-archive-row.js';
+import { realFixtureText } from '../../support/fixtures.js';
+
+const ctx = (over: Partial<RowContext>): RowContext => ({
+  market: 'spot', symbol: 'BTCUSDT', interval: '1m', priceKind: 'trade', ingestId: 'k.zip', version: 7, ...over,
+});
+const lines = (name: string): string[] => realFixtureText(name).split('\n').filter((l) => l !== '');
+const quoted = (marker: string): string[] => {
+  const text = realFixtureText('github-issue-quoted-archive-rows.txt');
+  const block = text.slice(text.indexOf(marker)).split('\n### https')[0] ?? '';
+  return block.split('\n').slice(1).filter((l) => l !== '' && !l.startsWith('###'));
+};
+
+describe('archive row mappers', () => {
+  it('maps real spot ms klines and prints prices back to the same decimals', () => {
+    const [first] = lines('BTCUSDT-1m-2020-01-01.zip');
+    const k = rowMapperFor('klines')((first ?? '').split(','), ctx({}));
+    assert.equal(k.kind, 'kline');
+    if (k.kind !== 'kline') return;
+    assert.equal(k.openTimeUs, 1577836800000000);
+    assert.equal(k.closeTimeUs, 1577836859999000);
+    assert.equal(formatDecimal(k.open), '7195.24');
+    assert.equal(k.volume, 51.642812);
+    assert.equal(k.quoteVolume, 371233.51835535);
+    assert.equal(k.tradeCount, 493);
+    assert.equal(k.contracts, null);
+    assert.equal(k.version, 7);
+  });
+
+  it('maps real spot µs klines (2026) and 1s µs klines quoted from issue 386', () => {
+    const [first] = lines('BTCUSDT-1h-2026-05-08.zip');
+    const k = rowMapperFor('klines')((first ?? '').split(','), ctx({ interval: '1h' }));
+    assert.equal(k.eventTimeUs, 1778198400000000);
+    assert.ok(k.kind === 'kline' && k.closeTimeUs === 1778198400000000 + 3_599_999_999);
+    const [oneS] = quoted('issues/386');
+    const s = rowMapperFor('klines')((oneS ?? '').split(','), ctx({ interval: '1s' }));
+    assert.ok(s.kind === 'kline' && s.openTimeUs === 1735689600000000 && s.closeTimeUs === 1735689600999999);
+  });
+
+  it('maps um klines after a sniffed header', () => {
+    const [header, first] = lines('ALGOUSDT-1m-2026-02.first1440rows.csv');
+    assert.ok(isHeaderLine(header ?? ''));
+    assert.ok(!isHeaderLine(first ?? ''));
+    const k = rowMapperFor('klines')((first ?? '').split(','), ctx({ market: 'um', symbol: 'ALGOUSDT' }));
+    assert.ok(k.kind === 'kline' && k.eventTimeUs === Date.UTC(2026, 1, 1) * 1000 && k.volume !== null);
+  });
+
+  it('keeps COIN-M kline semantics: contracts in col 6 and base volume in col 8', () => {
+    const rows = quoted('BTCUSD_PERP-1h-2023-10-27');
+    assert.ok(isHeaderLine(rows[0] ?? ''));
+    const k = rowMapperFor('klines')((rows[1] ?? '').split(','), ctx({ market: 'cm', symbol: 'BTCUSD_PERP', interval: '1h' }));
+    assert.ok(k.kind === 'kline');
+    if (k.kind !== 'kline') return;
+    assert.equal(k.contracts, 409953);
+    assert.equal(k.baseVolume, 1202.97118037);
+    assert.equal(k.takerBuyContracts, 192220);
+    assert.equal(k.takerBuyBaseVolume, 564.12041453);
+    assert.equal(k.volume, null);
+    assert.equal(k.quoteVolume, null);
+  });
+
+  it('maps real cm aggTrades: contracts and lowercase booleans', () => {
+    const all = lines('BTCUSD_PERP-aggTrades-2026-05-08.zip');
+    const map = rowMapperFor('aggTrades');
+    const c = ctx({ market: 'cm', symbol: 'BTCUSD_PERP', interval: null, priceKind: null });
+    const first = map((all[1] ?? '').split(','), c);
+    assert.ok(first.kind === 'aggTrade');
+    if (first.kind !== 'aggTrade') return;
+    assert.equal(first.contracts, 542);
+    assert.equal(first.qty, null);
+    assert.equal(first.isBuyerMaker, false);
+    assert.equal(first.isBestMatch, null);
+    assert.equal(first.eventTimeUs, 1778198400020000);
+    const trues = all.slice(1).filter((l) => l.endsWith(',true')).length;
+    assert.equal(trues, 51256);
+  });
+
+  it('floors fundingRate calc_time jitter to the minute and keeps the exact time', () => {
+    const all = lines('BTCUSDT-fundingRate-2026-04.zip').slice(1);
+    const c = ctx({ market: 'um', interval: null, priceKind: null });
+    const records = all.map((l) => rowMapperFor('fundingRate')(l.split(','), c));
+    assert.equal(records.length, 90);
+    for (const r of records) {
+      assert.ok(r.kind === 'fundingRate');
+      if (r.kind !== 'fundingRate') continue;
+      assert.equal(r.fundingTimeUs % (8 * 3600 * 1_000_000), 0);
+      assert.ok((r.calcTimeUs ?? 0) - r.fundingTimeUs < 60_000_000);
+    }
+    assert.ok(records.some((r) => r.kind === 'fundingRate' && r.calcTimeUs !== r.fundingTimeUs));
+  });
+
+  it('maps quoted bookDepth rows with text timestamps', () => {
+    const rows = quoted('BTCUSDT-bookDepth-2025-05-19');
+    assert.ok(isHeaderLine(rows[0] ?? ''));
+    const d = rowMapperFor('bookDepth')((rows[1] ?? '').split(','), ctx({ market: 'um', interval: null, priceKind: null }));
+    assert.ok(d.kind === 'bookDepth' && d.eventTimeUs === Date.UTC(2025, 4, 19, 11, 7, 31) * 1000 && d.percentage === -5 && d.depth === 7885.275);
+  });
+
+  it('maps a metrics row rebuilt from the issue 211 display form', () => {
+    const [, row] = quoted('issues/211').map((l) => l.split(/\s+/).join(','));
+    const cells = (row ?? '').split(',');
+    cells[0] = `${cells[0]} 00:05:00`;
+    const m = rowMapperFor('metrics')(cells, ctx({ market: 'um', interval: null, priceKind: null }));
+    assert.ok(m.kind === 'metrics' && m.sumOpenInterest === 98666.163 && m.eventTimeUs === Date.UTC(2023, 0, 21, 0, 5) * 1000);
+  });
+
+  it('maps spot trades (7 columns, True/False) and um/cm trades (6 columns)', () => {
+    const spot = rowMapperFor('trades')('1,100.5,0.1,10.05,1735689600010866,True,True'.split(','), ctx({ interval: null, priceKind: null }));
+    assert.ok(spot.kind === 'trade' && spot.isBuyerMaker && spot.isBestMatch === true && spot.eventTimeUs === 1735689600010866 && spot.quoteQty === 10.05);
+    const cm = rowMapperFor('trades')('9,30000.1,5,0.0166,1700000000000,false'.split(','), ctx({ market: 'cm', interval: null, priceKind: null }));
+    assert.ok(cm.kind === 'trade' && cm.contracts === 5 && cm.baseQty === 0.0166 && cm.qty === null && cm.isBestMatch === null);
+  });
+
+  it('throws DecodeError naming the column for malformed rows', () => {
+    const map = rowMapperFor('klines');
+    assert.throws(() => map('1577836800000,abc,1,1,1,1,1577836859999,1,1,1,1,0'.split(','), ctx({})), (e: unknown) => e instanceof DecodeError && /column open/.test(e.message));
+    assert.throws(() => map('1577836800000,1,1'.split(','), ctx({})), /expected 12 columns, got 3/);
+    assert.throws(() => rowMapperFor('trades')('1,1,1,1,1577836800000,yes,True'.split(','), ctx({ interval: null })), /is_buyer_maker: expected true or false/);
+  });
+});

@@ -44,10 +44,15 @@ function numberData(rows: readonly Row[], column: ParquetColumn): Data {
   const validity = validityOf(rows, column.name);
   const length = rows.length;
   if (column.type === 'INT64') {
+    // Little-endian lo/hi 32-bit words written directly: exact for |v| < 2^53, no BigInt per value.
     const values = new BigInt64Array(length);
+    const words = new Int32Array(values.buffer);
     for (let i = 0; i < length; i++) {
       const v = rows[i][column.name];
-      if (typeof v === 'number') values[i] = BigInt(v);
+      if (typeof v !== 'number') continue;
+      const hi = Math.floor(v / 4294967296);
+      words[2 * i] = v - hi * 4294967296;
+      words[2 * i + 1] = hi;
     }
     return makeData({ type: new Int64(), length, data: values, ...validity });
   }
@@ -69,18 +74,19 @@ function boolData(rows: readonly Row[], name: string): Data {
 
 function utf8Data(rows: readonly Row[], name: string): Data {
   const offsets = new Int32Array(rows.length + 1);
+  let bound = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const v = rows[i][name];
+    if (typeof v === 'string') bound += v.length * 3; // a UTF-16 unit never needs more than 3 UTF-8 bytes
+  }
+  const data = Buffer.allocUnsafe(bound);
   let bytes = 0;
   for (let i = 0; i < rows.length; i++) {
     const v = rows[i][name];
-    if (typeof v === 'string') bytes += Buffer.byteLength(v, 'utf8');
+    if (typeof v === 'string') bytes += data.write(v, bytes, 'utf8');
     offsets[i + 1] = bytes;
   }
-  const data = Buffer.allocUnsafe(bytes);
-  for (let i = 0; i < rows.length; i++) {
-    const v = rows[i][name];
-    if (typeof v === 'string') data.write(v, offsets[i], 'utf8');
-  }
-  const values = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const values = new Uint8Array(data.buffer, data.byteOffset, bytes);
   return makeData({ type: new Utf8(), length: rows.length, valueOffsets: offsets, data: values, ...validityOf(rows, name) });
 }
 

@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { encodeParquet } from '../../../connectors/parquet/encode-parquet.js';
+import type { ParquetColumn } from '../../../schemas/parquet-schema.js';
+
+const COLUMNS: ParquetColumn[] = [
+  { name: 'n', type: 'INT64', optional: true, dictionary: false },
+  { name: 'i', type: 'INT32', optional: false, dictionary: false },
+  { name: 's', type: 'UTF8', optional: true, dictionary: true },
+  { name: 'b', type: 'BOOLEAN', optional: true, dictionary: false },
+  { name: 'd', type: 'DOUBLE', optional: false, dictionary: false },
+  { name: 'l', type: 'LIST<DOUBLE>', optional: false, dictionary: false },
+];
+
+async function readBack(bytes: Uint8Array, sql: string): Promise<Record<string, unknown>[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'pq-'));
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    await writeFile(join(dir, 'f.parquet'), bytes);
+    const reader = await connection.runAndReadAll(sql.replace('$FILE', `'${join(dir, 'f.parquet')}'`));
+    return reader.getRowObjectsJson();
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test('int64 values are exact across the 32-bit word boundary, for negatives and up to 2^53 − 1', async () => {
+  const values = [0, 1, -1, 4294967295, 4294967296, -4294967296, -4294967297, 1_751_328_000_123_456, 9_007_199_254_740_991, -9_007_199_254_740_991, null];
+  const rows = values.map((n, i) => ({ n, i, s: null, b: null, d: 0, l: [] }));
+  const back = await readBack(encodeParquet(rows, COLUMNS), 'SELECT n::VARCHAR AS n FROM read_parquet($FILE)');
+  assert.deepEqual(back.map((r) => r.n), values.map((v) => (v === null ? null : String(v))));
+});
+
+test('strings of any width, booleans, doubles and lists keep their values; nulls stay null', async () => {
+  const rows = [
+    { n: 1, i: -7, s: 'plain', b: true, d: 0.1, l: [1.5, 2] },
+    { n: 2, i: 0, s: 'é€😀 tab\tnl\n', b: false, d: -1e-8, l: [] },
+    { n: 3, i: 2147483647, s: null, b: null, d: 3e20, l: [65432.1] },
+    { n: 4, i: 1, s: '', b: true, d: Number.MAX_VALUE, l: [0] },
+  ];
+  const back = await readBack(encodeParquet(rows, COLUMNS, { maxRowGroupRows: 2 }), 'SELECT i, s, b, d, l FROM read_parquet($FILE) ORDER BY n');
+  assert.deepEqual(back, rows.map(({ i, s, b, d, l }) => ({ i, s, b, d, l })));
+});
+
+test('row groups are cut at maxRowGroupRows', async () => {
+  const rows = Array.from({ length: 5 }, (_, k) => ({ n: k, i: k, s: 'x', b: true, d: k, l: [] }));
+  const meta = await readBack(encodeParquet(rows, COLUMNS, { maxRowGroupRows: 2 }), 'SELECT count(DISTINCT row_group_id)::INTEGER AS groups FROM parquet_metadata($FILE)');
+  assert.deepEqual(meta, [{ groups: 3 }]);
+});

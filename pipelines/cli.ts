@@ -5,10 +5,11 @@
 import { EngineError } from '../schemas/errors.js';
 import type { Command, CommandContext } from './command.js';
 import { formatOptions } from './config.js';
+import { backfillCommand } from './backfill.js';
 import { infraCommand } from './infra.js';
 
 /** Every working command, in --help order. */
-export const COMMANDS: readonly Command[] = [infraCommand];
+export const COMMANDS: readonly Command[] = [backfillCommand, infraCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

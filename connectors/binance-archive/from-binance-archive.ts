@@ -141,7 +141,7 @@ async function loadFile(file: PlannedFile, options: FromBinanceArchiveOptions, e
 async function parseInto(file: PlannedFile, fetched: FetchedObject, options: FromBinanceArchiveOptions, emit: Emit): Promise<void> {
   const lastModifiedMs = fetched.lastModifiedMs ?? file.lastModifiedMs;
   const version = makeVersion('archive', lastModifiedMs ?? 0);
-  const chunks = parseArchiveFile(fetched.path, fetched.size, file, { version, batchRows: options.batchRows, rejectedAtUs: (lastModifiedMs ?? 0) * 1000 });
+  const chunks = parseArchiveFile(fetched.path, fetched.size, file, { version, batchRows: options.batchRows, rejectedAtUs: Math.floor(lastModifiedMs ?? 0) * 1000 });
   const unitBase = `${file.key}@${fetched.sha256.slice(0, 16)}`;
   let parts = 0;
   let deadParts = 0;

@@ -33,7 +33,7 @@ export function dirSource(root: string): ArchiveSource {
     async open(key): Promise<SourceObject> {
       try {
         const info = await stat(pathOf(key));
-        return { body: createReadStream(pathOf(key), { highWaterMark: 1 << 20 }), size: info.size, lastModifiedMs: info.mtimeMs };
+        return { body: createReadStream(pathOf(key), { highWaterMark: 1 << 20 }), size: info.size, lastModifiedMs: Math.floor(info.mtimeMs) };
       } catch (error) { throw wrap(error, key); }
     },
     async list(prefix): Promise<SourceListing> {

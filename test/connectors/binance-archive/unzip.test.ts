@@ -72,14 +72,18 @@ describe('readLines', () => {
   it('splits across chunk borders, strips CR and keeps a last line without newline', async () => {
     const chunks = [Buffer.from('a,1\r\nb,'), Buffer.from('2\nc'), Buffer.from(',3')];
     const lines: string[] = [];
-    for await (const batch of readLines(chunks)) lines.push(...batch);
+    for await (const batch of readLines(toAsync(chunks))) lines.push(...batch);
     assert.deepEqual(lines, ['a,1', 'b,2', 'c,3']);
   });
 
   it('keeps a multi-byte character split between chunks whole', async () => {
     const bytes = Buffer.from('x,é\n');
     const lines: string[] = [];
-    for await (const batch of readLines([bytes.subarray(0, 3), bytes.subarray(3)])) lines.push(...batch);
+    for await (const batch of readLines(toAsync([bytes.subarray(0, 3), bytes.subarray(3)]))) lines.push(...batch);
     assert.deepEqual(lines, ['x,é']);
   });
 });
+
+async function* toAsync(chunks: Buffer[]): AsyncGenerator<Buffer> {
+  for (const chunk of chunks) yield chunk;
+}

@@ -1,0 +1,167 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { cp, readFile, rm, writeFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { backfillCommand } from '../../pipelines/backfill.js';
+import { generateArchiveMirror, writeArchiveFile, type GeneratedFile } from '../support/archive-mirror.js';
+import { startArchiveServer, type ArchiveServer } from '../support/archive-server.js';
+import { writeChecksum, writeZip } from '../support/archive-zip.js';
+import { runBackfillJson, tempDir } from './backfill-support.js';
+
+const REQUEST = ['--market', 'spot', '--symbols', 'BTCUSDT', '--types', 'klines:1h,trades', '--from', '2025-07-01', '--to', '2025-07-02'];
+const KLINE_DAY1 = 'data/spot/daily/klines/BTCUSDT/1h/BTCUSDT-1h-2025-07-01.zip';
+const TRADES_DAY2 = 'data/spot/daily/trades/BTCUSDT/BTCUSDT-trades-2025-07-02.zip';
+
+describe('lakehouse backfill against a generated mirror over HTTP', () => {
+  let mirror = '';
+  let generated: GeneratedFile[] = [];
+  let server: ArchiveServer;
+
+  before(async () => {
+    mirror = await tempDir('mirror');
+    generated = await generateArchiveMirror(mirror, { markets: ['spot'], symbols: ['BTCUSDT'], types: ['klines:1h', 'trades'], fromDay: '2025-07-01', toDay: '2025-07-02', eventsPerDay: 50 });
+    server = await startArchiveServer(mirror, { pageSize: 2 });
+  });
+  after(async () => { await server.close(); await rm(mirror, { recursive: true, force: true }); });
+
+  const backfill = async (extra: string[] = [], lake?: string) => {
+    const dir = lake ?? await tempDir('lake');
+    const run = await runBackfillJson(backfillCommand, [...REQUEST, '--archive', server.url, '--lake', dir, '--concurrency', '2', '--timeout-ms', '400', ...extra]);
+    return { ...run, lake: dir };
+  };
+
+  it('loads every planned file, pages through the listing, and skips them all on a rerun', async () => {
+    const first = await backfill();
+    assert.equal(first.exitCode, 0, first.stdout);
+    assert.equal(first.report.planned, 4);
+    assert.equal(first.report.loaded, 4);
+    assert.equal(first.report.rows, generated.reduce((s, g) => s + g.rows, 0));
+    assert.ok(server.requests.some((r) => r.includes('marker=')), 'the listing was paged');
+    const second = await backfill([], first.lake);
+    assert.equal(second.exitCode, 0);
+    assert.equal(second.report.skipped, 4);
+    assert.equal(second.report.loaded, 0);
+  });
+
+  it('--plan lists files and bytes without fetching any zip', async () => {
+    const before = server.requests.length;
+    const run = await backfill(['--plan']);
+    const plan = JSON.parse(run.stdout) as { files: { key: string; size: number }[]; totalBytes: number };
+    assert.equal(plan.files.length, 4);
+    assert.equal(plan.totalBytes, generated.reduce((s, g) => s + g.size, 0));
+    assert.ok(!server.requests.slice(before).some((r) => r.endsWith('.zip')));
+  });
+
+  it('retries a 5xx and a stalled response, then loads the file', async () => {
+    server.fault(KLINE_DAY1, { kind: '500', times: 1 });
+    server.fault(TRADES_DAY2, { kind: 'stall', times: 1 });
+    try {
+      const run = await backfill();
+      assert.equal(run.exitCode, 0, run.stdout);
+      assert.equal(run.report.loaded, 4);
+    } finally { server.fault(KLINE_DAY1, null); server.fault(TRADES_DAY2, null); }
+  });
+
+  for (const [kind, pattern] of [
+    ['500', /HTTP 500/], ['stall', /stalled|no response/], ['html', /expected a zip, got an HTML\/XML page/], ['corrupt', /checksum mismatch.*quarantined/],
+  ] as const) {
+    it(`reports a file that keeps failing (${kind}) with its reason, loads the others and exits 1`, async () => {
+      server.fault(KLINE_DAY1, { kind });
+      try {
+        const run = await backfill();
+        assert.equal(run.exitCode, 1);
+        assert.equal(run.report.failed, 1);
+        assert.equal(run.report.loaded, 3);
+        const failed = run.report.files.find((f) => f.status === 'failed');
+        assert.equal(failed?.key, KLINE_DAY1);
+        assert.match(failed?.reason ?? '', pattern);
+        if (kind === 'corrupt') {
+          const quarantined = await readdir(join(run.lake, '_manifest', 'quarantine', 'data/spot/daily/klines/BTCUSDT/1h'));
+          assert.deepEqual(quarantined, ['BTCUSDT-1h-2025-07-01.zip']);
+        }
+      } finally { server.fault(KLINE_DAY1, null); }
+    });
+  }
+
+  it('reports a truncated zip loaded with --no-verify as corrupt, naming the file, and exits 1', async () => {
+    server.fault(KLINE_DAY1, { kind: 'truncate' });
+    try {
+      const run = await backfill(['--no-verify']);
+      assert.equal(run.exitCode, 1);
+      assert.match(run.report.files[0]?.reason ?? '', /BTCUSDT-1h-2025-07-01.zip: corrupt or truncated zip/);
+    } finally { server.fault(KLINE_DAY1, null); }
+  });
+
+  it('explains a day missing upstream (404 with --no-list) and exits 0', async () => {
+    server.fault(TRADES_DAY2, { kind: '404' });
+    server.fault(`${TRADES_DAY2}.CHECKSUM`, { kind: '404' });
+    try {
+      const run = await backfill(['--no-list']);
+      assert.equal(run.exitCode, 0, run.stdout);
+      assert.equal(run.report.missingUpstream, 1);
+      assert.match(run.report.files[0]?.reason ?? '', /missing upstream/);
+    } finally { server.fault(TRADES_DAY2, null); server.fault(`${TRADES_DAY2}.CHECKSUM`, null); }
+  });
+
+  it('fails a symbol that does not exist, with a clear message, while loading the real one', async () => {
+    const run = await backfill(['--symbols', 'BTCUSDT,NOSUCHCOIN']);
+    assert.equal(run.exitCode, 1);
+    assert.equal(run.report.loaded, 4);
+    assert.deepEqual(run.report.unknownSymbols, ['spot klines NOSUCHCOIN', 'spot trades NOSUCHCOIN']);
+    assert.match(run.report.files.find((f) => f.key.includes('NOSUCHCOIN'))?.reason ?? '', /unknown or delisted symbol/);
+  });
+});
+
+describe('lakehouse backfill on bad archive contents (local directory)', () => {
+  let mirror = '';
+  before(async () => {
+    mirror = await tempDir('badmirror');
+    await generateArchiveMirror(mirror, { markets: ['spot'], symbols: ['BTCUSDT'], types: ['klines:1h'], fromDay: '2025-07-01', toDay: '2025-07-03' });
+  });
+  after(async () => { await rm(mirror, { recursive: true, force: true }); });
+  const klineArgs = (dir: string, lake: string) => ['--market', 'spot', '--symbols', 'BTCUSDT', '--types', 'klines:1h', '--from', '2025-07-01', '--to', '2025-07-03', '--archive', dir, '--lake', lake];
+
+  it('sends malformed and duplicated rows to the DLQ with file and line, loads the rest, and exits 3', async () => {
+    const dir = await tempDir('rows');
+    await cp(mirror, dir, { recursive: true });
+    const file = (await generateArchiveMirror(await tempDir('x'), { markets: ['spot'], symbols: ['BTCUSDT'], types: ['klines:1h'], fromDay: '2025-07-02', toDay: '2025-07-02' }))[0];
+    assert.ok(file !== undefined);
+    const good = (await import('../support/archive-rows.js')).archiveRows({ ...file.file, startUs: file.file.rangeStartUs, endUs: file.file.rangeEndUs, seed: 1 });
+    const lines = [...good].join('').trim().split('\n');
+    const bad = [lines[0] ?? '', 'garbage,row', lines[1] ?? '', lines[1] ?? '', ...lines.slice(2)];
+    await writeArchiveFile(dir, file.file, { lines: bad });
+    const run = await runBackfillJson(backfillCommand, klineArgs(dir, await tempDir('lake')));
+    assert.equal(run.exitCode, 3, run.stdout);
+    assert.equal(run.report.loaded, 3);
+    assert.equal(run.report.rejectedRows, 2);
+    assert.equal(run.report.duplicateRows, 1);
+    assert.equal(run.report.rows, 24 * 3);
+  });
+
+  it('fails a zip without the expected CSV member, naming the members', async () => {
+    const dir = await tempDir('nocsv');
+    await cp(mirror, dir, { recursive: true });
+    const key = 'data/spot/daily/klines/BTCUSDT/1h/BTCUSDT-1h-2025-07-03.zip';
+    const { sha256 } = await writeZip(join(dir, key), [{ name: 'README.txt', content: ['nothing here'] }]);
+    await writeChecksum(join(dir, key), sha256, true);
+    const run = await runBackfillJson(backfillCommand, klineArgs(dir, await tempDir('lake')));
+    assert.equal(run.exitCode, 1);
+    assert.match(run.report.files[0]?.reason ?? '', /BTCUSDT-1h-2025-07-03.zip: zip holds no CSV member BTCUSDT-1h-2025-07-03.csv \(members: README.txt\)/);
+  });
+
+  it('re-ingests a file whose upstream checksum changed, skipping the unchanged ones', async () => {
+    const dir = await tempDir('republish');
+    await cp(mirror, dir, { recursive: true });
+    const lake = await tempDir('lake');
+    assert.equal((await runBackfillJson(backfillCommand, klineArgs(dir, lake))).report.loaded, 3);
+    const key = 'data/spot/daily/klines/BTCUSDT/1h/BTCUSDT-1h-2025-07-02.zip';
+    const csv = (await import('node:child_process')).execFileSync('unzip', ['-p', join(dir, key)]).toString().trim().split('\n');
+    await writeArchiveFile(dir, { ...(await import('../../connectors/binance-archive/plan.js')).planArchiveFiles({ markets: ['spot'], symbols: ['BTCUSDT'], types: [{ dataType: 'klines', interval: '1h' }], fromDay: '2025-07-02', toDay: '2025-07-02' })[0]! }, { lines: csv.slice(0, 23) });
+    const rerun = await runBackfillJson(backfillCommand, klineArgs(dir, lake));
+    assert.equal(rerun.report.loaded, 1);
+    assert.equal(rerun.report.skipped, 2);
+    const manifest = (await readFile(join(lake, '_manifest', 'backfill.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { key: string; rows: number });
+    assert.equal(manifest.filter((e) => e.key === key).at(-1)?.rows, 23);
+    await writeFile(join(dir, 'unused'), '');
+  });
+});

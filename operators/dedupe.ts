@@ -39,12 +39,13 @@ class HeldIdentities {
       this.versions.delete(this.ids[this.head]);
       this.head++;
     }
+    const pruned = this.head - start;
     if (this.head > 1024 && this.head * 2 > this.times.length) {
       this.ids = this.ids.slice(this.head);
       this.times = this.times.slice(this.head);
       this.head = 0;
     }
-    return this.head - start;
+    return pruned;
   }
 }
 

@@ -1,6 +1,7 @@
 /** Record factories and the STYLE.md marble checklist shared by the operator tests. */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import fc from 'fast-check';
 import { Observable, take, type MonoTypeOperatorFunction } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import {
@@ -156,3 +157,14 @@ export function assertKlinesEquivalent(actual: readonly KlineRecord[], expected:
     }
   }
 }
+
+/** Event times that never trail the newest one by more than `boundUs`. */
+export const boundedDisorder = (boundUs: number) => fc.array(fc.integer({ min: -boundUs, max: 3 * boundUs }), { maxLength: 120 })
+  .map((steps) => {
+    let newest = 1_000_000;
+    return steps.map((step) => {
+      const t = Math.max(0, newest + step);
+      newest = Math.max(newest, t);
+      return t;
+    });
+  });

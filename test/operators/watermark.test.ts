@@ -4,20 +4,9 @@ import fc from 'fast-check';
 import { from } from 'rxjs';
 import { watermark, WatermarkTracker } from '../../operators/watermark.js';
 import { streamKeyOf, type AnyRecord } from '../../schemas/index.js';
-import { collect, itFollowsTheChecklist, marbles, trade } from './support.js';
+import { boundedDisorder, collect, itFollowsTheChecklist, marbles, trade } from './support.js';
 
 const eth = (id: number, t: number) => trade(id, t, { symbol: 'ETHUSDT' });
-
-/** Event times that never trail the newest one by more than `boundUs`. */
-export const boundedDisorder = (boundUs: number) => fc.array(fc.integer({ min: -boundUs, max: 3 * boundUs }), { maxLength: 120 })
-  .map((steps) => {
-    let newest = 1_000_000;
-    return steps.map((step) => {
-      const t = Math.max(0, newest + step);
-      newest = Math.max(newest, t);
-      return t;
-    });
-  });
 
 describe('watermark', () => {
   describe('marble checklist', () => {

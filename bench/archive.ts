@@ -1,0 +1,94 @@
+/**
+ * Archive benchmarks (`npm run bench`, or `node --import tsx bench/archive.ts` alone), measured in one run:
+ * - zip → records (fromBinanceArchive's parser) in rows/s for klines and trades, against the target of
+ *   1,000,000 rows/s per core and against `unzip -p FILE | wc -l` on the same file (ratio = ours / unzip);
+ * - zip → Parquet lake (`lakehouse backfill` from a local directory, validate on) in rows/s against 500,000;
+ * - peak RSS of a child process running that backfill on a trades file of ~1 GB uncompressed, against 400 MB.
+ * Inputs are generated once into the temp directory (`lakehouse-bench-archive`) and reused.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArchiveFile } from '../connectors/binance-archive/parse-archive-file.js';
+import { planArchiveFiles, parseTypeRequests, type ArchiveFile } from '../connectors/binance-archive/plan.js';
+import { writeArchiveFile } from '../test/support/archive-mirror.js';
+import type { BenchResult } from './result.js';
+
+const ROOT = join(tmpdir(), 'lakehouse-bench-archive');
+
+function fileFor(type: string, day: string, symbol = 'BTCUSDT'): ArchiveFile {
+  const [file] = planArchiveFiles({ markets: ['spot'], symbols: [symbol], types: parseTypeRequests([type]), fromDay: day, toDay: day });
+  if (file === undefined) throw new Error('no file planned');
+  return file;
+}
+
+async function ensure(root: string, file: ArchiveFile, eventsPerDay: number): Promise<string> {
+  const path = join(root, file.key);
+  if (!existsSync(`${path}.CHECKSUM`)) await writeArchiveFile(root, file, { eventsPerDay });
+  return path;
+}
+
+async function parseRate(path: string, file: ArchiveFile): Promise<{ rows: number; seconds: number }> {
+  const started = process.hrtime.bigint();
+  const chunks = parseArchiveFile(path, statSync(path).size, file, { version: 1 });
+  let rows = 0;
+  for (;;) { const next = await chunks.next(); if (next.done === true) break; rows += next.value.records.length; }
+  return { rows, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+}
+
+function unzipRate(path: string): number {
+  const started = process.hrtime.bigint();
+  const lines = Number(execFileSync('bash', ['-c', `unzip -p '${path}' | wc -l`]).toString().trim());
+  return lines / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+function backfillChild(archive: string, file: ArchiveFile): { seconds: number; maxRssMb: number; rows: number } {
+  const lake = join(tmpdir(), `lakehouse-bench-lake-${process.pid}`);
+  const args = ['--import', 'tsx', fileURLToPath(new URL('../bin/lakehouse.mjs', import.meta.url)), 'backfill', '--archive', archive, '--lake', lake,
+    '--market', 'spot', '--symbols', file.symbol, '--types', file.interval === null ? file.dataType : `${file.dataType}:${file.interval}`,
+    '--from', file.date, '--json', '--manifest', join(lake, 'm.jsonl')];
+  const started = process.hrtime.bigint();
+  const child = spawnSync('/usr/bin/time', ['-f', 'MAXRSS_KB=%M', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  execFileSync('rm', ['-rf', lake]);
+  const rss = /MAXRSS_KB=(\d+)/.exec(child.stderr ?? '');
+  const report = JSON.parse((child.stdout ?? '').trim().split('\n').at(-1) ?? '{}') as { rows?: number; exitCode?: number };
+  if (report.exitCode !== 0) throw new Error(`bench backfill failed: ${child.stdout}\n${child.stderr?.slice(-2000)}`);
+  return { seconds, maxRssMb: Number(rss?.[1] ?? 0) / 1024, rows: report.rows ?? 0 };
+}
+
+/** Runs the archive benchmarks. `largeRows` sizes the RSS file (≈ 62 bytes per spot trade row). */
+export async function benchArchive(options: { largeRows?: number } = {}): Promise<BenchResult[]> {
+  const results: BenchResult[] = [];
+  const klines = fileFor('klines:1s', '2025-07-01');
+  const trades = fileFor('trades', '2025-07-01');
+  const klinesPath = await ensure(ROOT, klines, 0);
+  const tradesPath = await ensure(ROOT, trades, 2_000_000);
+  for (const [name, file, path] of [['klines 1s', klines, klinesPath], ['trades', trades, tradesPath]] as const) {
+    await parseRate(path, file);
+    const { rows, seconds } = await parseRate(path, file);
+    const ours = rows / seconds;
+    const unzip = unzipRate(path);
+    results.push({ name: `archive zip → records, ${name} (${rows} rows)`, value: Math.round(ours), unit: 'rows/s', target: 1_000_000, ratio: ours / 1_000_000, note: `unzip -p | wc -l: ${Math.round(unzip)} lines/s; ours/unzip = ${(ours / unzip).toFixed(2)}` });
+  }
+  const lakeRun = backfillChild(ROOT, trades);
+  results.push({ name: `archive zip → Parquet lake, trades (${lakeRun.rows} rows, whole CLI run incl. startup)`, value: Math.round(lakeRun.rows / lakeRun.seconds), unit: 'rows/s', target: 500_000, ratio: lakeRun.rows / lakeRun.seconds / 500_000 });
+  const largeRoot = join(tmpdir(), 'lakehouse-bench-archive-large');
+  const large = fileFor('trades', '2025-07-02');
+  const largePath = await ensure(largeRoot, large, options.largeRows ?? 16_500_000);
+  const uncompressedMb = Number(execFileSync('bash', ['-c', `unzip -Z -t '${largePath}' | grep -o '^[0-9]* files, [0-9]*' | awk '{print $3}'`]).toString().trim()) / 1e6;
+  const big = backfillChild(largeRoot, large);
+  results.push({ name: `peak RSS loading a ${uncompressedMb.toFixed(0)} MB (uncompressed) trades file into the lake`, value: Math.round(big.maxRssMb), unit: 'MB', target: 400, ratio: big.maxRssMb / 400, note: `${big.rows} rows in ${big.seconds.toFixed(1)} s = ${Math.round(big.rows / big.seconds)} rows/s; lower is better` });
+  return results;
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const largeRows = process.argv[2] === undefined ? undefined : Number(process.argv[2]);
+  for (const r of await benchArchive({ largeRows })) {
+    process.stdout.write(`${r.name}: ${r.value} ${r.unit}${r.target === undefined ? '' : ` (target ${r.target}, ratio ${r.ratio?.toFixed(2)})`}${r.note === undefined ? '' : ` — ${r.note}`}\n`);
+  }
+  await rm(await mkdtemp(join(tmpdir(), 'x-')), { recursive: true });
+}

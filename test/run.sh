@@ -24,7 +24,10 @@ run_integration() {
   local started=()
   if ! have_endpoints && ! docker_answers; then
     echo "== no service endpoints given and no Docker engine: using infra/local"
-    mapfile -t started < <(bash infra/local/infra.sh up --print-started)
+    # Start only what is not running, and remember it so that we stop only what we started.
+    mapfile -t started < <(bash infra/local/infra.sh status --json 2>/dev/null |
+      node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{for(const x of JSON.parse(s).services)if(!x.running)console.log(x.name)})' || true)
+    bash infra/local/infra.sh up
     eval "$(bash infra/local/infra.sh env)"
     export LAKEHOUSE_INFRA_STARTED_BY_TESTS=1
   fi

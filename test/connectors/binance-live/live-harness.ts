@@ -1,0 +1,40 @@
+/** Test harness: a replay server over the real COIN-M aggTrades archive and a collecting live client. */
+import { lastValueFrom, takeWhile, toArray, type Observable } from 'rxjs';
+import { eventsFromArchiveCsv } from '../../../connectors/binance-replay/archive-csv.js';
+import type { FeedEvent, ReplayFeed } from '../../../connectors/binance-replay/replay-feed.js';
+import type { AnyRecord } from '../../../schemas/records.js';
+import { realFixtureText } from '../../support/fixtures.js';
+
+let cached: FeedEvent[] | undefined;
+
+/** The first `rows` aggTrades of the real BTCUSD_PERP 2026-05-08 archive as replay events. */
+export function cmAggTradeEvents(rows: number): FeedEvent[] {
+  cached ??= eventsFromArchiveCsv(realFixtureText('BTCUSD_PERP-aggTrades-2026-05-08.zip'), 'cm', { symbol: 'BTCUSD_PERP', type: 'aggTrades', interval: null });
+  return cached.slice(0, rows);
+}
+
+/**
+ * Trades derived from the same real aggTrades (one trade per id f..l of each aggregate, same price, time
+ * and side, the aggregate's quantity on its first trade), written as a trades CSV and read by the replay
+ * server's archive reader — the fixtures hold no trades archive.
+ */
+export function cmTradeEvents(aggRows: number): FeedEvent[] {
+  const lines: string[] = [];
+  for (const event of cmAggTradeEvents(aggRows)) {
+    const d = event.data as Record<string, unknown>;
+    for (let id = d.f as number; id <= (d.l as number); id++) {
+      lines.push([id, d.p, id === d.f ? d.q : '1', '0', d.T, String(d.m)].join(','));
+    }
+  }
+  return eventsFromArchiveCsv(`id,price,qty,base_qty,time,is_buyer_maker\n${lines.join('\n')}\n`, 'cm', { symbol: 'BTCUSD_PERP', type: 'trades', interval: null });
+}
+
+/** A COIN-M feed of `events`. */
+export function cmFeed(events: FeedEvent[]): ReplayFeed {
+  return { market: 'cm', events, snapshots: new Map() };
+}
+
+/** Collects records until `done(record)` holds for one of them (inclusive). */
+export function collectUntil(source: Observable<AnyRecord>, done: (record: AnyRecord) => boolean): Promise<AnyRecord[]> {
+  return lastValueFrom(source.pipe(takeWhile((r) => !done(r), true), toArray()));
+}

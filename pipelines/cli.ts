@@ -7,9 +7,10 @@ import type { Command, CommandContext } from './command.js';
 import { formatOptions } from './config.js';
 import { backfillCommand } from './backfill.js';
 import { infraCommand } from './infra.js';
+import { queryCommand } from './query.js';
 
 /** Every working command, in --help order. */
-export const COMMANDS: readonly Command[] = [backfillCommand, infraCommand];
+export const COMMANDS: readonly Command[] = [backfillCommand, queryCommand, infraCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -88,13 +88,13 @@ function bindQuery(features: ClickHouseFeatures, database: string): { query: str
   return bindParams('SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name', { db: database }, features.queryParams);
 }
 
-test('the ClickHouse server (CLICKHOUSE_URL) runs every table, insert and select', async (t) => {
+test('the ClickHouse server (CLICKHOUSE_URL) runs every table, insert and select', { timeout: 180_000 }, async (t) => {
   const service = await clickhouseService();
   if (service === undefined) { t.skip('ClickHouse not configured (CLICKHOUSE_URL)'); return; }
   await exerciseEngine(t, { url: service.url, username: service.username, password: service.password });
 });
 
-test('the embedded chdb engine runs every table, insert and select', async (t) => {
+test('the embedded chdb engine runs every table, insert and select', { timeout: 180_000 }, async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'chdb-it-'));
   try {
     await exerciseEngine(t, { embeddedPath: dir }, true);

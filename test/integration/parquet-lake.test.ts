@@ -93,7 +93,7 @@ async function download(client: S3Client, bucket: string, prefix: string, into: 
   return files;
 }
 
-test('the lake on s3:// appears as complete objects that DuckDB reads back exactly', async (t) => {
+test('the lake on s3:// appears as complete objects that DuckDB reads back exactly', { timeout: 180_000 }, async (t) => {
   const service = await s3Service();
   if (service === undefined) { t.skip('S3 not configured (S3_ENDPOINT)'); return; }
   const client = createS3Client(service);

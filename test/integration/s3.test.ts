@@ -36,7 +36,7 @@ async function emptyAndDelete(client: S3Client): Promise<void> {
   await client.send(new DeleteBucketCommand({ Bucket: BUCKET }));
 }
 
-test('the S3 service does multipart uploads, nested listings with pagination, and ranged GETs', async (t) => {
+test('the S3 service does multipart uploads, nested listings with pagination, and ranged GETs', { timeout: 180_000 }, async (t) => {
   const service = await s3Service();
   if (service === undefined) { t.skip('S3 not configured (S3_ENDPOINT)'); return; }
   const client = createS3Client(service);

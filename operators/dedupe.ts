@@ -2,7 +2,7 @@
  * `dedupe`: one copy per identity key, the highest version winning, with state bounded by the watermark.
  */
 import type { MonoTypeOperatorFunction } from 'rxjs';
-import { identityKeyOf, streamKeyOf, type AnyRecord } from '../schemas/index.js';
+import { identityKeyOf, type AnyRecord } from '../schemas/index.js';
 import { processRecords, type Emit, type RecordProcessor } from './record-processor.js';
 import { WatermarkTracker, type StreamClock, type WatermarkOptions } from './watermark.js';
 
@@ -19,33 +19,71 @@ export interface DedupeOptions extends WatermarkOptions {
   stateProbe?: (keysHeld: () => number) => void;
 }
 
-/** Identities held for one stream, in arrival order for pruning. */
+/** Above this many live identities a stream indexes them in a Map; below, a linear scan is faster. */
+const SCAN_LIMIT = 16;
+
+/**
+ * Identities held for one stream in arrival order (a FIFO pruned from the head as the watermark passes),
+ * found by a linear scan while few, through a Map index while many.
+ */
 class HeldIdentities {
-  readonly versions = new Map<string | number, number>();
   private ids: (string | number)[] = [];
+  private versions: number[] = [];
   private times: number[] = [];
   private head = 0;
+  private index: Map<string | number, number> | undefined;
+
+  /** Position of an identity, or −1. */
+  find(id: string | number): number {
+    if (this.index !== undefined) return this.index.get(id) ?? -1;
+    for (let i = this.ids.length - 1; i >= this.head; i--) if (this.ids[i] === id) return i;
+    return -1;
+  }
+
+  versionAt(position: number): number {
+    return this.versions[position];
+  }
+
+  upgrade(position: number, version: number): void {
+    this.versions[position] = version;
+  }
 
   hold(id: string | number, version: number, eventTimeUs: number): void {
-    this.versions.set(id, version);
+    this.index?.set(id, this.ids.length);
     this.ids.push(id);
+    this.versions.push(version);
     this.times.push(eventTimeUs);
+    if (this.index === undefined && this.ids.length - this.head > SCAN_LIMIT) this.reindex();
   }
 
   /** Forgets identities whose event time is below `horizonUs` (oldest arrivals first); returns how many. */
   prune(horizonUs: number): number {
     const start = this.head;
     while (this.head < this.times.length && this.times[this.head] < horizonUs) {
-      this.versions.delete(this.ids[this.head]);
+      this.index?.delete(this.ids[this.head]);
       this.head++;
     }
     const pruned = this.head - start;
-    if (this.head > 1024 && this.head * 2 > this.times.length) {
+    if (this.head === this.ids.length) {
+      this.ids.length = this.versions.length = this.times.length = this.head = 0;
+      this.index = undefined;
+    } else if (this.head > 1024 && this.head * 2 > this.times.length) {
       this.ids = this.ids.slice(this.head);
+      this.versions = this.versions.slice(this.head);
       this.times = this.times.slice(this.head);
       this.head = 0;
+      this.reindex();
     }
     return pruned;
+  }
+
+  private reindex(): void {
+    if (this.ids.length - this.head <= SCAN_LIMIT / 2) {
+      this.index = undefined;
+      return;
+    }
+    this.index = new Map();
+    for (let i = this.head; i < this.ids.length; i++) this.index.set(this.ids[i], i);
   }
 }
 
@@ -60,14 +98,12 @@ function defaultIdentity(record: AnyRecord): string | number {
 
 class DedupeProcessor implements RecordProcessor {
   private readonly tracker: WatermarkTracker<HeldIdentities>;
-  private readonly keyOf: (record: AnyRecord) => string;
   private readonly identityOf: (record: AnyRecord) => string | number;
   private readonly retentionUs: number;
   private held = 0;
 
   constructor(options: DedupeOptions) {
     this.tracker = new WatermarkTracker(options, () => new HeldIdentities());
-    this.keyOf = options.keyOf ?? streamKeyOf;
     this.identityOf = options.identityOf ?? defaultIdentity;
     this.retentionUs = options.retentionUs ?? 0;
     options.stateProbe?.(() => this.held);
@@ -78,22 +114,22 @@ class DedupeProcessor implements RecordProcessor {
       emit(record);
       return;
     }
-    const clock = this.tracker.observe(this.keyOf(record), record.eventTimeUs);
+    const clock = this.tracker.advance(this.tracker.clockFor(record), record.eventTimeUs);
     const id = this.identityOf(record);
     const stream = clock.state;
-    const held = stream.versions.get(id);
-    if (held === undefined) {
+    const position = stream.find(id);
+    if (position < 0) {
       if (record.eventTimeUs >= clock.watermarkUs - this.retentionUs) {
         stream.hold(id, record.version, record.eventTimeUs);
         this.held++;
       }
       emit(record);
-    } else if (record.version > held) {
-      stream.versions.set(id, record.version);
+    } else if (record.version > stream.versionAt(position)) {
+      stream.upgrade(position, record.version);
       emit(record);
     }
     this.prune(clock);
-    for (const idle of this.tracker.advanceIdle()) this.prune(idle);
+    if (this.tracker.detectsIdle) for (const idle of this.tracker.advanceIdle()) this.prune(idle);
   }
 
   flush(): void {

@@ -3,10 +3,11 @@
  */
 import type { MonoTypeOperatorFunction } from 'rxjs';
 import {
-  makeVersion, nextWindowStartUs, streamKeyOf, windowStartUs, type AnyRecord, type GapCause, type GapRecord,
+  makeVersion, nextWindowStartUs, windowStartUs, type AnyRecord, type GapCause, type GapRecord,
   type GapState, type KlineInterval, type Market, type PriceKind, type Source,
 } from '../schemas/index.js';
 import { processRecords, type Emit, type RecordProcessor } from './record-processor.js';
+import { cachedStreamKeyOf } from './stream-key-cache.js';
 
 const STATE_ORDER: Record<GapState, number> = { open: 0, reported: 1, partial: 2, unfillable: 3, filled: 4 };
 
@@ -59,7 +60,7 @@ class DetectGapsProcessor implements RecordProcessor {
   private readonly keyOf: (record: AnyRecord) => string;
 
   constructor(private readonly options: DetectGapsOptions) {
-    this.keyOf = options.keyOf ?? streamKeyOf;
+    this.keyOf = options.keyOf ?? cachedStreamKeyOf();
   }
 
   push(record: AnyRecord, emit: Emit): void {

@@ -3,9 +3,10 @@
  * event-time order per stream key, with conflicts between copies settled by the version rule.
  */
 import { asyncScheduler, Observable, Subscriber } from 'rxjs';
-import { identityKeyOf, streamKeyOf, type AnyRecord } from '../schemas/index.js';
+import { identityKeyOf, type AnyRecord } from '../schemas/index.js';
 import { EventTimeQueue, type QueueEntry } from './event-time-queue.js';
 import { WatermarkTracker, type WatermarkOptions } from './watermark.js';
+import { cachedStreamKeyOf } from './stream-key-cache.js';
 
 /** Options of {@link mergeSources}: the event-time clock of every input. */
 export type MergeSourcesOptions = WatermarkOptions;
@@ -27,7 +28,7 @@ class Merger {
   constructor(count: number, private readonly options: MergeSourcesOptions, private readonly out: Subscriber<AnyRecord>) {
     this.trackers = Array.from({ length: count }, () => new WatermarkTracker<null>(options, () => null));
     this.done = new Array<boolean>(count).fill(false);
-    this.keyOf = options.keyOf ?? streamKeyOf;
+    this.keyOf = options.keyOf ?? cachedStreamKeyOf();
     this.idleTimeoutMs = options.idleTimeoutMs ?? Infinity;
     this.startMs = (options.scheduler ?? asyncScheduler).now();
   }

@@ -3,7 +3,7 @@
  */
 import type { MonoTypeOperatorFunction } from 'rxjs';
 import {
-  isCoarserInterval, nextWindowStartUs, streamKeyOf, windowStartUs, type AggTradeRecord, type AnyRecord,
+  isCoarserInterval, nextWindowStartUs, windowStartUs, type AggTradeRecord, type AnyRecord,
   type DeadLetterRecord, type KlineInterval, type KlineRecord, type TradeRecord,
 } from '../schemas/index.js';
 import { KlineBar, type BarTemplate } from './kline-bar.js';
@@ -48,14 +48,12 @@ interface ResampleStream {
 
 class ResampleProcessor implements RecordProcessor {
   private readonly tracker: WatermarkTracker<ResampleStream>;
-  private readonly keyOf: (record: AnyRecord) => string;
   private readonly latenessUs: number;
   private readonly passThrough: boolean;
   private held = 0;
 
   constructor(private readonly options: ResampleOptions) {
     this.tracker = new WatermarkTracker<ResampleStream>(options, () => ({ targets: undefined }));
-    this.keyOf = options.keyOf ?? streamKeyOf;
     this.latenessUs = options.allowedLatenessUs ?? 0;
     this.passThrough = options.passThrough ?? true;
     options.stateProbe?.(() => this.held);
@@ -66,7 +64,7 @@ class ResampleProcessor implements RecordProcessor {
       if (this.passThrough) emit(record);
       return;
     }
-    const clock = this.tracker.clockOf(this.keyOf(record));
+    const clock = this.tracker.clockFor(record);
     if (this.passThrough) emit(record);
     const targets = clock.state.targets ?? (clock.state.targets = this.targetsFor(record));
     const watermarkUs = clock.watermarkUs;
@@ -75,9 +73,9 @@ class ResampleProcessor implements RecordProcessor {
       if (!this.add(target, record, watermarkUs, emit)) (missed ??= []).push(target.template.interval);
     }
     if (missed !== undefined) emit(lateLetter(record, missed, watermarkUs, this.latenessUs));
-    this.tracker.observe(clock.key, record.eventTimeUs);
+    this.tracker.advance(clock, record.eventTimeUs);
     if (clock.watermarkUs > watermarkUs) this.close(clock, emit);
-    for (const idle of this.tracker.advanceIdle()) this.close(idle, emit);
+    if (this.tracker.detectsIdle) for (const idle of this.tracker.advanceIdle()) this.close(idle, emit);
   }
 
   flush(emit: Emit): void {
@@ -118,7 +116,7 @@ class ResampleProcessor implements RecordProcessor {
     const watermarkUs = clock.watermarkUs;
     for (const target of clock.state.targets ?? []) {
       if (watermarkUs < target.nextDueUs) continue;
-      const due = [...target.windows.values()].sort((a, b) => a.startUs - b.startUs);
+      const due = inWindowOrder(target.windows) ? target.windows.values() : [...target.windows.values()].sort((a, b) => a.startUs - b.startUs);
       let nextDueUs = Infinity;
       for (const bar of due) {
         if (!bar.emitted && bar.endUs <= watermarkUs) {
@@ -151,6 +149,16 @@ class ResampleProcessor implements RecordProcessor {
         ingestId: `resample/${fine ?? record.kind}/${interval}`, closeResolutionUs: resolutionUs,
       }));
   }
+}
+
+/** True when the windows were created in time order (the usual case: no sort needed). */
+function inWindowOrder(windows: Map<number, KlineBar>): boolean {
+  let previousUs = -Infinity;
+  for (const startUs of windows.keys()) {
+    if (startUs < previousUs) return false;
+    previousUs = startUs;
+  }
+  return true;
 }
 
 function lateLetter(record: BarInput, intervals: KlineInterval[], watermarkUs: number, latenessUs: number): DeadLetterRecord {

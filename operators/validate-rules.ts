@@ -3,7 +3,7 @@
  * null. They run after the schema check, so fields have their declared types.
  */
 import {
-  isKlineInterval, nextWindowStartUs, windowStartUs, type AggTradeRecord, type AnyRecord, type KlineRecord,
+  KLINE_INTERVALS, nextWindowStartUs, windowStartUs, type AggTradeRecord, type AnyRecord, type KlineInterval, type KlineRecord,
   type TradeRecord,
 } from '../schemas/index.js';
 
@@ -16,23 +16,30 @@ function negative(record: object, names: readonly string[]): string | null {
   return null;
 }
 
+const INTERVALS = new Set<string>(KLINE_INTERVALS);
+
 const KLINE_AMOUNTS = [
   'volume', 'quoteVolume', 'contracts', 'baseVolume', 'tradeCount', 'takerBuyVolume', 'takerBuyQuoteVolume',
   'takerBuyContracts', 'takerBuyBaseVolume',
 ] as const;
 
 function klineProblem(k: KlineRecord): string | null {
-  if (!isKlineInterval(k.interval)) return `interval ${k.interval} is not a Binance interval`;
+  if (!INTERVALS.has(k.interval)) return `interval ${k.interval} is not a Binance interval`;
   if (k.eventTimeUs !== k.openTimeUs) return `eventTimeUs ${k.eventTimeUs} differs from openTimeUs ${k.openTimeUs}`;
-  if (windowStartUs(k.openTimeUs, k.interval) !== k.openTimeUs) return `openTimeUs ${k.openTimeUs} is not aligned to ${k.interval}`;
-  if (k.closeTimeUs <= k.openTimeUs || k.closeTimeUs >= nextWindowStartUs(k.openTimeUs, k.interval)) {
+  if (windowStartUs(k.openTimeUs, k.interval as KlineInterval) !== k.openTimeUs) return `openTimeUs ${k.openTimeUs} is not aligned to ${k.interval}`;
+  if (k.closeTimeUs <= k.openTimeUs || k.closeTimeUs >= nextWindowStartUs(k.openTimeUs, k.interval as KlineInterval)) {
     return `closeTimeUs ${k.closeTimeUs} is outside the ${k.interval} window of ${k.openTimeUs}`;
   }
   if (k.low > k.open || k.low > k.close) return `low ${k.low} is above open ${k.open} or close ${k.close}`;
   if (k.high < k.open || k.high < k.close) return `high ${k.high} is below open ${k.open} or close ${k.close}`;
   if (k.priceKind !== 'premium' && k.low <= 0) return `low ${k.low} is not positive`;
-  const amount = negative(k, KLINE_AMOUNTS);
-  if (amount !== null) return amount;
+  if (!(k.volume === null || k.volume >= 0) || !(k.quoteVolume === null || k.quoteVolume >= 0)
+    || !(k.contracts === null || k.contracts >= 0) || !(k.baseVolume === null || k.baseVolume >= 0)
+    || !(k.tradeCount === null || k.tradeCount >= 0) || !(k.takerBuyVolume === null || k.takerBuyVolume >= 0)
+    || !(k.takerBuyQuoteVolume === null || k.takerBuyQuoteVolume >= 0) || !(k.takerBuyContracts === null || k.takerBuyContracts >= 0)
+    || !(k.takerBuyBaseVolume === null || k.takerBuyBaseVolume >= 0)) {
+    return negative(k, KLINE_AMOUNTS);
+  }
   if (k.takerBuyVolume !== null && k.volume !== null && k.takerBuyVolume > k.volume) return `takerBuyVolume ${k.takerBuyVolume} exceeds volume ${k.volume}`;
   if (k.takerBuyContracts !== null && k.contracts !== null && k.takerBuyContracts > k.contracts) return `takerBuyContracts ${k.takerBuyContracts} exceeds contracts ${k.contracts}`;
   return null;

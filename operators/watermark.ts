@@ -13,9 +13,10 @@
  * completes every watermark goes to +∞ (everything is flushed).
  */
 import { asyncScheduler, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
-import { streamKeyOf, type AnyRecord } from '../schemas/index.js';
+import type { AnyRecord } from '../schemas/index.js';
 import { EventTimeQueue } from './event-time-queue.js';
 import { processRecords, type Emit, type RecordProcessor } from './record-processor.js';
+import { StreamIndex } from './stream-key-cache.js';
 
 /** Event-time clock options shared by the watermark-driven operators. */
 export interface WatermarkOptions {
@@ -25,7 +26,7 @@ export interface WatermarkOptions {
   idleTimeoutMs?: number;
   /** The clock that measures idleness. @default asyncScheduler */
   scheduler?: SchedulerLike;
-  /** The stream key of a record. @default streamKeyOf (schemas/identity.ts) */
+  /** The stream key of a record. @default streamKeyOf (schemas/identity.ts), cached per stream */
   keyOf?: (record: AnyRecord) => string;
 }
 
@@ -53,7 +54,12 @@ export class WatermarkTracker<T> {
   private readonly scheduler: SchedulerLike;
   private lastScanMs: number;
 
+  private readonly index: StreamIndex<StreamClock<T>> | undefined;
+  private readonly keyOf: ((record: AnyRecord) => string) | undefined;
+
   constructor(options: WatermarkOptions, private readonly init: (key: string) => T) {
+    this.keyOf = options.keyOf;
+    this.index = options.keyOf === undefined ? new StreamIndex((key) => this.clockOf(key)) : undefined;
     this.maxOutOfOrderUs = options.maxOutOfOrderUs ?? 0;
     this.idleTimeoutMs = options.idleTimeoutMs ?? Infinity;
     this.scheduler = options.scheduler ?? asyncScheduler;
@@ -75,14 +81,28 @@ export class WatermarkTracker<T> {
     return clock;
   }
 
+  /** The clock of a record's stream (by `keyOf`), created on first use. */
+  clockFor(record: AnyRecord): StreamClock<T> {
+    return this.index !== undefined ? this.index.get(record) : this.clockOf((this.keyOf as (record: AnyRecord) => string)(record));
+  }
+
   /** The clock of a key, or undefined when the key was never seen. */
   find(key: string): StreamClock<T> | undefined {
     return this.clocks.get(key);
   }
 
+  /** True when idle detection is on (`idleTimeoutMs` finite). */
+  get detectsIdle(): boolean {
+    return this.idleTimeoutMs !== Infinity;
+  }
+
   /** Records an event on a key and advances its watermark; returns the key's clock. */
   observe(key: string, eventTimeUs: number): StreamClock<T> {
-    const clock = this.clockOf(key);
+    return this.advance(this.clockOf(key), eventTimeUs);
+  }
+
+  /** Records an event on a clock already looked up and advances its watermark. */
+  advance(clock: StreamClock<T>, eventTimeUs: number): StreamClock<T> {
     if (this.idleTimeoutMs !== Infinity) clock.lastSeenMs = this.scheduler.now();
     if (eventTimeUs > clock.maxEventUs) {
       clock.maxEventUs = eventTimeUs;
@@ -118,30 +138,22 @@ export class WatermarkTracker<T> {
   clocksNow(): StreamClock<T>[] {
     return [...this.clocks.values()];
   }
-
-  /** Forgets a key. */
-  delete(key: string): void {
-    this.clocks.delete(key);
-  }
 }
 
 class ReorderProcessor implements RecordProcessor {
   private readonly tracker: WatermarkTracker<EventTimeQueue>;
-  private readonly keyOf: (record: AnyRecord) => string;
 
   constructor(options: WatermarkOptions) {
     this.tracker = new WatermarkTracker(options, () => new EventTimeQueue());
-    this.keyOf = options.keyOf ?? streamKeyOf;
   }
 
   push(record: AnyRecord, emit: Emit): void {
-    const key = this.keyOf(record);
-    const before = this.tracker.clockOf(key).watermarkUs;
-    if (record.eventTimeUs < before) {
-      this.tracker.observe(key, record.eventTimeUs);
+    const clock = this.tracker.clockFor(record);
+    const late = record.eventTimeUs < clock.watermarkUs;
+    this.tracker.advance(clock, record.eventTimeUs);
+    if (late) {
       emit(record);
     } else {
-      const clock = this.tracker.observe(key, record.eventTimeUs);
       clock.state.push(record);
       release(clock, emit);
     }

@@ -2,11 +2,14 @@
  * A tiny reader of data.binance.vision CSV files (trades, aggTrades, klines) into replay feed events, so the
  * replay server can play archives as if they were live. Header sniffed on line one; timestamps classified
  * per value (µs ≥ 1e15) and played in ms like the live API; `True/False` and `true/false` both accepted.
- * Zip files are read through the system `unzip` (the batch layer's streaming parser supersedes this later).
+ * Zips are read with the batch layer's streaming zip reader and line splitter (connectors/binance-archive);
+ * the cells keep the archive's decimal text verbatim in the played frames.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { readLines } from '../binance-archive/csv.js';
+import { openZipEntry, readZipDirectory, selectCsvEntry } from '../binance-archive/unzip.js';
 import type { LiveMarket } from '../binance-live/live-context.js';
 import { restRowOf, type FeedEvent, type Payload, type ReplayFeed } from './replay-feed.js';
 
@@ -53,20 +56,29 @@ function eventOf(cells: string[], type: ReplayArchiveType, symbol: string, inter
 
 /** Reads CSV text of one archive file into feed events. */
 export function eventsFromArchiveCsv(text: string, market: LiveMarket, file: { symbol: string; type: ReplayArchiveType; interval: string | null }): FeedEvent[] {
-  const events: FeedEvent[] = [];
-  for (const line of text.split('\n')) {
+  return eventsFromLines(text.split('\n'), market, file, []);
+}
+
+function eventsFromLines(lines: readonly string[], market: LiveMarket, file: { symbol: string; type: ReplayArchiveType; interval: string | null }, into: FeedEvent[]): FeedEvent[] {
+  for (const line of lines) {
     const trimmed = line.trim();
     if (trimmed === '' || !/^\d/.test(trimmed)) continue;
-    events.push(eventOf(trimmed.split(','), file.type, file.symbol, file.interval, market));
+    into.push(eventOf(trimmed.split(','), file.type, file.symbol, file.interval, market));
   }
-  return events;
+  return into;
 }
 
 /** Reads an archive file (`.zip` or `.csv`) into a feed of `market`. */
-export function feedFromArchiveFile(path: string, market: LiveMarket): ReplayFeed {
+export async function feedFromArchiveFile(path: string, market: LiveMarket): Promise<ReplayFeed> {
   const file = describeArchiveFile(path);
-  const text = path.endsWith('.zip')
-    ? execFileSync('unzip', ['-p', path, '*.csv', '-x', '__MACOSX/*'], { maxBuffer: 1 << 30 }).toString('utf8')
-    : readFileSync(path, 'utf8');
-  return { market, events: eventsFromArchiveCsv(text, market, file), snapshots: new Map() };
+  let bytes: AsyncIterable<Buffer | string>;
+  if (path.endsWith('.zip')) {
+    const entries = await readZipDirectory(path, (await stat(path)).size);
+    bytes = await openZipEntry(path, selectCsvEntry(entries, basename(path).replace(/\.zip$/, '.csv'), path));
+  } else {
+    bytes = createReadStream(path);
+  }
+  const events: FeedEvent[] = [];
+  for await (const lines of readLines(bytes)) eventsFromLines(lines, market, file, events);
+  return { market, events, snapshots: new Map() };
 }

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArchiveFile } from '../connectors/binance-archive/parse-archive-file.js';
+import { readZipDirectory } from '../connectors/binance-archive/unzip.js';
 import { planArchiveFiles, parseTypeRequests, type ArchiveFile } from '../connectors/binance-archive/plan.js';
 import { writeArchiveFile } from '../test/support/archive-mirror.js';
 import type { BenchResult } from './result.js';
@@ -79,7 +80,7 @@ export async function benchArchive(options: { largeRows?: number } = {}): Promis
   const largeRoot = join(tmpdir(), 'lakehouse-bench-archive-large');
   const large = fileFor('trades', '2025-07-02');
   const largePath = await ensure(largeRoot, large, options.largeRows ?? 16_500_000);
-  const uncompressedMb = Number(execFileSync('bash', ['-c', `unzip -Z -t '${largePath}' | grep -o '^[0-9]* files, [0-9]*' | awk '{print $3}'`]).toString().trim()) / 1e6;
+  const uncompressedMb = (await readZipDirectory(largePath, statSync(largePath).size)).reduce((s, e) => s + e.uncompressedSize, 0) / 1e6;
   const big = backfillChild(largeRoot, large);
   results.push({ name: `peak RSS loading a ${uncompressedMb.toFixed(0)} MB (uncompressed) trades file into the lake`, value: Math.round(big.maxRssMb), unit: 'MB', target: 400, ratio: big.maxRssMb / 400, note: `${big.rows} rows in ${big.seconds.toFixed(1)} s = ${Math.round(big.rows / big.seconds)} rows/s; lower is better` });
   return results;

@@ -1,13 +1,9 @@
 /**
  * The sinks of a backfill from resolved options: `--sink parquet,clickhouse,kafka`, or by default ClickHouse
- * and/or Kafka when their endpoints are configured, else the Parquet lake in `--lake` (./lake).
+ * and/or Kafka when their endpoints are configured, else the Parquet lake in `--lake` (./lake). Sink modules are
+ * imported on demand, so a lake-only run does not load the Kafka and ClickHouse clients (startup, memory).
  */
 import type { OperatorFunction } from 'rxjs';
-import { createClickHouseClient } from '../connectors/clickhouse/config.js';
-import { migrate } from '../connectors/clickhouse/migrate.js';
-import { toClickHouse } from '../connectors/clickhouse/to-clickhouse.js';
-import { toKafka } from '../connectors/kafka/to-kafka.js';
-import { toParquetLake } from '../connectors/parquet/to-parquet-lake.js';
 import { isS3Url } from '../connectors/s3/s3-url.js';
 import type { RecordBatch, WriteAck } from '../connectors/sink.js';
 import { ConfigError } from '../schemas/errors.js';
@@ -43,10 +39,12 @@ export async function buildSinks(config: ResolvedConfig): Promise<{ names: strin
   for (const name of names) {
     if (name === 'parquet') {
       const root = config.lake as string;
+      const { toParquetLake } = await import('../connectors/parquet/to-parquet-lake.js');
       sinks.push(toParquetLake({ root, ...(isS3Url(root) ? { s3: s3ConfigOf(config) } : {}) }));
     } else if (name === 'clickhouse') {
       const url = config.clickhouseUrl as string | undefined;
       if (url === undefined) throw new ConfigError('--sink clickhouse needs --clickhouse-url or CLICKHOUSE_URL');
+      const { createClickHouseClient, migrate, toClickHouse } = await import('../connectors/clickhouse/index.js');
       const client = await createClickHouseClient({ url, ...(config.clickhouseUser === undefined ? {} : { username: config.clickhouseUser as string }), ...(config.clickhousePassword === undefined ? {} : { password: config.clickhousePassword as string }) });
       await migrate(client);
       sinks.push(toClickHouse({ client }));
@@ -57,6 +55,7 @@ export async function buildSinks(config: ResolvedConfig): Promise<{ names: strin
       if (brokers === undefined || brokers.length === 0 || registry === undefined) {
         throw new ConfigError('--sink kafka needs --kafka-brokers (KAFKA_BROKERS) and --schema-registry-url (SCHEMA_REGISTRY_URL)');
       }
+      const { toKafka } = await import('../connectors/kafka/to-kafka.js');
       sinks.push(toKafka({ kafka: { brokers }, registry: { url: registry } }));
     }
   }

@@ -7,10 +7,11 @@ import type { Command, CommandContext } from './command.js';
 import { formatOptions } from './config.js';
 import { backfillCommand } from './backfill.js';
 import { infraCommand } from './infra.js';
+import { mirrorCommand } from './mirror.js';
 import { queryCommand } from './query.js';
 
 /** Every working command, in --help order. */
-export const COMMANDS: readonly Command[] = [backfillCommand, queryCommand, infraCommand];
+export const COMMANDS: readonly Command[] = [backfillCommand, mirrorCommand, queryCommand, infraCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

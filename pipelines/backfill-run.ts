@@ -13,6 +13,7 @@ import type { RecordBatch, WriteAck } from '../connectors/sink.js';
 import { validate } from '../operators/validate.js';
 import type { AnyRecord } from '../schemas/records.js';
 import { ReportBuilder, type BackfillReport } from './backfill-report.js';
+import { removeSupersededParts } from './lake-republish.js';
 import type { Progress } from './progress.js';
 
 /** What {@link runBackfill} needs. */
@@ -29,6 +30,8 @@ export interface BackfillRun {
   readonly batchRows?: number;
   readonly progress?: Progress;
   readonly signal?: AbortSignal;
+  /** A local Parquet lake root: parts of republished objects' old versions are removed from it. */
+  readonly localLakeRoot?: string;
 }
 
 /** A writer that sends each batch to every sink and resolves when all acknowledged it. */
@@ -84,7 +87,7 @@ export async function runBackfill(run: BackfillRun): Promise<BackfillReport> {
   const onEvent = async (event: ArchiveEvent): Promise<void> => {
     if (event.type === 'fetched') run.progress?.bytes(event.bytes);
     else if (event.type === 'batch') { if (event.batch.kind !== 'deadLetter') run.progress?.rows(event.batch.records.length); }
-    else { run.progress?.file(); report.addOutcome(event.outcome); await record(run.manifest, event.outcome); }
+    else { run.progress?.file(); report.addOutcome(event.outcome); await record(run.manifest, event.outcome, run.localLakeRoot); }
   };
   try {
     await new Promise<void>((resolve, reject) => {
@@ -103,9 +106,13 @@ export async function runBackfill(run: BackfillRun): Promise<BackfillReport> {
   return report.finish(Date.now());
 }
 
-async function record(manifest: Manifest | undefined, outcome: FileOutcome): Promise<void> {
+async function record(manifest: Manifest | undefined, outcome: FileOutcome, localLakeRoot: string | undefined): Promise<void> {
   if (manifest === undefined || outcome.sha256 === null) return;
   if (outcome.status !== 'loaded' && outcome.status !== 'failed') return;
+  const previous = manifest.get(outcome.file.key);
+  if (outcome.status === 'loaded' && localLakeRoot !== undefined && previous?.status === 'loaded' && previous.sha256 !== outcome.sha256) {
+    await removeSupersededParts(localLakeRoot, outcome.file, previous.sha256);
+  }
   await manifest.record({
     key: outcome.file.key, size: outcome.bytes, sha256: outcome.sha256, rows: outcome.stats?.rows ?? 0,
     status: outcome.status === 'loaded' ? 'loaded' : outcome.quarantined ? 'quarantined' : 'failed',

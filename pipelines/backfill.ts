@@ -52,7 +52,9 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
   const source = archiveSourceOf(config.archive as string, { listingUrl: config.listingUrl as string | undefined, s3: s3ConfigOf(config), timeoutMs: config.timeoutMs as number });
   const plan = config.list === false ? unlistedPlan(files) : await resolveAvailability(files, source, context.signal);
   if (config.plan === true) { printPlan(plan, context, config.json === true); return 0; }
-  const { sinks, close } = await buildSinks(config);
+  const { names, sinks, close } = await buildSinks(config);
+  const lake = config.lake as string;
+  const localLakeRoot = names.includes('parquet') && !isS3Url(lake) ? lake : undefined;
   const manifestPath = manifestPathOf(config);
   const manifest = await openManifest(manifestPath);
   const bytes = plan.files.some((f) => f.size === null) ? null : plan.files.reduce((s, f) => s + (f.size ?? 0), 0);
@@ -60,7 +62,7 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
   try {
     const report = await runBackfill({
       plan, source, sinks, manifest, concurrency: config.concurrency as number, verify: config.verify !== false,
-      validate: config.validate !== false, batchRows: config.batchRows as number, progress, signal: context.signal,
+      validate: config.validate !== false, localLakeRoot, batchRows: config.batchRows as number, progress, signal: context.signal,
       spoolDir: join(tmpdir(), `lakehouse-spool-${process.pid}`), quarantineDir: join(dirname(manifestPath), 'quarantine'),
     });
     context.stdout.write(config.json === true ? JSON.stringify(report) + '\n' : formatReport(report) + '\n');

@@ -1,6 +1,6 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, readFile, rm, writeFile, readdir } from 'node:fs/promises';
+import { cp, readFile, rm, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { backfillCommand } from '../../pipelines/backfill.js';
 import { generateArchiveMirror, writeArchiveFile, type GeneratedFile } from '../support/archive-mirror.js';
@@ -149,7 +149,7 @@ describe('lakehouse backfill on bad archive contents (local directory)', () => {
     assert.match(run.report.files[0]?.reason ?? '', /BTCUSDT-1h-2025-07-03.zip: zip holds no CSV member BTCUSDT-1h-2025-07-03.csv \(members: README.txt\)/);
   });
 
-  it('re-ingests a file whose upstream checksum changed, skipping the unchanged ones', async () => {
+  it('re-ingests a file whose upstream checksum changed, skipping the unchanged ones and replacing its old lake parts', async () => {
     const dir = await tempDir('republish');
     await cp(mirror, dir, { recursive: true });
     const lake = await tempDir('lake');
@@ -162,6 +162,10 @@ describe('lakehouse backfill on bad archive contents (local directory)', () => {
     assert.equal(rerun.report.skipped, 2);
     const manifest = (await readFile(join(lake, '_manifest', 'backfill.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { key: string; rows: number });
     assert.equal(manifest.filter((e) => e.key === key).at(-1)?.rows, 23);
-    await writeFile(join(dir, 'unused'), '');
+    const day = join(lake, 'exchange=binance/market=spot/type=klines_1h/symbol=BTCUSDT/date=2025-07-02');
+    const parts = (await readdir(day)).filter((n) => n.endsWith('.parquet'));
+    assert.equal(parts.length, 1, parts.join(', '));
+    const newSha = (manifest.filter((e) => e.key === key).at(-1) as unknown as { sha256: string }).sha256;
+    assert.ok(parts[0]?.includes(newSha.slice(0, 16)));
   });
 });

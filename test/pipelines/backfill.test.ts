@@ -169,3 +169,30 @@ describe('lakehouse backfill on bad archive contents (local directory)', () => {
     assert.ok(parts[0]?.includes(newSha.slice(0, 16)));
   });
 });
+
+describe('lakehouse backfill monthly files', () => {
+  it('falls back from a missing monthly file to its dailies, with and without the listing', async () => {
+    const dir = await tempDir('monthly');
+    const files = await generateArchiveMirror(dir, { markets: ['um'], symbols: ['BTCUSDT'], types: ['klines:1d'], fromDay: '2025-06-01', toDay: '2025-06-30', withFallbackDailies: true });
+    const monthly = files.find((f) => f.file.period === 'monthly');
+    assert.equal(monthly?.key, 'data/futures/um/monthly/klines/BTCUSDT/1d/BTCUSDT-1d-2025-06.zip');
+    await rm(join(dir, monthly.key));
+    await rm(join(dir, `${monthly.key}.CHECKSUM`));
+    const args = ['--market', 'um', '--symbols', 'BTCUSDT', '--types', 'klines:1d', '--from', '2025-06-01', '--to', '2025-06-30', '--archive', dir];
+    for (const extra of [[], ['--no-list']]) {
+      const run = await runBackfillJson(backfillCommand, [...args, '--lake', await tempDir('lake'), ...extra]);
+      assert.equal(run.exitCode, 0, run.stdout);
+      assert.equal(run.report.loaded, 30, extra.join(' '));
+      assert.equal(run.report.rows, 30);
+    }
+  });
+
+  it('loads only the requested days of a monthly-only type and counts the rest', async () => {
+    const dir = await tempDir('funding');
+    await generateArchiveMirror(dir, { markets: ['um'], symbols: ['BTCUSDT'], types: ['fundingRate'], fromDay: '2025-06-01', toDay: '2025-06-30' });
+    const run = await runBackfillJson(backfillCommand, ['--market', 'um', '--symbols', 'BTCUSDT', '--types', 'fundingRate', '--from', '2025-06-10', '--to', '2025-06-11', '--archive', dir, '--lake', await tempDir('lake')]);
+    assert.equal(run.exitCode, 0, run.stdout);
+    assert.equal(run.report.rows, 6);
+    assert.equal(run.report.outOfRangeRows, 90 - 6);
+  });
+});

@@ -31,7 +31,10 @@ export interface BackfillReport {
   outOfRangeRows: number;
   bytes: number;
   elapsedMs: number;
-  /** `market type symbol` groups for which nothing exists upstream (usually unknown symbols). */
+  /**
+   * `market type symbol` groups for which nothing exists upstream (usually unknown symbols): with the listing,
+   * folders empty for every period; without it, groups whose every planned file was missing.
+   */
   unknownSymbols: string[];
   files: ReportedFile[];
   exitCode: number;
@@ -43,21 +46,22 @@ export class ReportBuilder {
     planned: 0, loaded: 0, skipped: 0, missingUpstream: 0, failed: 0, rows: 0, rejectedRows: 0, duplicateRows: 0,
     outOfRangeRows: 0, bytes: 0, elapsedMs: 0, unknownSymbols: [], files: [], exitCode: 0,
   };
-  private readonly groups = new Map<string, { total: number; missing: number }>();
+  private readonly groups = new Map<string, { total: number; missing: number; empty: boolean }>();
 
-  constructor(private readonly startedMs: number) {}
+  /** `listed`: availability came from the listing, which tells an unknown symbol (empty folders) apart. */
+  constructor(private readonly startedMs: number, private readonly listed = true) {}
 
-  private group(file: { market: string; dataType: string; symbol: string }, missing: boolean): void {
+  private group(file: { market: string; dataType: string; symbol: string }, missing: boolean, empty = false): void {
     const name = `${file.market} ${file.dataType} ${file.symbol}`;
-    const g = this.groups.get(name) ?? { total: 0, missing: 0 };
-    g.total++; if (missing) g.missing++;
+    const g = this.groups.get(name) ?? { total: 0, missing: 0, empty: false };
+    g.total++; if (missing) g.missing++; if (empty) g.empty = true;
     this.groups.set(name, g);
   }
 
   /** A file the listing showed to be absent. */
   addMissing(missing: MissingFile): void {
     this.report.planned++; this.report.missingUpstream++;
-    this.group(missing.file, true);
+    this.group(missing.file, true, missing.emptyFolder);
     this.report.files.push({ key: missing.file.key, status: 'missing', reason: missing.reason, errorName: null });
   }
 
@@ -87,7 +91,8 @@ export class ReportBuilder {
   finish(nowMs: number): BackfillReport {
     const r = this.report;
     r.elapsedMs = nowMs - this.startedMs;
-    r.unknownSymbols = [...this.groups].filter(([, g]) => g.total > 0 && g.missing === g.total).map(([name]) => name);
+    r.unknownSymbols = [...this.groups]
+      .filter(([, g]) => g.empty || (!this.listed && g.total > 0 && g.missing === g.total)).map(([name]) => name);
     r.exitCode = r.failed > 0 || r.unknownSymbols.length > 0 ? 1 : r.rejectedRows > 0 ? 3 : 0;
     return r;
   }

@@ -72,7 +72,7 @@ async function validated(batch: RecordBatch): Promise<{ main: RecordBatch; rejec
 
 /** Runs the backfill; resolves to the report (never rejects for per-file problems). */
 export async function runBackfill(run: BackfillRun): Promise<BackfillReport> {
-  const report = new ReportBuilder(Date.now());
+  const report = new ReportBuilder(Date.now(), run.plan.listed);
   for (const missing of run.plan.missing) report.addMissing(missing);
   const writer = sinkWriter(run.sinks);
   const pace = async (batch: RecordBatch): Promise<void> => {

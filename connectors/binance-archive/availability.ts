@@ -28,6 +28,8 @@ export interface MissingFile {
 export interface ResolvedPlan {
   readonly files: readonly PlannedFile[];
   readonly missing: readonly MissingFile[];
+  /** Availability came from the listing (false with `--no-list`). */
+  readonly listed: boolean;
 }
 
 function folderOf(key: string): string {
@@ -36,7 +38,7 @@ function folderOf(key: string): string {
 
 /** The plan taken as is, without a listing (`--no-list`). */
 export function unlistedPlan(files: readonly ArchiveFile[]): ResolvedPlan {
-  return { files: files.map((f) => ({ ...f, size: null, lastModifiedMs: null })), missing: [] };
+  return { files: files.map((f) => ({ ...f, size: null, lastModifiedMs: null })), missing: [], listed: false };
 }
 
 /** Lists every folder the plan touches and resolves each file. */
@@ -73,7 +75,7 @@ export async function resolveAvailability(
         : `not published upstream (absent from the listing of ${folder})`,
     });
   }
-  return { files: planned, missing };
+  return { files: planned, missing, listed: true };
 }
 
 async function otherPeriodEmpty(file: ArchiveFile, list: (folder: string) => Promise<SourceListing>): Promise<boolean> {

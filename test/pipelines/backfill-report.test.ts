@@ -1,0 +1,50 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ReportBuilder, formatReport } from '../../pipelines/backfill-report.js';
+import { planArchiveFiles, parseTypeRequests } from '../../connectors/binance-archive/plan.js';
+import type { FileOutcome } from '../../connectors/binance-archive/from-binance-archive.js';
+
+const [day1, day2] = planArchiveFiles({ markets: ['spot'], symbols: ['BTCUSDT'], types: parseTypeRequests(['trades']), fromDay: '2025-07-01', toDay: '2025-07-02' });
+const outcome = (file: typeof day1, status: FileOutcome['status'], extra: Partial<FileOutcome> = {}): FileOutcome => ({
+  file: file!, status, reason: status === 'loaded' ? null : `${status} because`, errorName: null, bytes: 10, sha256: 'a'.repeat(64),
+  lastModifiedMs: 0, parts: 1, stats: status === 'loaded' ? { rows: 5, deadLetters: 0, duplicates: 0, outOfRange: 0, header: false } : null, quarantined: false, ...extra,
+});
+
+describe('backfill report', () => {
+  it('exits 0 when every file is loaded, skipped, or missing upstream with an explanation', () => {
+    const b = new ReportBuilder(0);
+    b.addOutcome(outcome(day1, 'loaded'));
+    b.addMissing({ file: day2!, reason: 'not published upstream', emptyFolder: false });
+    const r = b.finish(1000);
+    assert.deepEqual([r.planned, r.loaded, r.missingUpstream, r.exitCode], [2, 1, 1, 0]);
+    assert.match(formatReport(r), /missing data\/spot\/daily\/trades\/BTCUSDT\/BTCUSDT-trades-2025-07-02.zip: not published upstream/);
+  });
+
+  it('exits 1 for a failed file and names it with its reason', () => {
+    const b = new ReportBuilder(0);
+    b.addOutcome(outcome(day1, 'loaded'));
+    b.addOutcome(outcome(day2, 'failed', { reason: 'checksum mismatch; bytes quarantined' }));
+    const r = b.finish(1);
+    assert.equal(r.exitCode, 1);
+    assert.match(formatReport(r), /FAILED  .*2025-07-02.zip: checksum mismatch; bytes quarantined/);
+  });
+
+  it('exits 3 when files loaded but rows were rejected', () => {
+    const b = new ReportBuilder(0);
+    b.addOutcome(outcome(day1, 'loaded', { stats: { rows: 5, deadLetters: 2, duplicates: 1, outOfRange: 0, header: false } }));
+    assert.equal(b.finish(1).exitCode, 3);
+  });
+
+  it('calls a symbol unknown from empty listing folders, or without a listing when every file was missing', () => {
+    const listed = new ReportBuilder(0, true);
+    listed.addMissing({ file: day1!, reason: 'before the first file', emptyFolder: false });
+    listed.addMissing({ file: day2!, reason: 'before the first file', emptyFolder: false });
+    assert.deepEqual(listed.finish(1).unknownSymbols, []);
+    const unlisted = new ReportBuilder(0, false);
+    unlisted.addOutcome(outcome(day1, 'missing'));
+    unlisted.addOutcome(outcome(day2, 'missing'));
+    const r = unlisted.finish(1);
+    assert.deepEqual(r.unknownSymbols, ['spot trades BTCUSDT']);
+    assert.equal(r.exitCode, 1);
+  });
+});

@@ -22,6 +22,13 @@ export interface ClickHouseConfig {
   readonly requestTimeoutMs?: number;
 }
 
+const EMBEDDED_CLIENTS = new WeakSet<ClickHouseClient>();
+
+/** True for clients of the embedded chdb engine (it reads insert bodies as text, so binary formats are out). */
+export function isEmbeddedClient(client: ClickHouseClient): boolean {
+  return EMBEDDED_CLIENTS.has(client);
+}
+
 /** Creates a client for a server URL or the embedded engine; close it with `client.close()`. */
 export async function createClickHouseClient(config: ClickHouseConfig): Promise<ClickHouseClient> {
   if ((config.url === undefined) === (config.embeddedPath === undefined)) {
@@ -44,5 +51,7 @@ export async function createClickHouseClient(config: ClickHouseConfig): Promise<
   }
   // chdb implements the Connection of its own @clickhouse/client-common copy: same shape, distinct type identity.
   const connection = chdb.createChdbConnection({ path: config.embeddedPath }) as unknown as ClientConnection;
-  return createClient({ connection, ...timeout });
+  const client = createClient({ connection, ...timeout });
+  EMBEDDED_CLIENTS.add(client);
+  return client;
 }

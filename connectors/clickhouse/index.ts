@@ -3,5 +3,6 @@ export * from './config.js';
 export * from './probe-capabilities.js';
 export * from './migrate.js';
 export * from './map-tsv-row.js';
+export * from './map-row-binary.js';
 export * from './sql-literal.js';
 export * from './to-clickhouse.js';

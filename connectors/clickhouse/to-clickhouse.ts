@@ -1,6 +1,7 @@
 /**
- * The ClickHouse sink: `RecordBatch` → `WriteAck`, one TabSeparated insert per batch into the kind's
- * `ReplacingMergeTree(version)` table. Idempotent: a replayed batch has the same rows, so the table converges
+ * The ClickHouse sink: `RecordBatch` → `WriteAck`, one insert per batch into the kind's
+ * `ReplacingMergeTree(version)` table: RowBinary to servers (fastest, exact), TabSeparated to the embedded
+ * chdb engine (its connection takes text bodies only). Idempotent: a replayed batch has the same rows, so the table converges
  * on the identity key (query with `FINAL` or after merges); on servers with `insert_deduplication_token` the
  * unit id is the token and the replayed insert is dropped outright.
  *
@@ -9,14 +10,17 @@
  * on teardown; a client passed in is left open.
  */
 import { Readable } from 'node:stream';
-import { ClickHouseError, type ClickHouseClient } from '@clickhouse/client';
+import { finished } from 'node:stream/promises';
+import { ClickHouseError, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { Observable, concatMap, defer, from, type OperatorFunction } from 'rxjs';
 import { retry, type BackoffOptions } from '../backoff.js';
 import type { RecordBatch, WriteAck } from '../sink.js';
 import { quoteIdentifier, tableNameOf } from '../../schemas/clickhouse-ddl.js';
 import { SinkWriteError } from '../../schemas/errors.js';
+import type { FieldSpec } from '../../schemas/fields.js';
 import { KINDS, type KindName } from '../../schemas/records.js';
-import { createClickHouseClient, type ClickHouseConfig } from './config.js';
+import { createClickHouseClient, isEmbeddedClient, type ClickHouseConfig } from './config.js';
+import { rowBinaryChunks } from './map-row-binary.js';
 import { tsvChunks } from './map-tsv-row.js';
 import { probeCapabilities, type ClickHouseFeatures } from './probe-capabilities.js';
 
@@ -34,6 +38,8 @@ export interface ToClickHouseOptions {
   readonly features?: ClickHouseFeatures;
   /** Retry policy. @default backoff.ts defaults */
   readonly retry?: BackoffOptions;
+  /** Insert encoding. @default 'RowBinary' for servers, 'TabSeparated' for the embedded engine */
+  readonly format?: 'RowBinary' | 'TabSeparated';
 }
 
 /** Server error codes worth retrying: timeouts, overload, network, too many parts, unknown insert status. */
@@ -46,7 +52,26 @@ export function classifyInsertError(error: unknown, table: string): SinkWriteErr
   return new SinkWriteError(`ClickHouse insert into ${table} failed: ${message.split('\n')[0]}`, { table, service: 'clickhouse' }, { retriable, cause: error });
 }
 
-interface Target { client: ClickHouseClient; features: ClickHouseFeatures }
+interface Target { client: ClickHouseClient; features: ClickHouseFeatures; format: 'RowBinary' | 'TabSeparated' }
+
+type Rows = readonly Readonly<Record<string, unknown>>[];
+
+async function insertOnce(target: Target, table: string, fields: readonly FieldSpec[], records: Rows, settings: ClickHouseSettings): Promise<void> {
+  const columns = fields.map((f) => quoteIdentifier(f.name));
+  if (target.format === 'TabSeparated') {
+    await target.client.insert({
+      table, format: 'TabSeparated', columns: columns as [string, ...string[]],
+      values: Readable.from(tsvChunks(records, fields), { objectMode: false }), clickhouse_settings: settings,
+    });
+    return;
+  }
+  const result = await target.client.exec({
+    query: `INSERT INTO ${table} (${columns.join(', ')}) FORMAT RowBinary`,
+    values: Readable.from(rowBinaryChunks(records, fields), { objectMode: false }), clickhouse_settings: settings,
+  });
+  result.stream.resume();
+  await finished(result.stream);
+}
 
 async function insertBatch(target: Target, batch: RecordBatch, options: ToClickHouseOptions): Promise<WriteAck> {
   const database = options.database ?? 'lakehouse';
@@ -54,14 +79,11 @@ async function insertBatch(target: Target, batch: RecordBatch, options: ToClickH
   const fields = KINDS[batch.kind].fields;
   const ack: WriteAck = { sink: 'clickhouse', unitId: batch.unitId, kind: batch.kind, rows: batch.records.length, target: table };
   if (batch.records.length === 0) return ack;
-  const settings = target.features.insertDeduplicationToken ? { insert_deduplicate: 1 as const, insert_deduplication_token: batch.unitId } : {};
-  const records = batch.records as unknown as readonly Record<string, unknown>[];
+  const settings: ClickHouseSettings = target.features.insertDeduplicationToken ? { insert_deduplicate: 1, insert_deduplication_token: batch.unitId } : {};
+  const records = batch.records as unknown as Rows;
   await retry(async () => {
     try {
-      await target.client.insert({
-        table, format: 'TabSeparated', columns: fields.map((f) => quoteIdentifier(f.name)) as [string, ...string[]],
-        values: Readable.from(tsvChunks(records, fields), { objectMode: false }), clickhouse_settings: settings,
-      });
+      await insertOnce(target, table, fields, records, settings);
     } catch (error) {
       throw classifyInsertError(error, table);
     }
@@ -76,7 +98,8 @@ export function toClickHouse(options: ToClickHouseOptions): OperatorFunction<Rec
     let target: Promise<Target> | undefined;
     const connect = (): Promise<Target> => (target ??= (async () => {
       client ??= await createClickHouseClient(options.config ?? {});
-      return { client, features: options.features ?? (await probeCapabilities(client)) };
+      const format = options.format ?? (isEmbeddedClient(client) ? 'TabSeparated' : 'RowBinary');
+      return { client, format, features: options.features ?? (await probeCapabilities(client)) };
     })());
     const subscription = batches
       .pipe(concatMap((batch) => from(connect().then((t) => insertBatch(t, batch, options)))))

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { firstValueFrom, from, toArray } from 'rxjs';
-import { createClickHouseClient, type ClickHouseConfig } from '../../connectors/clickhouse/config.js';
+import { createClickHouseClient, isEmbeddedClient, type ClickHouseConfig } from '../../connectors/clickhouse/config.js';
 import { migrate } from '../../connectors/clickhouse/migrate.js';
 import { probeCapabilities, type ClickHouseFeatures } from '../../connectors/clickhouse/probe-capabilities.js';
 import { bindParams } from '../../connectors/clickhouse/sql-literal.js';
@@ -70,6 +70,15 @@ async function exerciseEngine(t: TestContext, config: ClickHouseConfig, expectMo
         assert.deepEqual(back, [...batch.records].sort(byIngestId), batch.kind);
       }
     });
+
+    // Servers take RowBinary by default; check the text path on them too (chdb takes TabSeparated only).
+    if (!isEmbeddedClient(client)) {
+      await t.test('the TabSeparated insert path lands the same rows as RowBinary', async () => {
+        const batches = KIND_NAMES.map((kind) => ({ kind, unitId: `it-tsv-${kind}`, records: sampleRecords(kind, 4) as AnyRecord[] }));
+        await firstValueFrom(from(batches).pipe(toClickHouse({ client, database, features, format: 'TabSeparated' }), toArray()));
+        for (const batch of batches) assert.deepEqual(await selectBack(client, database, batch.kind), [...batch.records].sort(byIngestId), batch.kind);
+      });
+    }
 
     await t.test('values in SQL are quoted by the one quoting function, hostile strings included', async () => {
       const hostile = "x'); DROP DATABASE `" + database + "`; --\\\n\t€";

@@ -9,9 +9,11 @@ import { backfillCommand } from './backfill.js';
 import { infraCommand } from './infra.js';
 import { mirrorCommand } from './mirror.js';
 import { queryCommand } from './query.js';
+import { replayCommand } from './replay.js';
+import { streamCommand } from './stream.js';
 
 /** Every working command, in --help order. */
-export const COMMANDS: readonly Command[] = [backfillCommand, mirrorCommand, queryCommand, infraCommand];
+export const COMMANDS: readonly Command[] = [backfillCommand, streamCommand, replayCommand, mirrorCommand, queryCommand, infraCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

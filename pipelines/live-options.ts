@@ -1,0 +1,29 @@
+/**
+ * Options shared by `lakehouse stream` and `lakehouse replay` (into sinks): where the records go and how
+ * they are batched. Default sink: Kafka when brokers are configured (KAFKA_BROKERS), else the Parquet lake
+ * (embedded mode, ./lake). `--sink` chooses explicitly (parquet, clickhouse, kafka).
+ */
+import type { OperatorFunction } from 'rxjs';
+import type { RecordBatch, WriteAck } from '../connectors/sink.js';
+import { ARCHIVE_OPTIONS } from './archive-options.js';
+import { SINK_OPTIONS, buildSinks } from './backfill-sinks.js';
+import type { OptionSpec, ResolvedConfig } from './config.js';
+
+const S3_NAMES = new Set(['s3Endpoint', 's3Region', 'awsAccessKeyId', 'awsSecretAccessKey']);
+
+/** Sink, S3 and batching options of the live commands. */
+export const LIVE_SINK_OPTIONS: readonly OptionSpec[] = [
+  ...SINK_OPTIONS.map((spec) => (spec.name === 'sink' ? { ...spec, doc: 'Sinks (default: kafka when configured, else parquet)' } : spec)),
+  ...ARCHIVE_OPTIONS.filter((spec) => S3_NAMES.has(spec.name)),
+  { name: 'batchMs', type: 'number', doc: 'Longest a record waits for its sink batch, ms', default: 1000 },
+  { name: 'batchRows', type: 'number', doc: 'Records per batch window at most', default: 10000 },
+  { name: 'json', type: 'boolean', doc: 'Print the final report as JSON on stdout', default: false },
+];
+
+/** The sinks of a live command: explicit `--sink`, else Kafka when configured, else the Parquet lake. */
+export async function buildLiveSinks(config: ResolvedConfig): Promise<{ names: string[]; sinks: OperatorFunction<RecordBatch, WriteAck>[]; close: () => Promise<void> }> {
+  const explicit = config.sink as readonly string[] | undefined;
+  const kafka = Array.isArray(config.kafkaBrokers) && config.kafkaBrokers.length > 0;
+  const sink = explicit !== undefined && explicit.length > 0 ? explicit : [kafka ? 'kafka' : 'parquet'];
+  return buildSinks({ ...config, sink });
+}

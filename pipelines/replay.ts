@@ -1,0 +1,120 @@
+/**
+ * `lakehouse replay`: plays archive files (trades, aggTrades, klines) or captured traffic (`*.ws.1.0` with
+ * its `*.http.0.0` snapshots) as a Binance-compatible feed. `--serve` runs the WebSocket + REST server until
+ * Ctrl-C (faults on demand: `POST /_control/drop|stall|malformed|ratelimit?count=&retryAfter=|hole?count=`);
+ * without `--serve` the feed goes through the live client into the sinks (Kafka, or the lake) as fast as
+ * `--speed` allows, and the command ends when the feed has been played and written.
+ */
+import { readFileSync } from 'node:fs';
+import { fromBinanceLive, newLiveStats } from '../connectors/binance-live/from-binance-live.js';
+import { LIVE_MARKETS, type LiveMarket } from '../connectors/binance-live/live-context.js';
+import { liveStream, parseLiveStreamType, type LiveStreamType } from '../connectors/binance-live/live-streams.js';
+import { feedFromArchiveFile } from '../connectors/binance-replay/archive-csv.js';
+import { exchangeInfoFromCapture, feedFromCapture, mergeFeeds, type ReplayFeed } from '../connectors/binance-replay/replay-feed.js';
+import { startReplayServer, type ReplayServer } from '../connectors/binance-replay/replay-server.js';
+import { ConfigError } from '../schemas/errors.js';
+import type { Command, CommandContext } from './command.js';
+import { resolveConfig, type OptionSpec, type ResolvedConfig } from './config.js';
+import { LIVE_SINK_OPTIONS, buildLiveSinks } from './live-options.js';
+import { formatLiveReport, runLive } from './live-run.js';
+
+const OPTIONS: readonly OptionSpec[] = [
+  { name: 'serve', type: 'boolean', doc: 'Serve the feed over WebSocket + REST until Ctrl-C (else: into the sinks)', default: false },
+  { name: 'market', type: 'string', doc: 'Market of the files', choices: LIVE_MARKETS, default: 'spot' },
+  { name: 'files', type: 'list', doc: 'Archive files (.zip or .csv): <SYMBOL>-trades|aggTrades|<interval>-<date>', placeholder: 'A.zip,B.zip' },
+  { name: 'capture', type: 'string', doc: 'Captured WebSocket traffic (*.ws.1.0)', placeholder: 'FILE' },
+  { name: 'http', type: 'string', doc: 'Captured REST traffic for depth snapshots (*.http.0.0)', placeholder: 'FILE' },
+  { name: 'exchangeInfo', type: 'string', doc: 'REST capture or JSON file holding exchangeInfo (default: synthesised)', placeholder: 'FILE' },
+  { name: 'speed', type: 'string', doc: 'Speed factor: 1 = real time, N = N× faster, max = as fast as possible', default: '1' },
+  { name: 'port', type: 'number', doc: 'Port to serve on (0 = any free port)', default: 0 },
+  { name: 'loop', type: 'boolean', doc: 'Play the feed again and again (ids and times shifted per lap)', default: false },
+  ...LIVE_SINK_OPTIONS,
+];
+
+async function loadFeed(config: ResolvedConfig): Promise<ReplayFeed> {
+  const market = config.market as LiveMarket;
+  const feeds: ReplayFeed[] = [];
+  for (const file of (config.files as readonly string[] | undefined) ?? []) feeds.push(await feedFromArchiveFile(file, market));
+  const info = typeof config.exchangeInfo === 'string' ? readFileSync(config.exchangeInfo, 'utf8') : undefined;
+  const exchangeInfo = info === undefined ? undefined : info.trimStart().startsWith('{') ? info : exchangeInfoFromCapture(info);
+  if (typeof config.capture === 'string') {
+    const http = typeof config.http === 'string' ? readFileSync(config.http, 'utf8') : undefined;
+    feeds.push(feedFromCapture(market, readFileSync(config.capture, 'utf8'), http, exchangeInfo));
+  }
+  if (feeds.length === 0) throw new ConfigError('lakehouse replay: give --files and/or --capture');
+  return { ...mergeFeeds(feeds), exchangeInfo };
+}
+
+function speedOf(text: string): number {
+  if (text === 'max' || text === 'inf' || text === 'Infinity') return Infinity;
+  const speed = Number(text);
+  if (!Number.isFinite(speed) || speed <= 0) throw new ConfigError(`lakehouse replay: --speed must be a positive number or max; got ${JSON.stringify(text)}`);
+  return speed;
+}
+
+/** Symbols and data types present in a feed, for the live client. */
+export function streamsOfFeed(feed: ReplayFeed): { symbols: string[]; types: LiveStreamType[] } {
+  const symbols = new Set<string>();
+  const types = new Set<LiveStreamType>();
+  for (const event of feed.events) {
+    const [head, type] = event.stream.split('@');
+    if (head.startsWith('!') || type === undefined) continue;
+    symbols.add(head.toUpperCase());
+    types.add(parseLiveStreamType(type.startsWith('depth') ? 'depth' : type.replace(/^kline_/, 'klines:'), feed.market));
+  }
+  return { symbols: [...symbols], types: [...types] };
+}
+
+async function serve(server: ReplayServer, context: CommandContext): Promise<number> {
+  context.stdout.write([
+    `replay server: WebSocket ${server.wsUrl} (/stream?streams=…, /ws, /public/…, /market/…), REST ${server.restUrl} (/api/v3, /fapi/v1, /dapi/v1)`,
+    `faults: curl -X POST ${server.restUrl}/_control/drop | stall | malformed | ratelimit?count=3&retryAfter=2 | hole?count=5`,
+    `try:    lakehouse stream --ws-url ${server.wsUrl} --rest-url ${server.restUrl} --market … --symbols … --types …`,
+    '',
+  ].join('\n'));
+  await new Promise<void>((resolve) => { if (context.signal.aborted) resolve(); else context.signal.addEventListener('abort', () => resolve(), { once: true }); });
+  context.stdout.write(`served: ${JSON.stringify(server.stats)}; faults injected: ${JSON.stringify(server.faults.injected)}\n`);
+  return 0;
+}
+
+async function intoSinks(server: ReplayServer, feed: ReplayFeed, config: ResolvedConfig, context: CommandContext): Promise<number> {
+  const { symbols, types } = streamsOfFeed(feed);
+  const stats = newLiveStats();
+  const done = new AbortController();
+  context.signal.addEventListener('abort', () => done.abort(), { once: true });
+  const source = fromBinanceLive({ market: feed.market, symbols, types, wsUrl: server.wsUrl, restUrl: server.restUrl, stats });
+  void server.waitForSubscribers(symbols.flatMap((s) => types.map((t) => liveStream(t, s).name))).then(() => server.play());
+  void server.finished.then(async () => {
+    for (let last = -1; last !== stats.frames;) { last = stats.frames; await new Promise((r) => setTimeout(r, 300)); }
+    done.abort();
+  });
+  const { sinks, close } = await buildLiveSinks(config);
+  try {
+    const report = await runLive({ source, sinks, stats, signal: done.signal, progress: context.stderr, batches: { windowMs: config.batchMs as number, maxRows: config.batchRows as number } });
+    context.stdout.write(config.json === true ? JSON.stringify(report) + '\n' : formatLiveReport(report) + '\n');
+    return 0;
+  } finally {
+    await close();
+  }
+}
+
+async function run(argv: readonly string[], context: CommandContext): Promise<number> {
+  const { config } = resolveConfig('replay', OPTIONS, argv, context.env);
+  const feed = await loadFeed(config);
+  const speed = speedOf(config.speed as string);
+  const server = await startReplayServer({ feed, speed, port: config.port as number, loop: config.loop === true, pingIntervalMs: 20_000, autoPlay: config.serve === true });
+  try {
+    return config.serve === true ? await serve(server, context) : await intoSinks(server, feed, config, context);
+  } finally {
+    await server.close();
+  }
+}
+
+/** The `replay` command. */
+export const replayCommand: Command = {
+  name: 'replay',
+  summary: 'replay archives or captured traffic as a Binance-compatible WebSocket/REST feed (--serve), or into Kafka / the lake',
+  usage: 'replay --serve --market spot --files BTCUSDT-trades-2025-07-01.zip [--capture X.ws.1.0 --http X.http.0.0] [--speed 1|N|max] [--port 9443] [--loop]\n  replay --market cm --files BTCUSD_PERP-aggTrades-2026-05-08.zip --speed max [--sink kafka|parquet]',
+  options: OPTIONS,
+  run,
+};

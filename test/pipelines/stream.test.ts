@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { after, describe, it } from 'node:test';
+import { startReplayServer } from '../../connectors/binance-replay/replay-server.js';
+import { queryLake } from '../../connectors/parquet/query-lake.js';
+import { streamCommand } from '../../pipelines/stream.js';
+import { cmAggTradeEvents, cmFeed } from '../connectors/binance-live/live-harness.js';
+
+const dirs: string[] = [];
+after(() => { for (const dir of dirs) rmSync(dir, { recursive: true, force: true }); });
+
+function output(): { stream: PassThrough; text: () => string } {
+  const stream = new PassThrough();
+  let text = '';
+  stream.on('data', (chunk) => { text += String(chunk); });
+  return { stream, text: () => text };
+}
+
+describe('lakehouse stream (embedded: no Kafka → Parquet lake)', () => {
+  it('streams from a replay server with a forced disconnect into the lake: every aggTrade id once, the gap recorded, a report on abort', async () => {
+    const events = cmAggTradeEvents(3000);
+    const server = await startReplayServer({ feed: cmFeed(events), speed: 6000 });
+    const lake = mkdtempSync(join(tmpdir(), 'lake-stream-'));
+    dirs.push(lake);
+    const controller = new AbortController();
+    const stdout = output();
+    const stderr = output();
+    const dropper = setInterval(() => { if (server.stats.framesSent >= 1000 && server.faults.injected.drops === 0) server.faults.drop(); }, 5);
+    void server.finished.then(() => setTimeout(() => controller.abort(new Error('SIGINT')), 1500));
+    const status = await streamCommand.run(
+      ['--market', 'cm', '--symbols', 'btcusd_perp', '--types', 'aggTrades', '--ws-url', server.wsUrl, '--rest-url', server.restUrl, '--lake', lake, '--batch-ms', '100'],
+      { env: {}, stdout: stdout.stream, stderr: stderr.stream, signal: controller.signal },
+    );
+    clearInterval(dropper);
+    await server.close();
+    assert.equal(status, 0);
+    assert.equal(server.faults.injected.drops, 1);
+    assert.match(stdout.text(), /stopped by signal/);
+    assert.match(stdout.text(), /records: aggTrade 3000, gap 2/);
+    assert.match(stdout.text(), /reconnects 1/);
+    assert.match(stderr.text(), /"progress"/);
+    const rows = await queryLake({ root: lake, sql: 'SELECT count(*) AS n, count(DISTINCT aggTradeId) AS ids, min(aggTradeId) AS lo, max(aggTradeId) AS hi FROM aggTrades' });
+    const first = (events[0].data as { a: number }).a;
+    assert.deepEqual(rows, [{ n: '3000', ids: '3000', lo: String(first), hi: String(first + 2999) }]);
+    const gaps = await queryLake({ root: lake, sql: 'SELECT state, cause FROM gaps ORDER BY version' });
+    assert.deepEqual(gaps, [{ state: 'open', cause: 'ws_disconnect' }, { state: 'filled', cause: 'ws_disconnect' }]);
+  });
+
+  it('rejects a run without symbols with a ConfigError', async () => {
+    await assert.rejects(streamCommand.run(['--market', 'spot'], { env: {}, stdout: new PassThrough(), stderr: new PassThrough(), signal: new AbortController().signal }), { name: 'ConfigError', message: /--symbols is required/ });
+  });
+});

@@ -4,7 +4,7 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { firstValueFrom, from, toArray, Subject } from 'rxjs';
+import { Subject, firstValueFrom, from, take, toArray } from 'rxjs';
 import { toParquetLake } from '../../../connectors/parquet/to-parquet-lake.js';
 import { queryLake } from '../../../connectors/parquet/query-lake.js';
 import type { RecordBatch } from '../../../connectors/sink.js';
@@ -106,5 +106,15 @@ test('a write error (root is a file) errors the stream with a SinkWriteError aft
     source.next({ kind: 'trade', unitId: 'x', records: sampleRecords('trade', 1) });
     source.complete();
     await assert.rejects(result, (error: Error) => error.name === 'RetriesExhaustedError' && (error.cause as Error).name === 'SinkWriteError');
+  });
+});
+
+test('taking one acknowledgement from an endless source unsubscribes from the source', async () => {
+  await withLake(async (root) => {
+    const source = new Subject<RecordBatch>();
+    const first = firstValueFrom(source.pipe(toParquetLake({ root }), take(1)));
+    source.next({ kind: 'trade', unitId: 'one', records: sampleRecords('trade', 2) });
+    assert.equal((await first).rows, 2);
+    assert.equal(source.observed, false);
   });
 });

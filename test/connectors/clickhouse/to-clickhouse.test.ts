@@ -1,0 +1,86 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { ClickHouseError, type ClickHouseClient } from '@clickhouse/client';
+import { Subject, firstValueFrom, from, take, toArray } from 'rxjs';
+import { rowBinaryChunks } from '../../../connectors/clickhouse/map-row-binary.js';
+import { featuresFromProbe } from '../../../connectors/clickhouse/probe-capabilities.js';
+import { toClickHouse } from '../../../connectors/clickhouse/to-clickhouse.js';
+import type { RecordBatch } from '../../../connectors/sink.js';
+import { KINDS } from '../../../schemas/records.js';
+import { sampleRecords } from '../../support/sample-records.js';
+
+interface Call { query: string; body: Buffer; settings: Record<string, unknown> }
+
+/** A stand-in for a server client: records each RowBinary insert, failing the first `failures` calls. */
+function fakeClient(failures: Error[] = []): { client: ClickHouseClient; calls: Call[]; closed: () => boolean } {
+  const calls: Call[] = [];
+  let closed = false;
+  const client = {
+    async exec(params: { query: string; values: Readable; clickhouse_settings?: Record<string, unknown> }) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of params.values) chunks.push(chunk as Buffer);
+      const failure = failures.shift();
+      if (failure !== undefined) throw failure;
+      calls.push({ query: params.query, body: Buffer.concat(chunks), settings: params.clickhouse_settings ?? {} });
+      return { stream: Readable.from([]) };
+    },
+    async close() { closed = true; },
+  } as unknown as ClickHouseClient;
+  return { client, calls, closed: () => closed };
+}
+
+const legacy = featuresFromProbe({ version: '18.16.1', settings: new Set(), mergeTreeSettings: new Set(), queryParams: false });
+const modern = featuresFromProbe({ version: '26.7', settings: new Set(['insert_deduplication_token']), mergeTreeSettings: new Set(), queryParams: true });
+const batch: RecordBatch = { kind: 'trade', unitId: 'file.zip#0', records: sampleRecords('trade', 3) };
+
+test('a batch becomes one RowBinary insert into its kind\'s table with every column, acknowledged once', async () => {
+  const { client, calls, closed } = fakeClient();
+  const acks = await firstValueFrom(from([batch]).pipe(toClickHouse({ client, database: 'db', features: legacy }), toArray()));
+  assert.deepEqual(acks, [{ sink: 'clickhouse', unitId: 'file.zip#0', kind: 'trade', rows: 3, target: '`db`.`trades`' }]);
+  assert.equal(calls.length, 1);
+  assert.match(calls[0].query, /^INSERT INTO `db`\.`trades` \(`exchange`, `market`, .*`isBestMatch`\) FORMAT RowBinary$/);
+  const records = batch.records as unknown as Record<string, unknown>[];
+  assert.deepEqual(calls[0].body, Buffer.concat([...rowBinaryChunks(records, KINDS.trade.fields)]));
+  assert.deepEqual(calls[0].settings, {}, 'no dedup token on a server without the setting');
+  assert.equal(closed(), false, 'a client passed in stays open');
+});
+
+test('servers with insert_deduplication_token get the unit id as the token', async () => {
+  const { client, calls } = fakeClient();
+  await firstValueFrom(from([batch]).pipe(toClickHouse({ client, features: modern }), toArray()));
+  assert.deepEqual(calls[0].settings, { insert_deduplicate: 1, insert_deduplication_token: 'file.zip#0' });
+});
+
+test('a transport failure is retried and the batch is inserted once', async () => {
+  const { client, calls } = fakeClient([new Error('socket hang up')]);
+  const acks = await firstValueFrom(from([batch]).pipe(toClickHouse({ client, features: legacy, retry: { baseDelayMs: 1 } }), toArray()));
+  assert.equal(acks.length, 1);
+  assert.equal(calls.length, 1);
+});
+
+test('data the server rejects is not retried and errors the stream with a SinkWriteError naming the table', async () => {
+  const rejected = new ClickHouseError({ message: 'Cannot parse input', code: '27', type: 'CANNOT_PARSE_INPUT_ASSERTION_FAILED' });
+  const { client, calls } = fakeClient([rejected, rejected]);
+  await assert.rejects(
+    firstValueFrom(from([batch]).pipe(toClickHouse({ client, features: legacy, retry: { baseDelayMs: 1 } }), toArray())),
+    (error: Error) => error.name === 'SinkWriteError' && error.message.includes('`lakehouse`.`trades`') && error.cause === rejected,
+  );
+  assert.equal(calls.length, 0);
+});
+
+test('an empty batch is acknowledged without an insert', async () => {
+  const { client, calls } = fakeClient();
+  const acks = await firstValueFrom(from([{ ...batch, records: [] }]).pipe(toClickHouse({ client, features: legacy }), toArray()));
+  assert.deepEqual(acks.map((a) => a.rows), [0]);
+  assert.equal(calls.length, 0);
+});
+
+test('taking one acknowledgement from an endless source unsubscribes from the source', async () => {
+  const { client } = fakeClient();
+  const source = new Subject<RecordBatch>();
+  const first = firstValueFrom(source.pipe(toClickHouse({ client, features: legacy }), take(1)));
+  source.next(batch);
+  assert.equal((await first).rows, 3);
+  assert.equal(source.observed, false);
+});

@@ -8,7 +8,7 @@ import type {
 } from '../../schemas/records.js';
 import { US_PER_MINUTE } from '../../schemas/time.js';
 import { epochUs, expectColumns, int, num, numOrNull, str, textTimeUs } from './map-archive-cells.js';
-import type { RowContext } from './map-archive-row.js';
+import type { RowContext } from './row-context.js';
 
 const common = (x: RowContext, eventTimeUs: number) => ({
   exchange: 'binance' as const, market: x.market, symbol: x.symbol, eventTimeUs,

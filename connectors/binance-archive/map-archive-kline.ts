@@ -7,7 +7,7 @@
  */
 import type { KlineRecord } from '../../schemas/records.js';
 import { epochUs, expectColumns, int, num } from './map-archive-cells.js';
-import type { RowContext } from './map-archive-row.js';
+import type { RowContext } from './row-context.js';
 
 /** Maps one archive kline row. */
 export function mapArchiveKline(c: readonly string[], x: RowContext): KlineRecord {

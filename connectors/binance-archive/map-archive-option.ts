@@ -7,7 +7,7 @@ import type { BvolIndexRecord, EohSummaryRecord } from '../../schemas/records.js
 import { US_PER_HOUR, parseUtcDayUs } from '../../schemas/time.js';
 import { DecodeError } from '../../schemas/errors.js';
 import { epochUs, expectColumns, int, num, numOrNull, str } from './map-archive-cells.js';
-import type { RowContext } from './map-archive-row.js';
+import type { RowContext } from './row-context.js';
 
 /** Maps one BVOLIndex row. */
 export function mapArchiveBvolIndex(c: readonly string[], x: RowContext): BvolIndexRecord {

@@ -1,33 +1,12 @@
-/**
- * The context every archive row mapper shares, and the choice of mapper for a file. A mapper is a pure
- * function from the cells of one CSV row to one record; it throws a `DecodeError` on a malformed row.
- */
-import type { Market, PriceKind } from '../../schemas/ids.js';
-import type { KlineInterval } from '../../schemas/interval.js';
-import type { AnyRecord } from '../../schemas/records.js';
+/** The choice of row mapper for a data type (see row-context.ts for the mapper contract). */
+import type { PriceKind } from '../../schemas/ids.js';
 import type { ArchiveDataType } from './data-types.js';
 import { DATA_TYPE_SPECS } from './data-types.js';
 import { mapArchiveKline } from './map-archive-kline.js';
+import type { RowMapper } from './row-context.js';
 import { mapArchiveAggTrade, mapArchiveTrade } from './map-archive-trade.js';
 import { mapArchiveBookDepth, mapArchiveBookTicker, mapArchiveFundingRate, mapArchiveLiquidation, mapArchiveMetrics } from './map-archive-futures.js';
 import { mapArchiveBvolIndex, mapArchiveEohSummary } from './map-archive-option.js';
-
-/** What a mapper needs besides the cells: where the row came from. */
-export interface RowContext {
-  readonly market: Market;
-  readonly symbol: string;
-  /** Kline interval (kline-class types), else null. */
-  readonly interval: KlineInterval | null;
-  /** Kline price kind (kline-class types), else null. */
-  readonly priceKind: PriceKind | null;
-  /** Lineage: the archive object key. */
-  readonly ingestId: string;
-  /** Record version (schemas/version.ts), from the object's LastModified. */
-  readonly version: number;
-}
-
-/** Maps the cells of one row to a record; throws `DecodeError` on a malformed row. */
-export type RowMapper = (cells: readonly string[], context: RowContext) => AnyRecord;
 
 const MAPPERS: Record<ArchiveDataType, RowMapper> = {
   klines: mapArchiveKline, indexPriceKlines: mapArchiveKline, markPriceKlines: mapArchiveKline,
@@ -46,3 +25,5 @@ export function rowMapperFor(dataType: ArchiveDataType): RowMapper {
 export function priceKindOf(dataType: ArchiveDataType): PriceKind | null {
   return DATA_TYPE_SPECS[dataType].priceKind ?? null;
 }
+
+export type { RowContext, RowMapper } from './row-context.js';

@@ -6,7 +6,7 @@
  */
 import type { AggTradeRecord, TradeRecord } from '../../schemas/records.js';
 import { bool, epochUs, expectColumns, int, num } from './map-archive-cells.js';
-import type { RowContext } from './map-archive-row.js';
+import type { RowContext } from './row-context.js';
 
 /** Maps one archive trades row. */
 export function mapArchiveTrade(c: readonly string[], x: RowContext): TradeRecord {

@@ -22,7 +22,7 @@ export interface ZipEntry {
   readonly localHeaderOffset: number;
 }
 
-const EOCD = 0x06054b50;
+const EOCD_SIGNATURE = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
 const EOCD64_LOCATOR = 0x07064b50;
 const EOCD64 = 0x06064b50;
 const CENTRAL = 0x02014b50;
@@ -49,7 +49,7 @@ async function readAt(path: string, position: number, length: number): Promise<B
 export async function readZipDirectory(path: string, fileSize: number, label = path): Promise<ZipEntry[]> {
   const tailLength = Math.min(fileSize, 65_557);
   const tail = await readAt(path, fileSize - tailLength, tailLength);
-  const at = tail.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const at = tail.lastIndexOf(EOCD_SIGNATURE);
   if (at < 0 || at + 22 > tail.length) throw zipError(label, 'no end-of-central-directory record');
   let count = tail.readUInt16LE(at + 10);
   let cdSize = tail.readUInt32LE(at + 12);

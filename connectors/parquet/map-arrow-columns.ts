@@ -28,52 +28,64 @@ function arrowTypeOf(column: ParquetColumn): DataType {
   }
 }
 
-/** Validity bitmap (LSB first) and null count of one column; `undefined` bitmap when nothing is null. */
-function validityOf(rows: readonly Row[], name: string): { nullBitmap?: Uint8Array; nullCount: number } {
-  let nullCount = 0;
-  const bitmap = new Uint8Array((rows.length + 7) >> 3);
-  for (let i = 0; i < rows.length; i++) {
-    const value = rows[i][name];
-    if (value === null || value === undefined) nullCount++;
-    else bitmap[i >> 3] |= 1 << (i & 7);
+/** Validity bitmap (LSB first) built while the values are written; allocated at the first null only. */
+class NullMask {
+  private bitmap: Uint8Array | undefined;
+  private count = 0;
+  constructor(private readonly length: number) {}
+  /** Marks row `i` null. */
+  set(i: number): void {
+    this.bitmap ??= new Uint8Array((this.length + 7) >> 3).fill(0xff);
+    this.bitmap[i >> 3] &= ~(1 << (i & 7));
+    this.count++;
   }
-  return nullCount === 0 ? { nullCount } : { nullBitmap: bitmap, nullCount };
+  /** The `makeData` validity props: no bitmap when nothing is null. */
+  props(): { nullBitmap?: Uint8Array; nullCount: number } {
+    return this.bitmap === undefined ? { nullCount: 0 } : { nullBitmap: this.bitmap, nullCount: this.count };
+  }
 }
 
 function numberData(rows: readonly Row[], column: ParquetColumn): Data {
-  const validity = validityOf(rows, column.name);
   const length = rows.length;
+  const nulls = new NullMask(length);
+  const name = column.name;
   if (column.type === 'INT64') {
     // Little-endian lo/hi 32-bit words written directly: exact for |v| < 2^53, no BigInt per value.
     const values = new BigInt64Array(length);
     const words = new Int32Array(values.buffer);
     for (let i = 0; i < length; i++) {
-      const v = rows[i][column.name];
-      if (typeof v !== 'number') continue;
+      const v = rows[i][name];
+      if (typeof v !== 'number') { nulls.set(i); continue; }
       const hi = Math.floor(v / 4294967296);
       words[2 * i] = v - hi * 4294967296;
       words[2 * i + 1] = hi;
     }
-    return makeData({ type: new Int64(), length, data: values, ...validity });
+    return makeData({ type: new Int64(), length, data: values, ...nulls.props() });
   }
-  if (column.type === 'INT32') {
-    const values = new Int32Array(length);
-    for (let i = 0; i < length; i++) values[i] = (rows[i][column.name] as number | null) ?? 0;
-    return makeData({ type: new Int32(), length, data: values, ...validity });
+  const values = column.type === 'INT32' ? new Int32Array(length) : new Float64Array(length);
+  for (let i = 0; i < length; i++) {
+    const v = rows[i][name];
+    if (typeof v === 'number') values[i] = v;
+    else nulls.set(i);
   }
-  const values = new Float64Array(length);
-  for (let i = 0; i < length; i++) values[i] = (rows[i][column.name] as number | null) ?? 0;
-  return makeData({ type: new Float64(), length, data: values, ...validity });
+  const type = column.type === 'INT32' ? new Int32() : new Float64();
+  return makeData({ type, length, data: values, ...nulls.props() } as Parameters<typeof makeData>[0]) as Data;
 }
 
 function boolData(rows: readonly Row[], name: string): Data {
   const values = new Uint8Array((rows.length + 7) >> 3);
-  for (let i = 0; i < rows.length; i++) if (rows[i][name] === true) values[i >> 3] |= 1 << (i & 7);
-  return makeData({ type: new Bool(), length: rows.length, data: values, ...validityOf(rows, name) });
+  const nulls = new NullMask(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const v = rows[i][name];
+    if (v === true) values[i >> 3] |= 1 << (i & 7);
+    else if (v !== false) nulls.set(i);
+  }
+  return makeData({ type: new Bool(), length: rows.length, data: values, ...nulls.props() });
 }
 
 function utf8Data(rows: readonly Row[], name: string): Data {
   const offsets = new Int32Array(rows.length + 1);
+  const nulls = new NullMask(rows.length);
   let bound = 0;
   for (let i = 0; i < rows.length; i++) {
     const v = rows[i][name];
@@ -84,18 +96,21 @@ function utf8Data(rows: readonly Row[], name: string): Data {
   for (let i = 0; i < rows.length; i++) {
     const v = rows[i][name];
     if (typeof v === 'string') bytes += data.write(v, bytes, 'utf8');
+    else nulls.set(i);
     offsets[i + 1] = bytes;
   }
   const values = new Uint8Array(data.buffer, data.byteOffset, bytes);
-  return makeData({ type: new Utf8(), length: rows.length, valueOffsets: offsets, data: values, ...validityOf(rows, name) });
+  return makeData({ type: new Utf8(), length: rows.length, valueOffsets: offsets, data: values, ...nulls.props() });
 }
 
 function listData(rows: readonly Row[], column: ParquetColumn): Data {
   const offsets = new Int32Array(rows.length + 1);
+  const nulls = new NullMask(rows.length);
   let total = 0;
   for (let i = 0; i < rows.length; i++) {
     const v = rows[i][column.name];
     if (Array.isArray(v)) total += v.length;
+    else nulls.set(i);
     offsets[i + 1] = total;
   }
   const items = new Float64Array(total);
@@ -105,7 +120,7 @@ function listData(rows: readonly Row[], column: ParquetColumn): Data {
   }
   const type = arrowTypeOf(column) as List<Float64>;
   const child = makeData({ type: new Float64(), length: total, data: items });
-  return makeData({ type, length: rows.length, valueOffsets: offsets, child, ...validityOf(rows, column.name) });
+  return makeData({ type, length: rows.length, valueOffsets: offsets, child, ...nulls.props() });
 }
 
 function columnData(rows: readonly Row[], column: ParquetColumn): Data {

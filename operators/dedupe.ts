@@ -26,17 +26,24 @@ const SCAN_LIMIT = 16;
  * Identities held for one stream in arrival order (a FIFO pruned from the head as the watermark passes),
  * found by a linear scan while few, through a Map index while many.
  */
-class HeldIdentities {
+class HeldIdentities implements StreamClock {
+  maxEventUs = -Infinity;
+  watermarkUs = -Infinity;
+  lastSeenMs = 0;
   private ids: (string | number)[] = [];
   private versions: number[] = [];
   private times: number[] = [];
+  /** Live entries are positions head..size−1; the arrays keep their capacity when emptied. */
   private head = 0;
+  private size = 0;
   private index: Map<string | number, number> | undefined;
+
+  constructor(readonly key: string) {}
 
   /** Position of an identity, or −1. */
   find(id: string | number): number {
     if (this.index !== undefined) return this.index.get(id) ?? -1;
-    for (let i = this.ids.length - 1; i >= this.head; i--) if (this.ids[i] === id) return i;
+    for (let i = this.size - 1; i >= this.head; i--) if (this.ids[i] === id) return i;
     return -1;
   }
 
@@ -49,28 +56,31 @@ class HeldIdentities {
   }
 
   hold(id: string | number, version: number, eventTimeUs: number): void {
-    this.index?.set(id, this.ids.length);
-    this.ids.push(id);
-    this.versions.push(version);
-    this.times.push(eventTimeUs);
-    if (this.index === undefined && this.ids.length - this.head > SCAN_LIMIT) this.reindex();
+    const position = this.size++;
+    this.index?.set(id, position);
+    this.ids[position] = id;
+    this.versions[position] = version;
+    this.times[position] = eventTimeUs;
+    if (this.index === undefined && this.size - this.head > SCAN_LIMIT) this.reindex();
   }
 
   /** Forgets identities whose event time is below `horizonUs` (oldest arrivals first); returns how many. */
   prune(horizonUs: number): number {
     const start = this.head;
-    while (this.head < this.times.length && this.times[this.head] < horizonUs) {
+    while (this.head < this.size && this.times[this.head] < horizonUs) {
       this.index?.delete(this.ids[this.head]);
       this.head++;
     }
     const pruned = this.head - start;
-    if (this.head === this.ids.length) {
-      this.ids.length = this.versions.length = this.times.length = this.head = 0;
+    if (this.head === this.size) {
+      this.head = this.size = 0;
       this.index = undefined;
-    } else if (this.head > 1024 && this.head * 2 > this.times.length) {
-      this.ids = this.ids.slice(this.head);
-      this.versions = this.versions.slice(this.head);
-      this.times = this.times.slice(this.head);
+      if (this.ids.length > 4 * SCAN_LIMIT) this.ids.length = this.versions.length = this.times.length = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.size) {
+      this.ids = this.ids.slice(this.head, this.size);
+      this.versions = this.versions.slice(this.head, this.size);
+      this.times = this.times.slice(this.head, this.size);
+      this.size -= this.head;
       this.head = 0;
       this.reindex();
     }
@@ -78,12 +88,12 @@ class HeldIdentities {
   }
 
   private reindex(): void {
-    if (this.ids.length - this.head <= SCAN_LIMIT / 2) {
+    if (this.size - this.head <= SCAN_LIMIT / 2) {
       this.index = undefined;
       return;
     }
     this.index = new Map();
-    for (let i = this.head; i < this.ids.length; i++) this.index.set(this.ids[i], i);
+    for (let i = this.head; i < this.size; i++) this.index.set(this.ids[i], i);
   }
 }
 
@@ -103,7 +113,7 @@ class DedupeProcessor implements RecordProcessor {
   private held = 0;
 
   constructor(options: DedupeOptions) {
-    this.tracker = new WatermarkTracker(options, () => new HeldIdentities());
+    this.tracker = new WatermarkTracker(options, (key) => new HeldIdentities(key));
     this.identityOf = options.identityOf ?? defaultIdentity;
     this.retentionUs = options.retentionUs ?? 0;
     options.stateProbe?.(() => this.held);
@@ -116,7 +126,7 @@ class DedupeProcessor implements RecordProcessor {
     }
     const clock = this.tracker.advance(this.tracker.clockFor(record), record.eventTimeUs);
     const id = this.identityOf(record);
-    const stream = clock.state;
+    const stream = clock;
     const position = stream.find(id);
     if (position < 0) {
       if (record.eventTimeUs >= clock.watermarkUs - this.retentionUs) {
@@ -133,11 +143,11 @@ class DedupeProcessor implements RecordProcessor {
   }
 
   flush(): void {
-    for (const clock of this.tracker.clocksNow()) this.held -= clock.state.prune(Infinity);
+    for (const clock of this.tracker.clocksNow()) this.held -= clock.prune(Infinity);
   }
 
-  private prune(clock: StreamClock<HeldIdentities>): void {
-    this.held -= clock.state.prune(clock.watermarkUs - this.retentionUs);
+  private prune(stream: HeldIdentities): void {
+    this.held -= stream.prune(stream.watermarkUs - this.retentionUs);
   }
 }
 

@@ -5,7 +5,7 @@
 import { asyncScheduler, Observable, Subscriber } from 'rxjs';
 import { identityKeyOf, type AnyRecord } from '../schemas/index.js';
 import { EventTimeQueue, type QueueEntry } from './event-time-queue.js';
-import { WatermarkTracker, type WatermarkOptions } from './watermark.js';
+import { bareClock, WatermarkTracker, type StreamClock, type WatermarkOptions } from './watermark.js';
 import { cachedStreamKeyOf } from './stream-key-cache.js';
 
 /** Options of {@link mergeSources}: the event-time clock of every input. */
@@ -18,7 +18,7 @@ interface MergeStream {
 }
 
 class Merger {
-  private readonly trackers: WatermarkTracker<null>[];
+  private readonly trackers: WatermarkTracker<StreamClock>[];
   private readonly done: boolean[];
   private readonly streams = new Map<string, MergeStream>();
   private readonly keyOf: (record: AnyRecord) => string;
@@ -26,7 +26,7 @@ class Merger {
   private readonly startMs: number;
 
   constructor(count: number, private readonly options: MergeSourcesOptions, private readonly out: Subscriber<AnyRecord>) {
-    this.trackers = Array.from({ length: count }, () => new WatermarkTracker<null>(options, () => null));
+    this.trackers = Array.from({ length: count }, () => new WatermarkTracker(options, bareClock));
     this.done = new Array<boolean>(count).fill(false);
     this.keyOf = options.keyOf ?? cachedStreamKeyOf();
     this.idleTimeoutMs = options.idleTimeoutMs ?? Infinity;

@@ -42,8 +42,12 @@ class Target {
   constructor(readonly template: BarTemplate) {}
 }
 
-interface ResampleStream {
-  targets: Target[] | undefined;
+class ResampleStream implements StreamClock {
+  maxEventUs = -Infinity;
+  watermarkUs = -Infinity;
+  lastSeenMs = 0;
+  targets: Target[] | undefined = undefined;
+  constructor(readonly key: string) {}
 }
 
 class ResampleProcessor implements RecordProcessor {
@@ -53,7 +57,7 @@ class ResampleProcessor implements RecordProcessor {
   private held = 0;
 
   constructor(private readonly options: ResampleOptions) {
-    this.tracker = new WatermarkTracker<ResampleStream>(options, () => ({ targets: undefined }));
+    this.tracker = new WatermarkTracker(options, (key) => new ResampleStream(key));
     this.latenessUs = options.allowedLatenessUs ?? 0;
     this.passThrough = options.passThrough ?? true;
     options.stateProbe?.(() => this.held);
@@ -66,7 +70,7 @@ class ResampleProcessor implements RecordProcessor {
     }
     const clock = this.tracker.clockFor(record);
     if (this.passThrough) emit(record);
-    const targets = clock.state.targets ?? (clock.state.targets = this.targetsFor(record));
+    const targets = clock.targets ?? (clock.targets = this.targetsFor(record));
     const watermarkUs = clock.watermarkUs;
     let missed: KlineInterval[] | undefined;
     for (const target of targets) {
@@ -112,9 +116,9 @@ class ResampleProcessor implements RecordProcessor {
   }
 
   /** Emits the windows the watermark closed (in window order) and drops those past the allowed lateness. */
-  private close(clock: StreamClock<ResampleStream>, emit: Emit): void {
+  private close(clock: ResampleStream, emit: Emit): void {
     const watermarkUs = clock.watermarkUs;
-    for (const target of clock.state.targets ?? []) {
+    for (const target of clock.targets ?? []) {
       if (watermarkUs < target.nextDueUs) continue;
       const due = inWindowOrder(target.windows) ? target.windows.values() : [...target.windows.values()].sort((a, b) => a.startUs - b.startUs);
       let nextDueUs = Infinity;

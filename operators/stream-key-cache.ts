@@ -13,6 +13,8 @@ interface Entry<T> {
   readonly priceKind: string | undefined;
   readonly interval: string | undefined;
   readonly value: T;
+  /** The next stream of the same symbol (most symbols have one stream per operator). */
+  next: Entry<T> | undefined;
 }
 
 function matches(entry: Entry<unknown>, record: AnyRecord): boolean {
@@ -22,7 +24,7 @@ function matches(entry: Entry<unknown>, record: AnyRecord): boolean {
 
 /** Values per stream key (as `streamKeyOf` defines it), created on first sight by `create(key)`. */
 export class StreamIndex<T> {
-  private readonly bySymbol = new Map<string, Entry<T>[]>();
+  private readonly bySymbol = new Map<string, Entry<T>>();
   private readonly byGapStream = new Map<string, T>();
 
   constructor(private readonly create: (key: string) => T) {}
@@ -34,12 +36,11 @@ export class StreamIndex<T> {
       if (value === undefined) this.byGapStream.set(record.stream, (value = this.create(record.stream)));
       return value;
     }
-    let entries = this.bySymbol.get(record.symbol);
-    if (entries === undefined) this.bySymbol.set(record.symbol, (entries = []));
-    for (let i = 0; i < entries.length; i++) if (matches(entries[i], record)) return entries[i].value;
+    const first = this.bySymbol.get(record.symbol);
+    for (let entry = first; entry !== undefined; entry = entry.next) if (matches(entry, record)) return entry.value;
     const value = this.create(streamKeyOf(record));
-    entries.push({
-      kind: record.kind, market: record.market, exchange: record.exchange, value,
+    this.bySymbol.set(record.symbol, {
+      kind: record.kind, market: record.market, exchange: record.exchange, value, next: first,
       priceKind: record.kind === 'kline' ? record.priceKind : undefined,
       interval: record.kind === 'kline' ? record.interval : undefined,
     });

@@ -9,6 +9,7 @@ import { firstValueFrom, from, toArray } from 'rxjs';
 import { fromKafka, type FromKafkaOptions, type KafkaBatch } from '../../connectors/kafka/from-kafka.js';
 import { toKafka } from '../../connectors/kafka/to-kafka.js';
 import { topicFor } from '../../connectors/kafka/topic-for.js';
+import { createKafka } from '../../connectors/kafka/config.js';
 import { valueSubjectOf } from '../../connectors/kafka/avro-serde.js';
 import type { RecordBatch } from '../../connectors/sink.js';
 import { KIND_NAMES, type AnyRecord } from '../../schemas/records.js';
@@ -67,6 +68,22 @@ test('a record of every kind goes through the registry and Kafka and comes back 
     const topic = topicOf(records[0]);
     const [batch] = await consume({ kafka, registry, topics: [topic], groupId: `${RUN}-lineage` }, 1, true);
     for (const record of batch.records) assert.match(record.ingestId, new RegExp(`^${topic.replace(/\./g, '\\.')}/${batch.partition}/\\d+$`));
+  });
+
+  await t.test('a value that is not registered Avro arrives as a dead letter carrying the raw bytes', async () => {
+    const topic = `${RUN}.md.binance.spot.aggTrades`;
+    const producer = createKafka(kafka).producer();
+    await producer.connect();
+    try {
+      await producer.send({ topic, messages: [{ key: 'BTCUSDT', value: Buffer.from('not avro') }] });
+    } finally {
+      await producer.disconnect();
+    }
+    const got = (await consume({ kafka, registry, topics: [topic], groupId: `${RUN}-dlq` }, 1, true)).flatMap((b) => b.records);
+    const letters = got.filter((r) => r.kind === 'deadLetter');
+    assert.equal(letters.length, 1);
+    assert.equal(letters[0].kind === 'deadLetter' && letters[0].raw, Buffer.from('not avro').toString('base64'));
+    assert.match(letters[0].ingestId, new RegExp(`^${topic.replace(/\./g, '\\.')}/\\d+/\\d+$`));
   });
 
   await t.test('an uncommitted batch is delivered again to the next member of the group', async () => {

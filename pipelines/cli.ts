@@ -9,6 +9,7 @@ import { backfillCommand } from './backfill.js';
 import { infraCommand } from './infra.js';
 import { mirrorCommand } from './mirror.js';
 import { queryCommand } from './query.js';
+import { serveCommand } from './serve.js';
 import { replayCommand } from './replay.js';
 import { streamCommand } from './stream.js';
 

@@ -28,7 +28,7 @@ test('serve consumes Kafka into ClickHouse and the lake and commits after the si
   const lake = mkdtempSync(join(tmpdir(), 'serve-lake-'));
   t.after(() => rmSync(lake, { recursive: true, force: true }));
   const symbol = `S${RUN}`.toUpperCase();
-  const trades: TradeRecord[] = [0, 1, 2, 3, 4].map((i) => ({ ...sampleRecord('trade', i), symbol, tradeId: 1000 + i, price: 100 + i, qty: 1, isBestMatch: true }));
+  const trades: TradeRecord[] = [0, 1, 2, 3, 4].map((i) => ({ ...sampleRecord('trade', i), market: 'spot' as const, symbol, tradeId: 1000 + i, price: 100 + i, qty: 1, quoteQty: 100 + i, contracts: null, baseQty: null, isBestMatch: true }));
   const invalid: TradeRecord = { ...trades[0], tradeId: 2000, price: -5 }; // a negative price is rejected by validate
   const topicOf = (r: { kind: string }): string => `${RUN}.${topicFor(r as TradeRecord)}`;
   await firstValueFrom(of({ kind: 'trade' as const, unitId: `${RUN}#0`, records: [...trades, invalid] })
@@ -39,7 +39,9 @@ test('serve consumes Kafka into ClickHouse and the lake and commits after the si
   const env = { KAFKA_BROKERS: kafka.brokers.join(','), SCHEMA_REGISTRY_URL: registry.url, CLICKHOUSE_URL: clickhouse.url, CLICKHOUSE_USER: clickhouse.username, CLICKHOUSE_PASSWORD: clickhouse.password };
   const { config } = resolveConfig('serve', serveCommand.options, argv, env);
   const stop = new AbortController();
+  const deadline = setTimeout(() => stop.abort(), 60_000); // a hang becomes a failed assertion below
   const report = await runServe(config, stop.signal, (r) => { if (r.records >= 6) stop.abort(); });
+  clearTimeout(deadline);
   assert.equal(report.records, 6);
   assert.equal(report.rejected, 1);
 

@@ -14,7 +14,7 @@ import { replayCommand } from './replay.js';
 import { streamCommand } from './stream.js';
 
 /** Every working command, in --help order. */
-export const COMMANDS: readonly Command[] = [backfillCommand, streamCommand, replayCommand, mirrorCommand, queryCommand, infraCommand];
+export const COMMANDS: readonly Command[] = [backfillCommand, streamCommand, replayCommand, mirrorCommand, serveCommand, queryCommand, infraCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -30,56 +30,56 @@ class HeldIdentities implements StreamClock {
   maxEventUs = -Infinity;
   watermarkUs = -Infinity;
   lastSeenMs = 0;
-  private ids: (string | number)[] = [];
-  private versions: number[] = [];
-  private times: number[] = [];
-  /** Live entries are positions head..size−1; the arrays keep their capacity when emptied. */
+  /**
+   * Entries `[id, version, eventTimeUs]` laid out flat (stride 3) in one array — all doubles for numeric
+   * ids, so one contiguous store — live from entry `head` to `size − 1`; capacity is kept when emptied.
+   */
+  private slots: (string | number)[] = [];
   private head = 0;
   private size = 0;
   private index: Map<string | number, number> | undefined;
 
   constructor(readonly key: string) {}
 
-  /** Position of an identity, or −1. */
+  /** Entry number of an identity, or −1. */
   find(id: string | number): number {
     if (this.index !== undefined) return this.index.get(id) ?? -1;
-    for (let i = this.size - 1; i >= this.head; i--) if (this.ids[i] === id) return i;
+    for (let i = this.size - 1; i >= this.head; i--) if (this.slots[3 * i] === id) return i;
     return -1;
   }
 
-  versionAt(position: number): number {
-    return this.versions[position];
+  versionAt(entry: number): number {
+    return this.slots[3 * entry + 1] as number;
   }
 
-  upgrade(position: number, version: number): void {
-    this.versions[position] = version;
+  upgrade(entry: number, version: number): void {
+    this.slots[3 * entry + 1] = version;
   }
 
   hold(id: string | number, version: number, eventTimeUs: number): void {
-    const position = this.size++;
-    this.index?.set(id, position);
-    this.ids[position] = id;
-    this.versions[position] = version;
-    this.times[position] = eventTimeUs;
+    const entry = this.size++;
+    this.index?.set(id, entry);
+    const slot = 3 * entry;
+    this.slots[slot] = id;
+    this.slots[slot + 1] = version;
+    this.slots[slot + 2] = eventTimeUs;
     if (this.index === undefined && this.size - this.head > SCAN_LIMIT) this.reindex();
   }
 
   /** Forgets identities whose event time is below `horizonUs` (oldest arrivals first); returns how many. */
   prune(horizonUs: number): number {
     const start = this.head;
-    while (this.head < this.size && this.times[this.head] < horizonUs) {
-      this.index?.delete(this.ids[this.head]);
+    while (this.head < this.size && (this.slots[3 * this.head + 2] as number) < horizonUs) {
+      this.index?.delete(this.slots[3 * this.head]);
       this.head++;
     }
     const pruned = this.head - start;
     if (this.head === this.size) {
       this.head = this.size = 0;
       this.index = undefined;
-      if (this.ids.length > 4 * SCAN_LIMIT) this.ids.length = this.versions.length = this.times.length = 0;
+      if (this.slots.length > 12 * SCAN_LIMIT) this.slots.length = 0;
     } else if (this.head > 1024 && this.head * 2 > this.size) {
-      this.ids = this.ids.slice(this.head, this.size);
-      this.versions = this.versions.slice(this.head, this.size);
-      this.times = this.times.slice(this.head, this.size);
+      this.slots = this.slots.slice(3 * this.head, 3 * this.size);
       this.size -= this.head;
       this.head = 0;
       this.reindex();
@@ -93,7 +93,7 @@ class HeldIdentities implements StreamClock {
       return;
     }
     this.index = new Map();
-    for (let i = this.head; i < this.size; i++) this.index.set(this.ids[i], i);
+    for (let i = this.head; i < this.size; i++) this.index.set(this.slots[3 * i], i);
   }
 }
 

@@ -8,6 +8,7 @@ import { failedFill, flatFill, gapFate, restFill, type GapFill } from './gap-fil
 
 /** `rest`: fetch authentic data; `flat`: synthetic bars at the previous close; `none`: report only. */
 export const GAP_FILL_POLICIES = ['rest', 'flat', 'none'] as const;
+/** One of {@link GAP_FILL_POLICIES}. */
 export type GapFillPolicy = (typeof GAP_FILL_POLICIES)[number];
 
 /** Options of {@link fillGaps}. */

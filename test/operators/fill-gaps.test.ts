@@ -54,6 +54,16 @@ describe('fillGaps', () => {
     });
   });
 
+  it('unsubscribes from an in-flight REST fetch when the subscriber unsubscribes', () => {
+    marbles(({ cold, expectObservable, expectSubscriptions }) => {
+      const response = cold<AnyRecord>('------(x|)', { x: kline(minute(1), {}, '1m', 'rest') });
+      const source = cold('-g-a---', { g: openGap(1, 2), a: kline(minute(2)) });
+      expectObservable(source.pipe(fillGaps({ policy: 'rest', fetch: () => response })), '^---!').toBe('-g--', { g: openGap(1, 2) });
+      expectSubscriptions(response.subscriptions).toBe('-^--!');
+      expectSubscriptions(source.subscriptions).toBe('^---!');
+    });
+  });
+
   it('flat-fills missing windows with the previous close, zero volume and source fill, below every real source', async () => {
     const out = await fill([kline(minute(0), { close: 123 }), openGap(1, 3), kline(minute(3))], { policy: 'flat' });
     const filled = out.filter((r): r is KlineRecord => r.kind === 'kline' && r.source === 'fill');

@@ -9,7 +9,7 @@ import {
 } from '../../schemas/index.js';
 import { realFixtureText } from '../support/fixtures.js';
 import { aggTradesFromCsv, generateMarketDay, klinesFromCsv, tradesFromCsv } from '../support/generate-market-day.js';
-import { assertKlinesEquivalent, collect, itFollowsTheChecklist, kline, marbles, minute, trade } from './support.js';
+import { aggTrade, assertKlinesEquivalent, collect, itFollowsTheChecklist, kline, marbles, minute, trade } from './support.js';
 
 const bars = (records: AnyRecord[], interval?: string): KlineRecord[] =>
   records.filter((r): r is KlineRecord => r.kind === 'kline' && r.source === 'resample' && (interval === undefined || r.interval === interval));
@@ -98,7 +98,6 @@ describe('resample', () => {
     const [bar] = bars(await resampled(input, { intervals: ['1m'] }));
     assert.deepEqual([bar.open, bar.high, bar.low, bar.close, bar.volume, bar.quoteVolume, bar.tradeCount], [10, 12, 9, 9, 6, 59, 3]);
     assert.deepEqual([bar.takerBuyVolume, bar.takerBuyQuoteVolume, bar.contracts, bar.closeTimeUs], [4, 39, null, minute(1) - 1000]);
-    const { aggTrade } = await import('./support.js');
     const [agg] = bars(await resampled([aggTrade(7, minute(0), { firstTradeId: 100, lastTradeId: 104 })], { intervals: ['1m'] }));
     assert.equal(agg.tradeCount, 5);
   });

@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MockClient } from '@confluentinc/schemaregistry';
+import { AvroDeserializer, AvroSerializer, MockClient, SerdeType } from '@confluentinc/schemaregistry';
+import avro from 'avsc';
+import { avroSchemaOf } from '../../../schemas/avro.js';
 import { createAvroSerde, valueSubjectOf } from '../../../connectors/kafka/avro-serde.js';
 import { topicFor } from '../../../connectors/kafka/topic-for.js';
 import { DecodeError } from '../../../schemas/errors.js';
-import { KIND_NAMES } from '../../../schemas/records.js';
+import { KIND_NAMES, KINDS } from '../../../schemas/records.js';
 import { sampleRecord } from '../../support/sample-records.js';
 
 test('every kind encodes to the Confluent wire format and decodes to the same record, kind restored', async () => {
@@ -41,4 +43,40 @@ test('bytes that are not a registered Avro value are a DecodeError carrying the 
   const garbage = Buffer.from('not avro at all');
   await assert.rejects(serde.decode('md.binance.spot.trades', garbage), (error: unknown) =>
     error instanceof DecodeError && error.raw === garbage.toString('base64'));
+});
+
+test('the bytes are the Confluent library\'s: its AvroDeserializer reads ours and ours read its AvroSerializer\'s', async () => {
+  const client = new MockClient();
+  const serde = createAvroSerde(client);
+  const strategy = { subjectNameStrategy: (topic: string) => valueSubjectOf(topic) };
+  for (const kind of ['trade', 'kline', 'depthUpdate', 'gap'] as const) {
+    const record = sampleRecord(kind, 1, 0);
+    const topic = topicFor(record);
+    const ours = await serde.encode(topic, record);
+    const { kind: _kind, ...value } = record;
+    const library = new AvroDeserializer(client, SerdeType.VALUE, strategy);
+    assert.deepEqual({ ...(await library.deserialize(topic, ours)) }, value, `${kind}: library reads ours`);
+    const serializer = new AvroSerializer(client, SerdeType.VALUE, { ...strategy, useLatestVersion: true, autoRegisterSchemas: false });
+    const theirs = await serializer.serialize(topic, value);
+    assert.deepEqual(theirs, ours, `${kind}: identical bytes`);
+    assert.deepEqual(await serde.decode(topic, theirs), record, `${kind}: we read the library's`);
+  }
+});
+
+test('a value written with an older schema (one nullable field fewer) decodes with that field null', async () => {
+  const client = new MockClient();
+  const topic = 'md.binance.spot.trades';
+  const current = avroSchemaOf(KINDS.trade);
+  const older = { ...current, fields: current.fields.filter((f) => f.name !== 'isBestMatch') };
+  const olderId = await client.register(valueSubjectOf(topic), { schemaType: 'AVRO', schema: JSON.stringify(older) }, false);
+  const { kind: _kind, isBestMatch: _dropped, ...value } = sampleRecord('trade');
+  const body = avro.Type.forSchema(older as avro.Schema).toBuffer(value);
+  const wire = Buffer.concat([Buffer.from([0]), Buffer.from([0, 0, 0, 0]), body]);
+  wire.writeInt32BE(olderId, 1);
+  assert.deepEqual(await createAvroSerde(client).decode(topic, wire), { ...sampleRecord('trade'), isBestMatch: null });
+});
+
+test('a value whose schema id the registry does not know is a DecodeError', async () => {
+  const wire = Buffer.from([0, 0, 0, 0x7f, 0x7f, 2, 4]);
+  await assert.rejects(createAvroSerde(new MockClient()).decode('md.binance.spot.trades', wire), DecodeError);
 });

@@ -30,3 +30,19 @@ export function isHeaderLine(line: string): boolean {
   const c = line.charCodeAt(0);
   return !(c >= 48 && c <= 57) && c !== 45;
 }
+
+/**
+ * Splits a CSV line at commas into `out` (reused across rows, so no array is allocated per row) and returns
+ * it. Archive CSVs have no quoting; callers must not keep `out` beyond the row.
+ */
+export function splitCells(line: string, out: string[]): string[] {
+  let start = 0;
+  let i = 0;
+  for (let comma = line.indexOf(','); comma >= 0; comma = line.indexOf(',', start)) {
+    out[i++] = line.slice(start, comma);
+    start = comma + 1;
+  }
+  out[i++] = line.slice(start);
+  out.length = i;
+  return out;
+}

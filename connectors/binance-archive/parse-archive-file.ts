@@ -9,7 +9,7 @@ import type {
   AggTradeRecord, AnyRecord, BookTickerRecord, DeadLetterRecord, FundingRateRecord, KindName, KlineRecord, TradeRecord,
 } from '../../schemas/records.js';
 import { DecodeError } from '../../schemas/errors.js';
-import { isHeaderLine, readLines } from './csv.js';
+import { isHeaderLine, readLines, splitCells } from './csv.js';
 import { priceKindOf, rowMapperFor, type RowContext } from './map-archive-row.js';
 import type { ArchiveFile } from './plan.js';
 import { openZipEntry, readZipDirectory, selectCsvEntry } from './unzip.js';
@@ -76,6 +76,7 @@ export async function* parseArchiveFile(path: string, size: number, file: Archiv
   let records: AnyRecord[] = [];
   let dead: AnyRecord[] = [];
   let lineNo = 0;
+  const cells: string[] = [];
   let lastKey = -1;
   let lastKeyLine = 0;
   for await (const lines of readLines(stream)) {
@@ -85,7 +86,7 @@ export async function* parseArchiveFile(path: string, size: number, file: Archiv
       if (lineNo === 1 && isHeaderLine(line)) { stats.header = true; continue; }
       let record: AnyRecord;
       try {
-        record = map(line.split(','), context);
+        record = map(splitCells(line, cells), context);
       } catch (error) {
         if (!(error instanceof DecodeError)) throw error;
         dead.push(deadLetter(file, lineNo, line, error.message, error.name, atUs));

@@ -43,6 +43,8 @@ export class KlineBar {
   maxSequence = 0;
   revision = -1;
   emitted = false;
+  /** The next coarser target already accounts for this bar: later additions go to it directly too. */
+  handedUp = false;
 
   constructor(readonly startUs: number, readonly endUs: number) {}
 
@@ -98,6 +100,25 @@ export class KlineBar {
         if (takerBuy) this.takerBuyBaseVolume += t.baseQty;
       }
     }
+  }
+
+  /** Adds a whole finer bar (a closed window of the next finer target). */
+  addBar(b: KlineBar): void {
+    if (b.firstOrder < this.firstOrder) { this.firstOrder = b.firstOrder; this.open = b.open; }
+    if (b.lastOrder > this.lastOrder) { this.lastOrder = b.lastOrder; this.close = b.close; }
+    if (b.high > this.high) this.high = b.high;
+    if (b.low < this.low) this.low = b.low;
+    if (b.maxSequence > this.maxSequence) this.maxSequence = b.maxSequence;
+    this.volume += b.volume;
+    this.quoteVolume += b.quoteVolume;
+    this.contracts += b.contracts;
+    this.baseVolume += b.baseVolume;
+    this.tradeCount += b.tradeCount;
+    this.takerBuyVolume += b.takerBuyVolume;
+    this.takerBuyQuoteVolume += b.takerBuyQuoteVolume;
+    this.takerBuyContracts += b.takerBuyContracts;
+    this.takerBuyBaseVolume += b.takerBuyBaseVolume;
+    this.present |= b.present;
   }
 
   /** The kline of this window; each call is a new revision with a higher version. */

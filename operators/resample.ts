@@ -2,11 +2,8 @@
  * `resample`: klines to every coarser interval, and trades / aggTrades to klines, on event time.
  */
 import type { MonoTypeOperatorFunction } from 'rxjs';
-import {
-  isCoarserInterval, nextWindowStartUs, windowStartUs, type AggTradeRecord, type AnyRecord,
-  type DeadLetterRecord, type KlineInterval, type KlineRecord, type TradeRecord,
-} from '../schemas/index.js';
-import { KlineBar, type BarTemplate } from './kline-bar.js';
+import type { AnyRecord, DeadLetterRecord, KlineInterval } from '../schemas/index.js';
+import { targetsFor, WindowBook, type BarInput, type Target } from './kline-windows.js';
 import { processRecords, type Emit, type RecordProcessor } from './record-processor.js';
 import { WatermarkTracker, type StreamClock, type WatermarkOptions } from './watermark.js';
 
@@ -31,17 +28,6 @@ export interface ResampleOptions extends WatermarkOptions {
   stateProbe?: (keysHeld: () => number) => void;
 }
 
-type BarInput = KlineRecord | TradeRecord | AggTradeRecord;
-
-class Target {
-  readonly windows = new Map<number, KlineBar>();
-  /** Smallest event time at which some held window must be emitted or dropped. */
-  nextDueUs = Infinity;
-  current: KlineBar | undefined;
-
-  constructor(readonly template: BarTemplate) {}
-}
-
 class ResampleStream implements StreamClock {
   maxEventUs = -Infinity;
   watermarkUs = -Infinity;
@@ -54,13 +40,14 @@ class ResampleProcessor implements RecordProcessor {
   private readonly tracker: WatermarkTracker<ResampleStream>;
   private readonly latenessUs: number;
   private readonly passThrough: boolean;
-  private held = 0;
+  private readonly book: WindowBook;
 
   constructor(private readonly options: ResampleOptions) {
     this.tracker = new WatermarkTracker(options, (key) => new ResampleStream(key));
     this.latenessUs = options.allowedLatenessUs ?? 0;
     this.passThrough = options.passThrough ?? true;
-    options.stateProbe?.(() => this.held);
+    this.book = new WindowBook(this.latenessUs);
+    options.stateProbe?.(() => this.book.held);
   }
 
   push(record: AnyRecord, emit: Emit): void {
@@ -70,99 +57,18 @@ class ResampleProcessor implements RecordProcessor {
     }
     const clock = this.tracker.clockFor(record);
     if (this.passThrough) emit(record);
-    const targets = clock.targets ?? (clock.targets = this.targetsFor(record));
+    const targets = clock.targets ?? (clock.targets = targetsFor(record, this.options.intervals, this.options.closeTimeResolutionUs ?? 1000));
     const watermarkUs = clock.watermarkUs;
-    let missed: KlineInterval[] | undefined;
-    for (const target of targets) {
-      if (!this.add(target, record, watermarkUs, emit)) (missed ??= []).push(target.template.interval);
-    }
+    const missed = this.book.feed(targets, record, watermarkUs, emit);
     if (missed !== undefined) emit(lateLetter(record, missed, watermarkUs, this.latenessUs));
     this.tracker.advance(clock, record.eventTimeUs);
-    if (clock.watermarkUs > watermarkUs) this.close(clock, emit);
-    if (this.tracker.detectsIdle) for (const idle of this.tracker.advanceIdle()) this.close(idle, emit);
+    if (clock.watermarkUs > watermarkUs) this.book.close(targets, clock.watermarkUs, emit);
+    if (this.tracker.detectsIdle) for (const idle of this.tracker.advanceIdle()) this.book.close(idle.targets ?? [], idle.watermarkUs, emit);
   }
 
   flush(emit: Emit): void {
-    for (const clock of this.tracker.clocksNow()) {
-      clock.watermarkUs = Infinity;
-      this.close(clock, emit);
-    }
+    for (const clock of this.tracker.clocksNow()) this.book.close(clock.targets ?? [], Infinity, emit);
   }
-
-  /** Adds a record to its window of one target; false when the window is past its allowed lateness. */
-  private add(target: Target, record: BarInput, watermarkUs: number, emit: Emit): boolean {
-    const t = record.eventTimeUs;
-    let bar = target.current;
-    if (bar === undefined || t < bar.startUs || t >= bar.endUs) {
-      const startUs = windowStartUs(t, target.template.interval);
-      bar = target.windows.get(startUs);
-      if (bar === undefined) {
-        const endUs = nextWindowStartUs(startUs, target.template.interval);
-        if (endUs + this.latenessUs <= watermarkUs) return false;
-        bar = new KlineBar(startUs, endUs);
-        target.windows.set(startUs, bar);
-        this.held++;
-        if (endUs < target.nextDueUs) target.nextDueUs = endUs;
-      }
-      target.current = bar;
-    }
-    if (record.kind === 'kline') bar.addKline(record);
-    else bar.addTrade(record);
-    if (bar.endUs <= watermarkUs) {
-      bar.emitted = true;
-      emit(bar.toKline(target.template));
-    }
-    return true;
-  }
-
-  /** Emits the windows the watermark closed (in window order) and drops those past the allowed lateness. */
-  private close(clock: ResampleStream, emit: Emit): void {
-    const watermarkUs = clock.watermarkUs;
-    for (const target of clock.targets ?? []) {
-      if (watermarkUs < target.nextDueUs) continue;
-      const due = inWindowOrder(target.windows) ? target.windows.values() : [...target.windows.values()].sort((a, b) => a.startUs - b.startUs);
-      let nextDueUs = Infinity;
-      for (const bar of due) {
-        if (!bar.emitted && bar.endUs <= watermarkUs) {
-          bar.emitted = true;
-          emit(bar.toKline(target.template));
-        }
-        const dropUs = bar.endUs + this.latenessUs;
-        if (dropUs <= watermarkUs) {
-          target.windows.delete(bar.startUs);
-          if (target.current === bar) target.current = undefined;
-          this.held--;
-        } else {
-          nextDueUs = Math.min(nextDueUs, bar.emitted ? dropUs : bar.endUs);
-        }
-      }
-      target.nextDueUs = nextDueUs;
-    }
-  }
-
-  private targetsFor(record: BarInput): Target[] {
-    const fine = record.kind === 'kline' ? record.interval as KlineInterval : undefined;
-    const resolutionUs = record.kind === 'kline'
-      ? nextWindowStartUs(record.openTimeUs, fine as KlineInterval) - record.closeTimeUs
-      : this.options.closeTimeResolutionUs ?? 1000;
-    return this.options.intervals
-      .filter((interval) => fine === undefined || isCoarserInterval(fine, interval))
-      .map((interval) => new Target({
-        exchange: 'binance', market: record.market, symbol: record.symbol,
-        priceKind: record.kind === 'kline' ? record.priceKind : 'trade', interval,
-        ingestId: `resample/${fine ?? record.kind}/${interval}`, closeResolutionUs: resolutionUs,
-      }));
-  }
-}
-
-/** True when the windows were created in time order (the usual case: no sort needed). */
-function inWindowOrder(windows: Map<number, KlineBar>): boolean {
-  let previousUs = -Infinity;
-  for (const startUs of windows.keys()) {
-    if (startUs < previousUs) return false;
-    previousUs = startUs;
-  }
-  return true;
 }
 
 function lateLetter(record: BarInput, intervals: KlineInterval[], watermarkUs: number, latenessUs: number): DeadLetterRecord {

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { from, tap } from 'rxjs';
 import { LATE_RECORD, resample, type ResampleOptions } from '../../operators/resample.js';
 import {
-  makeVersion, parseUtcDayUs, rankOfVersion, US_PER_DAY, US_PER_HOUR, type AnyRecord, type KlineInterval,
+  makeVersion, parseUtcDayUs, rankOfVersion, US_PER_DAY, US_PER_HOUR, windowStartUs, type AnyRecord, type KlineInterval,
   type KlineRecord,
 } from '../../schemas/index.js';
 import { realFixtureText } from '../support/fixtures.js';
@@ -129,6 +129,31 @@ describe('resample', () => {
         assertKlinesEquivalent(viaMinutes, direct);
       }), { numRuns: 60 });
     });
+  });
+
+  it('counts every record exactly once at every interval when late records within the allowed lateness revise closed bars', async () => {
+    const times = fc.array(fc.integer({ min: -600_000_000, max: 400_000_000 }), { minLength: 1, maxLength: 150 }).map((steps) => {
+      let newest = minute(0);
+      return steps.map((step) => Math.max(minute(0), (newest = Math.max(newest, newest + step)) + Math.min(step, 0)));
+    });
+    await fc.assert(fc.asyncProperty(times, fc.array(fc.integer({ min: 1, max: 900 }), { minLength: 150, maxLength: 150 }), async (ts, prices) => {
+      const trades = ts.map((t, i) => trade(i + 1, t, { price: prices[i], qty: (i % 7) + 1 }));
+      const out = await resampled(trades, { intervals: ['1m', '5m', '1h'], allowedLatenessUs: 700_000_000 });
+      assert.equal(out.filter((r) => r.kind === 'deadLetter').length, 0);
+      for (const interval of ['1m', '5m', '1h'] as const) {
+        const finalBars = new Map<number, KlineRecord>();
+        for (const k of bars(out, interval)) finalBars.set(k.openTimeUs, k);
+        const expected = new Map<number, { open: number; close: number; high: number; low: number; volume: number; count: number }>();
+        for (const t of trades) {
+          const start = windowStartUs(t.eventTimeUs, interval);
+          const e = expected.get(start) ?? { open: t.price, close: t.price, high: -Infinity, low: Infinity, volume: 0, count: 0 };
+          e.close = t.price; e.high = Math.max(e.high, t.price); e.low = Math.min(e.low, t.price); e.volume += t.qty ?? 0; e.count++;
+          expected.set(start, e);
+        }
+        const actual = new Map([...finalBars].map(([start, k]) => [start, { open: k.open, close: k.close, high: k.high, low: k.low, volume: k.volume as number, count: k.tradeCount as number }]));
+        assert.deepEqual(actual, expected, interval);
+      }
+    }), { numRuns: 100 });
   });
 
   describe('lambda equivalence on a generated day in the archive formats', () => {

@@ -1,0 +1,143 @@
+/**
+ * The windows `resample` holds per stream: one {@link Target} per output interval, finest first, each
+ * with its open (and recently emitted) bars. Targets that tile their finer neighbour exactly are *linked*:
+ * an input record is added only to the finest target, and a closed bar is handed up whole to the next
+ * target — one update per record however many intervals are produced. A record that arrives after its
+ * bar was handed up (late, within the allowed lateness) is added to the coarser targets directly too, so
+ * every record counts exactly once at every interval.
+ */
+import {
+  isCoarserInterval, KLINE_INTERVALS, nextWindowStartUs, windowStartUs, type AggTradeRecord, type KlineInterval,
+  type KlineRecord, type TradeRecord,
+} from '../schemas/index.js';
+import { KlineBar, type BarTemplate } from './kline-bar.js';
+import type { Emit } from './record-processor.js';
+
+/** A record `resample` aggregates. */
+export type BarInput = KlineRecord | TradeRecord | AggTradeRecord;
+
+/** One output interval of one stream. */
+export class Target {
+  readonly windows = new Map<number, KlineBar>();
+  /** Smallest event time at which some held window must be emitted or dropped. */
+  nextDueUs = Infinity;
+  current: KlineBar | undefined;
+
+  constructor(readonly template: BarTemplate, readonly linked: boolean) {}
+}
+
+/** The targets of an input stream (intervals coarser than a kline input's own), finest first. */
+export function targetsFor(record: BarInput, intervals: readonly KlineInterval[], tradeResolutionUs: number): Target[] {
+  const fine = record.kind === 'kline' ? record.interval as KlineInterval : undefined;
+  const resolutionUs = record.kind === 'kline' ? nextWindowStartUs(record.openTimeUs, fine as KlineInterval) - record.closeTimeUs : tradeResolutionUs;
+  const chosen = [...new Set(intervals)]
+    .filter((interval) => fine === undefined || isCoarserInterval(fine, interval))
+    .sort((a, b) => KLINE_INTERVALS.indexOf(a) - KLINE_INTERVALS.indexOf(b));
+  return chosen.map((interval, i) => new Target({
+    exchange: 'binance', market: record.market, symbol: record.symbol,
+    priceKind: record.kind === 'kline' ? record.priceKind : 'trade', interval,
+    ingestId: `resample/${fine ?? record.kind}/${interval}`, closeResolutionUs: resolutionUs,
+  }, i > 0 && isCoarserInterval(chosen[i - 1], interval)));
+}
+
+const MISSED = 0;
+const ABSORBED = 1;
+const HANDED_UP = 2;
+
+/** Adds records to windows and closes them on the watermark. Memory: the bars it holds (`held`). */
+export class WindowBook {
+  /** Bars currently held, over all streams. */
+  held = 0;
+
+  constructor(private readonly latenessUs: number) {}
+
+  /** Adds a record to every target that needs it; returns the intervals it was too late for, if any. */
+  feed(targets: readonly Target[], record: BarInput, watermarkUs: number, emit: Emit): KlineInterval[] | undefined {
+    let missed: KlineInterval[] | undefined;
+    let direct = true;
+    for (let i = 0; i < targets.length; i++) {
+      const target = targets[i];
+      if (target.linked && !direct) continue;
+      const outcome = this.add(target, record, watermarkUs, emit);
+      if (outcome === MISSED) (missed ??= []).push(target.template.interval);
+      direct = outcome !== ABSORBED;
+    }
+    return missed;
+  }
+
+  /** Emits the bars the watermark closed (finest target first, window order), hands them up, drops old ones. */
+  close(targets: readonly Target[], watermarkUs: number, emit: Emit): void {
+    for (let i = 0; i < targets.length; i++) {
+      const target = targets[i];
+      if (watermarkUs < target.nextDueUs) continue;
+      const parent = i + 1 < targets.length && targets[i + 1].linked ? targets[i + 1] : undefined;
+      const bars = inWindowOrder(target.windows) ? target.windows.values() : [...target.windows.values()].sort((a, b) => a.startUs - b.startUs);
+      let nextDueUs = Infinity;
+      for (const bar of bars) {
+        if (!bar.emitted && bar.endUs <= watermarkUs) {
+          bar.emitted = true;
+          emit(bar.toKline(target.template));
+          if (parent !== undefined) {
+            this.barFor(parent, windowStartUs(bar.startUs, parent.template.interval)).addBar(bar);
+            bar.handedUp = true;
+          }
+        }
+        const dropUs = bar.endUs + this.latenessUs;
+        if (dropUs <= watermarkUs) {
+          target.windows.delete(bar.startUs);
+          if (target.current === bar) target.current = undefined;
+          this.held--;
+        } else {
+          nextDueUs = Math.min(nextDueUs, bar.emitted ? dropUs : bar.endUs);
+        }
+      }
+      target.nextDueUs = nextDueUs;
+    }
+  }
+
+  private add(target: Target, record: BarInput, watermarkUs: number, emit: Emit): number {
+    const t = record.eventTimeUs;
+    let bar = target.current;
+    if (bar === undefined || t < bar.startUs || t >= bar.endUs) {
+      const startUs = windowStartUs(t, target.template.interval);
+      bar = target.windows.get(startUs);
+      if (bar === undefined) {
+        if (nextWindowStartUs(startUs, target.template.interval) + this.latenessUs <= watermarkUs) return MISSED;
+        bar = this.barFor(target, startUs);
+      }
+      target.current = bar;
+    }
+    if (record.kind === 'kline') bar.addKline(record);
+    else bar.addTrade(record);
+    if (bar.endUs <= watermarkUs) {
+      // A late record: the window was emitted already (or never existed); re-emit it now. Its coarser
+      // targets get this record directly, as they got (or will never get) the rest of the bar.
+      bar.emitted = true;
+      bar.handedUp = true;
+      emit(bar.toKline(target.template));
+    }
+    return bar.handedUp ? HANDED_UP : ABSORBED;
+  }
+
+  private barFor(target: Target, startUs: number): KlineBar {
+    let bar = target.windows.get(startUs);
+    if (bar === undefined) {
+      const endUs = nextWindowStartUs(startUs, target.template.interval);
+      bar = new KlineBar(startUs, endUs);
+      target.windows.set(startUs, bar);
+      this.held++;
+      if (endUs < target.nextDueUs) target.nextDueUs = endUs;
+    }
+    return bar;
+  }
+}
+
+/** True when the windows were created in time order (the usual case: no sort needed). */
+function inWindowOrder(windows: Map<number, KlineBar>): boolean {
+  let previousUs = -Infinity;
+  for (const startUs of windows.keys()) {
+    if (startUs < previousUs) return false;
+    previousUs = startUs;
+  }
+  return true;
+}

@@ -105,8 +105,8 @@ export async function* parseArchiveFile(path: string, size: number, file: Archiv
       if (filterRange && (record.eventTimeUs < file.rangeStartUs || record.eventTimeUs >= file.rangeEndUs)) { stats.outOfRange++; continue; }
       records.push(record);
       stats.rows++;
+      if (records.length >= batchRows) { yield { kind: file.kind, records }; records = []; }
     }
-    if (records.length >= batchRows) { yield { kind: file.kind, records }; records = []; }
     if (dead.length >= batchRows) { yield { kind: 'deadLetter', records: dead }; dead = []; }
   }
   if (records.length > 0) yield { kind: file.kind, records };

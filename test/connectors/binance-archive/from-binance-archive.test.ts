@@ -1,0 +1,61 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
+import { lastValueFrom, toArray } from 'rxjs';
+import { fromBinanceArchive, type ArchiveEvent } from '../../../connectors/binance-archive/from-binance-archive.js';
+import { resolveAvailability } from '../../../connectors/binance-archive/availability.js';
+import { dirSource } from '../../../connectors/binance-archive/source-dir.js';
+import { planArchiveFiles, parseTypeRequests } from '../../../connectors/binance-archive/plan.js';
+import type { RecordBatch } from '../../../connectors/sink.js';
+import { generateArchiveMirror, type GeneratedFile } from '../../support/archive-mirror.js';
+import { tempDir } from '../../pipelines/backfill-support.js';
+
+describe('fromBinanceArchive', () => {
+  let dir = '';
+  let generated: GeneratedFile[] = [];
+  const files = () => planArchiveFiles({ markets: ['spot'], symbols: ['BTCUSDT'], types: parseTypeRequests(['trades']), fromDay: '2025-07-01', toDay: '2025-07-02' });
+  before(async () => {
+    dir = await tempDir('from-archive');
+    generated = await generateArchiveMirror(dir, { markets: ['spot'], symbols: ['BTCUSDT'], types: ['trades'], fromDay: '2025-07-01', toDay: '2025-07-02', eventsPerDay: 1000 });
+  });
+  after(async () => { await rm(dir, { recursive: true, force: true }); });
+
+  it('emits content-addressed batches, then one loaded outcome per file, and is the same on a second run', async () => {
+    const plan = await resolveAvailability(files(), dirSource(dir));
+    const run = () => lastValueFrom(fromBinanceArchive({ files: plan.files, source: dirSource(dir), batchRows: 400, concurrency: 1 }).pipe(toArray()));
+    const events = await run();
+    const batches = events.filter((e): e is Extract<ArchiveEvent, { type: 'batch' }> => e.type === 'batch');
+    const outcomes = events.filter((e): e is Extract<ArchiveEvent, { type: 'file' }> => e.type === 'file');
+    assert.deepEqual(outcomes.map((o) => o.outcome.status), ['loaded', 'loaded']);
+    assert.equal(batches.reduce((s, b) => s + b.batch.records.length, 0), 2000);
+    const first = generated[0];
+    assert.ok(first !== undefined);
+    assert.equal(batches[0]?.batch.unitId, `${first.key}@${first.sha256.slice(0, 16)}#0`);
+    const again = (await run()).filter((e) => e.type === 'batch').map((e) => (e.type === 'batch' ? e.batch.unitId : ''));
+    assert.deepEqual(again, batches.map((b) => b.batch.unitId));
+  });
+
+  it('reads the next batch of a file only after the previous one was written (pace)', async () => {
+    const plan = await resolveAvailability(files(), dirSource(dir));
+    const written: string[] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const pace = async (batch: RecordBatch): Promise<void> => {
+      inFlight++; maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      written.push(batch.unitId); inFlight--;
+    };
+    const events = await lastValueFrom(fromBinanceArchive({ files: plan.files.slice(0, 1), source: dirSource(dir), batchRows: 200, pace }).pipe(toArray()));
+    assert.equal(maxInFlight, 1);
+    assert.equal(written.length, 5);
+    assert.equal(events.at(-1)?.type, 'file');
+  });
+
+  it('turns a sink failure into a failed outcome for that file only', async () => {
+    const plan = await resolveAvailability(files(), dirSource(dir));
+    const pace = async (batch: RecordBatch): Promise<void> => { if (batch.unitId.includes('2025-07-01')) throw new Error('disk full'); };
+    const events = await lastValueFrom(fromBinanceArchive({ files: plan.files, source: dirSource(dir), pace, concurrency: 1 }).pipe(toArray()));
+    const outcomes = events.flatMap((e) => (e.type === 'file' ? [e.outcome] : []));
+    assert.deepEqual(outcomes.map((o) => [o.file.date, o.status, o.reason]), [['2025-07-01', 'failed', 'disk full'], ['2025-07-02', 'loaded', null]]);
+  });
+});

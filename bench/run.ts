@@ -13,6 +13,7 @@ interface BenchModule {
 const MODULES: readonly BenchModule[] = [
   { name: 'operators', run: async () => (await import('./operators.js')).benchOperators() },
   { name: 'parquet', run: async () => (await import('./parquet.js')).benchParquet() },
+  { name: 'live', run: async () => (await import('./live.js')).benchLive() },
 ];
 
 function formatValue(value: number): string {

@@ -23,8 +23,10 @@ export class ReplayPlayer {
   readonly finished = new Promise<void>((resolve) => { this.resolveFinished = resolve; });
   /** Time span of one lap, ms (looping shifts times by this per lap). */
   readonly lapSpanMs: number;
-  /** Id span of one lap (looping shifts trade ids by this per lap). */
-  readonly lapIdSpan: number;
+  /** Aggregate-trade id span of one lap (looping shifts `a` by this per lap). */
+  readonly lapAggIdSpan: number;
+  /** Trade id span of one lap (looping shifts `t`, `f`, `l` by this per lap). */
+  readonly lapTradeIdSpan: number;
   private readonly t0: number;
 
   constructor(
@@ -33,12 +35,8 @@ export class ReplayPlayer {
   ) {
     this.t0 = events[0]?.timeMs ?? 0;
     this.lapSpanMs = Math.max(1, Math.ceil((events.at(-1)?.timeMs ?? 0) - this.t0 + 1));
-    let minId = Infinity; let maxId = -Infinity;
-    for (const e of events) {
-      const d = e.data as Payload;
-      for (const key of ['a', 'l', 't'] as const) if (typeof d[key] === 'number') { minId = Math.min(minId, d[key] as number); maxId = Math.max(maxId, d[key] as number); }
-    }
-    this.lapIdSpan = maxId >= minId ? maxId - minId + 1 : 0;
+    this.lapAggIdSpan = idSpan(events, ['a']);
+    this.lapTradeIdSpan = idSpan(events, ['t', 'f', 'l']);
   }
 
   /** Events visible to REST: everything played so far. */
@@ -97,4 +95,13 @@ export class ReplayPlayer {
       if (!this.deliver(event, this.lap)) return this.schedule(2);
     }
   }
+}
+
+function idSpan(events: readonly FeedEvent[], keys: readonly string[]): number {
+  let min = Infinity; let max = -Infinity;
+  for (const e of events) {
+    const d = e.data as Payload;
+    for (const key of keys) if (typeof d[key] === 'number' && (d[key] as number) >= 0) { min = Math.min(min, d[key] as number); max = Math.max(max, d[key] as number); }
+  }
+  return max >= min ? max - min + 1 : 0;
 }

@@ -94,7 +94,7 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
       const name = c.streams.get(canonical) ?? (alias === null ? undefined : c.streams.get(alias));
       if (name === undefined || !routeAllows(c.route, options.feed.market, event.stream)) continue;
       if (c.malformed > 0) { c.malformed--; faults.injected.malformed++; c.ws.send(`{"stream":"${name}","data":{"e":`); }
-      raw ??= JSON.stringify(lap === 0 ? data : shift(data, lap, player));
+      raw ??= lap === 0 ? JSON.stringify(data) : shiftedJson(data, lap, player);
       c.ws.send(c.route.combined ? `{"stream":"${name}","data":${raw}}` : raw);
       stats.framesSent++;
       if (c.ws.bufferedAmount > 8 << 20) congested = true;
@@ -178,13 +178,24 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
   };
 }
 
-/** A copy of a payload moved forward by `lap` laps of the feed (ids and times), for looping playback. */
-function shift(data: Payload | Payload[], lap: number, player: ReplayPlayer): Payload | Payload[] {
-  if (Array.isArray(data)) return data;
-  const out: Payload = { ...data };
+/**
+ * The JSON of a payload moved forward by `lap` laps of the feed (times by the lap's span, aggregate and
+ * trade ids by theirs), for looping playback. aggTrade payloads, the bulk of a benchmark feed, are written
+ * directly; others go through a shifted copy.
+ */
+function shiftedJson(data: Payload | Payload[], lap: number, player: ReplayPlayer): string {
+  if (Array.isArray(data)) return JSON.stringify(data);
   const dt = lap * player.lapSpanMs;
-  const did = lap * player.lapIdSpan;
-  for (const key of ['E', 'T'] as const) if (typeof out[key] === 'number') out[key] = (out[key] as number) + dt;
-  for (const key of ['a', 'f', 'l', 't'] as const) if (typeof out[key] === 'number') out[key] = (out[key] as number) + did;
-  return out;
+  const da = lap * player.lapAggIdSpan;
+  const dtr = lap * player.lapTradeIdSpan;
+  const n = (key: string, delta: number): number => (data[key] as number) + delta;
+  if (data.e === 'aggTrade' && typeof data.f === 'number') {
+    const best = data.M === undefined ? '' : `,"M":${String(data.M)}`;
+    return `{"e":"aggTrade","E":${n('E', dt)},"s":${JSON.stringify(data.s)},"a":${n('a', da)},"p":${JSON.stringify(data.p)},"q":${JSON.stringify(data.q)},"f":${n('f', dtr)},"l":${n('l', dtr)},"T":${n('T', dt)},"m":${String(data.m)}${best}}`;
+  }
+  const out: Payload = { ...data };
+  for (const [key, delta] of [['E', dt], ['T', dt], ['a', da], ['t', dtr], ['f', dtr], ['l', dtr]] as const) {
+    if (typeof out[key] === 'number') out[key] = (out[key] as number) + delta;
+  }
+  return JSON.stringify(out);
 }

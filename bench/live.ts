@@ -1,0 +1,129 @@
+/**
+ * Speed-layer benchmark: a replay server in a worker thread plays the real COIN-M aggTrades archive in a
+ * loop at `BENCH_LIVE_RATE` events/s (default 50 000) into `fromBinanceLive` on the main thread. Measures
+ * frame received → record emitted latency (p50/p99), and frame received → Kafka acknowledged when
+ * KAFKA_BROKERS and SCHEMA_REGISTRY_URL are set (toKafka, small batches); loss (events sent − records
+ * received, and gaps); RSS slope over the run. `BENCH_LIVE_SECONDS` sets the duration (default 20; the
+ * 10-minute run is 600); latencies skip the first `BENCH_LIVE_WARMUP_SECONDS` (default 5: producer connect,
+ * topic creation, schema registration). Server and client share the machine's cores, so this is a lower bound.
+ */
+import { performance } from 'node:perf_hooks';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { Subject, takeUntil, tap } from 'rxjs';
+import type { BenchResult } from './result.js';
+
+const FIXTURE = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'shared', 'fixtures', 'real', 'BTCUSD_PERP-aggTrades-2026-05-08.zip');
+
+/** Latency histogram: 1 µs buckets below 100 ms, 1 ms buckets up to 100 s. */
+class Histogram {
+  private readonly buckets = new Uint32Array(100_000 + 100_000);
+  count = 0;
+  add(ms: number): void {
+    const i = ms < 100 ? Math.max(0, Math.round(ms * 1000)) : 100_000 + Math.min(99_999, Math.round(ms));
+    this.buckets[i]++;
+    this.count++;
+  }
+  percentile(p: number): number {
+    let seen = 0;
+    const target = Math.ceil(this.count * p);
+    for (let i = 0; i < this.buckets.length; i++) {
+      seen += this.buckets[i];
+      if (seen >= target) return i < 100_000 ? i / 1000 : i - 100_000;
+    }
+    return Number.NaN;
+  }
+}
+
+/** Least-squares slope of (t, y) in y-units per minute. */
+function slopePerMinute(points: readonly [number, number][]): number {
+  const n = points.length;
+  if (n < 2) return Number.NaN;
+  const mt = points.reduce((s, p) => s + p[0], 0) / n;
+  const my = points.reduce((s, p) => s + p[1], 0) / n;
+  const num = points.reduce((s, p) => s + (p[0] - mt) * (p[1] - my), 0);
+  const den = points.reduce((s, p) => s + (p[0] - mt) ** 2, 0);
+  return (num / den) * 60_000;
+}
+
+async function serverWorker(): Promise<void> {
+  const { feedFromArchiveFile } = await import('../connectors/binance-replay/archive-csv.js');
+  const { startReplayServer } = await import('../connectors/binance-replay/replay-server.js');
+  const feed = await feedFromArchiveFile(FIXTURE, 'cm');
+  const spanMs = feed.events.at(-1)!.timeMs - feed.events[0].timeMs;
+  const speed = ((workerData as { rate: number }).rate * spanMs) / 1000 / feed.events.length;
+  const server = await startReplayServer({ feed, speed, loop: true });
+  parentPort!.postMessage({ type: 'ready', wsUrl: server.wsUrl, restUrl: server.restUrl });
+  parentPort!.on('message', async () => {
+    await server.close();
+    parentPort!.postMessage({ type: 'stats', stats: server.stats });
+  });
+}
+
+/** Runs the live benchmark. */
+export async function benchLive(): Promise<BenchResult[]> {
+  const seconds = Number(process.env.BENCH_LIVE_SECONDS ?? 20);
+  const rate = Number(process.env.BENCH_LIVE_RATE ?? 50_000);
+  // Worker entry as eval code: Node 20 workers do not apply the parent's tsx loader to a .ts entry.
+  const entry = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); })`;
+  const worker = new Worker(entry, { eval: true, workerData: { rate } });
+  const ready = await new Promise<{ wsUrl: string; restUrl: string }>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  const { fromBinanceLive, newLiveStats } = await import('../connectors/binance-live/from-binance-live.js');
+  const now = (): number => performance.timeOrigin + performance.now();
+  const stats = newLiveStats();
+  const toRecord = new Histogram();
+  const toKafka = new Histogram();
+  const stop = new Subject<void>();
+  const rss: [number, number][] = [];
+  const started = now();
+  const warmupEndMs = started + Number(process.env.BENCH_LIVE_WARMUP_SECONDS ?? 5) * 1000;
+  let firstRecordMs = 0;
+  const source = fromBinanceLive({ market: 'cm', symbols: ['BTCUSD_PERP'], types: ['aggTrade'], wsUrl: ready.wsUrl, restUrl: ready.restUrl, stats, now, stallTimeoutMs: 10_000 })
+    .pipe(takeUntil(stop), tap((r) => { if (firstRecordMs === 0) firstRecordMs = now(); if (r.receiveTimeUs !== null && r.receiveTimeUs / 1000 >= warmupEndMs) toRecord.add(now() - r.receiveTimeUs / 1000); }));
+  const sampler = setInterval(() => rss.push([now() - started, process.memoryUsage().rss / 1e6]), 1000);
+  const stopper = setTimeout(() => stop.next(), seconds * 1000);
+  const kafka = process.env.KAFKA_BROKERS !== undefined && process.env.SCHEMA_REGISTRY_URL !== undefined;
+  if (kafka) {
+    const { toKafka: kafkaSink } = await import('../connectors/kafka/to-kafka.js');
+    const { topicFor } = await import('../connectors/kafka/topic-for.js');
+    const { runLive } = await import('../pipelines/live-run.js');
+    await runLive({
+      source, stats, signal: new AbortController().signal, now, batches: { windowMs: Number(process.env.BENCH_LIVE_BATCH_MS ?? 5), maxRows: 2000 },
+      sinks: [kafkaSink({ kafka: { brokers: process.env.KAFKA_BROKERS!.split(',') }, registry: { url: process.env.SCHEMA_REGISTRY_URL! }, topicOf: (r) => `bench${process.pid}.${topicFor(r)}` })],
+      onAcked: (batch, ackedAtMs) => { for (const r of batch.records) if (r.receiveTimeUs !== null && r.receiveTimeUs / 1000 >= warmupEndMs) toKafka.add(ackedAtMs - r.receiveTimeUs / 1000); },
+    });
+  } else {
+    await new Promise<void>((resolve, reject) => source.subscribe({ complete: resolve, error: reject }));
+  }
+  clearInterval(sampler);
+  clearTimeout(stopper);
+  const served = await new Promise<{ framesSent: number }>((resolve) => {
+    worker.on('message', (m: { type: string; stats: { framesSent: number } }) => { if (m.type === 'stats') resolve(m.stats); });
+    worker.postMessage('stop');
+  });
+  await worker.terminate();
+  const elapsedS = (now() - firstRecordMs) / 1000;
+  const late = rss.filter(([t]) => t >= (seconds * 1000) / 3);
+  const results: BenchResult[] = [
+    { name: 'live: events/s through fromBinanceLive', value: Math.round(stats.records / elapsedS), unit: 'events/s', target: rate, ratio: stats.records / elapsedS / rate, note: `${stats.records} records in ${elapsedS.toFixed(1)} s; server sent ${served.framesSent} frames` },
+    { name: 'live: frame→record p50', value: toRecord.percentile(0.5), unit: 'ms' },
+    { name: 'live: frame→record p99', value: toRecord.percentile(0.99), unit: 'ms' },
+    { name: 'live: frames sent but not received at stop', value: Math.max(0, served.framesSent - stats.frames), unit: 'frames', note: `gaps ${stats.gaps}, reconnects ${stats.reconnects}, dead letters ${stats.deadLetters} (in-flight frames at the stop are not loss)` },
+    { name: 'live: RSS slope (after first third)', value: Number(slopePerMinute(late).toFixed(2)), unit: 'MB/min', note: `RSS ${late[0]?.[1].toFixed(0) ?? '?'} → ${late.at(-1)?.[1].toFixed(0) ?? '?'} MB over ${seconds} s` },
+  ];
+  if (kafka) {
+    results.push(
+      { name: 'live: frame→Kafka ack p50', value: toKafka.percentile(0.5), unit: 'ms', note: `toKafka, batches of ≤ ${process.env.BENCH_LIVE_BATCH_MS ?? 5} ms / 2000 rows, ${toKafka.count} records after warm-up` },
+      { name: 'live: frame→Kafka ack p99', value: toKafka.percentile(0.99), unit: 'ms', target: 25, ratio: 25 / toKafka.percentile(0.99) },
+    );
+  } else {
+    results.push({ name: 'live: frame→Kafka ack', value: 0, unit: 'ms', note: 'not measured: KAFKA_BROKERS/SCHEMA_REGISTRY_URL not set' });
+  }
+  return results;
+}
+
+if (!isMainThread && (workerData as { rate?: number } | null)?.rate !== undefined) await serverWorker();

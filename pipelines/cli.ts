@@ -10,11 +10,12 @@ import { infraCommand } from './infra.js';
 import { mirrorCommand } from './mirror.js';
 import { queryCommand } from './query.js';
 import { serveCommand } from './serve.js';
+import { gapsCommand } from './gaps.js';
 import { replayCommand } from './replay.js';
 import { streamCommand } from './stream.js';
 
 /** Every working command, in --help order. */
-export const COMMANDS: readonly Command[] = [backfillCommand, streamCommand, replayCommand, mirrorCommand, serveCommand, queryCommand, infraCommand];
+export const COMMANDS: readonly Command[] = [backfillCommand, streamCommand, replayCommand, mirrorCommand, serveCommand, gapsCommand, queryCommand, infraCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -2,3 +2,4 @@
 export * from './config.js';
 export * from './s3-url.js';
 export * from './upload-stream.js';
+export * from './objects.js';

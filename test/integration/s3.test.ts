@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../connectors/s3/config.js';
 import { uploadStream } from '../../connectors/s3/upload-stream.js';
+import { headObject, listObjects } from '../../connectors/s3/objects.js';
 import { s3Service } from '../support/services.js';
 
 const BUCKET = `it-${Date.now().toString(36)}-${process.pid}`;
@@ -86,6 +87,19 @@ test('the S3 service does multipart uploads, nested listings with pagination, an
       } while (token !== undefined);
       assert.equal(pages, 3);
       assert.deepEqual(seen, keys);
+    });
+    await t.test('listObjects pages through every key and lists one level with a delimiter; headObject sees metadata', async () => {
+      const keys: string[] = [];
+      for await (const entry of listObjects({ client, bucket: BUCKET, prefix: 'pages/', pageSize: 5 })) if (entry.kind === 'object') keys.push(entry.key);
+      assert.deepEqual(keys, Array.from({ length: 12 }, (_, i) => `pages/k${String(i).padStart(2, '0')}`));
+      const level: string[] = [];
+      for await (const entry of listObjects({ client, bucket: BUCKET, prefix: 'tree/', delimiter: '/' })) level.push(entry.kind === 'prefix' ? entry.prefix : entry.key);
+      assert.deepEqual(level.sort(), ['tree/deep/', 'tree/year=2024/', 'tree/year=2025/']);
+      await uploadStream({ client, bucket: BUCKET, key: 'meta/x', body: 'abc', metadata: { sha256: 'f00d' } });
+      const head = await headObject(client, BUCKET, 'meta/x');
+      assert.equal(head?.sizeBytes, 3);
+      assert.equal(head?.metadata.sha256, 'f00d');
+      assert.equal(await headObject(client, BUCKET, 'meta/missing'), undefined);
     });
   } finally {
     await emptyAndDelete(client);

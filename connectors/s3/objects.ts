@@ -1,0 +1,67 @@
+/**
+ * Reading helpers over an S3 client: paged listings as an async iterator (ListObjectsV2 with continuation
+ * tokens; with a delimiter, common prefixes too) and HEAD that answers `undefined` for a missing object, for
+ * `lakehouse mirror` (skip objects already copied with the same checksum) and S3 archive sources.
+ */
+import { HeadObjectCommand, ListObjectsV2Command, NotFound, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
+import { ConnectorError } from '../../schemas/errors.js';
+
+/** One listed object, or a common prefix when `prefix` is set. */
+export type ListedEntry =
+  | { readonly kind: 'object'; readonly key: string; readonly sizeBytes: number; readonly etag?: string; readonly lastModified?: Date }
+  | { readonly kind: 'prefix'; readonly prefix: string };
+
+/** Options of {@link listObjects}. */
+export interface ListObjectsOptions {
+  readonly client: S3Client;
+  readonly bucket: string;
+  /** Only keys under this prefix. @default '' */
+  readonly prefix?: string;
+  /** Group keys at this delimiter into common prefixes (`'/'` lists one level). @default none */
+  readonly delimiter?: string;
+  /** Keys per request. @default 1000 */
+  readonly pageSize?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Every object (and common prefix) under a prefix, page by page; memory holds one page. */
+export async function* listObjects(options: ListObjectsOptions): AsyncGenerator<ListedEntry> {
+  let token: string | undefined;
+  do {
+    const page = await options.client.send(new ListObjectsV2Command({
+      Bucket: options.bucket, Prefix: options.prefix, Delimiter: options.delimiter, MaxKeys: options.pageSize, ContinuationToken: token,
+    }), { abortSignal: options.signal });
+    for (const p of page.CommonPrefixes ?? []) if (p.Prefix !== undefined) yield { kind: 'prefix', prefix: p.Prefix };
+    for (const o of page.Contents ?? []) {
+      if (o.Key === undefined) continue;
+      yield {
+        kind: 'object', key: o.Key, sizeBytes: o.Size ?? 0,
+        ...(o.ETag === undefined ? {} : { etag: o.ETag }), ...(o.LastModified === undefined ? {} : { lastModified: o.LastModified }),
+      };
+    }
+    token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+  } while (token !== undefined);
+}
+
+/** What HEAD says about an object. */
+export interface ObjectHead {
+  readonly sizeBytes: number;
+  readonly etag?: string;
+  /** User metadata (lower-case keys), e.g. `sha256` written by `mirror`. */
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+/** HEAD of `s3://bucket/key`, or `undefined` when there is no such object. */
+export async function headObject(client: S3Client, bucket: string, key: string): Promise<ObjectHead | undefined> {
+  try {
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return { sizeBytes: head.ContentLength ?? 0, ...(head.ETag === undefined ? {} : { etag: head.ETag }), metadata: head.Metadata ?? {} };
+  } catch (error) {
+    if (error instanceof NotFound || error instanceof NoSuchKey) return undefined;
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status === 404) return undefined;
+    throw new ConnectorError(`HEAD s3://${bucket}/${key} failed`, { service: 's3', url: `s3://${bucket}/${key}`, ...(status === undefined ? {} : { status }) }, {
+      retriable: status === undefined || status >= 500, cause: error,
+    });
+  }
+}

@@ -55,6 +55,18 @@ test('the S3 service does multipart uploads, nested listings with pagination, an
       assert.equal(createHash('sha256').update(back).digest('hex'), createHash('sha256').update(body).digest('hex'));
     });
 
+    await t.test('an upload whose body fails midway leaves no object behind', async () => {
+      async function* failing(): AsyncGenerator<Buffer> {
+        yield bytesOf(6 * MiB);
+        throw new Error('source broke');
+      }
+      await assert.rejects(
+        uploadStream({ client, bucket: BUCKET, key: 'broken/object.bin', body: Readable.from(failing()), partSizeBytes: 5 * MiB }),
+        (error: Error) => error.name === 'SinkWriteError',
+      );
+      assert.equal(await headObject(client, BUCKET, 'broken/object.bin'), undefined);
+    });
+
     await t.test('a ranged GET returns exactly the requested bytes', async () => {
       const body = bytesOf(13 * MiB + 12345);
       const start = 5 * MiB - 10;

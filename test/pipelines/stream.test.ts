@@ -29,7 +29,10 @@ describe('lakehouse stream (embedded: no Kafka → Parquet lake)', () => {
     const stdout = output();
     const stderr = output();
     const dropper = setInterval(() => { if (server.stats.framesSent >= 1000 && server.faults.injected.drops === 0) server.faults.drop(); }, 5);
-    void server.finished.then(() => setTimeout(() => controller.abort(new Error('SIGINT')), 1500));
+    void server.finished.then(async () => {
+      while (server.stats.restCalls === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      setTimeout(() => controller.abort(new Error('SIGINT')), 1000);
+    });
     const status = await streamCommand.run(
       ['--market', 'cm', '--symbols', 'btcusd_perp', '--types', 'aggTrades', '--ws-url', server.wsUrl, '--rest-url', server.restUrl, '--lake', lake, '--batch-ms', '100'],
       { env: {}, stdout: stdout.stream, stderr: stderr.stream, signal: controller.signal },

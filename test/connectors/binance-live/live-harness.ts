@@ -38,3 +38,15 @@ export function cmFeed(events: FeedEvent[]): ReplayFeed {
 export function collectUntil(source: Observable<AnyRecord>, done: (record: AnyRecord) => boolean): Promise<AnyRecord[]> {
   return lastValueFrom(source.pipe(takeWhile((r) => !done(r), true), toArray()));
 }
+
+/** Collects records until every condition has held for at least one record (inclusive). */
+export function collectUntilAll(source: Observable<AnyRecord>, conditions: ((record: AnyRecord) => boolean)[]): Promise<AnyRecord[]> {
+  const pending = new Set(conditions);
+  return collectUntil(source, (r) => {
+    for (const condition of pending) if (condition(r)) pending.delete(condition);
+    return pending.size === 0;
+  });
+}
+
+/** True for a gap record whose repair finished (any state but `open`). */
+export const isSettledGap = (r: AnyRecord): boolean => r.kind === 'gap' && r.state !== 'open';

@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import rxjsX from 'eslint-plugin-rxjs-x';
 
 export default defineConfig(
-  { ignores: ['node_modules/**', 'dist/**', 'lake/**', 'demo-archive/**', '**/*.mjs', '**/*.cjs', 'eslint.config.js'] },
+  { ignores: ['node_modules/**', 'dist/**', 'lake/**', 'demo-archive/**', '.scratch*/**', 'tmp/**', '**/*.mjs', '**/*.cjs', 'eslint.config.js'] },
   {
     files: ['**/*.ts'],
     extends: [tseslint.configs.recommended, rxjsX.configs.recommended],

@@ -3,8 +3,9 @@
  * flat bars, or report only — and emits every gap and its fate for the ledger.
  */
 import { from, Observable, Subscriber, type MonoTypeOperatorFunction, type ObservableInput, type Subscription } from 'rxjs';
-import { streamKeyOf, type AnyRecord, type GapRecord, type KlineRecord } from '../schemas/index.js';
+import type { AnyRecord, GapRecord, KlineRecord } from '../schemas/index.js';
 import { failedFill, flatFill, gapFate, restFill, type GapFill } from './gap-fill-plan.js';
+import { StreamIndex } from './stream-key-cache.js';
 
 /** `rest`: fetch authentic data; `flat`: synthetic bars at the previous close; `none`: report only. */
 export const GAP_FILL_POLICIES = ['rest', 'flat', 'none'] as const;
@@ -24,7 +25,13 @@ export interface FillGapsOptions {
 }
 
 class FillGapsSubscriber extends Subscriber<AnyRecord> {
-  private readonly previous = new Map<string, KlineRecord>();
+  /** The last kline per stream (the flat policy's previous close), found without building key strings. */
+  private readonly lastKlines = new Map<string, { kline: KlineRecord | undefined }>();
+  private readonly previous = new StreamIndex((key) => {
+    let slot = this.lastKlines.get(key);
+    if (slot === undefined) this.lastKlines.set(key, (slot = { kline: undefined }));
+    return slot;
+  });
   private readonly waiting: AnyRecord[] = [];
   private busy = false;
   private sourceDone = false;
@@ -45,7 +52,7 @@ class FillGapsSubscriber extends Subscriber<AnyRecord> {
   }
 
   private handle(record: AnyRecord): void {
-    if (record.kind === 'kline') this.previous.set(streamKeyOf(record), record);
+    if (record.kind === 'kline') this.previous.get(record).kline = record;
     if (record.kind !== 'gap' || record.state !== 'open') {
       this.out.next(record);
       return;
@@ -56,7 +63,7 @@ class FillGapsSubscriber extends Subscriber<AnyRecord> {
         return this.emitFill({ fates: [gapFate(record, 'reported', 0, record.detail ?? 'reported (policy none)')], records: [] });
       case 'flat':
         this.out.next(record);
-        return this.emitFill(flatFill(record, this.previous.get(record.stream)));
+        return this.emitFill(flatFill(record, this.previous.get(record).kline));
       case 'rest':
         return this.fetch(record, from((this.options.fetch as NonNullable<FillGapsOptions['fetch']>)(record)));
     }
@@ -88,7 +95,7 @@ class FillGapsSubscriber extends Subscriber<AnyRecord> {
   private emitFill(fill: GapFill): void {
     const records = [...fill.fates, ...fill.records].sort((a, b) => a.eventTimeUs - b.eventTimeUs);
     for (const record of records) {
-      if (record.kind === 'kline') this.previous.set(streamKeyOf(record), record);
+      if (record.kind === 'kline') this.previous.get(record).kline = record;
       this.out.next(record);
     }
   }

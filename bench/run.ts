@@ -14,6 +14,7 @@ const MODULES: readonly BenchModule[] = [
   { name: 'operators', run: async () => (await import('./operators.js')).benchOperators() },
   { name: 'parquet', run: async () => (await import('./parquet.js')).benchParquet() },
   { name: 'live', run: async () => (await import('./live.js')).benchLive() },
+  { name: 'archive', run: async () => (await import('./archive.js')).benchArchive() },
 ];
 
 function formatValue(value: number): string {

@@ -5,6 +5,7 @@
  * (`version` UInt64), `int` Int32, `double` Float64, `boolean` UInt8, `doubleArray` a LEB128 count + Float64s,
  * and `Nullable(T)` a 1-byte null flag before the value. Not for chdb, whose connection reads bodies as text.
  */
+import { SinkWriteError } from '../../schemas/errors.js';
 import type { FieldSpec } from '../../schemas/fields.js';
 
 const TWO_TO_32 = 4294967296;
@@ -57,11 +58,21 @@ class ByteSink {
   take(): Buffer { const out = Buffer.from(this.buffer.subarray(0, this.length)); this.length = 0; return out; }
 }
 
+const EXPECTED_TYPEOF = { string: 'string', long: 'number', int: 'number', double: 'number', boolean: 'boolean' } as const;
+
+/** A value that does not fit its column would be written as garbage in a binary format: refuse it. */
+function badValue(value: unknown, field: FieldSpec): SinkWriteError {
+  return new SinkWriteError(`field ${field.name} (${field.type}${field.nullable === true ? ', nullable' : ''}) cannot hold ${JSON.stringify(value) ?? 'undefined'}`, { service: 'clickhouse' }, { retriable: false });
+}
+
 function writeValue(sink: ByteSink, value: unknown, field: FieldSpec): void {
-  if (field.nullable === true) {
-    if (value === null || value === undefined) { sink.u8(1); return; }
-    sink.u8(0);
+  if (value === null || value === undefined) {
+    if (field.nullable !== true) throw badValue(value, field);
+    sink.u8(1);
+    return;
   }
+  if (field.nullable === true) sink.u8(0);
+  if (field.type === 'doubleArray' ? !Array.isArray(value) : typeof value !== EXPECTED_TYPEOF[field.type]) throw badValue(value, field);
   switch (field.type) {
     case 'string': sink.string(value as string); break;
     case 'long': sink.int64(value as number); break;

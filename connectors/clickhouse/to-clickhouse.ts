@@ -47,6 +47,7 @@ const RETRIABLE_CODES = new Set(['159', '164', '202', '203', '209', '210', '241'
 
 /** Wraps an insert failure in a `SinkWriteError` whose `retriable` says whether repeating may help. */
 export function classifyInsertError(error: unknown, table: string): SinkWriteError {
+  if (error instanceof SinkWriteError) return error;
   const retriable = error instanceof ClickHouseError ? RETRIABLE_CODES.has(error.code) : true;
   const message = error instanceof Error ? error.message : String(error);
   return new SinkWriteError(`ClickHouse insert into ${table} failed: ${message.split('\n')[0]}`, { table, service: 'clickhouse' }, { retriable, cause: error });
@@ -56,18 +57,26 @@ interface Target { client: ClickHouseClient; features: ClickHouseFeatures; forma
 
 type Rows = readonly Readonly<Record<string, unknown>>[];
 
-async function insertOnce(target: Target, table: string, fields: readonly FieldSpec[], records: Rows, settings: ClickHouseSettings): Promise<void> {
+/**
+ * The encoded body, built before sending: a record that cannot be encoded fails the batch before any byte
+ * reaches the server (never a half-sent insert), and retries resend the same bytes.
+ */
+function encodeBody(format: Target['format'], fields: readonly FieldSpec[], records: Rows): (string | Buffer)[] {
+  return format === 'TabSeparated' ? [...tsvChunks(records, fields)] : [...rowBinaryChunks(records, fields)];
+}
+
+async function insertOnce(target: Target, table: string, fields: readonly FieldSpec[], body: readonly (string | Buffer)[], settings: ClickHouseSettings): Promise<void> {
   const columns = fields.map((f) => quoteIdentifier(f.name));
   if (target.format === 'TabSeparated') {
     await target.client.insert({
       table, format: 'TabSeparated', columns: columns as [string, ...string[]],
-      values: Readable.from(tsvChunks(records, fields), { objectMode: false }), clickhouse_settings: settings,
+      values: Readable.from(body, { objectMode: false }), clickhouse_settings: settings,
     });
     return;
   }
   const result = await target.client.exec({
     query: `INSERT INTO ${table} (${columns.join(', ')}) FORMAT RowBinary`,
-    values: Readable.from(rowBinaryChunks(records, fields), { objectMode: false }), clickhouse_settings: settings,
+    values: Readable.from(body, { objectMode: false }), clickhouse_settings: settings,
   });
   result.stream.resume();
   await finished(result.stream);
@@ -80,10 +89,10 @@ async function insertBatch(target: Target, batch: RecordBatch, options: ToClickH
   const ack: WriteAck = { sink: 'clickhouse', unitId: batch.unitId, kind: batch.kind, rows: batch.records.length, target: table };
   if (batch.records.length === 0) return ack;
   const settings: ClickHouseSettings = target.features.insertDeduplicationToken ? { insert_deduplicate: 1, insert_deduplication_token: batch.unitId } : {};
-  const records = batch.records as unknown as Rows;
+  const body = encodeBody(target.format, fields, batch.records as unknown as Rows);
   await retry(async () => {
     try {
-      await insertOnce(target, table, fields, records, settings);
+      await insertOnce(target, table, fields, body, settings);
     } catch (error) {
       throw classifyInsertError(error, table);
     }

@@ -2,12 +2,14 @@
  * Pure mapping of plain records onto Arrow column data, typed by the kind's Parquet layout
  * (schemas/parquet-schema.ts): `long` → Int64 (exact below 2^53), `int` → Int32, `double` → Float64,
  * `boolean` → Bool, strings → Utf8, `doubleArray` → List<Float64>. Buffers are built directly (no per-value
- * Arrow builders), which is what makes the parquet-wasm path fast.
+ * Arrow builders), which is what makes the parquet-wasm path fast. A value of the wrong JS type, or a null in
+ * a required column, is a non-retriable `SinkWriteError` naming the column and row (never silently null).
  */
 import {
   Bool, Field, Float64, Int32, Int64, List, RecordBatch, Schema, Struct, Utf8, makeData,
   type Data, type DataType,
 } from 'apache-arrow';
+import { SinkWriteError } from '../../schemas/errors.js';
 import type { ParquetColumn } from '../../schemas/parquet-schema.js';
 
 type Row = Readonly<Record<string, unknown>>;
@@ -124,11 +126,34 @@ function listData(rows: readonly Row[], column: ParquetColumn): Data {
 }
 
 function columnData(rows: readonly Row[], column: ParquetColumn): Data {
+  let data: Data;
   switch (column.type) {
-    case 'UTF8': return utf8Data(rows, column.name);
-    case 'BOOLEAN': return boolData(rows, column.name);
-    case 'LIST<DOUBLE>': return listData(rows, column);
-    default: return numberData(rows, column);
+    case 'UTF8': data = utf8Data(rows, column.name); break;
+    case 'BOOLEAN': data = boolData(rows, column.name); break;
+    case 'LIST<DOUBLE>': data = listData(rows, column); break;
+    default: data = numberData(rows, column);
+  }
+  if (data.nullCount > 0) {
+    const bad = rows.findIndex((r) => {
+      const value = r[column.name];
+      return value === null || value === undefined ? !column.optional : !isPresent(value, column);
+    });
+    if (bad >= 0) {
+      throw new SinkWriteError(
+        `column ${column.name} (${column.type}${column.optional ? '' : ', required'}) cannot hold ${JSON.stringify(rows[bad][column.name]) ?? 'undefined'} (row ${bad})`,
+        { service: 'parquet' }, { retriable: false },
+      );
+    }
+  }
+  return data;
+}
+
+function isPresent(value: unknown, column: ParquetColumn): boolean {
+  switch (column.type) {
+    case 'UTF8': return typeof value === 'string';
+    case 'BOOLEAN': return typeof value === 'boolean';
+    case 'LIST<DOUBLE>': return Array.isArray(value);
+    default: return typeof value === 'number';
   }
 }
 

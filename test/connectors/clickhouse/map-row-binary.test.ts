@@ -50,3 +50,10 @@ test('chunks split rows without splitting a row, and cover every row', () => {
   assert.deepEqual(Buffer.concat(chunks).length, 40);
   assert.equal(Buffer.concat(chunks).readBigInt64LE(32), 4n);
 });
+
+test('a null in a non-nullable column or a mistyped value is refused instead of written as garbage', () => {
+  assert.throws(() => encode({ n: null }, [f('n', 'long')]), (e: Error) => e.name === 'SinkWriteError' && e.message.includes('field n'));
+  assert.throws(() => encode({ n: '5' }, [f('n', 'long', true)]), (e: Error) => e.name === 'SinkWriteError');
+  assert.throws(() => encode({}, [f('s', 'string')]), (e: Error) => e.name === 'SinkWriteError' && e.message.includes('undefined'));
+  assert.throws(() => encode({ a: 'x' }, [f('a', 'doubleArray')]), (e: Error) => e.name === 'SinkWriteError');
+});

@@ -84,3 +84,13 @@ test('taking one acknowledgement from an endless source unsubscribes from the so
   assert.equal((await first).rows, 3);
   assert.equal(source.observed, false);
 });
+
+test('a record that cannot be encoded fails the batch before anything is sent, without retries', async () => {
+  const { client, calls } = fakeClient();
+  const broken = { ...batch, records: [{ ...batch.records[0], tradeId: null }] } as unknown as RecordBatch;
+  await assert.rejects(
+    firstValueFrom(from([broken]).pipe(toClickHouse({ client, features: legacy, retry: { baseDelayMs: 1 } }), toArray())),
+    (error: Error) => error.name === 'SinkWriteError' && error.message.includes('tradeId'),
+  );
+  assert.equal(calls.length, 0);
+});

@@ -54,3 +54,10 @@ test('row groups are cut at maxRowGroupRows', async () => {
   const meta = await readBack(encodeParquet(rows, COLUMNS, { maxRowGroupRows: 2 }), 'SELECT count(DISTINCT row_group_id)::INTEGER AS groups FROM parquet_metadata($FILE)');
   assert.deepEqual(meta, [{ groups: 3 }]);
 });
+
+test('a null in a required column or a mistyped value is refused, naming the column', () => {
+  const good = { n: 1, i: 1, s: 'x', b: true, d: 1, l: [] };
+  assert.throws(() => encodeParquet([good, { ...good, d: null }], COLUMNS), (e: Error) => e.name === 'SinkWriteError' && e.message.includes('column d') && e.message.includes('row 1'));
+  assert.throws(() => encodeParquet([{ ...good, n: '5' }], COLUMNS), (e: Error) => e.name === 'SinkWriteError' && e.message.includes('column n'));
+  assert.throws(() => encodeParquet([{ ...good, l: undefined }], COLUMNS), (e: Error) => e.name === 'SinkWriteError' && e.message.includes('column l'));
+});

@@ -2,7 +2,7 @@
  * `fillGaps`: decides the fate of each open `gap` record by policy — authentic data over REST, synthetic
  * flat bars, or report only — and emits every gap and its fate for the ledger.
  */
-import { from, Observable, Subscriber, type MonoTypeOperatorFunction, type ObservableInput, type Subscription } from 'rxjs';
+import { from, Observable, Subscriber, Subscription, type MonoTypeOperatorFunction, type ObservableInput } from 'rxjs';
 import type { AnyRecord, GapRecord, KlineRecord } from '../schemas/index.js';
 import { failedFill, flatFill, gapFate, restFill, type GapFill } from './gap-fill-plan.js';
 import { StreamIndex } from './stream-key-cache.js';
@@ -72,24 +72,22 @@ class FillGapsSubscriber extends Subscriber<AnyRecord> {
   private fetch(gap: GapRecord, request: Observable<AnyRecord>): void {
     this.out.next(gap);
     const fetched: AnyRecord[] = [];
-    let settled = false;
-    let subscription: Subscription | undefined;
+    const inFlight = new Subscription();
+    this.add(inFlight);
     this.busy = true;
     const settle = (fill: GapFill): void => {
-      settled = true;
-      if (subscription !== undefined) this.remove(subscription);
+      this.remove(inFlight);
       this.busy = false;
       this.guard(() => {
         this.emitFill(fill);
         this.drain();
       });
     };
-    subscription = request.subscribe({
+    inFlight.add(request.subscribe({
       next: (record) => fetched.push(record),
       error: (error: unknown) => settle(failedFill(gap, error)),
       complete: () => settle(restFill(gap, fetched)),
-    });
-    if (!settled) this.add(subscription);
+    }));
   }
 
   private emitFill(fill: GapFill): void {

@@ -55,7 +55,6 @@ function compileSchemaCheck(fields: readonly FieldSpec[]): SchemaCheck {
     }
     return `v = r[${name}]; ${nullCheck} ${check} }`;
   });
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from the schema tables only
   return new Function('e', 'd', `return function (r) { let v; ${body.join('\n')} return null; };`)(enums, DESCRIBE) as SchemaCheck;
 }
 

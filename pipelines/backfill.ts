@@ -24,7 +24,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'json', type: 'boolean', doc: 'Print the plan/report as JSON on stdout', default: false },
   { name: 'validate', type: 'boolean', doc: 'Run the validate operator (--no-validate skips it)', default: true },
   { name: 'manifest', type: 'string', doc: 'Resume manifest (default <lake>/_manifest/backfill.jsonl, or ./.lakehouse/backfill.jsonl for an s3 lake)', placeholder: 'FILE' },
-  { name: 'batchRows', type: 'number', doc: 'Records per batch (memory ≈ concurrency × batch)', default: 50000 },
+  { name: 'batchRows', type: 'number', doc: 'Records per batch and Parquet part (memory grows with it)', default: 20000 },
 ];
 
 function manifestPathOf(config: ResolvedConfig): string {

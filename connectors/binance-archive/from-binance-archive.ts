@@ -60,7 +60,7 @@ export interface FromBinanceArchiveOptions {
   readonly spoolDir?: string;
   /** Where mismatching bytes are kept. @default os.tmpdir()/lakehouse-quarantine */
   readonly quarantineDir?: string;
-  /** Records per batch. @default 50000 */
+  /** Records per batch. @default 20000 */
   readonly batchRows?: number;
   readonly retry?: BackoffOptions;
   /** Resolves when a batch has been written; the file's next batch waits for it. */

@@ -35,7 +35,7 @@ export interface ParsedChunk {
 /** Options of {@link parseArchiveFile}. */
 export interface ParseOptions {
   readonly version: number;
-  /** Records per chunk. @default 50000 */
+  /** Records per chunk. @default 20000 */
   readonly batchRows?: number;
   /** Time stamped on dead letters (µs); deterministic per object. @default 0 */
   readonly rejectedAtUs?: number;
@@ -60,7 +60,7 @@ function deadLetter(file: ArchiveFile, line: number, raw: string, reason: string
 
 /** Streams the records of the zip at `path` as chunks; returns the counters. */
 export async function* parseArchiveFile(path: string, size: number, file: ArchiveFile, options: ParseOptions): AsyncGenerator<ParsedChunk, ParseStats> {
-  const batchRows = options.batchRows ?? 50_000;
+  const batchRows = options.batchRows ?? 20_000;
   const atUs = options.rejectedAtUs ?? 0;
   const entries = await readZipDirectory(path, size, file.key);
   const csvName = file.key.slice(file.key.lastIndexOf('/') + 1).replace(/\.zip$/, '.csv');

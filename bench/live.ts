@@ -83,7 +83,7 @@ export async function benchLive(): Promise<BenchResult[]> {
   const warmupEndMs = started + Number(process.env.BENCH_LIVE_WARMUP_SECONDS ?? 5) * 1000;
   let firstRecordMs = 0;
   const source = fromBinanceLive({ market: 'cm', symbols: ['BTCUSD_PERP'], types: ['aggTrade'], wsUrl: ready.wsUrl, restUrl: ready.restUrl, stats, now, stallTimeoutMs: 10_000 })
-    .pipe(takeUntil(stop), tap((r) => { if (firstRecordMs === 0) firstRecordMs = now(); if (r.receiveTimeUs !== null && r.receiveTimeUs / 1000 >= warmupEndMs) toRecord.add(now() - r.receiveTimeUs / 1000); }));
+    .pipe(tap((r) => { if (firstRecordMs === 0) firstRecordMs = now(); if (r.receiveTimeUs !== null && r.receiveTimeUs / 1000 >= warmupEndMs) toRecord.add(now() - r.receiveTimeUs / 1000); }), takeUntil(stop));
   const sampler = setInterval(() => rss.push([now() - started, process.memoryUsage().rss / 1e6]), 1000);
   const stopper = setTimeout(() => stop.next(), seconds * 1000);
   const kafka = process.env.KAFKA_BROKERS !== undefined && process.env.SCHEMA_REGISTRY_URL !== undefined;

@@ -53,11 +53,9 @@ export async function runLive(run: LiveRun): Promise<LiveReport> {
   progress?.unref();
   const writer = sinkWriter(run.sinks);
   try {
-    const batches = run.source.pipe(
-      takeUntil(stop),
-      tap((record) => { recordsByKind[record.kind] = (recordsByKind[record.kind] ?? 0) + 1; }),
-      toLiveBatches(run.batches),
-    );
+    // Stopping completes the source; the batcher then flushes its partial buffer and the writes finish.
+    const stopped = run.source.pipe(tap((record) => { recordsByKind[record.kind] = (recordsByKind[record.kind] ?? 0) + 1; }), takeUntil(stop));
+    const batches = stopped.pipe(toLiveBatches(run.batches));
     await lastValueFrom(batches.pipe(
       concatMap((batch) => from(writer.write(batch).then(() => {
         batchesAcked++;

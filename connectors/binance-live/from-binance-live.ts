@@ -21,19 +21,9 @@ import { DEFAULT_WS_URLS, liveStream, planConnections, type LiveConnectionPlan, 
 import type { LiveMarket } from './live-context.js';
 import { BinanceRest } from './rest-client.js';
 import { RestLimiter } from './rest-limiter.js';
+import { newLiveStats, type LiveStats } from './live-stats.js';
 
-/** Counters of a live run, updated in place (pipelines print them). */
-export interface LiveStats {
-  frames: number;
-  records: number;
-  reconnects: number;
-  rolls: number;
-  gaps: number;
-  repaired: number;
-  duplicatesDropped: number;
-  deadLetters: number;
-  resyncs: number;
-}
+export { newLiveStats, type LiveStats } from './live-stats.js';
 
 /** Options of {@link fromBinanceLive}. */
 export interface BinanceLiveOptions {
@@ -68,11 +58,6 @@ export interface BinanceLiveOptions {
   readonly stats?: LiveStats;
 }
 
-/** Fresh zeroed {@link LiveStats}. */
-export function newLiveStats(): LiveStats {
-  return { frames: 0, records: 0, reconnects: 0, rolls: 0, gaps: 0, repaired: 0, duplicatesDropped: 0, deadLetters: 0, resyncs: 0 };
-}
-
 /** A cold Observable of live records of `options.types` × `options.symbols` on `options.market`. */
 export function fromBinanceLive(options: BinanceLiveOptions): Observable<AnyRecord> {
   return new Observable<AnyRecord>((subscriber) => {
@@ -89,15 +74,17 @@ class LiveRun {
   private readonly abort = new AbortController();
   private readonly groups: Group[];
   private readonly router: LiveRouter;
+  private readonly stats: LiveStats;
   private stopped = false;
 
   constructor(private readonly options: BinanceLiveOptions, private readonly subscriber: Subscriber<AnyRecord>) {
     this.now = options.now ?? Date.now;
+    this.stats = options.stats ?? newLiveStats();
     const streams = options.symbols.flatMap((symbol) => options.types.map((type) => liveStream(type, symbol)));
     this.groups = planConnections(options.market, streams, options.wsUrl ?? DEFAULT_WS_URLS[options.market])
       .map((plan) => ({ plan, socket: null, rolling: null, attempt: 0, timers: new Set() }));
     const rest = new BinanceRest({ market: options.market, baseUrl: options.restUrl, limiter: options.limiter ?? new RestLimiter({ now: this.now }), now: this.now });
-    const stats = options.stats ?? newLiveStats();
+    const stats = this.stats;
     this.router = new LiveRouter({
       market: options.market, streams, rest, stats, signal: this.abort.signal, now: this.now,
       repair: options.repair ?? true, depthLimit: options.depthLimit ?? 1000,
@@ -154,7 +141,7 @@ class LiveRun {
     }
     group.socket = null;
     this.router.onDisconnected(group.plan.streams, reason);
-    this.options.stats && (this.options.stats.reconnects++);
+    this.stats.reconnects++;
     group.attempt++;
     const delayMs = backoffDelayMs(group.attempt, { baseDelayMs: this.options.reconnectBaseDelayMs ?? 250, maxDelayMs: this.options.reconnectMaxDelayMs ?? 30_000, random: this.options.random });
     this.later(group, delayMs, () => this.connect(group));
@@ -167,7 +154,7 @@ class LiveRun {
         if (group.rolling !== next || group.socket !== socket) return;
         group.rolling = null; group.socket = next;
         socket.close();
-        if (this.options.stats) this.options.stats.rolls++;
+        this.stats.rolls++;
         this.scheduleRoll(group, next);
       };
       group.rolling = this.open(group, () => undefined, (next) => promote(next));

@@ -8,7 +8,7 @@ import type { AnyRecord, GapRecord } from '../../schemas/records.js';
 import { US_PER_MS } from '../../schemas/time.js';
 import { BookSync } from './book-sync.js';
 import { makeGap, type GapSpec } from './gap-record.js';
-import type { LiveStats } from './from-binance-live.js';
+import type { LiveStats } from './live-stats.js';
 import type { LiveMarket } from './live-context.js';
 import { repairIds, repairKlines } from './live-repair.js';
 import type { LiveStream } from './live-streams.js';

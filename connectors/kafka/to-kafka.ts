@@ -11,7 +11,7 @@ import type { Admin, Kafka, Message, Producer } from 'kafkajs';
 import { Observable, concatMap, defer, from, type OperatorFunction } from 'rxjs';
 import { retry, type BackoffOptions } from '../backoff.js';
 import type { RecordBatch, WriteAck } from '../sink.js';
-import { ConfigError, SinkWriteError } from '../../schemas/errors.js';
+import { ConfigError, EngineError, SinkWriteError } from '../../schemas/errors.js';
 import type { AnyRecord } from '../../schemas/records.js';
 import { createAvroSerde, createRegistryClient, type AvroSerde, type RegistryConfig } from './avro-serde.js';
 import { createKafka, type KafkaConfig } from './config.js';
@@ -50,12 +50,22 @@ async function ensureTopics(session: Session, topics: readonly string[], options
   for (const topic of missing) session.topics.add(topic);
 }
 
+/** Encodes one record; a record its schema cannot hold is a non-retriable `SinkWriteError`. */
+async function encode(serde: AvroSerde, topic: string, record: AnyRecord): Promise<Buffer> {
+  try {
+    return await serde.encode(topic, record);
+  } catch (error) {
+    if (error instanceof EngineError) throw error;
+    throw new SinkWriteError(`record does not fit the Avro schema of ${topic}: ${(error as Error).message}`, { topic, symbol: record.symbol }, { retriable: false, cause: error });
+  }
+}
+
 async function sendBatch(session: Session, batch: RecordBatch, options: ToKafkaOptions): Promise<WriteAck> {
   const byTopic = new Map<string, Message[]>();
   const topicOf = options.topicOf ?? topicFor;
   for (const record of batch.records) {
     const topic = topicOf(record);
-    const message: Message = { key: record.symbol, value: await session.serde.encode(topic, record), headers: { unitId: batch.unitId } };
+    const message: Message = { key: record.symbol, value: await encode(session.serde, topic, record), headers: { unitId: batch.unitId } };
     const messages = byTopic.get(topic);
     if (messages === undefined) byTopic.set(topic, [message]);
     else messages.push(message);

@@ -1,7 +1,7 @@
 /**
  * The Parquet lake is real on both roots: `toParquetLake` writes a local directory and an `s3://` prefix
  * (completed multipart uploads on the S3 service), and DuckDB — an independent reader — reads every kind back
- * with exact int64 values, nulls, doubles, strings and lists. DuckDB here has no httpfs (offline), so the S3
+ * with exact int64 values, nulls, doubles, strings and lists; ClickHouse (the embedded engine) reads them too. DuckDB here has no httpfs (offline), so the S3
  * objects are fetched with the SDK and read from a scratch directory under the same relative paths.
  */
 import { test } from 'node:test';
@@ -16,6 +16,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { firstValueFrom, from, toArray } from 'rxjs';
 import { toParquetLake, type ParquetLakeOptions } from '../../connectors/parquet/to-parquet-lake.js';
 import { createS3Client } from '../../connectors/s3/config.js';
+import { createClickHouseClient } from '../../connectors/clickhouse/config.js';
+import { quoteString } from '../../connectors/clickhouse/sql-literal.js';
 import type { RecordBatch } from '../../connectors/sink.js';
 import { KIND_NAMES, KINDS, type AnyRecord, type KindName } from '../../schemas/records.js';
 import { s3Service } from '../support/services.js';
@@ -73,6 +75,29 @@ test('the lake in a local directory is read back by DuckDB exactly, after a repl
     await assertLakeEquals(root, batches);
   } finally {
     await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('ClickHouse (embedded, 26.x) reads lake files through file(..., Parquet) with exact int64s and lists', { timeout: 180_000 }, async () => {
+  const root = await mkdtemp(join(tmpdir(), 'lake-ch-it-'));
+  const dataDir = await mkdtemp(join(tmpdir(), 'chdb-lake-it-'));
+  const client = await createClickHouseClient({ embeddedPath: dataDir });
+  try {
+    const [batch] = lakeBatches().filter((b) => b.kind === 'depthUpdate');
+    const [ack] = await firstValueFrom(from([batch]).pipe(toParquetLake({ root }), toArray()));
+    const result = await client.query({
+      query: `SELECT eventTimeUs, version, prevFinalUpdateId, bidPrices FROM file(${quoteString(ack.target)}, Parquet) ORDER BY ingestId`,
+      format: 'JSONEachRow', clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
+    });
+    const expected = [...batch.records].sort((a, b) => (a.ingestId < b.ingestId ? -1 : 1)).map((r) => {
+      const d = r as Extract<AnyRecord, { kind: 'depthUpdate' }>;
+      return { eventTimeUs: String(d.eventTimeUs), version: String(d.version), prevFinalUpdateId: d.prevFinalUpdateId === null ? null : String(d.prevFinalUpdateId), bidPrices: d.bidPrices };
+    });
+    assert.deepEqual(await result.json(), expected);
+  } finally {
+    await client.close();
+    await rm(root, { recursive: true, force: true });
+    await rm(dataDir, { recursive: true, force: true });
   }
 });
 

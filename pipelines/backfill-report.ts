@@ -5,7 +5,7 @@
  * 1 = something planned was neither loaded nor explained (a failed file: checksum mismatch → quarantine,
  * corrupt or truncated zip, no CSV member, 5xx/timeouts after retries, a sink error; or a symbol with no
  * files at all for a requested type); 3 = all files loaded but rows were rejected to the DLQ (malformed or
- * duplicated rows, validation failures).
+ * duplicated rows, validation failures); 130 = interrupted (SIGINT/SIGTERM): rerun the same command to resume.
  */
 import type { MissingFile } from '../connectors/binance-archive/availability.js';
 import type { FileOutcome } from '../connectors/binance-archive/from-binance-archive.js';
@@ -107,7 +107,8 @@ export function formatReport(r: BackfillReport): string {
   for (const name of r.unknownSymbols) lines.push(`UNKNOWN: nothing in the archive for ${name} (symbol does not exist or was never listed for this type)`);
   for (const f of r.files.filter((x) => x.status === 'failed')) lines.push(`FAILED  ${f.key}: ${f.reason}`);
   for (const f of r.files.filter((x) => x.status === 'missing')) lines.push(`missing ${f.key}: ${f.reason}`);
-  const verdict = r.exitCode === 0 ? 'OK' : r.exitCode === 3 ? 'loaded, with rejected rows (see the deadLetter table)' : 'INCOMPLETE: see FAILED/UNKNOWN above';
+  const verdict = r.exitCode === 0 ? 'OK' : r.exitCode === 3 ? 'loaded, with rejected rows (see the deadLetters table)'
+    : r.exitCode === 130 ? 'INTERRUPTED: rerun the same command to resume' : 'INCOMPLETE: see FAILED/UNKNOWN above';
   lines.push(`status: ${verdict} (exit ${r.exitCode})`);
   return lines.join('\n');
 }

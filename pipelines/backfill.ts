@@ -3,6 +3,7 @@
  * the sinks. Plan → listing → fetch + verify → parse → validate → sinks → manifest; progress on stderr; a
  * final report (human, or `--json` on stdout). Exit status: see pipelines/backfill-report.ts.
  */
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { resolveAvailability, unlistedPlan, type ResolvedPlan } from '../connectors/binance-archive/availability.js';
@@ -58,17 +59,20 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
   const manifestPath = manifestPathOf(config);
   const manifest = await openManifest(manifestPath);
   const bytes = plan.files.some((f) => f.size === null) ? null : plan.files.reduce((s, f) => s + (f.size ?? 0), 0);
+  const spoolDir = join(tmpdir(), `lakehouse-spool-${process.pid}`);
   const progress = startProgress(context.stderr, { files: plan.files.length, bytes });
   try {
     const report = await runBackfill({
       plan, source, sinks, manifest, concurrency: config.concurrency as number, verify: config.verify !== false,
       validate: config.validate !== false, localLakeRoot, batchRows: config.batchRows as number, progress, signal: context.signal,
-      spoolDir: join(tmpdir(), `lakehouse-spool-${process.pid}`), quarantineDir: join(dirname(manifestPath), 'quarantine'),
+      spoolDir, quarantineDir: join(dirname(manifestPath), 'quarantine'),
     });
+    if (context.signal.aborted) report.exitCode = 130;
     context.stdout.write(config.json === true ? JSON.stringify(report) + '\n' : formatReport(report) + '\n');
     return report.exitCode;
   } finally {
     await close();
+    await rm(spoolDir, { recursive: true, force: true });
   }
 }
 

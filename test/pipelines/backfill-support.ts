@@ -20,9 +20,9 @@ function sink(): { stream: Writable; text: () => string } {
 }
 
 /** Runs a command with captured stdout/stderr (not a TTY). */
-export async function runCommand(command: Command, argv: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CapturedRun> {
+export async function runCommand(command: Command, argv: readonly string[], env: NodeJS.ProcessEnv = {}, signal = new AbortController().signal): Promise<CapturedRun> {
   const out = sink(); const err = sink();
-  const exitCode = await command.run(argv, { env, stdout: out.stream, stderr: err.stream, signal: new AbortController().signal });
+  const exitCode = await command.run(argv, { env, stdout: out.stream, stderr: err.stream, signal });
   return { exitCode, stdout: out.text(), stderr: err.text() };
 }
 

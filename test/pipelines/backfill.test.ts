@@ -6,7 +6,7 @@ import { backfillCommand } from '../../pipelines/backfill.js';
 import { generateArchiveMirror, writeArchiveFile, type GeneratedFile } from '../support/archive-mirror.js';
 import { startArchiveServer, type ArchiveServer } from '../support/archive-server.js';
 import { writeChecksum, writeZip } from '../support/archive-zip.js';
-import { runBackfillJson, tempDir } from './backfill-support.js';
+import { runBackfillJson, runCommand, tempDir } from './backfill-support.js';
 
 const REQUEST = ['--market', 'spot', '--symbols', 'BTCUSDT', '--types', 'klines:1h,trades', '--from', '2025-07-01', '--to', '2025-07-02'];
 const KLINE_DAY1 = 'data/spot/daily/klines/BTCUSDT/1h/BTCUSDT-1h-2025-07-01.zip';
@@ -101,6 +101,22 @@ describe('lakehouse backfill against a generated mirror over HTTP', () => {
       assert.equal(run.report.missingUpstream, 1);
       assert.match(run.report.files[0]?.reason ?? '', /missing upstream/);
     } finally { server.fault(TRADES_DAY2, null); server.fault(`${TRADES_DAY2}.CHECKSUM`, null); }
+  });
+
+  it('stops cleanly on interrupt, prints the report and exits 130; a rerun resumes', async () => {
+    server.fault(KLINE_DAY1, { kind: 'stall' });
+    const lake = await tempDir('lake');
+    const controller = new AbortController();
+    try {
+      setTimeout(() => controller.abort(), 250);
+      const args = [...REQUEST, '--archive', server.url, '--lake', lake, '--concurrency', '1', '--timeout-ms', '5000', '--json'];
+      const run = await runCommand(backfillCommand, args, {}, controller.signal);
+      assert.equal(run.exitCode, 130);
+      assert.equal((JSON.parse(run.stdout) as { loaded: number }).loaded, 0);
+    } finally { server.fault(KLINE_DAY1, null); }
+    const rerun = await backfill([], lake);
+    assert.equal(rerun.exitCode, 0);
+    assert.equal(rerun.report.loaded, 4);
   });
 
   it('fails a symbol that does not exist, with a clear message, while loading the real one', async () => {

@@ -18,12 +18,40 @@ export type BarInput = KlineRecord | TradeRecord | AggTradeRecord;
 
 /** One output interval of one stream. */
 export class Target {
-  readonly windows = new Map<number, KlineBar>();
+  /** Held bars sorted by start (usually one or two: a small sorted array beats a Map here). */
+  readonly bars: KlineBar[] = [];
   /** Smallest event time at which some held window must be emitted or dropped. */
   nextDueUs = Infinity;
   current: KlineBar | undefined;
 
   constructor(readonly template: BarTemplate, readonly linked: boolean) {}
+
+  /** Index of the first bar starting at or after `startUs` (binary search). */
+  private lowerBound(startUs: number): number {
+    let lo = 0;
+    let hi = this.bars.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.bars[mid].startUs < startUs) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The held bar of the window starting at `startUs`, if any. */
+  find(startUs: number): KlineBar | undefined {
+    const last = this.bars[this.bars.length - 1];
+    if (last !== undefined && last.startUs === startUs) return last;
+    const i = this.lowerBound(startUs);
+    return i < this.bars.length && this.bars[i].startUs === startUs ? this.bars[i] : undefined;
+  }
+
+  /** Holds a new bar in start order. */
+  insert(bar: KlineBar): void {
+    const last = this.bars[this.bars.length - 1];
+    if (last === undefined || last.startUs < bar.startUs) this.bars.push(bar);
+    else this.bars.splice(this.lowerBound(bar.startUs), 0, bar);
+  }
 }
 
 /** The targets of an input stream (intervals coarser than a kline input's own), finest first. */
@@ -71,9 +99,11 @@ export class WindowBook {
       const target = targets[i];
       if (watermarkUs < target.nextDueUs) continue;
       const parent = i + 1 < targets.length && targets[i + 1].linked ? targets[i + 1] : undefined;
-      const bars = inWindowOrder(target.windows) ? target.windows.values() : [...target.windows.values()].sort((a, b) => a.startUs - b.startUs);
+      const bars = target.bars;
+      let dropped = 0;
       let nextDueUs = Infinity;
-      for (const bar of bars) {
+      for (let j = 0; j < bars.length; j++) {
+        const bar = bars[j];
         if (!bar.emitted && bar.endUs <= watermarkUs) {
           bar.emitted = true;
           emit(bar.toKline(target.template));
@@ -83,13 +113,16 @@ export class WindowBook {
           }
         }
         const dropUs = bar.endUs + this.latenessUs;
-        if (dropUs <= watermarkUs) {
-          target.windows.delete(bar.startUs);
+        if (dropUs <= watermarkUs && dropped === j) {
+          dropped++;
           if (target.current === bar) target.current = undefined;
-          this.held--;
         } else {
           nextDueUs = Math.min(nextDueUs, bar.emitted ? dropUs : bar.endUs);
         }
+      }
+      if (dropped > 0) {
+        bars.splice(0, dropped);
+        this.held -= dropped;
       }
       target.nextDueUs = nextDueUs;
     }
@@ -100,7 +133,7 @@ export class WindowBook {
     let bar = target.current;
     if (bar === undefined || t < bar.startUs || t >= bar.endUs) {
       const startUs = windowStartUs(t, target.template.interval);
-      bar = target.windows.get(startUs);
+      bar = target.find(startUs);
       if (bar === undefined) {
         if (nextWindowStartUs(startUs, target.template.interval) + this.latenessUs <= watermarkUs) return MISSED;
         bar = this.barFor(target, startUs);
@@ -120,24 +153,14 @@ export class WindowBook {
   }
 
   private barFor(target: Target, startUs: number): KlineBar {
-    let bar = target.windows.get(startUs);
+    let bar = target.find(startUs);
     if (bar === undefined) {
       const endUs = nextWindowStartUs(startUs, target.template.interval);
       bar = new KlineBar(startUs, endUs);
-      target.windows.set(startUs, bar);
+      target.insert(bar);
       this.held++;
       if (endUs < target.nextDueUs) target.nextDueUs = endUs;
     }
     return bar;
   }
-}
-
-/** True when the windows were created in time order (the usual case: no sort needed). */
-function inWindowOrder(windows: Map<number, KlineBar>): boolean {
-  let previousUs = -Infinity;
-  for (const startUs of windows.keys()) {
-    if (startUs < previousUs) return false;
-    previousUs = startUs;
-  }
-  return true;
 }

@@ -104,7 +104,7 @@ function unifiedSymbol(ex: CcxtExchange, id: string): string {
 async function watchLoop(ex: CcxtExchange, stream: LiveStream, market: LiveMarket, now: () => number, emit: (r: AnyRecord) => void, signal: AbortSignal): Promise<void> {
   const symbol = unifiedSymbol(ex, stream.symbol);
   const context = (receiveMs: number): FrameContext => ({ market, receiveMs, ingestId: `ccxt:${stream.name}` });
-  const handle = ccxtHandler(ex, stream, symbol, context, emit);
+  const handle = ccxtHandler(ex, stream, symbol, context, emit, now);
   for (let failures = 0; !signal.aborted;) {
     try {
       await handle();
@@ -125,7 +125,7 @@ async function watchLoop(ex: CcxtExchange, stream: LiveStream, market: LiveMarke
 
 type Handler = () => Promise<void>;
 
-function ccxtHandler(ex: CcxtExchange, stream: LiveStream, symbol: string, context: (ms: number) => FrameContext, emit: (r: AnyRecord) => void): Handler {
+function ccxtHandler(ex: CcxtExchange, stream: LiveStream, symbol: string, context: (ms: number) => FrameContext, emit: (r: AnyRecord) => void, now: () => number): Handler {
   const viaInfo = (info: unknown, map: (event: JsonObject, c: FrameContext) => AnyRecord | AnyRecord[], receiveMs: number): void => {
     try {
       const out = map(asObject(info, JSON.stringify(info)), context(receiveMs));
@@ -138,22 +138,22 @@ function ccxtHandler(ex: CcxtExchange, stream: LiveStream, symbol: string, conte
     case 'trade':
     case 'aggTrade': {
       const map = stream.type === 'trade' ? mapBinanceTrade : mapBinanceAggTrade;
-      return async () => { const trades = await ex.watchTrades(symbol, undefined, undefined, { name: stream.type }); const ms = Date.now(); for (const t of trades) viaInfo(t.info, map, ms); };
+      return async () => { const trades = await ex.watchTrades(symbol, undefined, undefined, { name: stream.type }); const ms = now(); for (const t of trades) viaInfo(t.info, map, ms); };
     }
-    case 'bookTicker': return async () => { const tickers = await ex.watchBidsAsks([symbol]); const ms = Date.now(); for (const t of Object.values(tickers)) viaInfo(t.info, mapBinanceBookTicker, ms); };
-    case 'markPrice': return async () => { const t = await ex.watchMarkPrice(symbol); viaInfo(t.info, mapBinanceMarkPrice, Date.now()); };
-    case 'forceOrder': return async () => { const list = await ex.watchLiquidations(symbol); const ms = Date.now(); for (const l of list) viaInfo(l.info, mapBinanceForceOrder, ms); };
-    case 'depth': return bookHandler(ex, stream, symbol, context, emit);
-    default: return ohlcvHandler(ex, stream, symbol, context, emit);
+    case 'bookTicker': return async () => { const tickers = await ex.watchBidsAsks([symbol]); const ms = now(); for (const t of Object.values(tickers)) viaInfo(t.info, mapBinanceBookTicker, ms); };
+    case 'markPrice': return async () => { const t = await ex.watchMarkPrice(symbol); viaInfo(t.info, mapBinanceMarkPrice, now()); };
+    case 'forceOrder': return async () => { const list = await ex.watchLiquidations(symbol); const ms = now(); for (const l of list) viaInfo(l.info, mapBinanceForceOrder, ms); };
+    case 'depth': return bookHandler(ex, stream, symbol, context, emit, now);
+    default: return ohlcvHandler(ex, stream, symbol, context, emit, now);
   }
 }
 
-function ohlcvHandler(ex: CcxtExchange, stream: LiveStream, symbol: string, context: (ms: number) => FrameContext, emit: (r: AnyRecord) => void): Handler {
+function ohlcvHandler(ex: CcxtExchange, stream: LiveStream, symbol: string, context: (ms: number) => FrameContext, emit: (r: AnyRecord) => void, now: () => number): Handler {
   let current: CcxtOhlcv | undefined;
   const interval = stream.interval ?? '1m';
   return async () => {
     const rows = await ex.watchOHLCV(symbol, interval);
-    const ms = Date.now();
+    const ms = now();
     for (const row of rows) {
       if (current !== undefined && row[0] > current[0]) emit(mapCcxtOhlcv(current, stream.symbol, interval, true, context(ms)));
       if (current === undefined || row[0] >= current[0]) current = [...row] as unknown as CcxtOhlcv;
@@ -162,12 +162,12 @@ function ohlcvHandler(ex: CcxtExchange, stream: LiveStream, symbol: string, cont
   };
 }
 
-function bookHandler(ex: CcxtExchange, stream: LiveStream, symbol: string, context: (ms: number) => FrameContext, emit: (r: AnyRecord) => void): Handler {
+function bookHandler(ex: CcxtExchange, stream: LiveStream, symbol: string, context: (ms: number) => FrameContext, emit: (r: AnyRecord) => void, now: () => number): Handler {
   let previous: CcxtBook | undefined;
   const copy = (book: CcxtBook): CcxtBook => ({ bids: book.bids.map((l) => [l[0], l[1]]), asks: book.asks.map((l) => [l[0], l[1]]), nonce: book.nonce, timestamp: book.timestamp });
   return async () => {
     const book = copy(await ex.watchOrderBook(symbol));
-    const ms = Date.now();
+    const ms = now();
     if (previous === undefined || (book.nonce ?? 0) < (previous.nonce ?? 0)) emit(mapCcxtBookSnapshot(book, stream.symbol, context(ms)));
     else if (book.nonce !== previous.nonce) emit(mapCcxtBookDiff(previous, book, stream.symbol, context(ms)));
     previous = book;

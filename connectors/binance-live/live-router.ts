@@ -6,6 +6,7 @@
  */
 import type { AnyRecord, GapRecord } from '../../schemas/records.js';
 import { US_PER_MS } from '../../schemas/time.js';
+import { backoffDelayMs } from '../backoff.js';
 import { BookSync } from './book-sync.js';
 import { makeGap, type GapSpec } from './gap-record.js';
 import type { LiveStats } from './live-stats.js';
@@ -177,6 +178,7 @@ export class LiveRouter {
     const attempt = (this.snapshotAttempts.get(symbol) ?? 0) + 1;
     this.snapshotAttempts.set(symbol, attempt);
     try {
+      if (attempt > 1) await this.o.rest.limiter.wait(backoffDelayMs(attempt - 1, { baseDelayMs: 100 }), this.o.signal);
       const snapshot = await this.o.rest.depth(symbol, this.o.depthLimit, this.o.signal);
       if (this.o.signal.aborted) return;
       const step = book.onSnapshot(snapshot);

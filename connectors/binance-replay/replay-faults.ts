@@ -5,7 +5,8 @@
  * - `stall`: the sockets open now stop receiving frames and stop answering pings (a hung connection);
  * - `malformed`: the next frame each socket gets is preceded by a truncated JSON frame;
  * - `rateLimit`: the next `count` REST calls answer 429 (or 418) with `Retry-After: <seconds>`;
- * - `hole`: the next `count` trade/aggTrade events are not sent on the WebSocket (REST still has them).
+ * - `hole`: the next `count` trade/aggTrade events (or, given a stream, events of that stream, e.g. a depth
+ *   diff) are not sent on the WebSocket (REST still has them).
  */
 
 /** Pending fault state, consumed by the server as it plays. */
@@ -40,7 +41,7 @@ export class ReplayFaults {
     this.rateLimitStatus = status;
   }
 
-  /** Withholds the next `count` trade/aggTrade events (of `stream` if given) from the WebSocket. */
+  /** Withholds the next `count` trade/aggTrade events — or events of `stream`, any kind — from the WebSocket. */
   hole(count = 1, stream: string | null = null): void { this.holeCount = count; this.holeStream = stream; }
 
   /** Applies a control request `name` with URL `query`; false when unknown. */

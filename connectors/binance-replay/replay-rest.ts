@@ -15,6 +15,7 @@ interface Indexed { index: number; row: Payload | unknown[] }
 export class ReplayRest {
   private readonly rows = new Map<string, Indexed[]>();
   private readonly marks = new Map<string, { index: number; data: Payload }[]>();
+  private readonly diffs = new Map<string, { index: number; data: Payload }[]>();
 
   constructor(private readonly feed: ReplayFeed) {
     feed.events.forEach((event, index) => this.index(event, index));
@@ -24,6 +25,7 @@ export class ReplayRest {
     const items = Array.isArray(event.data) ? event.data : [event.data];
     for (const data of items) {
       if (data.e === 'markPriceUpdate') push(this.marks, String(data.s), { index, data });
+      if (data.e === 'depthUpdate' && !/@depth\d/.test(event.stream)) push(this.diffs, String(data.s), { index, data });
     }
     if (event.restRow === undefined || Array.isArray(event.data)) return;
     const data = event.data;
@@ -43,7 +45,7 @@ export class ReplayRest {
       case '/exchangeInfo': return { status: 200, body: this.feed.exchangeInfo ?? synthesizeExchangeInfo(this.feed) };
       case '/depth': {
         const body = this.feed.snapshots.get(symbol);
-        return body === undefined ? invalidSymbol() : { status: 200, body };
+        return body === undefined ? invalidSymbol() : { status: 200, body: this.currentBook(symbol, body, playedCount, limit(100, 5000)) };
       }
       case '/aggTrades': return json(byId(visible(`aggTrade:${symbol}`), 'a', query, limit(500, 1000)));
       case '/historicalTrades': return json(byId(visible(`trade:${symbol}`), 'id', query, limit(500, 1000)));
@@ -53,6 +55,28 @@ export class ReplayRest {
       case '/fundingRate': return json(this.fundingRates(symbol, playedCount, limit(100, 1000)));
       default: return { status: 404, body: JSON.stringify({ code: -1, msg: `replay server: no route ${path}` }) };
     }
+  }
+
+  /**
+   * The book "now": the captured snapshot with every diff played since applied (`u` above its
+   * lastUpdateId), so a client resyncing after a break gets a snapshot as fresh as the stream, like on the
+   * exchange. Before any such diff was played, the captured snapshot itself.
+   */
+  private currentBook(symbol: string, captured: string, playedCount: number, limit: number): string {
+    const snapshot = JSON.parse(captured) as { lastUpdateId: number; bids: [string, string][]; asks: [string, string][]; E?: number; T?: number };
+    const later = (this.diffs.get(symbol) ?? []).filter((d) => d.index < playedCount && Number(d.data.u) > snapshot.lastUpdateId);
+    if (later.length === 0) return captured;
+    const bids = new Map(snapshot.bids);
+    const asks = new Map(snapshot.asks);
+    for (const { data } of later) {
+      for (const [side, levels] of [[bids, data.b], [asks, data.a]] as const) {
+        for (const [price, qty] of levels as [string, string][]) { if (Number(qty) === 0) side.delete(price); else side.set(price, qty); }
+      }
+    }
+    const last = later[later.length - 1].data;
+    const sorted = (side: Map<string, string>, dir: number): [string, string][] => [...side].sort((x, y) => dir * (Number(x[0]) - Number(y[0]))).slice(0, limit);
+    const times = snapshot.E === undefined ? {} : { E: last.E, T: last.T };
+    return JSON.stringify({ lastUpdateId: last.u, ...times, bids: sorted(bids, -1), asks: sorted(asks, 1) });
   }
 
   private premiumIndex(symbol: string, playedCount: number): Payload | Payload[] {

@@ -81,7 +81,7 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
     stats.eventsPlayed++;
     const data = event.data;
     const type = Array.isArray(data) ? undefined : data.e;
-    if (faults.holeCount > 0 && (type === 'trade' || type === 'aggTrade') && (faults.holeStream === null || faults.holeStream === event.stream)) {
+    if (faults.holeCount > 0 && (faults.holeStream === null ? type === 'trade' || type === 'aggTrade' : canonicalStream(faults.holeStream) === canonicalStream(event.stream))) {
       faults.holeCount--; faults.injected.holeEvents++;
       return true;
     }

@@ -102,7 +102,7 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
   const { config } = resolveConfig('replay', OPTIONS, argv, context.env);
   const feed = await loadFeed(config);
   const speed = speedOf(config.speed as string);
-  const server = await startReplayServer({ feed, speed, port: config.port as number, loop: config.loop === true, pingIntervalMs: 20_000, autoPlay: config.serve === true });
+  const server = await startReplayServer({ feed, speed, port: config.port as number, loop: config.loop === true, pingIntervalMs: 20_000, autoPlay: config.serve === true, freshSnapshots: config.serve === true });
   try {
     return config.serve === true ? await serve(server, context) : await intoSinks(server, feed, config, context);
   } finally {

@@ -17,7 +17,8 @@ export class ReplayRest {
   private readonly marks = new Map<string, { index: number; data: Payload }[]>();
   private readonly diffs = new Map<string, { index: number; data: Payload }[]>();
 
-  constructor(private readonly feed: ReplayFeed) {
+  /** @param freshSnapshots serve depth as the captured snapshot plus the diffs played since (else as captured) */
+  constructor(private readonly feed: ReplayFeed, private readonly freshSnapshots = true) {
     feed.events.forEach((event, index) => this.index(event, index));
   }
 
@@ -45,7 +46,8 @@ export class ReplayRest {
       case '/exchangeInfo': return { status: 200, body: this.feed.exchangeInfo ?? synthesizeExchangeInfo(this.feed) };
       case '/depth': {
         const body = this.feed.snapshots.get(symbol);
-        return body === undefined ? invalidSymbol() : { status: 200, body: this.currentBook(symbol, body, playedCount, limit(100, 5000)) };
+        if (body === undefined) return invalidSymbol();
+        return { status: 200, body: this.freshSnapshots ? this.currentBook(symbol, body, playedCount, limit(100, 5000)) : body };
       }
       case '/aggTrades': return json(byId(visible(`aggTrade:${symbol}`), 'a', query, limit(500, 1000)));
       case '/historicalTrades': return json(byId(visible(`trade:${symbol}`), 'id', query, limit(500, 1000)));

@@ -30,6 +30,13 @@ export interface ReplayServerOptions {
   readonly loop?: boolean;
   /** Server-initiated WebSocket pings (Binance spot: 20 s); 0 = none. @default 0 */
   readonly pingIntervalMs?: number;
+  /**
+   * REST depth = the captured snapshot plus every diff played since, like the exchange's book "now" (a
+   * resync after a break gets a usable snapshot). False serves the captured snapshot as is: a client
+   * listening from the start then syncs from it and keeps every diff (replaying a capture into sinks).
+   * @default true
+   */
+  readonly freshSnapshots?: boolean;
 }
 
 interface Connection { readonly ws: WebSocket; readonly route: WsRoute; readonly streams: Map<string, string>; stalled: boolean; malformed: number }
@@ -57,7 +64,7 @@ export interface ReplayServer {
 export async function startReplayServer(options: ReplayServerOptions): Promise<ReplayServer> {
   const connections = new Set<Connection>();
   const stats = { connections: 0, framesSent: 0, eventsPlayed: 0, restCalls: 0 };
-  const rest = new ReplayRest(options.feed);
+  const rest = new ReplayRest(options.feed, options.freshSnapshots ?? true);
   const waiters: { streams: string[]; resolve: () => void }[] = [];
   const player = new ReplayPlayer(options.feed.events, options.speed ?? 1, options.loop ?? false, (event, lap) => deliver(event, lap), () => applyFaults());
   const faults = new ReplayFaults(() => player.wake());

@@ -86,8 +86,9 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaBatch> {
       const commit = (): Promise<void> => (committed ??= consumer
         .commitOffsets([{ topic, partition, offset: (BigInt(lastOffset) + 1n).toString() }])
         .then(() => { payload.resolveOffset(lastOffset); release(); }));
+      stopped.signal.addEventListener('abort', release, { once: true }); // before next(): it may unsubscribe synchronously
+      if (stopped.signal.aborted) return;
       subscriber.next({ topic, partition, lastOffset, records, commit });
-      stopped.signal.addEventListener('abort', release, { once: true });
       const heartbeat = setInterval(() => { void payload.heartbeat().catch(() => undefined); }, options.heartbeatMs ?? 3000);
       try { await done; } finally { clearInterval(heartbeat); stopped.signal.removeEventListener('abort', release); }
     };

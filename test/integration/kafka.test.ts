@@ -70,6 +70,11 @@ test('a record of every kind goes through the registry and Kafka and comes back 
     for (const record of batch.records) assert.match(record.ingestId, new RegExp(`^${topic.replace(/\./g, '\\.')}/${batch.partition}/\\d+$`));
   });
 
+  await t.test('taking the first batch (unsubscribing inside next) completes and releases the consumer', async () => {
+    const batch = await firstValueFrom(fromKafka({ kafka, registry, topics: [topicOf(records[0])], groupId: `${RUN}-first` }));
+    assert.ok(batch.records.length > 0);
+  });
+
   await t.test('a value that is not registered Avro arrives as a dead letter carrying the raw bytes', async () => {
     const topic = `${RUN}.md.binance.spot.aggTrades`;
     const producer = createKafka(kafka).producer();

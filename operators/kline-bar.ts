@@ -48,9 +48,22 @@ export class KlineBar {
 
   constructor(readonly startUs: number, readonly endUs: number) {}
 
-  private price(order: number, open: number, close: number, high: number, low: number): void {
+  /** Only synthetic (`source: 'fill'`) klines so far: their flat price stands in until real data comes. */
+  synthetic = false;
+
+  /** Synthetic prices count only while no real input is present (real trades decide OHLC, as at Binance). */
+  private price(order: number, open: number, close: number, high: number, low: number, synthetic = false): void {
+    const empty = this.firstOrder === Infinity;
+    if (synthetic && !empty && !this.synthetic) return;
+    if (!synthetic && this.synthetic) {
+      this.firstOrder = Infinity;
+      this.lastOrder = -Infinity;
+      this.high = -Infinity;
+      this.low = Infinity;
+    }
+    this.synthetic = synthetic && (empty || this.synthetic);
     if (order < this.firstOrder) { this.firstOrder = order; this.open = open; }
-    if (order > this.lastOrder) { this.lastOrder = order; this.close = close; }
+    if (order >= this.lastOrder) { this.lastOrder = order; this.close = close; }
     if (high > this.high) this.high = high;
     if (low < this.low) this.low = low;
   }
@@ -62,7 +75,7 @@ export class KlineBar {
 
   /** Adds a finer kline (ordered by its open time). */
   addKline(k: KlineRecord): void {
-    this.price(k.openTimeUs, k.open, k.close, k.high, k.low);
+    this.price(k.openTimeUs, k.open, k.close, k.high, k.low, k.source === 'fill');
     this.sequence(k.version);
     if (k.volume !== null) { this.volume += k.volume; this.present |= VOLUME; }
     if (k.quoteVolume !== null) { this.quoteVolume += k.quoteVolume; this.present |= QUOTE; }
@@ -104,10 +117,8 @@ export class KlineBar {
 
   /** Adds a whole finer bar (a closed window of the next finer target). */
   addBar(b: KlineBar): void {
-    if (b.firstOrder < this.firstOrder) { this.firstOrder = b.firstOrder; this.open = b.open; }
-    if (b.lastOrder > this.lastOrder) { this.lastOrder = b.lastOrder; this.close = b.close; }
-    if (b.high > this.high) this.high = b.high;
-    if (b.low < this.low) this.low = b.low;
+    this.price(b.firstOrder, b.open, b.open, b.high, b.low, b.synthetic);
+    this.price(b.lastOrder, b.close, b.close, b.high, b.low, b.synthetic);
     if (b.maxSequence > this.maxSequence) this.maxSequence = b.maxSequence;
     this.volume += b.volume;
     this.quoteVolume += b.quoteVolume;

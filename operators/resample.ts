@@ -89,7 +89,15 @@ function lateLetter(record: BarInput, intervals: KlineInterval[], watermarkUs: n
  * high/low = extremes; volume, quoteVolume (trades: Σ quoteQty, else Σ price·qty), contracts, baseVolume
  * (COIN-M trades: Σ baseQty; aggTrades have none, so null), tradeCount (aggTrades: Σ last − first + 1) and the
  * taker-buy sums (inputs with isBuyerMaker false) are float64 sums; a field is null when no input had it.
- * Bars hold only windows that received input (no empty bars; fill gaps first).
+ * Only windows that received input get a bar. Binance publishes a kline for a minute without trades
+ * (previous close, zero volume): `detectGaps` + `fillGaps({ policy: 'flat' })` after resample reproduce it;
+ * such synthetic (`source: 'fill'`) klines set a coarser bar's prices only when it has no real input, so
+ * 1m bars with fills resample to the same 5m/1h bars as without them.
+ *
+ * Intervals that tile the next finer target exactly are linked: a record updates only the finest target
+ * and closed bars are handed up whole (one update per record however many intervals), while a late record
+ * whose bar was already handed up goes to the coarser targets directly too — each record counts once per
+ * interval.
  *
  * Precision: OHLC, times and counts are exact. Sums are float64 sums of exact decimal inputs, so they match
  * the exchange's (decimal) sums to a relative error of about 1e-12; compare them with a relative tolerance.

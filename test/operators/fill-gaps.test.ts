@@ -95,7 +95,7 @@ describe('fillGaps', () => {
     assert.deepEqual(failed.map((g) => [g.state, g.cause, g.detail]), [['unfillable', 'unfillable', 'REST fetch failed: Error: HTTP 500']]);
   });
 
-  it('reproduces the archive klines of minutes without trades: resample, detect gaps and flat-fill a generated day', async () => {
+  it('reproduces the archive klines of minutes without trades (resample, detect gaps, flat-fill), and the filled minutes resample like the trades', async () => {
     const emptyMinutes = [3, 4, 500, 1439];
     const day = generateMarketDay({ market: 'spot', symbol: 'BTCUSDT', day: '2024-06-01', timeUnit: 'ms', seed: 9, emptyMinutes });
     const origin = { market: 'spot', symbol: 'BTCUSDT' } as const;
@@ -108,6 +108,11 @@ describe('fillGaps', () => {
     const klines = out.filter((r): r is KlineRecord => r.kind === 'kline');
     assertKlinesEquivalent(klines, klinesFromCsv(day.klines1m, origin));
     assert.equal(klines.filter((k) => k.source === 'fill').length, emptyMinutes.length);
+    const coarse = (input: AnyRecord[], interval: string) => collect(from(input).pipe(resample({ intervals: ['5m', '1h'], passThrough: false })))
+      .then((out) => out.filter((r): r is KlineRecord => r.kind === 'kline' && r.interval === interval));
+    for (const interval of ['5m', '1h']) {
+      assertKlinesEquivalent(await coarse(klines, interval), await coarse(tradesFromCsv(day.trades, origin), interval));
+    }
   });
 
   describe('laws (property tests)', () => {

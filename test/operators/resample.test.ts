@@ -102,6 +102,14 @@ describe('resample', () => {
     assert.equal(agg.tradeCount, 5);
   });
 
+  it('lets synthetic flat-filled klines set prices only for windows without real trades, as Binance does', async () => {
+    const fill = (i: number): KlineRecord => kline(minute(i), { source: 'fill', open: 90, high: 90, low: 90, close: 90, volume: 0, quoteVolume: 0, tradeCount: 0, takerBuyVolume: 0, takerBuyQuoteVolume: 0 });
+    const input = [fill(0), kline(minute(1), { open: 100, high: 101, low: 99, close: 100.5 }), fill(2), fill(5), fill(6)];
+    const out = bars(await resampled(input, { intervals: ['5m', '1h'] }));
+    const ohlc = (k: KlineRecord) => [k.interval, k.open, k.high, k.low, k.close, k.volume, k.tradeCount];
+    assert.deepEqual(out.map(ohlc), [['5m', 100, 101, 99, 100.5, 2, 3], ['5m', 90, 90, 90, 90, 0, 0], ['1h', 100, 101, 99, 100.5, 2, 3]]);
+  });
+
   describe('laws (property tests)', () => {
     const tradeSeries = fc.array(fc.record({ gapUs: fc.integer({ min: 0, max: 400_000_000 }), price: fc.integer({ min: 1, max: 1000 }), qty: fc.integer({ min: 0, max: 10_000 }), maker: fc.boolean() }), { minLength: 1, maxLength: 200 })
       .map((rows) => {

@@ -2,7 +2,7 @@
  * Continuity of one live stream (a data type of a symbol): remembers the last id / time emitted, drops
  * the duplicates an overlap produces (roll-over sockets, REST repair meeting the live stream), detects id
  * holes in trades and aggTrades, and holds live records back while a REST repair fills the hole before them
- * — so the output of a stream is in order and holds every id once. State: a few numbers plus the records
+ * — so the output of a stream is in order and holds every id once (klines: open times never go back). State: a few numbers plus the records
  * received during one repair.
  */
 import type { AnyRecord } from '../../schemas/records.js';
@@ -51,6 +51,10 @@ export class StreamTracker {
         return { emit: [], hole };
       }
       this.lastId = id;
+    } else if (record.kind === 'kline' && this.lastOpenTimeUs !== null && record.openTimeUs < this.lastOpenTimeUs) {
+      // An earlier candle again (in flight while a REST repair already gave it): stale, keep time order.
+      this.duplicatesDropped++;
+      return { emit: [], hole: null };
     } else if (this.isDuplicate(record)) {
       this.duplicatesDropped++;
       return { emit: [], hole: null };

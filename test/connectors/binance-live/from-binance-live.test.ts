@@ -3,7 +3,9 @@ import { after, describe, it } from 'node:test';
 import { tap } from 'rxjs';
 import { fromBinanceLive, newLiveStats } from '../../../connectors/binance-live/from-binance-live.js';
 import { RestLimiter } from '../../../connectors/binance-live/rest-limiter.js';
+import { feedFromArchiveFile } from '../../../connectors/binance-replay/archive-csv.js';
 import { startReplayServer, type ReplayServer } from '../../../connectors/binance-replay/replay-server.js';
+import { realFixture } from '../../support/fixtures.js';
 import type { AnyRecord, GapRecord } from '../../../schemas/records.js';
 import { cmAggTradeEvents, cmFeed, cmTradeEvents, collectUntil, collectUntilAll, isSettledGap } from './live-harness.js';
 
@@ -136,5 +138,31 @@ describe('fromBinanceLive against the replay server (no internet)', () => {
     assert.ok(server.stats.connections >= 2);
     assert.equal(gapsOf(records).length, 0, 'a roll is not a disconnect');
     assert.equal(stats.reconnects, 0);
+  });
+});
+
+describe('kline repair against the replay server', () => {
+  it('repairs a disconnect in a kline stream by time over REST: every candle of the real archive day, in order, final values', async () => {
+    const feed = await feedFromArchiveFile(realFixture('BTCUSDT-1m-2020-01-01.zip'), 'spot');
+    const server = await startReplayServer({ feed, speed: 60_000 });
+    servers.push(server);
+    const opens = feed.events.map((e) => (e.data as { k: { t: number } }).k.t * 1000);
+    let seen = 0;
+    const live = fromBinanceLive({ market: 'spot', symbols: ['BTCUSDT'], types: ['kline_1m'], wsUrl: server.wsUrl, restUrl: server.restUrl, ...FAST })
+      .pipe(tap((r) => { if (r.kind === 'kline' && ++seen === 500) server.faults.drop(); }));
+    const records = await collectUntilAll(live, [(r) => r.kind === 'kline' && r.openTimeUs === opens.at(-1), isSettledGap]);
+    const klines = records.filter((r) => r.kind === 'kline');
+    const openTimes = klines.map((k) => (k.kind === 'kline' ? k.openTimeUs : 0));
+    assert.deepEqual([...new Set(openTimes)], opens, 'every candle, in order');
+    for (let i = 1; i < openTimes.length; i++) assert.ok(openTimes[i] >= openTimes[i - 1]);
+    const repaired = klines.filter((k) => k.source === 'rest');
+    assert.ok(repaired.length > 0);
+    assert.ok(repaired.every((k) => k.kind === 'kline' && k.isClosed && k.tradeCount !== null));
+    const gaps = gapsOf(records);
+    assert.deepEqual(gaps.map((g) => [g.dataType, g.state]), [['kline', 'open'], ['kline', 'filled']]);
+    assert.equal(gaps[0].stream, 'binance.spot.kline.trade.1m.BTCUSDT');
+    const first = feed.events[0].data as { k: { o: string; c: string } };
+    const firstRecord = klines[0];
+    assert.ok(firstRecord.kind === 'kline' && firstRecord.open === Number(first.k.o) && firstRecord.close === Number(first.k.c));
   });
 });

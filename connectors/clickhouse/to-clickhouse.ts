@@ -115,7 +115,8 @@ export function toClickHouse(options: ToClickHouseOptions): OperatorFunction<Rec
       .subscribe(subscriber);
     return () => {
       subscription.unsubscribe();
-      if (options.client === undefined && target !== undefined) void target.then((t) => t.client.close(), () => undefined);
+      // Close a client this sink created, also when connecting or probing failed after it was created.
+      if (options.client === undefined && target !== undefined) void target.catch(() => undefined).then(() => client?.close());
     };
   }));
 }

@@ -27,6 +27,11 @@ const ORIGIN = /^(.+\.(?:zip|csv))[:#](\d+)$/;
 
 type SchemaCheck = (record: Record<string, unknown>) => string | null;
 
+/** The test for "v is not in the enum": direct comparisons for small sets, a Set lookup for larger ones. */
+function enumTest(values: readonly string[], index: number): string {
+  return values.length <= 6 ? values.map((value) => `v !== ${JSON.stringify(value)}`).join(' && ') : `!e[${index}].has(v)`;
+}
+
 const DESCRIBE = (value: unknown): string => (Array.isArray(value) ? 'an array' : String(value));
 
 /**
@@ -47,7 +52,7 @@ function compileSchemaCheck(fields: readonly FieldSpec[]): SchemaCheck {
       case 'boolean': check = `if (typeof v !== 'boolean') ${problem("'is not a boolean: ' + d(v)")}`; break;
       case 'string':
         check = `if (typeof v !== 'string') ${problem("'is not a string: ' + d(v)")}`
-          + (field.enum === undefined ? '' : ` if (!e[${i}].has(v)) ${problem(JSON.stringify(`is not one of ${field.enum.join('|')}: `) + ' + v')}`);
+          + (field.enum === undefined ? '' : ` if (${enumTest(field.enum, i)}) ${problem(JSON.stringify(`is not one of ${field.enum.join('|')}: `) + ' + v')}`);
         break;
       case 'doubleArray':
         check = `if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) ${problem("'is not an array of finite numbers'")}`;

@@ -66,6 +66,22 @@ describe('resample', () => {
     });
   });
 
+  it('closes an idle stream\'s window when other streams move event time on, and never waits for it otherwise', () => {
+    const btc = trade(1, minute(0) + 5);
+    const eth = (id: number, m: number) => trade(id, minute(m), { symbol: 'ETHUSDT' });
+    marbles(({ cold, expectObservable }) => {
+      const source = cold('ab-c---d-', { a: btc, b: eth(1, 0), c: eth(2, 1), d: eth(3, 2) });
+      const out = source.pipe(resample({ intervals: ['1m'], passThrough: false, idleTimeoutMs: 5, keyOf: (r) => r.kind === 'trade' ? r.symbol : 'other' }));
+      const bar = (t: typeof btc): KlineRecord => ({
+        kind: 'kline', exchange: 'binance', market: 'spot', symbol: t.symbol, eventTimeUs: minute(0), source: 'resample',
+        receiveTimeUs: null, ingestId: 'resample/trade/1m', version: makeVersion('resample', 1), priceKind: 'trade', interval: '1m',
+        openTimeUs: minute(0), closeTimeUs: minute(1) - 1000, open: 100, high: 100, low: 100, close: 100, volume: 1, quoteVolume: 100,
+        contracts: null, baseVolume: null, tradeCount: 1, takerBuyVolume: 1, takerBuyQuoteVolume: 100, takerBuyContracts: null, takerBuyBaseVolume: null, isClosed: true,
+      });
+      expectObservable(out).toBe('---e---(fg)', { e: bar(eth(1, 0)), f: { ...bar(eth(2, 1)), eventTimeUs: minute(1), openTimeUs: minute(1), closeTimeUs: minute(2) - 1000 }, g: bar(btc) });
+    });
+  });
+
   it('aligns weeks to Monday and months to calendar months', async () => {
     const days = Array.from({ length: 40 }, (_, i) => kline(parseUtcDayUs('2026-01-01') + i * US_PER_DAY, {}, '1d'));
     const out = bars(await resampled(days, { intervals: ['1w', '1M'] }));

@@ -24,6 +24,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'restUrl', type: 'string', doc: 'REST base of a Binance-compatible server (default: Binance)', placeholder: 'http://host:port' },
   { name: 'duration', type: 'number', doc: 'Stop after this many seconds (0 = until Ctrl-C)', default: 0 },
   { name: 'restWeightPerMinute', type: 'number', doc: 'REST request-weight budget per minute (snapshots, repair)', default: 1200 },
+  { name: 'binanceApiKey', type: 'string', doc: 'Binance API key for REST repair where required (futures historicalTrades)', env: ['BINANCE_API_KEY'], secret: true },
   ...LIVE_SINK_OPTIONS,
 ];
 
@@ -38,7 +39,7 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
   const stats = newLiveStats();
   const source = config.via === 'ccxt'
     ? fromCcxt({ market, symbols, types, wsUrl, restUrl })
-    : fromBinanceLive({ market, symbols, types, wsUrl, restUrl, stats, limiter: new RestLimiter({ weightPerMinute: config.restWeightPerMinute as number }) });
+    : fromBinanceLive({ market, symbols, types, wsUrl, restUrl, stats, limiter: new RestLimiter({ weightPerMinute: config.restWeightPerMinute as number }), apiKey: config.binanceApiKey as string | undefined });
   const { names, sinks, close } = await buildLiveSinks(config);
   context.stderr.write(`streaming ${market} ${symbols.join(',')} ${types.join(',')} via ${String(config.via)} → ${names.join(', ')}\n`);
   try {

@@ -56,6 +56,8 @@ export interface BinanceLiveOptions {
   readonly random?: () => number;
   /** Filled in place while running. */
   readonly stats?: LiveStats;
+  /** API key sent with REST calls (only needed where Binance requires one, e.g. futures historicalTrades). */
+  readonly apiKey?: string;
 }
 
 /** A cold Observable of live records of `options.types` × `options.symbols` on `options.market`. */
@@ -83,13 +85,12 @@ class LiveRun {
     const streams = options.symbols.flatMap((symbol) => options.types.map((type) => liveStream(type, symbol)));
     this.groups = planConnections(options.market, streams, options.wsUrl ?? DEFAULT_WS_URLS[options.market])
       .map((plan) => ({ plan, socket: null, rolling: null, attempt: 0, timers: new Set() }));
-    const rest = new BinanceRest({ market: options.market, baseUrl: options.restUrl, limiter: options.limiter ?? new RestLimiter({ now: this.now }), now: this.now });
+    const rest = new BinanceRest({ market: options.market, baseUrl: options.restUrl, limiter: options.limiter ?? new RestLimiter({ now: this.now }), now: this.now, apiKey: options.apiKey });
     const stats = this.stats;
     this.router = new LiveRouter({
       market: options.market, streams, rest, stats, signal: this.abort.signal, now: this.now,
       repair: options.repair ?? true, depthLimit: options.depthLimit ?? 1000,
       emit: (record) => { if (!this.stopped) { stats.records++; this.subscriber.next(record); } },
-      fail: (error) => { if (!this.stopped) this.subscriber.error(error); },
     });
   }
 

@@ -28,7 +28,6 @@ export interface LiveRouterOptions {
   readonly repair: boolean;
   readonly depthLimit: number;
   readonly emit: (record: AnyRecord) => void;
-  readonly fail: (error: unknown) => void;
 }
 
 const SNAPSHOT_ATTEMPTS = 5;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { escapeTsv, formatFloat, mapTsvRow, tsvChunks, tsvField } from '../../../connectors/clickhouse/map-tsv-row.js';
+import { escapeTsv, formatFloat, formatInteger, mapTsvRow, tsvChunks, tsvField } from '../../../connectors/clickhouse/map-tsv-row.js';
 import { KINDS } from '../../../schemas/records.js';
 import type { FieldSpec } from '../../../schemas/fields.js';
 import { sampleRecord } from '../../support/sample-records.js';
@@ -64,4 +64,16 @@ test('chunks cover every row exactly once, in order', () => {
   assert.equal(chunks.length, 3);
   assert.equal(chunks.join(''), records.map((r) => mapTsvRow(r, KINDS.trade.fields)).join(''));
   assert.deepEqual([...tsvChunks([], KINDS.trade.fields)], []);
+});
+
+test('integers print exactly like String() on both sides of 2^31 and up to ±(2^53 − 1)', () => {
+  const values = [0, 7, -7, 2147483647, 2147483648, -2147483648, -2147483649, 99_999_999, 100_000_000, 100_000_001,
+    1_751_328_000_000_000, 1_751_328_000_000_001, 4_503_599_627_370_496, 9_007_199_254_740_991, -9_007_199_254_740_991, 1e20];
+  for (const v of values) assert.equal(formatInteger(v), String(v), String(v));
+  let x = 123_456_789;
+  for (let i = 0; i < 2000; i++) { // a deterministic spread over the whole safe range
+    x = (x * 1_103_515_245 + 12_345) % 2_147_483_648;
+    const v = Math.floor(((x / 2_147_483_648) - 0.5) * 2 * Number.MAX_SAFE_INTEGER);
+    assert.equal(formatInteger(v), String(v));
+  }
 });

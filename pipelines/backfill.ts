@@ -51,7 +51,14 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
   const request = archiveRequestOf(config, 'backfill');
   const files = planArchiveFiles(request);
   const source = archiveSourceOf(config.archive as string, { listingUrl: config.listingUrl as string | undefined, s3: s3ConfigOf(config), timeoutMs: config.timeoutMs as number });
-  const plan = config.list === false ? unlistedPlan(files) : await resolveAvailability(files, source, context.signal);
+  let plan: ResolvedPlan;
+  try {
+    plan = config.list === false ? unlistedPlan(files) : await resolveAvailability(files, source, context.signal);
+  } catch (error) {
+    if (!context.signal.aborted) throw error;
+    context.stderr.write('lakehouse backfill: interrupted while listing the archive; nothing was loaded\n');
+    return 130;
+  }
   if (config.plan === true) { printPlan(plan, context, config.json === true); return 0; }
   const { names, sinks, close } = await buildSinks(config);
   const lake = config.lake as string;

@@ -1,48 +1,46 @@
 /**
- * Fast line splitting for archive CSVs: decodes each chunk once (UTF-8, split multi-byte sequences kept
- * whole), cuts it at `\n` with `indexOf` (no regex per row), strips a trailing `\r`, and carries the partial
- * last line into the next chunk. Yields the lines of each chunk as one array, so the per-line cost is a
- * slice and the async overhead is per chunk. Memory: one chunk plus one partial line.
+ * Fast line handling for archive CSVs: decodes each chunk once (UTF-8, split multi-byte sequences kept
+ * whole), hands out pieces of whole lines (the partial last line is carried into the next chunk), and cuts
+ * lines at `\n` with `indexOf` (no regex per row), stripping a trailing `\r`. Memory: one chunk plus one
+ * partial line.
  */
 import { StringDecoder } from 'node:string_decoder';
 
-/** Yields the lines of a byte stream, chunk by chunk; a final line without `\n` is yielded too. */
-export async function* readLines(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<string[]> {
+/**
+ * Yields the text of a byte stream in pieces that hold whole lines only (each piece ends just after a
+ * `\n`, except a last line without one), so rows can be parsed in place inside the piece.
+ */
+export async function* readLineChunks(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
   const decoder = new StringDecoder('utf8');
   let carry = '';
   for await (const chunk of chunks) {
     const text = carry + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
-    const lines: string[] = [];
-    let start = 0;
-    for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
-      lines.push(text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end));
-      start = end + 1;
-    }
-    carry = text.slice(start);
-    if (lines.length > 0) yield lines;
+    const last = text.lastIndexOf('\n');
+    if (last < 0) { carry = text; continue; }
+    carry = text.slice(last + 1);
+    yield last + 1 === text.length ? text : text.slice(0, last + 1);
   }
   const rest = carry + decoder.end();
-  if (rest.length > 0) yield [rest.endsWith('\r') ? rest.slice(0, -1) : rest];
+  if (rest.length > 0) yield rest;
 }
 
-/** True when a first line is a header: its first character is neither a digit nor a minus sign. */
-export function isHeaderLine(line: string): boolean {
-  const c = line.charCodeAt(0);
+/** Yields the lines (without `\n` or a trailing `\r`) of a byte stream, one array per piece. */
+export async function* readLines(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<string[]> {
+  for await (const text of readLineChunks(chunks)) {
+    const lines: string[] = [];
+    for (let start = 0; start < text.length;) {
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = text.length;
+      lines.push(text.slice(start, end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end));
+      start = end + 1;
+    }
+    yield lines;
+  }
+}
+
+/** True when a first line (at `start` of `text`) is a header: its first character is neither a digit nor a minus sign. */
+export function isHeaderLine(text: string, start = 0): boolean {
+  const c = text.charCodeAt(start);
   return !(c >= 48 && c <= 57) && c !== 45;
 }
 
-/**
- * Splits a CSV line at commas into `out` (reused across rows, so no array is allocated per row) and returns
- * it. Archive CSVs have no quoting; callers must not keep `out` beyond the row.
- */
-export function splitCells(line: string, out: string[]): string[] {
-  let start = 0;
-  let i = 0;
-  for (let comma = line.indexOf(','); comma >= 0; comma = line.indexOf(',', start)) {
-    out[i++] = line.slice(start, comma);
-    start = comma + 1;
-  }
-  out[i++] = line.slice(start);
-  out.length = i;
-  return out;
-}

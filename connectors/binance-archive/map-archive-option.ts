@@ -6,16 +6,19 @@
 import type { BvolIndexRecord, EohSummaryRecord } from '../../schemas/records.js';
 import { US_PER_HOUR, parseUtcDayUs } from '../../schemas/time.js';
 import { DecodeError } from '../../schemas/errors.js';
-import { epochUs, expectColumns, int, num, numOrNull, str } from './map-archive-cells.js';
+import type { RowCursor } from './row-cursor.js';
 import type { RowContext } from './row-context.js';
 
 /** Maps one BVOLIndex row. */
-export function mapArchiveBvolIndex(c: readonly string[], x: RowContext): BvolIndexRecord {
-  expectColumns(c, 5, 'BVOLIndex');
+export function mapArchiveBvolIndex(r: RowCursor, x: RowContext): BvolIndexRecord {
+  r.begin(5, 'BVOLIndex');
+  const eventTimeUs = r.epochUs('calc_time');
+  const symbol = r.text('symbol'); const baseAsset = r.text('base_asset'); const quoteAsset = r.text('quote_asset');
+  const indexValue = r.num('index_value');
+  r.done();
   return {
-    kind: 'bvolIndex', exchange: 'binance', market: x.market, symbol: str(c[1], 'symbol'), eventTimeUs: epochUs(c[0], 'calc_time'),
-    source: 'archive', receiveTimeUs: null, ingestId: x.ingestId, version: x.version,
-    baseAsset: str(c[2], 'base_asset'), quoteAsset: str(c[3], 'quote_asset'), indexValue: num(c[4], 'index_value'),
+    kind: 'bvolIndex', exchange: 'binance', market: x.market, symbol, eventTimeUs,
+    source: 'archive', receiveTimeUs: null, ingestId: x.ingestId, version: x.version, baseAsset, quoteAsset, indexValue,
   };
 }
 
@@ -26,17 +29,21 @@ const EOH_DOUBLES = [
 ] as const;
 
 /** Maps one EOHSummary row. */
-export function mapArchiveEohSummary(c: readonly string[], x: RowContext): EohSummaryRecord {
-  expectColumns(c, 26, 'EOHSummary');
-  const hour = int(c[1], 'hour');
-  if (hour > 23) throw new DecodeError(`column hour: expected 0–23, got ${hour}`, c[1] ?? '');
+export function mapArchiveEohSummary(r: RowCursor, x: RowContext): EohSummaryRecord {
+  r.begin(26, 'EOHSummary');
+  const date = r.text('date');
   let dayUs: number;
-  try { dayUs = parseUtcDayUs(c[0] ?? ''); } catch { throw new DecodeError(`column date: expected YYYY-MM-DD, got ${JSON.stringify(c[0])}`, c[0] ?? ''); }
+  try { dayUs = parseUtcDayUs(date); } catch { throw new DecodeError(`column date: expected YYYY-MM-DD, got ${JSON.stringify(date)}`, date); }
+  const hour = r.int('hour');
+  if (hour > 23) throw new DecodeError(`column hour: expected 0–23, got ${hour}`, String(hour));
+  const symbol = r.text('symbol'); const underlying = r.text('underlying'); const optionType = r.text('type');
+  const strike = r.numOrNull('strike');
   const doubles = {} as Record<(typeof EOH_DOUBLES)[number], number | null>;
-  EOH_DOUBLES.forEach((name, i) => { doubles[name] = numOrNull(c[6 + i], name); });
+  for (const name of EOH_DOUBLES) doubles[name] = r.numOrNull(name);
+  r.done();
   return {
-    kind: 'eohSummary', exchange: 'binance', market: x.market, symbol: str(c[2], 'symbol'), eventTimeUs: dayUs + hour * US_PER_HOUR,
+    kind: 'eohSummary', exchange: 'binance', market: x.market, symbol, eventTimeUs: dayUs + hour * US_PER_HOUR,
     source: 'archive', receiveTimeUs: null, ingestId: x.ingestId, version: x.version,
-    hour, underlying: str(c[3], 'underlying'), optionType: str(c[4], 'type'), strike: numOrNull(c[5], 'strike'), ...doubles,
+    hour, underlying, optionType, strike, ...doubles,
   };
 }

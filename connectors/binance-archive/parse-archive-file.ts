@@ -9,7 +9,8 @@ import type {
   AggTradeRecord, AnyRecord, BookTickerRecord, DeadLetterRecord, FundingRateRecord, KindName, KlineRecord, TradeRecord,
 } from '../../schemas/records.js';
 import { DecodeError } from '../../schemas/errors.js';
-import { isHeaderLine, readLines, splitCells } from './csv.js';
+import { isHeaderLine, readLineChunks } from './csv.js';
+import { RowCursor } from './row-cursor.js';
 import { priceKindOf, rowMapperFor, type RowContext } from './map-archive-row.js';
 import type { ArchiveFile } from './plan.js';
 import { openZipEntry, readZipDirectory, selectCsvEntry } from './unzip.js';
@@ -76,27 +77,32 @@ export async function* parseArchiveFile(path: string, size: number, file: Archiv
   let records: AnyRecord[] = [];
   let dead: AnyRecord[] = [];
   let lineNo = 0;
-  const cells: string[] = [];
+  const cursor = new RowCursor();
   let lastKey = -1;
   let lastKeyLine = 0;
-  for await (const lines of readLines(stream)) {
-    for (const line of lines) {
+  for await (const text of readLineChunks(stream)) {
+    for (let start = 0; start < text.length;) {
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = text.length;
+      const lineEnd = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
+      const lineStart = start;
+      start = end + 1;
       lineNo++;
-      if (line.length === 0) continue;
-      if (lineNo === 1 && isHeaderLine(line)) { stats.header = true; continue; }
+      if (lineEnd === lineStart) continue;
+      if (lineNo === 1 && isHeaderLine(text, lineStart)) { stats.header = true; continue; }
       let record: AnyRecord;
       try {
-        record = map(splitCells(line, cells), context);
+        record = map(cursor.reset(text, lineStart, lineEnd), context);
       } catch (error) {
         if (!(error instanceof DecodeError)) throw error;
-        dead.push(deadLetter(file, lineNo, line, error.message, error.name, atUs));
+        dead.push(deadLetter(file, lineNo, cursor.raw(), error.message, error.name, atUs));
         stats.deadLetters++;
         continue;
       }
       if (order !== undefined) {
         const key = order.of(record);
         if (key === lastKey) {
-          dead.push(deadLetter(file, lineNo, line, `duplicate row: ${order.field} ${key} already at line ${lastKeyLine}`, 'DuplicateRow', atUs));
+          dead.push(deadLetter(file, lineNo, cursor.raw(), `duplicate row: ${order.field} ${key} already at line ${lastKeyLine}`, 'DuplicateRow', atUs));
           stats.deadLetters++; stats.duplicates++;
           continue;
         }

@@ -1,10 +1,11 @@
 /**
- * The context every archive row mapper shares. A mapper is a pure function from the cells of one CSV row to
- * one record; it throws a `DecodeError` on a malformed row.
+ * The context every archive row mapper shares. A mapper is a pure function from one CSV row (read through a
+ * {@link RowCursor}) to one record; it throws a `DecodeError` on a malformed row.
  */
 import type { Market, PriceKind } from '../../schemas/ids.js';
 import type { KlineInterval } from '../../schemas/interval.js';
 import type { AnyRecord } from '../../schemas/records.js';
+import type { RowCursor } from './row-cursor.js';
 
 /** What a mapper needs besides the cells: where the row came from. */
 export interface RowContext {
@@ -20,5 +21,5 @@ export interface RowContext {
   readonly version: number;
 }
 
-/** Maps the cells of one row to a record; throws `DecodeError` on a malformed row. */
-export type RowMapper = (cells: readonly string[], context: RowContext) => AnyRecord;
+/** Maps one row, read through a cursor, to a record; throws `DecodeError` on a malformed row. */
+export type RowMapper = (row: RowCursor, context: RowContext) => AnyRecord;

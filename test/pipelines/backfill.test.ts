@@ -108,7 +108,10 @@ describe('lakehouse backfill against a generated mirror over HTTP', () => {
     const lake = await tempDir('lake');
     const controller = new AbortController();
     try {
-      setTimeout(() => controller.abort(), 250);
+      const started = server.requests.length;
+      const stalled = setInterval(() => {
+        if (server.requests.slice(started).some((r) => r.endsWith('BTCUSDT-1h-2025-07-01.zip'))) { clearInterval(stalled); controller.abort(); }
+      }, 20);
       const args = [...REQUEST, '--archive', server.url, '--lake', lake, '--concurrency', '1', '--timeout-ms', '5000', '--json'];
       const run = await runCommand(backfillCommand, args, {}, controller.signal);
       assert.equal(run.exitCode, 130);

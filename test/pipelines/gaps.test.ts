@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { lastValueFrom, of, toArray } from 'rxjs';
 import { mapArchiveKline } from '../../connectors/binance-archive/map-archive-kline.js';
+import { RowCursor } from '../../connectors/binance-archive/row-cursor.js';
 import { fromParquetLake } from '../../connectors/parquet/from-parquet-lake.js';
 import { toParquetLake } from '../../connectors/parquet/to-parquet-lake.js';
 import { resolveConfig } from '../../pipelines/config.js';
@@ -16,7 +17,7 @@ import { realFixtureText } from '../support/fixtures.js';
 
 const DAY = '2020-01-01';
 const lines = realFixtureText('BTCUSDT-1m-2020-01-01.zip').trim().split('\n');
-const klines = lines.map((line) => mapArchiveKline(line.split(','), {
+const klines = lines.map((line) => mapArchiveKline(new RowCursor().reset(line), {
   market: 'spot', symbol: 'BTCUSDT', interval: '1m', priceKind: 'trade', ingestId: 'fixture', version: makeVersion('archive', 1),
 }) as KlineRecord);
 // Removed: the first 2 minutes (leading), minutes 100–109 (interior), the last 3 (trailing).

@@ -4,6 +4,10 @@ import { DecodeError } from '../../../schemas/errors.js';
 import { formatDecimal } from '../../../schemas/decimal.js';
 import { isHeaderLine } from '../../../connectors/binance-archive/csv.js';
 import { rowMapperFor, type RowContext } from '../../../connectors/binance-archive/map-archive-row.js';
+import { RowCursor } from '../../../connectors/binance-archive/row-cursor.js';
+import type { ArchiveDataType } from '../../../connectors/binance-archive/data-types.js';
+
+const mapRow = (type: ArchiveDataType, line: string, context: RowContext) => rowMapperFor(type)(new RowCursor().reset(line), context);
 import { realFixtureText } from '../../support/fixtures.js';
 
 const ctx = (over: Partial<RowContext>): RowContext => ({
@@ -19,7 +23,7 @@ const quoted = (marker: string): string[] => {
 describe('archive row mappers', () => {
   it('maps real spot ms klines and prints prices back to the same decimals', () => {
     const [first] = lines('BTCUSDT-1m-2020-01-01.zip');
-    const k = rowMapperFor('klines')((first ?? '').split(','), ctx({}));
+    const k = mapRow('klines', first ?? '', ctx({}));
     assert.equal(k.kind, 'kline');
     if (k.kind !== 'kline') return;
     assert.equal(k.openTimeUs, 1577836800000000);
@@ -34,11 +38,11 @@ describe('archive row mappers', () => {
 
   it('maps real spot µs klines (2026) and 1s µs klines quoted from issue 386', () => {
     const [first] = lines('BTCUSDT-1h-2026-05-08.zip');
-    const k = rowMapperFor('klines')((first ?? '').split(','), ctx({ interval: '1h' }));
+    const k = mapRow('klines', first ?? '', ctx({ interval: '1h' }));
     assert.equal(k.eventTimeUs, 1778198400000000);
     assert.ok(k.kind === 'kline' && k.closeTimeUs === 1778198400000000 + 3_599_999_999);
     const [oneS] = quoted('issues/386');
-    const s = rowMapperFor('klines')((oneS ?? '').split(','), ctx({ interval: '1s' }));
+    const s = mapRow('klines', oneS ?? '', ctx({ interval: '1s' }));
     assert.ok(s.kind === 'kline' && s.openTimeUs === 1735689600000000 && s.closeTimeUs === 1735689600999999);
   });
 
@@ -46,14 +50,14 @@ describe('archive row mappers', () => {
     const [header, first] = lines('ALGOUSDT-1m-2026-02.first1440rows.csv');
     assert.ok(isHeaderLine(header ?? ''));
     assert.ok(!isHeaderLine(first ?? ''));
-    const k = rowMapperFor('klines')((first ?? '').split(','), ctx({ market: 'um', symbol: 'ALGOUSDT' }));
+    const k = mapRow('klines', first ?? '', ctx({ market: 'um', symbol: 'ALGOUSDT' }));
     assert.ok(k.kind === 'kline' && k.eventTimeUs === Date.UTC(2026, 1, 1) * 1000 && k.volume !== null);
   });
 
   it('keeps COIN-M kline semantics: contracts in col 6 and base volume in col 8', () => {
     const rows = quoted('BTCUSD_PERP-1h-2023-10-27');
     assert.ok(isHeaderLine(rows[0] ?? ''));
-    const k = rowMapperFor('klines')((rows[1] ?? '').split(','), ctx({ market: 'cm', symbol: 'BTCUSD_PERP', interval: '1h' }));
+    const k = mapRow('klines', rows[1] ?? '', ctx({ market: 'cm', symbol: 'BTCUSD_PERP', interval: '1h' }));
     assert.ok(k.kind === 'kline');
     if (k.kind !== 'kline') return;
     assert.equal(k.contracts, 409953);
@@ -66,9 +70,8 @@ describe('archive row mappers', () => {
 
   it('maps real cm aggTrades: contracts and lowercase booleans', () => {
     const all = lines('BTCUSD_PERP-aggTrades-2026-05-08.zip');
-    const map = rowMapperFor('aggTrades');
     const c = ctx({ market: 'cm', symbol: 'BTCUSD_PERP', interval: null, priceKind: null });
-    const first = map((all[1] ?? '').split(','), c);
+    const first = mapRow('aggTrades', all[1] ?? '', c);
     assert.ok(first.kind === 'aggTrade');
     if (first.kind !== 'aggTrade') return;
     assert.equal(first.contracts, 542);
@@ -83,7 +86,7 @@ describe('archive row mappers', () => {
   it('floors fundingRate calc_time jitter to the minute and keeps the exact time', () => {
     const all = lines('BTCUSDT-fundingRate-2026-04.zip').slice(1);
     const c = ctx({ market: 'um', interval: null, priceKind: null });
-    const records = all.map((l) => rowMapperFor('fundingRate')(l.split(','), c));
+    const records = all.map((l) => mapRow('fundingRate', l, c));
     assert.equal(records.length, 90);
     for (const r of records) {
       assert.ok(r.kind === 'fundingRate');
@@ -97,7 +100,7 @@ describe('archive row mappers', () => {
   it('maps quoted bookDepth rows with text timestamps', () => {
     const rows = quoted('BTCUSDT-bookDepth-2025-05-19');
     assert.ok(isHeaderLine(rows[0] ?? ''));
-    const d = rowMapperFor('bookDepth')((rows[1] ?? '').split(','), ctx({ market: 'um', interval: null, priceKind: null }));
+    const d = mapRow('bookDepth', rows[1] ?? '', ctx({ market: 'um', interval: null, priceKind: null }));
     assert.ok(d.kind === 'bookDepth' && d.eventTimeUs === Date.UTC(2025, 4, 19, 11, 7, 31) * 1000 && d.percentage === -5 && d.depth === 7885.275);
   });
 
@@ -105,21 +108,23 @@ describe('archive row mappers', () => {
     const [, row] = quoted('issues/211').map((l) => l.split(/\s+/).join(','));
     const cells = (row ?? '').split(',');
     cells[0] = `${cells[0]} 00:05:00`;
-    const m = rowMapperFor('metrics')(cells, ctx({ market: 'um', interval: null, priceKind: null }));
+    const m = mapRow('metrics', cells.join(','), ctx({ market: 'um', interval: null, priceKind: null }));
     assert.ok(m.kind === 'metrics' && m.sumOpenInterest === 98666.163 && m.eventTimeUs === Date.UTC(2023, 0, 21, 0, 5) * 1000);
   });
 
   it('maps spot trades (7 columns, True/False) and um/cm trades (6 columns)', () => {
-    const spot = rowMapperFor('trades')('1,100.5,0.1,10.05,1735689600010866,True,True'.split(','), ctx({ interval: null, priceKind: null }));
+    const spot = mapRow('trades', '1,100.5,0.1,10.05,1735689600010866,True,True', ctx({ interval: null, priceKind: null }));
     assert.ok(spot.kind === 'trade' && spot.isBuyerMaker && spot.isBestMatch === true && spot.eventTimeUs === 1735689600010866 && spot.quoteQty === 10.05);
-    const cm = rowMapperFor('trades')('9,30000.1,5,0.0166,1700000000000,false'.split(','), ctx({ market: 'cm', interval: null, priceKind: null }));
+    const cm = mapRow('trades', '9,30000.1,5,0.0166,1700000000000,false', ctx({ market: 'cm', interval: null, priceKind: null }));
     assert.ok(cm.kind === 'trade' && cm.contracts === 5 && cm.baseQty === 0.0166 && cm.qty === null && cm.isBestMatch === null);
   });
 
   it('throws DecodeError naming the column for malformed rows', () => {
-    const map = rowMapperFor('klines');
-    assert.throws(() => map('1577836800000,abc,1,1,1,1,1577836859999,1,1,1,1,0'.split(','), ctx({})), (e: unknown) => e instanceof DecodeError && /column open/.test(e.message));
-    assert.throws(() => map('1577836800000,1,1'.split(','), ctx({})), /expected 12 columns, got 3/);
-    assert.throws(() => rowMapperFor('trades')('1,1,1,1,1577836800000,yes,True'.split(','), ctx({ interval: null })), /is_buyer_maker: expected true or false/);
+    assert.throws(() => mapRow('klines', '1577836800000,abc,1,1,1,1,1577836859999,1,1,1,1,0', ctx({})), (e: unknown) => e instanceof DecodeError && /column open/.test(e.message));
+    assert.throws(() => mapRow('klines', '1577836800000,1,1', ctx({})), /expected 12 columns, got 3/);
+    assert.throws(() => mapRow('klines', '1577836800000,1,1,1,1,1,1577836859999,1,1,1,1,0,extra', ctx({})), /expected 12 columns, got 13/);
+    assert.throws(() => mapRow('klines', '15778368000.5,1,1,1,1,1,1577836859999,1,1,1,1,0', ctx({})), /column open_time: expected a non-negative integer/);
+    assert.throws(() => mapRow('klines', '1577836,1,1,1,1,1,1577836859999,1,1,1,1,0', ctx({})), /column open_time: expected an epoch timestamp/);
+    assert.throws(() => mapRow('trades', '1,1,1,1,1577836800000,yes,True', ctx({ interval: null })), /is_buyer_maker: expected true or false/);
   });
 });

@@ -87,14 +87,3 @@ describe('readLines', () => {
 async function* toAsync(chunks: Buffer[]): AsyncGenerator<Buffer> {
   for (const chunk of chunks) yield chunk;
 }
-
-describe('splitCells', () => {
-  it('splits like String.split and reuses the output array', async () => {
-    const { splitCells } = await import('../../../connectors/binance-archive/csv.js');
-    const out: string[] = [];
-    for (const line of ['a,b,,c', '', 'x', '1,2,3,4,5,6,7,8,9,10,11,12', ',']) {
-      assert.deepEqual([...splitCells(line, out)], line.split(','));
-    }
-    assert.equal(splitCells('q,r', out), out);
-  });
-});

@@ -128,3 +128,39 @@ describe('archive row mappers', () => {
     assert.throws(() => mapRow('trades', '1,1,1,1,1577836800000,yes,True', ctx({ interval: null })), /is_buyer_maker: expected true or false/);
   });
 });
+
+describe('RowCursor', () => {
+  it('parses decimals exactly like Number() across lengths, signs, zeros and exponents', () => {
+    const cursor = new RowCursor();
+    let seed = 12345;
+    const random = (): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31; };
+    const digits = (n: number): string => Array.from({ length: n }, () => String(Math.floor(random() * 10))).join('');
+    const samples = ['0', '-0', '0.0', '7195.24000000', '542.0', '0.00000001', '-0.00003449', '123456789012345678901234', '1e-5', '2.5E3', '9007199254740993', '0.1', '0.30000000000000004'];
+    for (let i = 0; i < 20_000; i++) {
+      const int = digits(1 + Math.floor(random() * 12));
+      const frac = digits(Math.floor(random() * 14));
+      samples.push(`${random() < 0.2 ? '-' : ''}${int}${frac === '' ? '' : `.${frac}`}`);
+    }
+    for (const text of samples) assert.equal(Object.is(cursor.reset(text).num('x'), Number(text)), true, text);
+  });
+
+  it('rejects what is not a decimal, an integer or a boolean, naming the column', () => {
+    const cursor = new RowCursor();
+    for (const bad of ['', '-', '.', '1.2.3', '0x10', 'NaN', 'Infinity', ' 1', '1e999']) {
+      assert.throws(() => cursor.reset(bad).num('price'), /column price: expected a decimal number/, bad);
+    }
+    assert.throws(() => cursor.reset('-1').int('id'), /column id: expected a non-negative integer/);
+    assert.throws(() => cursor.reset('12345678901234567').int('id'), /expected a non-negative integer/);
+    assert.throws(() => cursor.reset('yes').bool('m'), /column m: expected true or false/);
+    assert.deepEqual(['true', 'True', 'TRUE', 'false', 'False', 'FALSE'].map((t) => cursor.reset(t).bool('m')), [true, true, true, false, false, false]);
+  });
+
+  it('reads a row in place inside a larger text and reports the row alone', () => {
+    const text = 'x,y\n1,2.5,true\nz';
+    const cursor = new RowCursor().reset(text, 4, 14).begin(3, 'row');
+    assert.deepEqual([cursor.int('a'), cursor.num('b'), cursor.bool('c')], [1, 2.5, true]);
+    cursor.done();
+    assert.equal(cursor.raw(), '1,2.5,true');
+    assert.throws(() => new RowCursor().reset(text, 4, 14).begin(2, 'row').done(), /row: expected 2 columns, got 3/);
+  });
+});

@@ -24,14 +24,16 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'plan', type: 'boolean', doc: 'List the files and bytes that would be loaded, fetch nothing', default: false },
   { name: 'json', type: 'boolean', doc: 'Print the plan/report as JSON on stdout', default: false },
   { name: 'validate', type: 'boolean', doc: 'Run the validate operator (--no-validate skips it)', default: true },
-  { name: 'manifest', type: 'string', doc: 'Resume manifest (default <lake>/_manifest/backfill.jsonl, or ./.lakehouse/backfill.jsonl for an s3 lake)', placeholder: 'FILE' },
+  { name: 'manifest', type: 'string', doc: 'Resume manifest (default <lake>/_manifest/backfill-<sinks>.jsonl, or ./.lakehouse/backfill-<sinks>.jsonl without a local lake)', placeholder: 'FILE' },
   { name: 'batchRows', type: 'number', doc: 'Records per batch and Parquet part (memory grows with it)', default: 20000 },
 ];
 
-function manifestPathOf(config: ResolvedConfig): string {
+/** One manifest per lake and sink set: files loaded into ClickHouse only must not be skipped for the lake. */
+function manifestPathOf(config: ResolvedConfig, sinkNames: readonly string[]): string {
   if (typeof config.manifest === 'string') return config.manifest;
+  const name = `backfill-${[...sinkNames].sort().join('-')}.jsonl`;
   const lake = config.lake as string;
-  return isS3Url(lake) ? join('.lakehouse', 'backfill.jsonl') : join(lake, '_manifest', 'backfill.jsonl');
+  return sinkNames.includes('parquet') && !isS3Url(lake) ? join(lake, '_manifest', name) : join('.lakehouse', name);
 }
 
 function printPlan(plan: ResolvedPlan, context: CommandContext, json: boolean): void {
@@ -63,7 +65,7 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
   const { names, sinks, close } = await buildSinks(config);
   const lake = config.lake as string;
   const localLakeRoot = names.includes('parquet') && !isS3Url(lake) ? lake : undefined;
-  const manifestPath = manifestPathOf(config);
+  const manifestPath = manifestPathOf(config, names);
   const manifest = await openManifest(manifestPath);
   const bytes = plan.files.some((f) => f.size === null) ? null : plan.files.reduce((s, f) => s + (f.size ?? 0), 0);
   const spoolDir = join(tmpdir(), `lakehouse-spool-${process.pid}`);

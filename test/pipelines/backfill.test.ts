@@ -179,7 +179,7 @@ describe('lakehouse backfill on bad archive contents (local directory)', () => {
     const rerun = await runBackfillJson(backfillCommand, klineArgs(dir, lake));
     assert.equal(rerun.report.loaded, 1);
     assert.equal(rerun.report.skipped, 2);
-    const manifest = (await readFile(join(lake, '_manifest', 'backfill.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { key: string; rows: number });
+    const manifest = (await readFile(join(lake, '_manifest', 'backfill-parquet.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { key: string; rows: number });
     assert.equal(manifest.filter((e) => e.key === key).at(-1)?.rows, 23);
     const day = join(lake, 'exchange=binance/market=spot/type=klines_1h/symbol=BTCUSDT/date=2025-07-02');
     const parts = (await readdir(day)).filter((n) => n.endsWith('.parquet'));

@@ -10,7 +10,7 @@
  * `partial`/`unfillable`). An id hole inside a live stream (cause `sequence_break`) is repaired the same
  * way. Depth streams resync from a new snapshot (book-sync.ts). Sockets are rolled before Binance's 24 h
  * cut: a new connection opens, and the old one closes once the new one delivers; the overlap is deduplicated
- * per stream (stream-tracker.ts).
+ * per stream (stream-tracker.ts). A `serverShutdown` notice triggers the same roll at once.
  */
 import { Observable, type Subscriber } from 'rxjs';
 import type { AnyRecord } from '../../schemas/records.js';
@@ -118,7 +118,7 @@ class LiveRun {
       onOpen: () => onOpen(socket),
       onFrame: (text, receiveMs) => {
         if (!seen) { seen = true; onFirstFrame(socket); }
-        this.router.onFrame(text, receiveMs);
+        if (this.router.onFrame(text, receiveMs) && socket === group.socket) this.roll(group, socket);
       },
       onClose: (reason) => this.onSocketClosed(group, socket, reason),
     }, { pingIntervalMs: this.options.pingIntervalMs ?? 30_000, stallTimeoutMs: this.options.stallTimeoutMs ?? 90_000 }, this.now);
@@ -149,18 +149,21 @@ class LiveRun {
   }
 
   private scheduleRoll(group: Group, socket: LiveSocket): void {
-    this.later(group, this.options.maxConnectionAgeMs ?? 85_800_000, () => {
-      if (group.socket !== socket || group.rolling !== null) return;
-      const promote = (next: LiveSocket): void => {
-        if (group.rolling !== next || group.socket !== socket) return;
-        group.rolling = null; group.socket = next;
-        socket.close();
-        this.stats.rolls++;
-        this.scheduleRoll(group, next);
-      };
-      group.rolling = this.open(group, () => undefined, (next) => promote(next));
-      const next = group.rolling;
-      this.later(group, this.options.rollOverlapMs ?? 10_000, () => { if (next.open) promote(next); });
-    });
+    this.later(group, this.options.maxConnectionAgeMs ?? 85_800_000, () => this.roll(group, socket));
+  }
+
+  /** Opens a replacement for `socket` (age limit, or a `serverShutdown` notice); the old one closes once it delivers. */
+  private roll(group: Group, socket: LiveSocket): void {
+    if (group.socket !== socket || group.rolling !== null) return;
+    const promote = (next: LiveSocket): void => {
+      if (group.rolling !== next || group.socket !== socket) return;
+      group.rolling = null; group.socket = next;
+      socket.close();
+      this.stats.rolls++;
+      this.scheduleRoll(group, next);
+    };
+    group.rolling = this.open(group, () => undefined, (next) => promote(next));
+    const next = group.rolling;
+    this.later(group, this.options.rollOverlapMs ?? 10_000, () => { if (next.open) promote(next); });
   }
 }

@@ -42,12 +42,14 @@ export class LiveRouter {
 
   constructor(private readonly o: LiveRouterOptions) {}
 
-  /** Handles one received text frame. */
-  onFrame(text: string, receiveMs: number): void {
+  /** Handles one received text frame; returns true when the frame announced a server shutdown. */
+  onFrame(text: string, receiveMs: number): boolean {
     this.o.stats.frames++;
     const decoded = mapBinanceFrame(text, this.o.market, receiveMs);
-    if (decoded.type === 'reply') return;
+    if (decoded.type === 'shutdown') return true;
+    if (decoded.type === 'reply') return false;
     for (const record of decoded.records) this.route(record, receiveMs);
+    return false;
   }
 
   private route(record: AnyRecord, receiveMs: number): void {

@@ -1,6 +1,6 @@
 /**
  * Decodes one raw WebSocket text frame into records: unwraps combined-stream frames (`{stream,data}`),
- * recognises control replies (`{result,id}`, `{code,msg}`), dispatches on the event type (`e`) — or, for the
+ * recognises control replies (`{result,id}`, `{code,msg}`) and `serverShutdown` notices, dispatches on the event type (`e`) — or, for the
  * spot bookTicker that has no `e`, on the stream name — and turns anything undecodable into a `deadLetter`
  * record carrying the raw frame (the stream continues). Events the connector does not model (tickers,
  * partial depth) decode to no records.
@@ -19,7 +19,9 @@ import { mapBinanceAggTrade, mapBinanceTrade } from './map-binance-trade.js';
 /** What a frame turned out to be. */
 export type DecodedFrame =
   | { readonly type: 'records'; readonly stream: string | null; readonly records: AnyRecord[] }
-  | { readonly type: 'reply'; readonly id: unknown; readonly error: string | null };
+  | { readonly type: 'reply'; readonly id: unknown; readonly error: string | null }
+  /** `serverShutdown` (`{"e":"serverShutdown","E":…}`, combined stream `!serverShutdown`): this socket will close soon. */
+  | { readonly type: 'shutdown'; readonly eventTimeMs: number | null };
 
 function mapEvent(event: JsonObject, stream: string | null, context: FrameContext): AnyRecord[] {
   switch (event.e) {
@@ -65,6 +67,10 @@ export function mapBinanceFrame(raw: string, market: LiveMarket, receiveMs: numb
     stream = wrapped ? (frame.stream as string) : null;
     const context: FrameContext = { market, receiveMs, ingestId: `${ingestPrefix}${stream ?? String(frame.e ?? 'raw')}` };
     const data = wrapped ? frame.data : frame;
+    if (typeof data === 'object' && data !== null && (data as JsonObject).e === 'serverShutdown') {
+      const e = (data as JsonObject).E;
+      return { type: 'shutdown', eventTimeMs: typeof e === 'number' ? e : null };
+    }
     const events = Array.isArray(data) ? data : [data];
     const records = events.flatMap((event) => mapEvent(asObject(event, raw), stream, context));
     return { type: 'records', stream, records };

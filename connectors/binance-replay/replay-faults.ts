@@ -2,6 +2,7 @@
  * Faults the replay server injects on demand, from tests (`server.faults`) or over HTTP
  * (`POST /_control/<fault>?…`, used by `lakehouse replay --serve`):
  * - `drop`: terminate every open socket (no close frame, like a network cut);
+ * - `shutdown`: send Binance's `serverShutdown` event to every open socket, close them `graceMs` later;
  * - `stall`: the sockets open now stop receiving frames and stop answering pings (a hung connection);
  * - `malformed`: the next frame each socket gets is preceded by a truncated JSON frame;
  * - `rateLimit`: the next `count` REST calls answer 429 (or 418) with `Retry-After: <seconds>`;
@@ -14,6 +15,7 @@ export class ReplayFaults {
   /** Requests to drop all sockets, consumed by the server. */
   dropRequests = 0;
   stallRequests = 0;
+  shutdownGraceMs: number[] = [];
   malformedRequests = 0;
   rateLimitCount = 0;
   rateLimitStatus = 429;
@@ -21,12 +23,15 @@ export class ReplayFaults {
   holeCount = 0;
   holeStream: string | null = null;
   /** What was injected so far, for reports and tests. */
-  readonly injected = { drops: 0, stalls: 0, malformed: 0, rateLimited: 0, holeEvents: 0 };
+  readonly injected = { drops: 0, shutdowns: 0, stalls: 0, malformed: 0, rateLimited: 0, holeEvents: 0 };
 
   constructor(private readonly wake: () => void) {}
 
   /** Terminates every open socket now. */
   drop(): void { this.dropRequests++; this.wake(); }
+
+  /** Announces a shutdown (`serverShutdown`) on every socket open now and closes them after `graceMs`. */
+  shutdown(graceMs = 1000): void { this.shutdownGraceMs.push(graceMs); this.wake(); }
 
   /** Freezes every socket open now (no frames, no pongs). */
   stall(): void { this.stallRequests++; this.wake(); }
@@ -50,6 +55,7 @@ export class ReplayFaults {
     switch (name) {
       case 'drop': this.drop(); return true;
       case 'stall': this.stall(); return true;
+      case 'shutdown': this.shutdown(num('graceMs', 1000)); return true;
       case 'malformed': this.malformed(); return true;
       case 'ratelimit': this.rateLimit(num('count', 1), num('retryAfter', 1), num('status', 429)); return true;
       case 'hole': this.hole(num('count', 1), query.get('stream')); return true;

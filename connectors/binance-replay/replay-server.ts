@@ -63,6 +63,7 @@ export interface ReplayServer {
 /** Starts a replay server; resolves once it listens. */
 export async function startReplayServer(options: ReplayServerOptions): Promise<ReplayServer> {
   const connections = new Set<Connection>();
+  const shutdownTimers = new Set<NodeJS.Timeout>();
   const stats = { connections: 0, framesSent: 0, eventsPlayed: 0, restCalls: 0 };
   const rest = new ReplayRest(options.feed, options.freshSnapshots ?? true);
   const waiters: { streams: string[]; resolve: () => void }[] = [];
@@ -81,6 +82,15 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
   }
   function applyFaults(): void {
     for (; faults.dropRequests > 0; faults.dropRequests--) { faults.injected.drops++; for (const c of connections) c.ws.terminate(); }
+    for (const graceMs of faults.shutdownGraceMs.splice(0)) {
+      faults.injected.shutdowns++;
+      for (const c of connections) {
+        const notice = { e: 'serverShutdown', E: Date.now() };
+        c.ws.send(JSON.stringify(c.route.combined ? { stream: '!serverShutdown', data: notice } : notice));
+        const timer = setTimeout(() => { shutdownTimers.delete(timer); c.ws.close(1001, 'server shutdown'); }, graceMs);
+        shutdownTimers.add(timer);
+      }
+    }
     for (; faults.stallRequests > 0; faults.stallRequests--) { faults.injected.stalls++; for (const c of connections) c.stalled = true; }
     for (; faults.malformedRequests > 0; faults.malformedRequests--) for (const c of connections) c.malformed++;
   }
@@ -175,6 +185,7 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
       closing ??= (async () => {
         player.stop();
         if (pingTimer !== undefined) clearInterval(pingTimer);
+        for (const timer of shutdownTimers) clearTimeout(timer);
         for (const c of connections) c.ws.terminate();
         wss.close();
         http.closeAllConnections();

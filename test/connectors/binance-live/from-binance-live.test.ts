@@ -125,6 +125,22 @@ describe('fromBinanceLive against the replay server (no internet)', () => {
     assert.deepEqual(ids(records, 'aggTrade'), sourceIds(events, 'a'));
   });
 
+  it('rolls to a new connection on a serverShutdown notice, before the server closes the old one: no gap, every id once', async () => {
+    const events = cmAggTradeEvents(2000);
+    const server = await startReplayServer({ feed: cmFeed(events), speed: 4000 });
+    servers.push(server);
+    const stats = newLiveStats();
+    let seen = 0;
+    const live = fromBinanceLive({ market: 'cm', symbols: ['BTCUSD_PERP'], types: ['aggTrade'], wsUrl: server.wsUrl, restUrl: server.restUrl, stats, ...FAST })
+      .pipe(tap((r) => { if (r.kind === 'aggTrade' && ++seen === 500) server.faults.shutdown(300); }));
+    const records = await collectUntil(live, (r) => r.kind === 'aggTrade' && r.aggTradeId === sourceIds(events, 'a').at(-1));
+    assert.deepEqual(ids(records, 'aggTrade'), sourceIds(events, 'a'));
+    assert.equal(server.faults.injected.shutdowns, 1);
+    assert.equal(stats.rolls, 1);
+    assert.equal(stats.reconnects, 0);
+    assert.equal(gapsOf(records).length, 0);
+  });
+
   it('rolls a connection before its maximum age with an overlapping socket and drops the overlap duplicates', async () => {
     const events = cmAggTradeEvents(3000);
     const server = await startReplayServer({ feed: cmFeed(events), speed: 3000 });

@@ -136,6 +136,11 @@ describe('mapBinanceFrame on real captured frames', () => {
     assert.equal(notJson.kind, 'deadLetter');
   });
 
+  it('recognises a serverShutdown notice, raw or on the combined stream', () => {
+    assert.deepEqual(mapBinanceFrame('{"e":"serverShutdown","E":1700000000000}', 'spot', RECEIVE_MS), { type: 'shutdown', eventTimeMs: 1700000000000 });
+    assert.deepEqual(mapBinanceFrame('{"stream":"!serverShutdown","data":{"e":"serverShutdown","E":5}}', 'um', RECEIVE_MS), { type: 'shutdown', eventTimeMs: 5 });
+  });
+
   it('recognises subscription replies and ignores partial-depth snapshots and tickers', () => {
     assert.deepEqual(mapBinanceFrame('{"result":null,"id":3}', 'spot', RECEIVE_MS), { type: 'reply', id: 3, error: null });
     assert.deepEqual(only(crawler(580), 'spot'), []);

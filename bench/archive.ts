@@ -11,7 +11,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArchiveFile } from '../connectors/binance-archive/parse-archive-file.js';
 import { readZipDirectory } from '../connectors/binance-archive/unzip.js';
 import { planArchiveFiles, parseTypeRequests, type ArchiveFile } from '../connectors/binance-archive/plan.js';
@@ -50,7 +51,8 @@ function unzipRate(path: string): number {
 function childRunner(): string {
   const path = join(tmpdir(), 'lakehouse-bench-backfill-child.mjs');
   const module = fileURLToPath(new URL('../pipelines/backfill.ts', import.meta.url));
-  writeFileSync(path, `import { register } from 'tsx/esm/api';\nregister();\nconst { backfillCommand } = await import(${JSON.stringify(module)});\n`
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href;
+  writeFileSync(path, `import { register } from ${JSON.stringify(tsx)};\nregister();\nconst { backfillCommand } = await import(${JSON.stringify(pathToFileURL(module).href)});\n`
     + 'process.exitCode = await backfillCommand.run(process.argv.slice(2), { env: process.env, stdout: process.stdout, stderr: { write() { return true; } }, signal: new AbortController().signal });\n');
   return path;
 }

@@ -90,14 +90,26 @@ async function insertBatch(target: Target, batch: RecordBatch, options: ToClickH
   if (batch.records.length === 0) return ack;
   const settings: ClickHouseSettings = target.features.insertDeduplicationToken ? { insert_deduplicate: 1, insert_deduplication_token: batch.unitId } : {};
   const body = encodeBody(target.format, fields, batch.records as unknown as Rows);
-  await retry(async () => {
-    try {
-      await insertOnce(target, table, fields, body, settings);
-    } catch (error) {
-      throw classifyInsertError(error, table);
-    }
-  }, { ...options.retry, context: { table, service: 'clickhouse' } });
+  try {
+    await retry(async () => {
+      try {
+        await insertOnce(target, table, fields, body, settings);
+      } catch (error) {
+        throw classifyInsertError(error, table);
+      }
+    }, { ...options.retry, context: { table, service: 'clickhouse' } });
+  } finally {
+    if (settings.insert_deduplication_token !== undefined && isEmbeddedClient(target.client)) await resetSessionToken(target.client);
+  }
   return ack;
+}
+
+/**
+ * chdb's connection applies per-query settings as session `SET`s, so a dedup token would stick to every later
+ * insert of the process (silently dropping a later token-less insert into a table that saw it): reset it.
+ */
+async function resetSessionToken(client: ClickHouseClient): Promise<void> {
+  await client.command({ query: 'SELECT 1', clickhouse_settings: { insert_deduplication_token: '' } }).catch(() => undefined);
 }
 
 /** Inserts each batch into its kind's table and emits one acknowledgement per batch, in order. */

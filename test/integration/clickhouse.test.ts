@@ -13,7 +13,7 @@ import { firstValueFrom, from, toArray } from 'rxjs';
 import { createClickHouseClient, isEmbeddedClient, type ClickHouseConfig } from '../../connectors/clickhouse/config.js';
 import { migrate } from '../../connectors/clickhouse/migrate.js';
 import { probeCapabilities, type ClickHouseFeatures } from '../../connectors/clickhouse/probe-capabilities.js';
-import { bindParams } from '../../connectors/clickhouse/sql-literal.js';
+import { bindParams, quoteString } from '../../connectors/clickhouse/sql-literal.js';
 import { toClickHouse } from '../../connectors/clickhouse/to-clickhouse.js';
 import { quoteIdentifier, tableNameOf } from '../../schemas/clickhouse-ddl.js';
 import { KIND_NAMES, KINDS, type AnyRecord, type KindName } from '../../schemas/records.js';
@@ -70,6 +70,25 @@ async function exerciseEngine(t: TestContext, config: ClickHouseConfig, expectMo
         assert.deepEqual(back, [...batch.records].sort(byIngestId), batch.kind);
       }
     });
+
+    if (features.insertDeduplicationToken) {
+      await t.test('a second insert with the same unit id is dropped by its dedup token, even with other rows', async () => {
+        const records = sampleRecords('bookTicker', 4).map((r) => ({ ...r, updateId: r.updateId + 1_000_000, ingestId: `token/${r.ingestId}` }));
+        const sink = toClickHouse({ client, database, features });
+        const unitId = 'it-token-unit';
+        await firstValueFrom(from([{ kind: 'bookTicker' as const, unitId, records: records.slice(0, 3) }]).pipe(sink, toArray()));
+        await firstValueFrom(from([{ kind: 'bookTicker' as const, unitId, records: records.slice(3) }]).pipe(sink, toArray()));
+        const table = `${quoteIdentifier(database)}.${quoteIdentifier(tableNameOf('bookTicker'))}`;
+        const result = await client.query({ query: `SELECT count() AS n FROM ${table} FINAL WHERE ingestId LIKE ${quoteString('token/%')}`, format: 'JSONEachRow' });
+        const [{ n }] = await result.json<{ n: string | number }>();
+        assert.equal(Number(n), 3, 'the fourth row (a new identity key) came with a used token and was dropped');
+        // The token must not stick to later token-less inserts (chdb's connection applies settings as session SETs).
+        const tokenless = toClickHouse({ client, database, features: { ...features, insertDeduplicationToken: false } });
+        await firstValueFrom(from([{ kind: 'bookTicker' as const, unitId: 'it-token-later', records: records.slice(3) }]).pipe(tokenless, toArray()));
+        const [{ n: after }] = await (await client.query({ query: `SELECT count() AS n FROM ${table} FINAL WHERE ingestId LIKE ${quoteString('token/%')}`, format: 'JSONEachRow' })).json<{ n: string | number }>();
+        assert.equal(Number(after), 4);
+      });
+    }
 
     // Servers take RowBinary by default; check the text path on them too (chdb takes TabSeparated only).
     if (!isEmbeddedClient(client)) {

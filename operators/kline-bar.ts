@@ -22,113 +22,100 @@ export interface BarTemplate {
 // Bits of `present`: which summed fields had a non-null input.
 const VOLUME = 1, QUOTE = 2, CONTRACTS = 4, BASE = 8, COUNT = 16, TB_VOLUME = 32, TB_QUOTE = 64, TB_CONTRACTS = 128, TB_BASE = 256;
 
+// Slots of `KlineBar.v`: the accumulators, as one unboxed array of doubles (compact and cache-friendly).
+const FIRST = 0, LAST = 1, OPEN = 2, CLOSE = 3, HIGH = 4, LOW = 5, V_VOLUME = 6, V_QUOTE = 7, V_CONTRACTS = 8, V_BASE = 9,
+  V_COUNT = 10, V_TB_VOLUME = 11, V_TB_QUOTE = 12, V_TB_CONTRACTS = 13, V_TB_BASE = 14, SEQUENCE = 15;
+const SUMS = [V_VOLUME, V_QUOTE, V_CONTRACTS, V_BASE, V_COUNT, V_TB_VOLUME, V_TB_QUOTE, V_TB_CONTRACTS, V_TB_BASE] as const;
+
 /** An aggregating window `[startUs, endUs)`. */
 export class KlineBar {
-  firstOrder = Infinity;
-  lastOrder = -Infinity;
-  open = 0;
-  close = 0;
-  high = -Infinity;
-  low = Infinity;
-  volume = 0;
-  quoteVolume = 0;
-  contracts = 0;
-  baseVolume = 0;
-  tradeCount = 0;
-  takerBuyVolume = 0;
-  takerBuyQuoteVolume = 0;
-  takerBuyContracts = 0;
-  takerBuyBaseVolume = 0;
+  /** first/last order, open, close, high, low, the nine sums and the newest input sequence (see slot names). */
+  readonly v: number[] = [Infinity, -Infinity, 0, 0, -Infinity, Infinity, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
   present = 0;
-  maxSequence = 0;
   revision = -1;
   emitted = false;
   /** The next coarser target already accounts for this bar: later additions go to it directly too. */
   handedUp = false;
-
-  constructor(readonly startUs: number, readonly endUs: number) {}
-
   /** Only synthetic (`source: 'fill'`) klines so far: their flat price stands in until real data comes. */
   synthetic = false;
 
+  constructor(readonly startUs: number, readonly endUs: number) {}
+
   /** Synthetic prices count only while no real input is present (real trades decide OHLC, as at Binance). */
-  private price(order: number, open: number, close: number, high: number, low: number, synthetic = false): void {
-    const empty = this.firstOrder === Infinity;
+  private price(order: number, open: number, close: number, high: number, low: number, synthetic: boolean): void {
+    const v = this.v;
+    const empty = v[FIRST] === Infinity;
     if (synthetic && !empty && !this.synthetic) return;
     if (!synthetic && this.synthetic) {
-      this.firstOrder = Infinity;
-      this.lastOrder = -Infinity;
-      this.high = -Infinity;
-      this.low = Infinity;
+      v[FIRST] = Infinity;
+      v[LAST] = -Infinity;
+      v[HIGH] = -Infinity;
+      v[LOW] = Infinity;
     }
     this.synthetic = synthetic && (empty || this.synthetic);
-    if (order < this.firstOrder) { this.firstOrder = order; this.open = open; }
-    if (order >= this.lastOrder) { this.lastOrder = order; this.close = close; }
-    if (high > this.high) this.high = high;
-    if (low < this.low) this.low = low;
+    if (order < v[FIRST]) { v[FIRST] = order; v[OPEN] = open; }
+    if (order >= v[LAST]) { v[LAST] = order; v[CLOSE] = close; }
+    if (high > v[HIGH]) v[HIGH] = high;
+    if (low < v[LOW]) v[LOW] = low;
   }
 
   private sequence(version: number): void {
     const sequence = version % VERSION_SEQUENCE_LIMIT;
-    if (sequence > this.maxSequence) this.maxSequence = sequence;
+    if (sequence > this.v[SEQUENCE]) this.v[SEQUENCE] = sequence;
   }
 
   /** Adds a finer kline (ordered by its open time). */
   addKline(k: KlineRecord): void {
     this.price(k.openTimeUs, k.open, k.close, k.high, k.low, k.source === 'fill');
     this.sequence(k.version);
-    if (k.volume !== null) { this.volume += k.volume; this.present |= VOLUME; }
-    if (k.quoteVolume !== null) { this.quoteVolume += k.quoteVolume; this.present |= QUOTE; }
-    if (k.contracts !== null) { this.contracts += k.contracts; this.present |= CONTRACTS; }
-    if (k.baseVolume !== null) { this.baseVolume += k.baseVolume; this.present |= BASE; }
-    if (k.tradeCount !== null) { this.tradeCount += k.tradeCount; this.present |= COUNT; }
-    if (k.takerBuyVolume !== null) { this.takerBuyVolume += k.takerBuyVolume; this.present |= TB_VOLUME; }
-    if (k.takerBuyQuoteVolume !== null) { this.takerBuyQuoteVolume += k.takerBuyQuoteVolume; this.present |= TB_QUOTE; }
-    if (k.takerBuyContracts !== null) { this.takerBuyContracts += k.takerBuyContracts; this.present |= TB_CONTRACTS; }
-    if (k.takerBuyBaseVolume !== null) { this.takerBuyBaseVolume += k.takerBuyBaseVolume; this.present |= TB_BASE; }
+    const v = this.v;
+    if (k.volume !== null) { v[V_VOLUME] += k.volume; this.present |= VOLUME; }
+    if (k.quoteVolume !== null) { v[V_QUOTE] += k.quoteVolume; this.present |= QUOTE; }
+    if (k.contracts !== null) { v[V_CONTRACTS] += k.contracts; this.present |= CONTRACTS; }
+    if (k.baseVolume !== null) { v[V_BASE] += k.baseVolume; this.present |= BASE; }
+    if (k.tradeCount !== null) { v[V_COUNT] += k.tradeCount; this.present |= COUNT; }
+    if (k.takerBuyVolume !== null) { v[V_TB_VOLUME] += k.takerBuyVolume; this.present |= TB_VOLUME; }
+    if (k.takerBuyQuoteVolume !== null) { v[V_TB_QUOTE] += k.takerBuyQuoteVolume; this.present |= TB_QUOTE; }
+    if (k.takerBuyContracts !== null) { v[V_TB_CONTRACTS] += k.takerBuyContracts; this.present |= TB_CONTRACTS; }
+    if (k.takerBuyBaseVolume !== null) { v[V_TB_BASE] += k.takerBuyBaseVolume; this.present |= TB_BASE; }
   }
 
   /** Adds a trade or an aggTrade (ordered by its id; an aggTrade counts lastTradeId − firstTradeId + 1 trades). */
   addTrade(t: TradeRecord | AggTradeRecord): void {
     const isTrade = t.kind === 'trade';
-    this.price(isTrade ? t.tradeId : t.aggTradeId, t.price, t.price, t.price, t.price);
+    this.price(isTrade ? t.tradeId : t.aggTradeId, t.price, t.price, t.price, t.price, false);
     this.sequence(t.version);
-    this.tradeCount += isTrade ? 1 : t.lastTradeId - t.firstTradeId + 1;
+    const v = this.v;
+    v[V_COUNT] += isTrade ? 1 : t.lastTradeId - t.firstTradeId + 1;
     this.present |= COUNT;
     const takerBuy = !t.isBuyerMaker;
     if (t.qty !== null) {
       const quote = isTrade && t.quoteQty !== null ? t.quoteQty : t.price * t.qty;
-      this.volume += t.qty;
-      this.quoteVolume += quote;
+      v[V_VOLUME] += t.qty;
+      v[V_QUOTE] += quote;
       this.present |= VOLUME | QUOTE | TB_VOLUME | TB_QUOTE;
-      if (takerBuy) { this.takerBuyVolume += t.qty; this.takerBuyQuoteVolume += quote; }
+      if (takerBuy) { v[V_TB_VOLUME] += t.qty; v[V_TB_QUOTE] += quote; }
     }
     if (t.contracts !== null) {
-      this.contracts += t.contracts;
+      v[V_CONTRACTS] += t.contracts;
       this.present |= CONTRACTS | TB_CONTRACTS;
-      if (takerBuy) this.takerBuyContracts += t.contracts;
+      if (takerBuy) v[V_TB_CONTRACTS] += t.contracts;
       if (isTrade && t.baseQty !== null) {
-        this.baseVolume += t.baseQty;
+        v[V_BASE] += t.baseQty;
         this.present |= BASE | TB_BASE;
-        if (takerBuy) this.takerBuyBaseVolume += t.baseQty;
+        if (takerBuy) v[V_TB_BASE] += t.baseQty;
       }
     }
   }
 
   /** Adds a whole finer bar (a closed window of the next finer target). */
   addBar(b: KlineBar): void {
-    this.price(b.firstOrder, b.open, b.open, b.high, b.low, b.synthetic);
-    this.price(b.lastOrder, b.close, b.close, b.high, b.low, b.synthetic);
-    if (b.maxSequence > this.maxSequence) this.maxSequence = b.maxSequence;
-    this.volume += b.volume;
-    this.quoteVolume += b.quoteVolume;
-    this.contracts += b.contracts;
-    this.baseVolume += b.baseVolume;
-    this.tradeCount += b.tradeCount;
-    this.takerBuyVolume += b.takerBuyVolume;
-    this.takerBuyQuoteVolume += b.takerBuyQuoteVolume;
-    this.takerBuyContracts += b.takerBuyContracts;
-    this.takerBuyBaseVolume += b.takerBuyBaseVolume;
+    const v = this.v;
+    const w = b.v;
+    this.price(w[FIRST], w[OPEN], w[OPEN], w[HIGH], w[LOW], b.synthetic);
+    this.price(w[LAST], w[CLOSE], w[CLOSE], w[HIGH], w[LOW], b.synthetic);
+    if (w[SEQUENCE] > v[SEQUENCE]) v[SEQUENCE] = w[SEQUENCE];
+    for (const slot of SUMS) v[slot] += w[slot];
     this.present |= b.present;
   }
 
@@ -136,22 +123,23 @@ export class KlineBar {
   toKline(template: BarTemplate): KlineRecord {
     this.revision++;
     const p = this.present;
+    const v = this.v;
     return {
       kind: 'kline', exchange: template.exchange, market: template.market, symbol: template.symbol,
       eventTimeUs: this.startUs, source: 'resample', receiveTimeUs: null, ingestId: template.ingestId,
-      version: makeVersion('resample', this.maxSequence + this.revision),
+      version: makeVersion('resample', v[SEQUENCE] + this.revision),
       priceKind: template.priceKind, interval: template.interval, openTimeUs: this.startUs,
       closeTimeUs: this.endUs - template.closeResolutionUs,
-      open: this.open, high: this.high, low: this.low, close: this.close,
-      volume: p & VOLUME ? this.volume : null,
-      quoteVolume: p & QUOTE ? this.quoteVolume : null,
-      contracts: p & CONTRACTS ? this.contracts : null,
-      baseVolume: p & BASE ? this.baseVolume : null,
-      tradeCount: p & COUNT ? this.tradeCount : null,
-      takerBuyVolume: p & TB_VOLUME ? this.takerBuyVolume : null,
-      takerBuyQuoteVolume: p & TB_QUOTE ? this.takerBuyQuoteVolume : null,
-      takerBuyContracts: p & TB_CONTRACTS ? this.takerBuyContracts : null,
-      takerBuyBaseVolume: p & TB_BASE ? this.takerBuyBaseVolume : null,
+      open: v[OPEN], high: v[HIGH], low: v[LOW], close: v[CLOSE],
+      volume: p & VOLUME ? v[V_VOLUME] : null,
+      quoteVolume: p & QUOTE ? v[V_QUOTE] : null,
+      contracts: p & CONTRACTS ? v[V_CONTRACTS] : null,
+      baseVolume: p & BASE ? v[V_BASE] : null,
+      tradeCount: p & COUNT ? v[V_COUNT] : null,
+      takerBuyVolume: p & TB_VOLUME ? v[V_TB_VOLUME] : null,
+      takerBuyQuoteVolume: p & TB_QUOTE ? v[V_TB_QUOTE] : null,
+      takerBuyContracts: p & TB_CONTRACTS ? v[V_TB_CONTRACTS] : null,
+      takerBuyBaseVolume: p & TB_BASE ? v[V_TB_BASE] : null,
       isClosed: true,
     };
   }

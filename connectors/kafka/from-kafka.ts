@@ -31,6 +31,8 @@ export interface FromKafkaOptions {
   readonly lineage?: 'kafka' | 'original';
   /** Heartbeat interval while a batch waits for its commit. @default 3000 */
   readonly heartbeatMs?: number;
+  /** Partitions whose batches may be outstanding (emitted, not yet committed) at once. @default 1 */
+  readonly partitionsConcurrently?: number;
 }
 
 /** One partition's fetched records and the way to commit them. */
@@ -95,7 +97,9 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaBatch> {
     const run = async (): Promise<void> => {
       await consumer.connect();
       await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
-      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+      await consumer.run({
+        autoCommit: false, eachBatchAutoResolve: false, eachBatch, partitionsConsumedConcurrently: options.partitionsConcurrently ?? 1,
+      });
     };
     run().catch((error: unknown) => subscriber.error(error));
     consumer.on(consumer.events.CRASH, (event) => { if (!event.payload.restart) subscriber.error(event.payload.error); });

@@ -46,6 +46,11 @@ export interface KafkaBatch {
   commit(): Promise<void>;
 }
 
+/**
+ * The dead letter of an undecodable message. The payload says nothing trustworthy about its origin, so
+ * exchange/market/source are placeholders (`binance`/`spot`/`ws`); the topic/partition/offset in `ingestId`,
+ * the key in `symbol` and the base64 bytes in `raw` are what identify it. eventTimeUs = broker timestamp.
+ */
 function deadLetterOf(topic: string, partition: number, message: KafkaMessage, error: unknown): DeadLetterRecord {
   const ingestId = `${topic}/${partition}/${message.offset}`;
   return {

@@ -55,10 +55,10 @@ export class Target {
 }
 
 /** The targets of an input stream (intervals coarser than a kline input's own), finest first. */
-export function targetsFor(record: BarInput, intervals: readonly KlineInterval[], tradeResolutionUs: number): Target[] {
+export function targetsFor(record: BarInput, intervals: readonly KlineInterval[] | 'all', tradeResolutionUs: number): Target[] {
   const fine = record.kind === 'kline' ? record.interval as KlineInterval : undefined;
   const resolutionUs = record.kind === 'kline' ? nextWindowStartUs(record.openTimeUs, fine as KlineInterval) - record.closeTimeUs : tradeResolutionUs;
-  const chosen = [...new Set(intervals)]
+  const chosen = [...new Set(intervals === 'all' ? KLINE_INTERVALS : intervals)]
     .filter((interval) => fine === undefined || isCoarserInterval(fine, interval))
     .sort((a, b) => KLINE_INTERVALS.indexOf(a) - KLINE_INTERVALS.indexOf(b));
   return chosen.map((interval, i) => new Target({

@@ -12,8 +12,11 @@ export const LATE_RECORD = 'LateRecord' as const;
 
 /** Options of {@link resample}. */
 export interface ResampleOptions extends WatermarkOptions {
-  /** Target intervals. Klines feed every strictly coarser target they tile exactly; trades feed all. */
-  intervals: readonly KlineInterval[];
+  /**
+   * Target intervals, or `'all'` for every Binance interval. Klines feed every strictly coarser target they
+   * tile exactly (a 1m stream with `'all'` gives 3m … 1M); trades feed all.
+   */
+  intervals: readonly KlineInterval[] | 'all';
   /** After a window closed, records this much event time (µs) later still update it and re-emit the bar. @default 0 */
   allowedLatenessUs?: number;
   /**

@@ -216,6 +216,18 @@ describe('resample', () => {
       });
     }
 
+    it('resamples real 1m klines to every coarser Binance interval with intervals: all', async () => {
+      const minutes = realMinutes();
+      const out = bars(await resampled(minutes, { intervals: 'all' }));
+      assert.deepEqual([...new Set(out.map((k) => k.interval))], ['3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '3d', '1w', '1M']);
+      for (const interval of ['3m', '15m', '2h', '12h'] as const) {
+        const us = { '3m': 180_000_000, '15m': 900_000_000, '2h': 2 * US_PER_HOUR, '12h': 12 * US_PER_HOUR }[interval];
+        assertKlinesEquivalent(bars(out, interval), directAggregation(minutes, interval, us));
+      }
+      const total = minutes.reduce((s, k) => s + (k.tradeCount ?? 0), 0);
+      for (const interval of ['3d', '1w', '1M']) assert.equal(bars(out, interval).reduce((s, k) => s + (k.tradeCount ?? 0), 0), total, interval);
+    });
+
     it('resamples real USD-M 1m klines and real µs-era 1h klines keeping their close-time resolution', async () => {
       const algo = klinesFromCsv(realFixtureText('ALGOUSDT-1m-2026-02.first1440rows.csv'), { market: 'um', symbol: 'ALGOUSDT' });
       assertKlinesEquivalent(bars(await resampled(algo, { intervals: ['1h'] })), directAggregation(algo, '1h', US_PER_HOUR));

@@ -2,7 +2,7 @@
 export { dedupe, type DedupeOptions } from './dedupe.js';
 export { detectGaps, gapVersion, type DetectGapsOptions, type ExpectedKlineStream } from './detect-gaps.js';
 export { fillGaps, GAP_FILL_POLICIES, type FillGapsOptions, type GapFillPolicy } from './fill-gaps.js';
-export { mergeSources, type MergeSourcesOptions } from './merge-sources.js';
+export { MERGE_IDLE_TIMEOUT_MS, mergeSources, type MergeSourcesOptions } from './merge-sources.js';
 export { LATE_RECORD, resample, type ResampleOptions } from './resample.js';
 export { schemaProblem, validate, VALIDATION_ERROR, type ValidateOptions } from './validate.js';
 export { bareClock, watermark, WatermarkTracker, type StreamClock, type WatermarkOptions } from './watermark.js';

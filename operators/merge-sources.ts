@@ -8,8 +8,15 @@ import { EventTimeQueue, type QueueEntry } from './event-time-queue.js';
 import { bareClock, WatermarkTracker, type StreamClock, type WatermarkOptions } from './watermark.js';
 import { cachedStreamKeyOf } from './stream-key-cache.js';
 
-/** Options of {@link mergeSources}: the event-time clock of every input. */
+/**
+ * Options of {@link mergeSources}: the event-time clock of every input. Unlike the other operators,
+ * `idleTimeoutMs` defaults to {@link MERGE_IDLE_TIMEOUT_MS}: a layer that is silent on a stream (a REST repair
+ * source between repairs) must not hold that stream back forever.
+ */
 export type MergeSourcesOptions = WatermarkOptions;
+
+/** Default `idleTimeoutMs` of {@link mergeSources}. */
+export const MERGE_IDLE_TIMEOUT_MS = 10_000;
 
 interface MergeStream {
   readonly queue: EventTimeQueue;
@@ -26,10 +33,11 @@ class Merger {
   private readonly startMs: number;
 
   constructor(count: number, private readonly options: MergeSourcesOptions, private readonly out: Subscriber<AnyRecord>) {
-    this.trackers = Array.from({ length: count }, () => new WatermarkTracker(options, bareClock));
+    this.idleTimeoutMs = options.idleTimeoutMs ?? MERGE_IDLE_TIMEOUT_MS;
+    const clockOptions = { ...options, idleTimeoutMs: this.idleTimeoutMs };
+    this.trackers = Array.from({ length: count }, () => new WatermarkTracker(clockOptions, bareClock));
     this.done = new Array<boolean>(count).fill(false);
     this.keyOf = options.keyOf ?? cachedStreamKeyOf();
-    this.idleTimeoutMs = options.idleTimeoutMs ?? Infinity;
     this.startMs = (options.scheduler ?? asyncScheduler).now();
   }
 
@@ -115,7 +123,7 @@ class MergeInput extends Subscriber<AnyRecord> {
  * event-time order (ties in arrival order). Copies of one identity key held at the same time collapse to the
  * highest version (archive > rest > closed ws > open ws > fill; later ingest over earlier). A stream's
  * watermark is the lowest watermark among the sources still active on it: a source that completed, or that
- * sent nothing for that stream within `idleTimeoutMs`, no longer holds it back; a source that has not yet
+ * sent nothing for that stream within `idleTimeoutMs` (default 10 s), no longer holds it back; a source that has not yet
  * sent the stream holds it at −∞ until it does, goes idle or completes. Records behind the released
  * watermark (later than the out-of-orderness allows) are emitted at once, out of order — never dropped;
  * `dedupe` and the sinks settle them by version. Errors of any source pass through; completes when all do.

@@ -85,6 +85,21 @@ function boolData(rows: readonly Row[], name: string): Data {
   return makeData({ type: new Bool(), length: rows.length, data: values, ...nulls.props() });
 }
 
+/**
+ * Writes `value` as UTF-8 at `at`, returning the byte count. Short ASCII strings are copied in JS (a native
+ * `Buffer.write` call costs more than the copy); anything else goes through `Buffer.write`.
+ */
+function writeUtf8(data: Buffer, at: number, value: string): number {
+  const length = value.length;
+  if (length > 64) return data.write(value, at, 'utf8');
+  for (let j = 0; j < length; j++) {
+    const code = value.charCodeAt(j);
+    if (code >= 0x80) return data.write(value, at, 'utf8');
+    data[at + j] = code;
+  }
+  return length;
+}
+
 function utf8Data(rows: readonly Row[], name: string): Data {
   const offsets = new Int32Array(rows.length + 1);
   const nulls = new NullMask(rows.length);
@@ -95,10 +110,22 @@ function utf8Data(rows: readonly Row[], name: string): Data {
   }
   const data = Buffer.allocUnsafe(bound);
   let bytes = 0;
+  let previous: string | undefined;
+  let previousStart = 0;
   for (let i = 0; i < rows.length; i++) {
     const v = rows[i][name];
-    if (typeof v === 'string') bytes += data.write(v, bytes, 'utf8');
-    else nulls.set(i);
+    if (typeof v !== 'string') {
+      nulls.set(i);
+    } else if (v === previous) { // runs of one value (symbol, market, file id) are the common case
+      const length = offsets[i] - previousStart;
+      data.copyWithin(bytes, previousStart, previousStart + length);
+      previousStart = bytes;
+      bytes += length;
+    } else {
+      previous = v;
+      previousStart = bytes;
+      bytes += writeUtf8(data, bytes, v);
+    }
     offsets[i + 1] = bytes;
   }
   const values = new Uint8Array(data.buffer, data.byteOffset, bytes);

@@ -61,3 +61,11 @@ test('a null in a required column or a mistyped value is refused, naming the col
   assert.throws(() => encodeParquet([{ ...good, n: '5' }], COLUMNS), (e: Error) => e.name === 'SinkWriteError' && e.message.includes('column n'));
   assert.throws(() => encodeParquet([{ ...good, l: undefined }], COLUMNS), (e: Error) => e.name === 'SinkWriteError' && e.message.includes('column l'));
 });
+
+test('runs of repeated strings, non-ASCII, long and empty values and nulls between them all read back', async () => {
+  const long = 'L'.repeat(70) + 'é';
+  const strings = ['BTCUSDT', 'BTCUSDT', 'BTCUSDT', null, 'BTCUSDT', 'é€', 'é€', '', '', long, long, 'x', null, null, 'x'];
+  const rows = strings.map((s, k) => ({ n: k, i: 0, s, b: null, d: 0, l: [] }));
+  const back = await readBack(encodeParquet(rows, COLUMNS), 'SELECT s FROM read_parquet($FILE) ORDER BY n');
+  assert.deepEqual(back.map((r) => r.s), strings);
+});

@@ -10,10 +10,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ReplayFaults } from './replay-faults.js';
-import type { FeedEvent, Payload, ReplayFeed } from './replay-feed.js';
-import { ReplayRest } from './replay-rest.js';
-import { allMarketStream, canonicalStream, parseWsRoute, routeAllows, type WsRoute } from './replay-routes.js';
+import type { ReplayFeed } from './replay-feed.js';
 import { ReplayPlayer } from './replay-player.js';
+import { ReplayRest } from './replay-rest.js';
+import { parseWsRoute, type WsRoute } from './replay-routes.js';
+import { ReplaySockets, type ReplayStats } from './replay-sockets.js';
 
 /** Options of {@link startReplayServer}. */
 export interface ReplayServerOptions {
@@ -39,8 +40,6 @@ export interface ReplayServerOptions {
   readonly freshSnapshots?: boolean;
 }
 
-interface Connection { readonly ws: WebSocket; readonly route: WsRoute; readonly streams: Map<string, string>; stalled: boolean; malformed: number }
-
 /** A running replay server. */
 export interface ReplayServer {
   readonly port: number;
@@ -49,7 +48,7 @@ export interface ReplayServer {
   /** `http://127.0.0.1:<port>` — REST base (`/api/v3/…`, `/fapi/v1/…`, `/dapi/v1/…`). */
   readonly restUrl: string;
   readonly faults: ReplayFaults;
-  readonly stats: { connections: number; framesSent: number; eventsPlayed: number; restCalls: number };
+  readonly stats: ReplayStats;
   /** Starts the clock (when `autoPlay` is false). */
   play(): void;
   /** Resolves once every stream in `streams` has a subscriber. */
@@ -62,114 +61,22 @@ export interface ReplayServer {
 
 /** Starts a replay server; resolves once it listens. */
 export async function startReplayServer(options: ReplayServerOptions): Promise<ReplayServer> {
-  const connections = new Set<Connection>();
-  const shutdownTimers = new Set<NodeJS.Timeout>();
-  const stats = { connections: 0, framesSent: 0, eventsPlayed: 0, restCalls: 0 };
+  const stats: ReplayStats = { connections: 0, framesSent: 0, eventsPlayed: 0, restCalls: 0 };
+  const faults: ReplayFaults = new ReplayFaults(() => sockets.player.wake());
+  const sockets = new ReplaySockets(options.feed.market, faults, stats, options.autoPlay ?? true);
+  const player = new ReplayPlayer(options.feed.events, options.speed ?? 1, options.loop ?? false, (event, lap) => sockets.deliver(event, lap), () => sockets.applyFaults());
+  sockets.player = player;
   const rest = new ReplayRest(options.feed, options.freshSnapshots ?? true);
-  const waiters: { streams: string[]; resolve: () => void }[] = [];
-  const player = new ReplayPlayer(options.feed.events, options.speed ?? 1, options.loop ?? false, (event, lap) => deliver(event, lap), () => applyFaults());
-  const faults = new ReplayFaults(() => player.wake());
-  const http: Server = createServer((req, res) => handleHttp(req, res));
+  const http: Server = createServer((req, res) => handleHttp(req, res, { rest, faults, stats, player }));
   const wss = new WebSocketServer({ noServer: true, autoPong: false });
-
-  function subscribed(stream: string): boolean {
-    for (const c of connections) if (c.streams.has(canonicalStream(stream))) return true;
-    return false;
-  }
-  function checkWaiters(): void {
-    for (const w of [...waiters]) if (w.streams.every(subscribed)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
-    if ((options.autoPlay ?? true) && [...connections].some((c) => c.streams.size > 0)) player.start();
-  }
-  function applyFaults(): void {
-    for (; faults.dropRequests > 0; faults.dropRequests--) { faults.injected.drops++; for (const c of connections) c.ws.terminate(); }
-    for (const graceMs of faults.shutdownGraceMs.splice(0)) {
-      faults.injected.shutdowns++;
-      for (const c of connections) {
-        const notice = { e: 'serverShutdown', E: Date.now() };
-        c.ws.send(JSON.stringify(c.route.combined ? { stream: '!serverShutdown', data: notice } : notice));
-        const timer = setTimeout(() => { shutdownTimers.delete(timer); c.ws.close(1001, 'server shutdown'); }, graceMs);
-        shutdownTimers.add(timer);
-      }
-    }
-    for (; faults.stallRequests > 0; faults.stallRequests--) { faults.injected.stalls++; for (const c of connections) c.stalled = true; }
-    for (; faults.malformedRequests > 0; faults.malformedRequests--) for (const c of connections) c.malformed++;
-  }
-  function deliver(event: FeedEvent, lap: number): boolean {
-    stats.eventsPlayed++;
-    const data = event.data;
-    const type = Array.isArray(data) ? undefined : data.e;
-    if (faults.holeCount > 0 && (faults.holeStream === null ? type === 'trade' || type === 'aggTrade' : canonicalStream(faults.holeStream) === canonicalStream(event.stream))) {
-      faults.holeCount--; faults.injected.holeEvents++;
-      return true;
-    }
-    const canonical = canonicalStream(event.stream);
-    const alias = allMarketStream(type);
-    let raw: string | undefined;
-    let congested = false;
-    for (const c of connections) {
-      if (c.stalled) continue;
-      const name = c.streams.get(canonical) ?? (alias === null ? undefined : c.streams.get(alias));
-      if (name === undefined || !routeAllows(c.route, options.feed.market, event.stream)) continue;
-      if (c.malformed > 0) { c.malformed--; faults.injected.malformed++; c.ws.send(`{"stream":"${name}","data":{"e":`); }
-      raw ??= lap === 0 ? JSON.stringify(data) : shiftedJson(data, lap, player);
-      c.ws.send(c.route.combined ? `{"stream":"${name}","data":${raw}}` : raw);
-      stats.framesSent++;
-      if (c.ws.bufferedAmount > 8 << 20) congested = true;
-    }
-    return !congested;
-  }
-  function onMessage(c: Connection, text: string): void {
-    let message: { method?: unknown; params?: unknown; id?: unknown };
-    try { message = JSON.parse(text); } catch { c.ws.send(JSON.stringify({ code: 3, msg: 'Invalid JSON: expected value at line 1 column 1' })); return; }
-    const id = message.id ?? null;
-    const params = Array.isArray(message.params) ? message.params.map(String) : [];
-    if (message.method === 'SUBSCRIBE') for (const s of params) c.streams.set(canonicalStream(s), s);
-    else if (message.method === 'UNSUBSCRIBE') for (const s of params) c.streams.delete(canonicalStream(s));
-    else if (message.method === 'LIST_SUBSCRIPTIONS') { c.ws.send(JSON.stringify({ result: [...c.streams.values()], id })); return; }
-    else { c.ws.send(JSON.stringify({ code: 2, msg: `Invalid request: unknown method ${String(message.method)}`, id })); return; }
-    if (!c.stalled) c.ws.send(JSON.stringify({ result: null, id }));
-    checkWaiters();
-  }
-  function handleHttp(req: IncomingMessage, res: ServerResponse): void {
-    const url = new URL(req.url ?? '/', 'http://replay');
-    const control = /^\/_control\/(\w+)$/.exec(url.pathname);
-    if (control !== null) {
-      const name = control[1];
-      const ok = name === 'play' ? (player.start(), true) : name === 'stats' ? true : faults.apply(name, url.searchParams);
-      res.writeHead(ok ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify({ ok, stats, injected: faults.injected }));
-      return;
-    }
-    stats.restCalls++;
-    if (faults.rateLimitCount > 0) {
-      faults.rateLimitCount--; faults.injected.rateLimited++;
-      res.writeHead(faults.rateLimitStatus, { 'content-type': 'application/json', 'retry-after': String(faults.retryAfterS) })
-        .end(JSON.stringify({ code: -1003, msg: 'Too many requests; replay server fault injection.' }));
-      return;
-    }
-    const answer = rest.answer(url.pathname, url.searchParams, player.playedCount);
-    res.writeHead(answer.status, { 'content-type': 'application/json', 'x-mbx-used-weight-1m': String(stats.restCalls) }).end(answer.body);
-  }
-
-  wss.on('connection', (ws: WebSocket, route: WsRoute) => {
-    const c: Connection = { ws, route, streams: new Map(route.streams.map((s) => [canonicalStream(s), s])), stalled: false, malformed: 0 };
-    connections.add(c);
-    stats.connections++;
-    ws.on('message', (data) => { if (!c.stalled) onMessage(c, data.toString()); });
-    ws.on('ping', (payload) => { if (!c.stalled) ws.pong(payload); });
-    ws.on('close', () => { connections.delete(c); });
-    ws.on('error', () => { connections.delete(c); });
-    checkWaiters();
-  });
+  wss.on('connection', (ws: WebSocket, route: WsRoute) => sockets.add(ws, route));
   http.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://replay');
     const route = parseWsRoute(url.pathname, url.searchParams);
     if (route === null) { socket.end('HTTP/1.1 404 Not Found\r\n\r\n'); return; }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, route));
   });
-  const pingTimer = (options.pingIntervalMs ?? 0) > 0
-    ? setInterval(() => { for (const c of connections) if (!c.stalled) c.ws.ping(); }, options.pingIntervalMs)
-    : undefined;
-
+  const pingTimer = (options.pingIntervalMs ?? 0) > 0 ? setInterval(() => sockets.ping(), options.pingIntervalMs) : undefined;
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
@@ -179,14 +86,13 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
   return {
     port, wsUrl: `ws://127.0.0.1:${port}`, restUrl: `http://127.0.0.1:${port}`, faults, stats,
     play: () => player.start(),
-    waitForSubscribers: (streams) => new Promise((resolve) => { waiters.push({ streams: [...streams], resolve }); checkWaiters(); }),
+    waitForSubscribers: (streams) => sockets.waitForSubscribers(streams),
     finished: player.finished,
     close() {
       closing ??= (async () => {
         player.stop();
-        if (pingTimer !== undefined) clearInterval(pingTimer);
-        for (const timer of shutdownTimers) clearTimeout(timer);
-        for (const c of connections) c.ws.terminate();
+        clearInterval(pingTimer);
+        sockets.close();
         wss.close();
         http.closeAllConnections();
         await new Promise<void>((resolve) => http.close(() => resolve()));
@@ -196,24 +102,24 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
   };
 }
 
-/**
- * The JSON of a payload moved forward by `lap` laps of the feed (times by the lap's span, aggregate and
- * trade ids by theirs), for looping playback. aggTrade payloads, the bulk of a benchmark feed, are written
- * directly; others go through a shifted copy.
- */
-function shiftedJson(data: Payload | Payload[], lap: number, player: ReplayPlayer): string {
-  if (Array.isArray(data)) return JSON.stringify(data);
-  const dt = lap * player.lapSpanMs;
-  const da = lap * player.lapAggIdSpan;
-  const dtr = lap * player.lapTradeIdSpan;
-  const n = (key: string, delta: number): number => (data[key] as number) + delta;
-  if (data.e === 'aggTrade' && typeof data.f === 'number') {
-    const best = data.M === undefined ? '' : `,"M":${String(data.M)}`;
-    return `{"e":"aggTrade","E":${n('E', dt)},"s":${JSON.stringify(data.s)},"a":${n('a', da)},"p":${JSON.stringify(data.p)},"q":${JSON.stringify(data.q)},"f":${n('f', dtr)},"l":${n('l', dtr)},"T":${n('T', dt)},"m":${String(data.m)}${best}}`;
+/** REST and control requests: `/_control/<fault|play|stats>`, injected 429/418, else the REST answer. */
+function handleHttp(req: IncomingMessage, res: ServerResponse, parts: { rest: ReplayRest; faults: ReplayFaults; stats: ReplayStats; player: ReplayPlayer }): void {
+  const { rest, faults, stats, player } = parts;
+  const url = new URL(req.url ?? '/', 'http://replay');
+  const control = /^\/_control\/(\w+)$/.exec(url.pathname);
+  if (control !== null) {
+    const name = control[1];
+    const ok = name === 'play' ? (player.start(), true) : name === 'stats' ? true : faults.apply(name, url.searchParams);
+    res.writeHead(ok ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify({ ok, stats, injected: faults.injected }));
+    return;
   }
-  const out: Payload = { ...data };
-  for (const [key, delta] of [['E', dt], ['T', dt], ['a', da], ['t', dtr], ['f', dtr], ['l', dtr]] as const) {
-    if (typeof out[key] === 'number') out[key] = (out[key] as number) + delta;
+  stats.restCalls++;
+  if (faults.rateLimitCount > 0) {
+    faults.rateLimitCount--; faults.injected.rateLimited++;
+    res.writeHead(faults.rateLimitStatus, { 'content-type': 'application/json', 'retry-after': String(faults.retryAfterS) })
+      .end(JSON.stringify({ code: -1003, msg: 'Too many requests; replay server fault injection.' }));
+    return;
   }
-  return JSON.stringify(out);
+  const answer = rest.answer(url.pathname, url.searchParams, player.playedCount);
+  res.writeHead(answer.status, { 'content-type': 'application/json', 'x-mbx-used-weight-1m': String(stats.restCalls) }).end(answer.body);
 }

@@ -1,0 +1,152 @@
+/**
+ * The WebSocket side of the replay server: the open connections and their subscriptions, Binance's
+ * control messages (SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS), delivery of played events (combined
+ * `{stream,data}` or raw frames, USD-M routing), and the socket faults (drop, shutdown, stall, malformed
+ * frame, withheld events). Timers it starts are cleared by `close()`.
+ */
+import type { WebSocket } from 'ws';
+import type { LiveMarket } from '../binance-live/live-context.js';
+import type { ReplayFaults } from './replay-faults.js';
+import type { FeedEvent, Payload } from './replay-feed.js';
+import type { ReplayPlayer } from './replay-player.js';
+import { allMarketStream, canonicalStream, routeAllows, type WsRoute } from './replay-routes.js';
+
+interface Connection { readonly ws: WebSocket; readonly route: WsRoute; readonly streams: Map<string, string>; stalled: boolean; malformed: number }
+
+/** Counters of a replay server. */
+export interface ReplayStats { connections: number; framesSent: number; eventsPlayed: number; restCalls: number }
+
+/** Open sockets of one replay server. */
+export class ReplaySockets {
+  private readonly connections = new Set<Connection>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly waiters: { streams: string[]; resolve: () => void }[] = [];
+  /** Set once the player exists (the player and the sockets call each other). */
+  player!: ReplayPlayer;
+
+  constructor(
+    private readonly market: LiveMarket, private readonly faults: ReplayFaults, private readonly stats: ReplayStats,
+    private readonly autoPlay: boolean,
+  ) {}
+
+  /** Registers a new socket on `route`. */
+  add(ws: WebSocket, route: WsRoute): void {
+    const c: Connection = { ws, route, streams: new Map(route.streams.map((s) => [canonicalStream(s), s])), stalled: false, malformed: 0 };
+    this.connections.add(c);
+    this.stats.connections++;
+    ws.on('message', (data) => { if (!c.stalled) this.onMessage(c, data.toString()); });
+    ws.on('ping', (payload) => { if (!c.stalled) ws.pong(payload); });
+    ws.on('close', () => { this.connections.delete(c); });
+    ws.on('error', () => { this.connections.delete(c); });
+    this.checkWaiters();
+  }
+
+  /** Resolves once every stream in `streams` has a subscriber. */
+  waitForSubscribers(streams: readonly string[]): Promise<void> {
+    return new Promise((resolve) => { this.waiters.push({ streams: [...streams], resolve }); this.checkWaiters(); });
+  }
+
+  /** Pings every socket that is not stalled. */
+  ping(): void { for (const c of this.connections) if (!c.stalled) c.ws.ping(); }
+
+  /** Terminates every socket and clears timers. */
+  close(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    for (const c of this.connections) c.ws.terminate();
+  }
+
+  private subscribed(stream: string): boolean {
+    for (const c of this.connections) if (c.streams.has(canonicalStream(stream))) return true;
+    return false;
+  }
+
+  private checkWaiters(): void {
+    for (const w of [...this.waiters]) if (w.streams.every((s) => this.subscribed(s))) { this.waiters.splice(this.waiters.indexOf(w), 1); w.resolve(); }
+    if (this.autoPlay && [...this.connections].some((c) => c.streams.size > 0)) this.player.start();
+  }
+
+  /** Applies pending socket faults (called by the player before each batch and on demand). */
+  applyFaults(): void {
+    const faults = this.faults;
+    for (; faults.dropRequests > 0; faults.dropRequests--) { faults.injected.drops++; for (const c of this.connections) c.ws.terminate(); }
+    for (const graceMs of faults.shutdownGraceMs.splice(0)) {
+      faults.injected.shutdowns++;
+      for (const c of this.connections) {
+        const notice = { e: 'serverShutdown', E: Date.now() };
+        c.ws.send(JSON.stringify(c.route.combined ? { stream: '!serverShutdown', data: notice } : notice));
+        const timer = setTimeout(() => { this.timers.delete(timer); c.ws.close(1001, 'server shutdown'); }, graceMs);
+        this.timers.add(timer);
+      }
+    }
+    for (; faults.stallRequests > 0; faults.stallRequests--) { faults.injected.stalls++; for (const c of this.connections) c.stalled = true; }
+    for (; faults.malformedRequests > 0; faults.malformedRequests--) for (const c of this.connections) c.malformed++;
+  }
+
+  /** Sends a played event to its subscribers; false when a socket is congested (the player waits). */
+  deliver(event: FeedEvent, lap: number): boolean {
+    this.stats.eventsPlayed++;
+    const data = event.data;
+    const type = Array.isArray(data) ? undefined : data.e;
+    if (this.withheld(event, type)) return true;
+    const canonical = canonicalStream(event.stream);
+    const alias = allMarketStream(type);
+    let raw: string | undefined;
+    let congested = false;
+    for (const c of this.connections) {
+      if (c.stalled) continue;
+      const name = c.streams.get(canonical) ?? (alias === null ? undefined : c.streams.get(alias));
+      if (name === undefined || !routeAllows(c.route, this.market, event.stream)) continue;
+      if (c.malformed > 0) { c.malformed--; this.faults.injected.malformed++; c.ws.send(`{"stream":"${name}","data":{"e":`); }
+      raw ??= lap === 0 ? JSON.stringify(data) : shiftedJson(data, lap, this.player);
+      c.ws.send(c.route.combined ? `{"stream":"${name}","data":${raw}}` : raw);
+      this.stats.framesSent++;
+      if (c.ws.bufferedAmount > 8 << 20) congested = true;
+    }
+    return !congested;
+  }
+
+  private withheld(event: FeedEvent, type: unknown): boolean {
+    const faults = this.faults;
+    if (faults.holeCount <= 0) return false;
+    const hit = faults.holeStream === null ? type === 'trade' || type === 'aggTrade' : canonicalStream(faults.holeStream) === canonicalStream(event.stream);
+    if (!hit) return false;
+    faults.holeCount--;
+    faults.injected.holeEvents++;
+    return true;
+  }
+
+  private onMessage(c: Connection, text: string): void {
+    let message: { method?: unknown; params?: unknown; id?: unknown };
+    try { message = JSON.parse(text); } catch { c.ws.send(JSON.stringify({ code: 3, msg: 'Invalid JSON: expected value at line 1 column 1' })); return; }
+    const id = message.id ?? null;
+    const params = Array.isArray(message.params) ? message.params.map(String) : [];
+    if (message.method === 'SUBSCRIBE') for (const s of params) c.streams.set(canonicalStream(s), s);
+    else if (message.method === 'UNSUBSCRIBE') for (const s of params) c.streams.delete(canonicalStream(s));
+    else if (message.method === 'LIST_SUBSCRIPTIONS') { c.ws.send(JSON.stringify({ result: [...c.streams.values()], id })); return; }
+    else { c.ws.send(JSON.stringify({ code: 2, msg: `Invalid request: unknown method ${String(message.method)}`, id })); return; }
+    if (!c.stalled) c.ws.send(JSON.stringify({ result: null, id }));
+    this.checkWaiters();
+  }
+}
+
+/**
+ * The JSON of a payload moved forward by `lap` laps of the feed (times by the lap's span, aggregate and
+ * trade ids by theirs), for looping playback. aggTrade payloads, the bulk of a benchmark feed, are written
+ * directly; others go through a shifted copy.
+ */
+function shiftedJson(data: Payload | Payload[], lap: number, player: ReplayPlayer): string {
+  if (Array.isArray(data)) return JSON.stringify(data);
+  const dt = lap * player.lapSpanMs;
+  const da = lap * player.lapAggIdSpan;
+  const dtr = lap * player.lapTradeIdSpan;
+  const n = (key: string, delta: number): number => (data[key] as number) + delta;
+  if (data.e === 'aggTrade' && typeof data.f === 'number') {
+    const best = data.M === undefined ? '' : `,"M":${String(data.M)}`;
+    return `{"e":"aggTrade","E":${n('E', dt)},"s":${JSON.stringify(data.s)},"a":${n('a', da)},"p":${JSON.stringify(data.p)},"q":${JSON.stringify(data.q)},"f":${n('f', dtr)},"l":${n('l', dtr)},"T":${n('T', dt)},"m":${String(data.m)}${best}}`;
+  }
+  const out: Payload = { ...data };
+  for (const [key, delta] of [['E', dt], ['T', dt], ['a', da], ['t', dtr], ['f', dtr], ['l', dtr]] as const) {
+    if (typeof out[key] === 'number') out[key] = (out[key] as number) + delta;
+  }
+  return JSON.stringify(out);
+}

@@ -11,7 +11,6 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArchiveFile } from '../connectors/binance-archive/parse-archive-file.js';
 import { readZipDirectory } from '../connectors/binance-archive/unzip.js';
@@ -47,12 +46,11 @@ function unzipRate(path: string): number {
   return lines / (Number(process.hrtime.bigint() - started) / 1e9);
 }
 
-/** A child runner that imports only the backfill pipeline (not every CLI command), written to the temp dir. */
+/** A child runner that imports only the backfill pipeline (not every CLI command), written to the temp dir; run with `--import tsx` from the repo. */
 function childRunner(): string {
   const path = join(tmpdir(), 'lakehouse-bench-backfill-child.mjs');
   const module = fileURLToPath(new URL('../pipelines/backfill.ts', import.meta.url));
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href;
-  writeFileSync(path, `import { register } from ${JSON.stringify(tsx)};\nregister();\nconst { backfillCommand } = await import(${JSON.stringify(pathToFileURL(module).href)});\n`
+  writeFileSync(path, `const { backfillCommand } = await import(${JSON.stringify(pathToFileURL(module).href)});\n`
     + 'process.exitCode = await backfillCommand.run(process.argv.slice(2), { env: process.env, stdout: process.stdout, stderr: { write() { return true; } }, signal: new AbortController().signal });\n');
   return path;
 }
@@ -63,7 +61,7 @@ function backfillChild(archive: string, file: ArchiveFile): { seconds: number; m
     '--market', 'spot', '--symbols', file.symbol, '--types', file.interval === null ? file.dataType : `${file.dataType}:${file.interval}`,
     '--from', file.date, '--json', '--manifest', join(lake, 'm.jsonl')];
   const started = process.hrtime.bigint();
-  const child = spawnSync('/usr/bin/time', ['-f', 'MAXRSS_KB=%M', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 26, cwd: fileURLToPath(new URL('..', import.meta.url)) });
+  const child = spawnSync('/usr/bin/time', ['-f', 'MAXRSS_KB=%M', process.execPath, '--import', 'tsx', ...args], { encoding: 'utf8', maxBuffer: 1 << 26, cwd: fileURLToPath(new URL('..', import.meta.url)) });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   execFileSync('rm', ['-rf', lake]);
   const rss = /MAXRSS_KB=(\d+)/.exec(child.stderr ?? '');

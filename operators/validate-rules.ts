@@ -3,8 +3,8 @@
  * null. They run after the schema check, so fields have their declared types.
  */
 import {
-  KLINE_INTERVALS, nextWindowStartUs, windowStartUs, type AggTradeRecord, type AnyRecord, type KlineInterval, type KlineRecord,
-  type TradeRecord,
+  fixedIntervalUs, KLINE_INTERVALS, nextWindowStartUs, US_PER_DAY, windowStartUs, type AggTradeRecord, type AnyRecord,
+  type KlineRecord, type TradeRecord,
 } from '../schemas/index.js';
 
 function negative(record: object, names: readonly string[]): string | null {
@@ -16,7 +16,21 @@ function negative(record: object, names: readonly string[]): string | null {
   return null;
 }
 
-const INTERVALS = new Set<string>(KLINE_INTERVALS);
+/** Fixed-length intervals: window length and alignment offset (weeks start on Monday, 4 days after the epoch). */
+const FIXED_WINDOWS = new Map<string, { readonly sizeUs: number; readonly offsetUs: number }>(
+  KLINE_INTERVALS.filter((i) => i !== '1M').map((i) => [i, { sizeUs: fixedIntervalUs(i) as number, offsetUs: i === '1w' ? 4 * US_PER_DAY : 0 }]),
+);
+
+/** The window end of an aligned kline, or a reason why it is not a Binance window. */
+function windowEndUs(k: KlineRecord): number | string {
+  const fixed = FIXED_WINDOWS.get(k.interval);
+  if (fixed !== undefined) {
+    return (k.openTimeUs - fixed.offsetUs) % fixed.sizeUs === 0 ? k.openTimeUs + fixed.sizeUs : `openTimeUs ${k.openTimeUs} is not aligned to ${k.interval}`;
+  }
+  if (k.interval !== '1M') return `interval ${k.interval} is not a Binance interval`;
+  if (windowStartUs(k.openTimeUs, '1M') !== k.openTimeUs) return `openTimeUs ${k.openTimeUs} is not aligned to 1M`;
+  return nextWindowStartUs(k.openTimeUs, '1M');
+}
 
 const KLINE_AMOUNTS = [
   'volume', 'quoteVolume', 'contracts', 'baseVolume', 'tradeCount', 'takerBuyVolume', 'takerBuyQuoteVolume',
@@ -24,10 +38,10 @@ const KLINE_AMOUNTS = [
 ] as const;
 
 function klineProblem(k: KlineRecord): string | null {
-  if (!INTERVALS.has(k.interval)) return `interval ${k.interval} is not a Binance interval`;
+  const endUs = windowEndUs(k);
+  if (typeof endUs === 'string') return endUs;
   if (k.eventTimeUs !== k.openTimeUs) return `eventTimeUs ${k.eventTimeUs} differs from openTimeUs ${k.openTimeUs}`;
-  if (windowStartUs(k.openTimeUs, k.interval as KlineInterval) !== k.openTimeUs) return `openTimeUs ${k.openTimeUs} is not aligned to ${k.interval}`;
-  if (k.closeTimeUs <= k.openTimeUs || k.closeTimeUs >= nextWindowStartUs(k.openTimeUs, k.interval as KlineInterval)) {
+  if (k.closeTimeUs <= k.openTimeUs || k.closeTimeUs >= endUs) {
     return `closeTimeUs ${k.closeTimeUs} is outside the ${k.interval} window of ${k.openTimeUs}`;
   }
   if (k.low > k.open || k.low > k.close) return `low ${k.low} is above open ${k.open} or close ${k.close}`;

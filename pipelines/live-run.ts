@@ -19,6 +19,8 @@ export interface LiveRun {
   readonly signal: AbortSignal;
   /** Stop after this long, ms; 0 = until the signal or the source ends. */
   readonly durationMs?: number;
+  /** Stop when this resolves (e.g. a replayed feed was played and drained); reported as `source`. */
+  readonly finished?: Promise<void>;
   /** Called with each batch once every sink acknowledged it (latency measurements). */
   readonly onAcked?: (batch: RecordBatch, ackedAtMs: number) => void;
   /** Progress output (stderr); nothing when absent. */
@@ -48,6 +50,7 @@ export async function runLive(run: LiveRun): Promise<LiveReport> {
   const onAbort = (): void => { stoppedBy = 'signal'; stop.next(); };
   run.signal.addEventListener('abort', onAbort, { once: true });
   if (run.signal.aborted) onAbort();
+  void run.finished?.then(() => { if (stoppedBy !== 'signal') { stoppedBy = 'source'; stop.next(); } });
   const durationTimer = (run.durationMs ?? 0) > 0 ? setTimeout(() => { stoppedBy = 'duration'; stop.next(); }, run.durationMs) : undefined;
   const progress = run.progress === undefined ? undefined : setInterval(() => writeProgress(run.progress!, run.stats, rowsAcked, (now() - started) / 1000), 1000);
   progress?.unref();

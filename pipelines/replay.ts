@@ -80,17 +80,14 @@ async function serve(server: ReplayServer, context: CommandContext): Promise<num
 async function intoSinks(server: ReplayServer, feed: ReplayFeed, config: ResolvedConfig, context: CommandContext): Promise<number> {
   const { symbols, types } = streamsOfFeed(feed);
   const stats = newLiveStats();
-  const done = new AbortController();
-  context.signal.addEventListener('abort', () => done.abort(), { once: true });
   const source = fromBinanceLive({ market: feed.market, symbols, types, wsUrl: server.wsUrl, restUrl: server.restUrl, stats });
   void server.waitForSubscribers(symbols.flatMap((s) => types.map((t) => liveStream(t, s).name))).then(() => server.play());
-  void server.finished.then(async () => {
+  const drained = server.finished.then(async () => {
     for (let last = -1; last !== stats.frames;) { last = stats.frames; await new Promise((r) => setTimeout(r, 300)); }
-    done.abort();
   });
   const { sinks, close } = await buildLiveSinks(config);
   try {
-    const report = await runLive({ source, sinks, stats, signal: done.signal, progress: context.stderr, batches: { windowMs: config.batchMs as number, maxRows: config.batchRows as number } });
+    const report = await runLive({ source, sinks, stats, signal: context.signal, finished: drained, progress: context.stderr, batches: { windowMs: config.batchMs as number, maxRows: config.batchRows as number } });
     context.stdout.write(config.json === true ? JSON.stringify(report) + '\n' : formatLiveReport(report) + '\n');
     return 0;
   } finally {

@@ -31,6 +31,7 @@ describe('lakehouse replay', () => {
       { env: {}, stdout, stderr: new PassThrough(), signal: new AbortController().signal },
     );
     assert.equal(status, 0);
+    assert.match(text, /stopped by source/);
     assert.match(text, /aggTrade 91/);
     assert.match(text, /bookTicker 613/);
     assert.match(text, /bookSnapshot 4/);

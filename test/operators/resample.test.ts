@@ -137,10 +137,13 @@ describe('resample', () => {
       await fc.assert(fc.asyncProperty(tradeSeries, async (trades) => {
         const out = bars(await resampled(trades, { intervals: ['1m', '5m', '1h'] }));
         const volume = trades.reduce((s, t) => s + (t.qty ?? 0), 0);
+        const quote = trades.reduce((s, t) => s + (t.quoteQty ?? 0), 0);
+        const near = (x: number, y: number): boolean => Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(y));
         for (const interval of ['1m', '5m', '1h']) {
           const of = bars(out, interval);
           assert.equal(of.reduce((s, k) => s + (k.tradeCount ?? 0), 0), trades.length);
-          assert.ok(Math.abs(of.reduce((s, k) => s + (k.volume ?? 0), 0) - volume) <= 1e-9 * Math.max(1, volume));
+          assert.ok(near(of.reduce((s, k) => s + (k.volume ?? 0), 0), volume));
+          assert.ok(near(of.reduce((s, k) => s + (k.quoteVolume ?? 0), 0), quote));
         }
       }), { numRuns: 60 });
     });

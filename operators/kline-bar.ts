@@ -6,6 +6,7 @@ import {
   makeVersion, VERSION_SEQUENCE_LIMIT, type AggTradeRecord, type KlineInterval, type KlineRecord, type Market,
   type PriceKind, type TradeRecord,
 } from '../schemas/index.js';
+import { IdRanges } from './id-ranges.js';
 
 /** What the output klines of one input stream share. */
 export interface BarTemplate {
@@ -38,6 +39,8 @@ export class KlineBar {
   handedUp = false;
   /** Only synthetic (`source: 'fill'`) klines so far: their flat price stands in until real data comes. */
   synthetic = false;
+  /** Ids of the inputs added directly (each counts once). */
+  readonly seen = new IdRanges();
 
   constructor(readonly startUs: number, readonly endUs: number) {}
 

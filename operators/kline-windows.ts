@@ -71,6 +71,7 @@ export function targetsFor(record: BarInput, intervals: readonly KlineInterval[]
 const MISSED = 0;
 const ABSORBED = 1;
 const HANDED_UP = 2;
+const DUPLICATE = 3;
 
 /** Adds records to windows and closes them on the watermark. Memory: the bars it holds (`held`). */
 export class WindowBook {
@@ -79,14 +80,19 @@ export class WindowBook {
 
   constructor(private readonly latenessUs: number) {}
 
-  /** Adds a record to every target that needs it; returns the intervals it was too late for, if any. */
-  feed(targets: readonly Target[], record: BarInput, watermarkUs: number, emit: Emit): KlineInterval[] | undefined {
+  /**
+   * Adds a record to every target that needs it; returns the intervals it was too late for, if any. `id`
+   * identifies the input within its stream (trade id, aggTrade id, kline window number): a bar counts each
+   * id once, so a repeated input (an upgrade that `dedupe` let through) is not counted twice.
+   */
+  feed(targets: readonly Target[], record: BarInput, id: number, watermarkUs: number, emit: Emit): KlineInterval[] | undefined {
     let missed: KlineInterval[] | undefined;
     let direct = true;
     for (let i = 0; i < targets.length; i++) {
       const target = targets[i];
       if (target.linked && !direct) continue;
-      const outcome = this.add(target, record, watermarkUs, emit);
+      const outcome = this.add(target, record, id, watermarkUs, emit);
+      if (outcome === DUPLICATE) return missed;
       if (outcome === MISSED) (missed ??= []).push(target.template.interval);
       direct = outcome !== ABSORBED;
     }
@@ -128,7 +134,7 @@ export class WindowBook {
     }
   }
 
-  private add(target: Target, record: BarInput, watermarkUs: number, emit: Emit): number {
+  private add(target: Target, record: BarInput, id: number, watermarkUs: number, emit: Emit): number {
     const t = record.eventTimeUs;
     let bar = target.current;
     if (bar === undefined || t < bar.startUs || t >= bar.endUs) {
@@ -140,6 +146,7 @@ export class WindowBook {
       }
       target.current = bar;
     }
+    if (!bar.seen.add(id)) return DUPLICATE;
     if (record.kind === 'kline') bar.addKline(record);
     else bar.addTrade(record);
     if (bar.endUs <= watermarkUs) {

@@ -2,7 +2,7 @@
  * `resample`: klines to every coarser interval, and trades / aggTrades to klines, on event time.
  */
 import type { MonoTypeOperatorFunction } from 'rxjs';
-import type { AnyRecord, DeadLetterRecord, KlineInterval } from '../schemas/index.js';
+import { fixedIntervalUs, US_PER_DAY, type AnyRecord, type DeadLetterRecord, type KlineInterval } from '../schemas/index.js';
 import { targetsFor, WindowBook, type BarInput, type Target } from './kline-windows.js';
 import { processRecords, type Emit, type RecordProcessor } from './record-processor.js';
 import { WatermarkTracker, type StreamClock, type WatermarkOptions } from './watermark.js';
@@ -62,7 +62,7 @@ class ResampleProcessor implements RecordProcessor {
     if (this.passThrough) emit(record);
     const targets = clock.targets ?? (clock.targets = targetsFor(record, this.options.intervals, this.options.closeTimeResolutionUs ?? 1000));
     const watermarkUs = clock.watermarkUs;
-    const missed = this.book.feed(targets, record, watermarkUs, emit);
+    const missed = record.kind === 'kline' && !record.isClosed ? undefined : this.book.feed(targets, record, inputId(record), watermarkUs, emit);
     if (missed !== undefined) emit(lateLetter(record, missed, watermarkUs, this.latenessUs));
     this.tracker.advance(clock, record.eventTimeUs);
     if (clock.watermarkUs > watermarkUs) this.book.close(targets, clock.watermarkUs, emit);
@@ -71,6 +71,15 @@ class ResampleProcessor implements RecordProcessor {
 
   flush(emit: Emit): void {
     for (const clock of this.tracker.clocksNow()) this.book.close(clock.targets ?? [], Infinity, emit);
+  }
+}
+
+/** The id of an input within its stream: trade / aggTrade id, or the kline's window number. */
+function inputId(record: BarInput): number {
+  switch (record.kind) {
+    case 'trade': return record.tradeId;
+    case 'aggTrade': return record.aggTradeId;
+    case 'kline': return Math.floor(record.openTimeUs / (fixedIntervalUs(record.interval as KlineInterval) ?? US_PER_DAY));
   }
 }
 
@@ -97,6 +106,11 @@ function lateLetter(record: BarInput, intervals: KlineInterval[], watermarkUs: n
  * such synthetic (`source: 'fill'`) klines set a coarser bar's prices only when it has no real input, so
  * 1m bars with fills resample to the same 5m/1h bars as without them.
  *
+ * Each input counts once: a bar remembers the ids of its inputs (trade / aggTrade ids, kline window numbers;
+ * as compact ranges), so a later copy that `dedupe` let through as a higher version (a live trade, then its
+ * archive copy) adds nothing — the first copy's values stand; live klines that are not closed yet
+ * (`isClosed: false`) pass through without being aggregated.
+ *
  * Intervals that tile the next finer target exactly are linked: a record updates only the finest target
  * and closed bars are handed up whole (one update per record however many intervals), while a late record
  * whose bar was already handed up goes to the coarser targets directly too — each record counts once per
@@ -112,7 +126,8 @@ function lateLetter(record: BarInput, intervals: KlineInterval[], watermarkUs: n
  * JSON) — the late output. With passThrough, the input record itself still flows downstream.
  *
  * Memory: per stream and target the open windows plus the emitted ones within the allowed lateness
- * (a handful per stream), never per record.
+ * (a handful per stream), each with its input ids as ranges (two numbers per run of consecutive ids) —
+ * never per record.
  */
 export function resample(options: ResampleOptions): MonoTypeOperatorFunction<AnyRecord> {
   return processRecords(() => new ResampleProcessor(options));

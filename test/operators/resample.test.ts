@@ -118,6 +118,17 @@ describe('resample', () => {
     assert.equal(agg.tradeCount, 5);
   });
 
+  it('counts each input once: live open klines are skipped, and a later copy of a trade or kline adds nothing', async () => {
+    const open = kline(minute(0), { source: 'ws', isClosed: false, volume: 50, version: makeVersion('ws', 1, false) });
+    const closed = kline(minute(0), { source: 'ws', version: makeVersion('ws', 2) });
+    const archived = kline(minute(0), { version: makeVersion('archive', 3) });
+    const [bar] = bars(await resampled([open, closed, open, archived, kline(minute(1))], { intervals: ['5m'] }));
+    assert.deepEqual([bar.volume, bar.tradeCount], [4, 6]);
+    const live = trade(7, minute(0) + 1, { source: 'ws', version: makeVersion('ws', 1) });
+    const [fromTrades] = bars(await resampled([trade(6, minute(0)), live, { ...live, source: 'archive', version: makeVersion('archive', 2) }, trade(8, minute(0) + 2)], { intervals: ['1m', '1h'] }));
+    assert.deepEqual([fromTrades.volume, fromTrades.tradeCount], [3, 3]);
+  });
+
   it('lets synthetic flat-filled klines set prices only for windows without real trades, as Binance does', async () => {
     const fill = (i: number): KlineRecord => kline(minute(i), { source: 'fill', open: 90, high: 90, low: 90, close: 90, volume: 0, quoteVolume: 0, tradeCount: 0, takerBuyVolume: 0, takerBuyQuoteVolume: 0 });
     const input = [fill(0), kline(minute(1), { open: 100, high: 101, low: 99, close: 100.5 }), fill(2), fill(5), fill(6)];

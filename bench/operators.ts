@@ -128,7 +128,8 @@ export async function benchOperators(minutes = 600): Promise<BenchResult[]> {
       name: 'operators: state held at the end (identities + open windows)',
       value: best.stateSamples[best.stateSamples.length - 1], unit: 'keys',
       note: `at 1/4, 1/2 and all of ${records.length.toLocaleString('en-US')} records: ${best.stateSamples.join(', ')}; `
-        + `for ${small.records.toLocaleString('en-US')} records: ${small.stateSamples.join(', ')} (does not grow with records)`,
+        + `for ${small.records.toLocaleString('en-US')} records: ${small.stateSamples.join(', ')} (does not grow with records); `
+        + `plus one stream clock per symbol (${SYMBOLS.toLocaleString('en-US')}) in dedupe and in resample`,
     },
   ];
 }

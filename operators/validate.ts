@@ -5,6 +5,7 @@
 import { asyncScheduler, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
 import { KINDS, MARKETS, SOURCES, US_PER_MS, type AnyRecord, type DeadLetterRecord, type FieldSpec, type Market, type Source } from '../schemas/index.js';
 import { processRecords, type Emit, type RecordProcessor } from './record-processor.js';
+import { StreamIndex } from './stream-key-cache.js';
 import { sanityProblem } from './validate-rules.js';
 
 /** The `errorName` of every dead letter this operator writes. */
@@ -75,19 +76,17 @@ export function schemaProblem(record: AnyRecord): string | null {
   return check(record as unknown as Record<string, unknown>);
 }
 
+/** The last id per source of one trade / aggTrade stream (−∞ before the first). */
+type LastIds = Record<Source, number>;
+
 class ValidateProcessor implements RecordProcessor {
-  private readonly lastIds = new Map<string, number>();
+  private readonly lastIds = new StreamIndex<LastIds>(() => ({ archive: -Infinity, rest: -Infinity, ws: -Infinity, resample: -Infinity, fill: -Infinity }));
   private readonly checkIdOrder: boolean;
   private readonly scheduler: SchedulerLike;
 
   constructor(private readonly options: ValidateOptions) {
     this.checkIdOrder = options.checkIdOrder ?? true;
     this.scheduler = options.scheduler ?? asyncScheduler;
-  }
-
-  /** Stream/source pairs whose last id is held. */
-  get size(): number {
-    return this.lastIds.size;
   }
 
   push(record: AnyRecord, emit: Emit): void {
@@ -104,10 +103,10 @@ class ValidateProcessor implements RecordProcessor {
   private idProblem(record: AnyRecord): string | null {
     if (!this.checkIdOrder || (record.kind !== 'trade' && record.kind !== 'aggTrade')) return null;
     const id = record.kind === 'trade' ? record.tradeId : record.aggTradeId;
-    const key = `${record.market}\u001f${record.symbol}\u001f${record.kind}\u001f${record.source}`;
-    const last = this.lastIds.get(key);
-    if (last !== undefined && id < last) return `${record.kind} id ${id} after ${last} in ${record.source} stream ${record.market}/${record.symbol}: ids must not decrease`;
-    this.lastIds.set(key, id);
+    const lastIds = this.lastIds.get(record);
+    const last = lastIds[record.source];
+    if (id < last) return `${record.kind} id ${id} after ${last} in ${record.source} stream ${record.market}/${record.symbol}: ids must not decrease`;
+    lastIds[record.source] = id;
     return null;
   }
 
@@ -150,7 +149,7 @@ function safeJson(record: AnyRecord): string {
  * dead letter), else the scheduler's now; `originFile`/`originLine` parsed from an ingestId of the form
  * `<key>.zip:<line>` or `<key>.csv#<line>`, else null. `gap` and `deadLetter` records pass through unchecked.
  *
- * Memory: one last id per (trade/aggTrade stream, source) — bounded by the number of streams, not records.
+ * Memory: one last id per source of each trade/aggTrade stream — bounded by the number of streams, not records.
  */
 export function validate(options: ValidateOptions = {}): MonoTypeOperatorFunction<AnyRecord> {
   return processRecords(() => new ValidateProcessor(options));

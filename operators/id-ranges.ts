@@ -7,6 +7,11 @@ export class IdRanges {
   /** Flat `[first0, last0, first1, last1, …]`, sorted, disjoint, not adjacent. */
   private readonly ranges: number[] = [];
 
+  /** Forgets every id (for reuse). */
+  clear(): void {
+    this.ranges.length = 0;
+  }
+
   /** Adds an id; false when it was already present. */
   add(id: number): boolean {
     const r = this.ranges;

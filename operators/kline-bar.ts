@@ -42,7 +42,22 @@ export class KlineBar {
   /** Ids of the inputs added directly (each counts once). */
   readonly seen = new IdRanges();
 
-  constructor(readonly startUs: number, readonly endUs: number) {}
+  constructor(public startUs: number, public endUs: number) {}
+
+  /** Makes a dropped bar an empty one for another window (bars are reused to spare allocations). */
+  reset(startUs: number, endUs: number): this {
+    const v = this.v;
+    v[FIRST] = Infinity; v[LAST] = -Infinity; v[OPEN] = 0; v[CLOSE] = 0; v[HIGH] = -Infinity; v[LOW] = Infinity;
+    for (const slot of SUMS) v[slot] = 0;
+    v[SEQUENCE] = 0;
+    this.startUs = startUs;
+    this.endUs = endUs;
+    this.present = 0;
+    this.revision = -1;
+    this.emitted = this.handedUp = this.synthetic = false;
+    this.seen.clear();
+    return this;
+  }
 
   /** Synthetic prices count only while no real input is present (real trades decide OHLC, as at Binance). */
   private price(order: number, open: number, close: number, high: number, low: number, synthetic: boolean): void {

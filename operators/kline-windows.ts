@@ -68,6 +68,8 @@ export function targetsFor(record: BarInput, intervals: readonly KlineInterval[]
   }, i > 0 && isCoarserInterval(chosen[i - 1], interval)));
 }
 
+/** Dropped bars kept for reuse: enough for every stream's next window in a typical run. */
+const SPARE_BARS = 4096;
 const MISSED = 0;
 const ABSORBED = 1;
 const HANDED_UP = 2;
@@ -77,6 +79,8 @@ const DUPLICATE = 3;
 export class WindowBook {
   /** Bars currently held, over all streams. */
   held = 0;
+  /** Dropped bars kept for reuse (at most {@link SPARE_BARS}). */
+  private readonly spare: KlineBar[] = [];
 
   constructor(private readonly latenessUs: number) {}
 
@@ -127,7 +131,8 @@ export class WindowBook {
         }
       }
       if (dropped > 0) {
-        bars.splice(0, dropped);
+        // Reused only once detached from this target (a parent may take a spare bar during the loop above).
+        for (const bar of bars.splice(0, dropped)) if (this.spare.length < SPARE_BARS) this.spare.push(bar);
         this.held -= dropped;
       }
       target.nextDueUs = nextDueUs;
@@ -163,7 +168,7 @@ export class WindowBook {
     let bar = target.find(startUs);
     if (bar === undefined) {
       const endUs = nextWindowStartUs(startUs, target.template.interval);
-      bar = new KlineBar(startUs, endUs);
+      bar = this.spare.length > 0 ? (this.spare.pop() as KlineBar).reset(startUs, endUs) : new KlineBar(startUs, endUs);
       target.insert(bar);
       this.held++;
       if (endUs < target.nextDueUs) target.nextDueUs = endUs;

@@ -36,6 +36,8 @@ class ResampleStream implements StreamClock {
   watermarkUs = -Infinity;
   lastSeenMs = 0;
   targets: Target[] | undefined = undefined;
+  /** Length of the stream's kline interval (window numbers are input ids); 0 until known. */
+  windowUs = 0;
   constructor(readonly key: string) {}
 }
 
@@ -62,7 +64,7 @@ class ResampleProcessor implements RecordProcessor {
     if (this.passThrough) emit(record);
     const targets = clock.targets ?? (clock.targets = targetsFor(record, this.options.intervals, this.options.closeTimeResolutionUs ?? 1000));
     const watermarkUs = clock.watermarkUs;
-    const missed = record.kind === 'kline' && !record.isClosed ? undefined : this.book.feed(targets, record, inputId(record), watermarkUs, emit);
+    const missed = record.kind === 'kline' && !record.isClosed ? undefined : this.book.feed(targets, record, inputId(record, clock), watermarkUs, emit);
     if (missed !== undefined) emit(lateLetter(record, missed, watermarkUs, this.latenessUs));
     this.tracker.advance(clock, record.eventTimeUs);
     if (clock.watermarkUs > watermarkUs) this.book.close(targets, clock.watermarkUs, emit);
@@ -75,11 +77,13 @@ class ResampleProcessor implements RecordProcessor {
 }
 
 /** The id of an input within its stream: trade / aggTrade id, or the kline's window number. */
-function inputId(record: BarInput): number {
+function inputId(record: BarInput, stream: ResampleStream): number {
   switch (record.kind) {
     case 'trade': return record.tradeId;
     case 'aggTrade': return record.aggTradeId;
-    case 'kline': return Math.floor(record.openTimeUs / (fixedIntervalUs(record.interval as KlineInterval) ?? US_PER_DAY));
+    case 'kline':
+      if (stream.windowUs === 0) stream.windowUs = fixedIntervalUs(record.interval as KlineInterval) ?? US_PER_DAY;
+      return Math.floor(record.openTimeUs / stream.windowUs);
   }
 }
 

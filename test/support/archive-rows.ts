@@ -38,6 +38,14 @@ export function prng(seed: number): () => number {
   };
 }
 
+/** A stable price level per symbol that drifts slowly from day to day (so consecutive files join smoothly). */
+function startPrice(spec: RowSpec): number {
+  let hash = 2166136261;
+  for (let i = 0; i < spec.symbol.length; i++) hash = Math.imul(hash ^ spec.symbol.charCodeAt(i), 16777619) >>> 0;
+  const base = 100 + (hash % 60_000);
+  return base * (1 + 0.05 * Math.sin(spec.startUs / US_PER_DAY / 7));
+}
+
 const HEADERS: Partial<Record<ArchiveDataType, string>> = {
   klines: 'open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,taker_buy_quote_volume,ignore',
   aggTrades: 'agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker',
@@ -89,7 +97,7 @@ function* klineLines(spec: RowSpec): Generator<string> {
   const random = prng(spec.seed);
   const interval = spec.interval ?? '1m';
   const unit = spotUs(spec) ? 1 : US_PER_MS;
-  let price = 20_000 + random() * 50_000;
+  let price = startPrice(spec);
   let count = 0;
   for (let open = spec.startUs; open < spec.endUs && count < limit(spec, Infinity); open = nextWindowStartUs(open, interval), count++) {
     const close = open + (fixedIntervalUs(interval) ?? nextWindowStartUs(open, interval) - open) - unit;
@@ -108,7 +116,7 @@ function* tradeLines(spec: RowSpec): Generator<string> {
   const days = (spec.endUs - spec.startUs) / US_PER_DAY;
   const n = limit(spec, Math.round((spec.eventsPerDay ?? 500) * days));
   let id = 1_000_000 + (spec.seed % 1000) * 10_000_000;
-  let price = 20_000 + random() * 50_000;
+  let price = startPrice(spec);
   const step = (spec.endUs - spec.startUs) / n;
   for (let i = 0; i < n; i++) {
     price = Math.max(1, price * (1 + (random() - 0.5) * 0.0002));
@@ -127,7 +135,7 @@ function* aggTradeLines(spec: RowSpec): Generator<string> {
   const n = limit(spec, Math.round((spec.eventsPerDay ?? 500) * days));
   let id = 500_000 + (spec.seed % 1000) * 10_000_000;
   let tradeId = id * 3;
-  let price = 20_000 + random() * 50_000;
+  let price = startPrice(spec);
   const step = (spec.endUs - spec.startUs) / n;
   for (let i = 0; i < n; i++) {
     price = Math.max(1, price * (1 + (random() - 0.5) * 0.0002));

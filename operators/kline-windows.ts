@@ -132,7 +132,10 @@ export class WindowBook {
       }
       if (dropped > 0) {
         // Reused only once detached from this target (a parent may take a spare bar during the loop above).
-        for (const bar of bars.splice(0, dropped)) if (this.spare.length < SPARE_BARS) this.spare.push(bar);
+        for (let k = 0; k < dropped; k++) {
+          const bar = bars.shift() as KlineBar;
+          if (this.spare.length < SPARE_BARS) this.spare.push(bar);
+        }
         this.held -= dropped;
       }
       target.nextDueUs = nextDueUs;

@@ -1,20 +1,35 @@
 /**
- * The Kafka sink: `RecordBatch` → `WriteAck`. Records go to `topicFor(record)` keyed by symbol (one symbol's
- * stream stays ordered within its partition), Avro-encoded through the registry. The producer is idempotent
- * (`idempotent: true`, one request in flight as kafkajs requires), so broker-side retries never duplicate;
- * topics are created on first use with `partitions` partitions. The batch's unit id travels as a header.
+ * The Kafka sink: `RecordBatch` → `WriteAck`. Records go to `topicOf(record)` keyed by symbol, Avro-encoded
+ * through the registry; the batch's unit id travels as a header. Topics are created on first use with
+ * `partitions` partitions. Producer and admin connect on the first send and disconnect on teardown.
  *
- * Batches are sent one after another (`concatMap`) and acknowledged after every broker ack (acks = all).
- * Producer and admin connect on subscription and disconnect on teardown.
+ * How it sends: each batch is encoded as soon as it arrives (while earlier batches are on the wire); one
+ * sender then packs messages into produce requests of at most `maxRequestBytes` (so no partition's record
+ * batch reaches the broker's `max.message.bytes`, see pack-requests.ts) and sends them one at a time. When
+ * several batches wait, the already-encoded ones are combined into the same requests (fewer round trips when
+ * the sink falls behind); a batch larger than a request is split over several.
+ *
+ * Guarantees:
+ * - Acks: one {@link WriteAck} per batch, in input order, emitted only after every message of the batch was
+ *   acknowledged by all in-sync replicas (acks = all).
+ * - Order: one request in flight (kafkajs' idempotent producer, `maxInFlightRequests: 1`) and requests in
+ *   input order, so the messages of one key (symbol) on one topic are appended in input order.
+ * - No duplicates from retries within one producer session: kafkajs' own retries and this sink's retries of a
+ *   request re-send it with the same producer id and sequence numbers, which the broker deduplicates.
+ * - Not atomic, and at least once across sessions: a batch split over several requests may be partly written
+ *   when the sink fails; it is then not acknowledged, and the pipeline's re-run writes it again with a new
+ *   producer id (duplicates that consumers drop by identity key and version).
  */
-import type { Admin, Kafka, Message, Producer } from 'kafkajs';
-import { Observable, concatMap, defer, from, type OperatorFunction } from 'rxjs';
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import { CompressionTypes } from 'kafkajs';
+import { Observable, defer, type OperatorFunction } from 'rxjs';
 import { retry, type BackoffOptions } from '../backoff.js';
 import type { RecordBatch, WriteAck } from '../sink.js';
 import { ConfigError, EngineError, SinkWriteError } from '../../schemas/errors.js';
 import type { AnyRecord } from '../../schemas/records.js';
 import { createAvroSerde, createRegistryClient, type AvroSerde, type RegistryConfig } from './avro-serde.js';
 import { createKafka, type KafkaConfig } from './config.js';
+import { messageBytes, packRequests, type OutMessage, type ProduceRequest } from './pack-requests.js';
 import { topicFor } from './topic-for.js';
 
 /** Options of {@link toKafka}. */
@@ -30,11 +45,27 @@ export interface ToKafkaOptions {
   readonly replicationFactor?: number;
   /** Topic of a record. @default topicFor */
   readonly topicOf?: (record: AnyRecord) => string;
-  /** Retry policy around a whole send. @default backoff.ts defaults */
+  /** Retry policy around each produce request. @default backoff.ts defaults */
   readonly retry?: BackoffOptions;
+  /**
+   * Most estimated bytes (keys, values, headers, record overhead) in one produce request, and so in any
+   * partition's record batch; keep it well under the topics' `max.message.bytes` (default 1 MB). @default 524288
+   */
+  readonly maxRequestBytes?: number;
+  /** Record batch compression (`gzip` is kafkajs' built-in codec; it costs CPU on this side). @default 'none' */
+  readonly compression?: 'none' | 'gzip';
 }
 
-interface Session { producer: Producer; admin: Admin; serde: AvroSerde; topics: Set<string> }
+interface Session { producer: Producer; admin: Admin; topics: Set<string> }
+
+/** A batch on its way: encoded asynchronously on arrival, then sent. */
+interface Pending {
+  readonly batch: RecordBatch;
+  readonly encoded: Promise<void>;
+  ready: boolean;
+  messages: OutMessage[];
+  bytes: number;
+}
 
 async function ensureTopics(session: Session, topics: readonly string[], options: ToKafkaOptions): Promise<void> {
   const missing = topics.filter((topic) => !session.topics.has(topic));
@@ -51,56 +82,113 @@ async function ensureTopics(session: Session, topics: readonly string[], options
 }
 
 /** Encodes one record; a record its schema cannot hold is a non-retriable `SinkWriteError`. */
-async function encode(serde: AvroSerde, topic: string, record: AnyRecord): Promise<Buffer> {
+async function encode(serde: AvroSerde, topic: string, record: AnyRecord, unitId: string): Promise<OutMessage> {
+  let value: Buffer;
   try {
-    return await serde.encode(topic, record);
+    value = await serde.encode(topic, record);
   } catch (error) {
     if (error instanceof EngineError) throw error;
     throw new SinkWriteError(`record does not fit the Avro schema of ${topic}: ${(error as Error).message}`, { topic, symbol: record.symbol }, { retriable: false, cause: error });
   }
+  const message = { key: record.symbol, value, headers: { unitId } };
+  return { topic, message, bytes: messageBytes(message) };
 }
 
-async function sendBatch(session: Session, batch: RecordBatch, options: ToKafkaOptions): Promise<WriteAck> {
-  const byTopic = new Map<string, Message[]>();
-  const topicOf = options.topicOf ?? topicFor;
-  for (const record of batch.records) {
-    const topic = topicOf(record);
-    const message: Message = { key: record.symbol, value: await encode(session.serde, topic, record), headers: { unitId: batch.unitId } };
-    const messages = byTopic.get(topic);
-    if (messages === undefined) byTopic.set(topic, [message]);
-    else messages.push(message);
-  }
-  const topics = [...byTopic.keys()];
+function pendingOf(batch: RecordBatch, serde: AvroSerde, topicOf: (record: AnyRecord) => string): Pending {
+  const pending: Pending = { batch, encoded: Promise.resolve(), ready: false, messages: [], bytes: 0 };
+  (pending as { encoded: Promise<void> }).encoded = Promise.all(batch.records.map((r) => encode(serde, topicOf(r), r, batch.unitId))).then((messages) => {
+    pending.messages = messages;
+    for (const m of messages) pending.bytes += m.bytes;
+    pending.ready = true;
+  });
+  pending.encoded.catch(() => undefined); // observed by the sender when the batch's turn comes
+  return pending;
+}
+
+async function sendRequest(session: Session, request: ProduceRequest, options: ToKafkaOptions): Promise<void> {
+  const topics = request.topicMessages.map((t) => t.topic);
+  const compression = options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
   await retry(async () => {
     try {
       await ensureTopics(session, topics, options);
-      await session.producer.sendBatch({ acks: -1, topicMessages: topics.map((topic) => ({ topic, messages: byTopic.get(topic) ?? [] })) });
+      await session.producer.sendBatch({ acks: -1, compression, topicMessages: request.topicMessages });
     } catch (error) {
       const retriable = (error as { retriable?: boolean }).retriable ?? true;
-      throw new SinkWriteError(`Kafka send to ${topics.join(', ')} failed`, { service: 'kafka', topic: topics[0] }, { retriable, cause: error });
+      throw new SinkWriteError(`Kafka send of ${request.count} messages (~${request.bytes} bytes) to ${topics.join(', ')} failed`, { service: 'kafka', topic: topics[0] }, { retriable, cause: error });
     }
   }, { ...options.retry, context: { service: 'kafka' } });
+}
+
+function ackOf(batch: RecordBatch, messages: readonly OutMessage[]): WriteAck {
+  const topics = [...new Set(messages.map((m) => m.topic))];
   return { sink: 'kafka', unitId: batch.unitId, kind: batch.kind, rows: batch.records.length, target: topics.join(',') };
 }
 
-async function openSession(kafka: Kafka, options: ToKafkaOptions): Promise<Session> {
-  if (options.serde === undefined && options.registry === undefined) throw new ConfigError('toKafka: a schema registry (or serde) is required');
-  const serde = options.serde ?? createAvroSerde(createRegistryClient(options.registry as RegistryConfig));
+/** The head batch (encoded) and the batches right behind it that are already encoded and fit one request. */
+async function takeGroup(queue: readonly Pending[], maxRequestBytes: number): Promise<Pending[]> {
+  await queue[0].encoded;
+  const group = [queue[0]];
+  let bytes = queue[0].bytes;
+  for (let i = 1; i < queue.length && queue[i].ready && bytes + queue[i].bytes <= maxRequestBytes; i++) {
+    group.push(queue[i]);
+    bytes += queue[i].bytes;
+  }
+  return group;
+}
+
+/** Sends the group's requests in order and calls `acked` for each batch once all its messages are acked. */
+async function sendGroup(session: Session, group: readonly Pending[], options: ToKafkaOptions, acked: (ack: WriteAck) => void): Promise<void> {
+  const requests = packRequests(group.flatMap((p) => p.messages), options.maxRequestBytes ?? 524_288);
+  let sent = 0;
+  let next = 0;
+  let end = group[0].messages.length;
+  for (const request of requests) {
+    await sendRequest(session, request, options);
+    sent += request.count;
+    while (next < group.length && end <= sent) {
+      acked(ackOf(group[next].batch, group[next].messages));
+      next++;
+      end += group[next]?.messages.length ?? 0;
+    }
+  }
+  for (; next < group.length; next++) acked(ackOf(group[next].batch, group[next].messages)); // empty batches
+}
+
+async function openSession(kafka: Kafka): Promise<Session> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   const admin = kafka.admin();
   await Promise.all([producer.connect(), admin.connect()]);
-  return { producer, admin, serde, topics: new Set() };
+  return { producer, admin, topics: new Set() };
 }
 
-/** Produces each batch and emits one acknowledgement per batch, in order. */
+/** Produces each batch and emits one acknowledgement per batch, in order (see the module doc for guarantees). */
 export function toKafka(options: ToKafkaOptions): OperatorFunction<RecordBatch, WriteAck> {
   return (batches) => defer(() => new Observable<WriteAck>((subscriber) => {
+    if (options.serde === undefined && options.registry === undefined) throw new ConfigError('toKafka: a schema registry (or serde) is required');
+    const serde = options.serde ?? createAvroSerde(createRegistryClient(options.registry as RegistryConfig));
+    const topicOf = options.topicOf ?? topicFor;
     const kafka = createKafka(options.kafka);
+    const queue: Pending[] = [];
     let session: Promise<Session> | undefined;
-    const open = (): Promise<Session> => (session ??= openSession(kafka, options));
-    const subscription = batches
-      .pipe(concatMap((batch) => from(open().then((s) => sendBatch(s, batch, options)))))
-      .subscribe(subscriber);
+    let sending = false;
+    let inputDone = false;
+    const drain = async (): Promise<void> => {
+      sending = true;
+      while (queue.length > 0 && !subscriber.closed) {
+        const group = await takeGroup(queue, options.maxRequestBytes ?? 524_288);
+        await sendGroup(await (session ??= openSession(kafka)), group, options, (ack) => { queue.shift(); subscriber.next(ack); });
+      }
+      sending = false;
+      if (inputDone) subscriber.complete();
+    };
+    const kick = (): void => {
+      if (!sending) drain().catch((error: unknown) => subscriber.error(error));
+    };
+    const subscription = batches.subscribe({
+      next: (batch) => { queue.push(pendingOf(batch, serde, topicOf)); kick(); },
+      error: (error: unknown) => subscriber.error(error),
+      complete: () => { inputDone = true; if (!sending) subscriber.complete(); },
+    });
     return () => {
       subscription.unsubscribe();
       void session?.then((s) => Promise.all([s.producer.disconnect(), s.admin.disconnect()]), () => undefined);

@@ -95,7 +95,7 @@ async function attempt(source: ArchiveSource, key: string, options: FetchOptions
  * error; a checksum mismatch leaves the bytes in the quarantine directory) or a non-retriable error.
  */
 export async function fetchArchiveObject(source: ArchiveSource, key: string, options: FetchOptions): Promise<FetchedObject> {
-  await mkdir(options.spoolDir, { recursive: true });
+  if (source.localPath === undefined) await mkdir(options.spoolDir, { recursive: true });
   const state = { bad: null as string | null };
   try {
     const fetched = await retry(() => attempt(source, key, options, state), { maxAttempts: 3, ...options.retry, signal: options.signal, context: { file: key } });

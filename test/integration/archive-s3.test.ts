@@ -3,7 +3,7 @@
  * unique to the run (a > 5 MiB object goes up in several parts), a rerun skips every object by checksum, a
  * backfill reads the archive back from s3:// and writes the lake to s3://.
  */
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
@@ -12,7 +12,9 @@ import { mirrorCommand } from '../../pipelines/mirror.js';
 import { backfillCommand } from '../../pipelines/backfill.js';
 import { generateArchiveMirror } from '../support/archive-mirror.js';
 import { s3Service } from '../support/services.js';
-import { runCommand, tempDir } from '../pipelines/backfill-support.js';
+import { runCommand, removeTempDirs, tempDir } from '../pipelines/backfill-support.js';
+
+after(removeTempDirs);
 
 const BUCKET = `arch-${Date.now().toString(36)}-${process.pid}`;
 

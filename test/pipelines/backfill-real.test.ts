@@ -5,7 +5,9 @@ import { dirname, join } from 'node:path';
 import { backfillCommand } from '../../pipelines/backfill.js';
 import { queryLake } from '../../connectors/parquet/query-lake.js';
 import { realFixture } from '../support/fixtures.js';
-import { runBackfillJson, tempDir } from './backfill-support.js';
+import { runBackfillJson, removeTempDirs, tempDir } from './backfill-support.js';
+
+after(removeTempDirs);
 
 /** The real archive files of ../shared/fixtures/real, at their data.binance.vision keys. */
 const REAL: Record<string, string> = {

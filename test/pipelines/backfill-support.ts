@@ -1,5 +1,5 @@
 /** Helpers for the backfill end-to-end tests: a generated mirror served over HTTP and a captured CLI run. */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -33,7 +33,16 @@ export async function runBackfillJson(command: Command, argv: readonly string[])
   return { ...run, report: JSON.parse(line) as BackfillReport };
 }
 
-/** A fresh temp directory. */
-export function tempDir(name: string): Promise<string> {
-  return mkdtemp(join(tmpdir(), `${name}-`));
+const created: string[] = [];
+
+/** A fresh temp directory, removed by {@link removeTempDirs}. */
+export async function tempDir(name: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `${name}-`));
+  created.push(dir);
+  return dir;
+}
+
+/** Removes every directory made by {@link tempDir} in this process (call from a top-level `after`). */
+export async function removeTempDirs(): Promise<void> {
+  await Promise.all(created.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 }

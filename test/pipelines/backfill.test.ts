@@ -6,7 +6,9 @@ import { backfillCommand } from '../../pipelines/backfill.js';
 import { generateArchiveMirror, writeArchiveFile, type GeneratedFile } from '../support/archive-mirror.js';
 import { startArchiveServer, type ArchiveServer } from '../support/archive-server.js';
 import { writeChecksum, writeZip } from '../support/archive-zip.js';
-import { runBackfillJson, runCommand, tempDir } from './backfill-support.js';
+import { runBackfillJson, runCommand, removeTempDirs, tempDir } from './backfill-support.js';
+
+after(removeTempDirs);
 
 const REQUEST = ['--market', 'spot', '--symbols', 'BTCUSDT', '--types', 'klines:1h,trades', '--from', '2025-07-01', '--to', '2025-07-02'];
 const KLINE_DAY1 = 'data/spot/daily/klines/BTCUSDT/1h/BTCUSDT-1h-2025-07-01.zip';

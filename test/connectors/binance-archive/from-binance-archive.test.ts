@@ -8,7 +8,9 @@ import { dirSource } from '../../../connectors/binance-archive/source-dir.js';
 import { planArchiveFiles, parseTypeRequests } from '../../../connectors/binance-archive/plan.js';
 import type { RecordBatch } from '../../../connectors/sink.js';
 import { generateArchiveMirror, type GeneratedFile } from '../../support/archive-mirror.js';
-import { tempDir } from '../../pipelines/backfill-support.js';
+import { removeTempDirs, tempDir } from '../../pipelines/backfill-support.js';
+
+after(removeTempDirs);
 
 describe('fromBinanceArchive', () => {
   let dir = '';

@@ -9,7 +9,9 @@ import { httpSource } from '../../../connectors/binance-archive/source-http.js';
 import { planArchiveFiles, parseTypeRequests } from '../../../connectors/binance-archive/plan.js';
 import { generateArchiveMirror, type GeneratedFile } from '../../support/archive-mirror.js';
 import { startArchiveServer, type ArchiveServer } from '../../support/archive-server.js';
-import { tempDir } from '../../pipelines/backfill-support.js';
+import { removeTempDirs, tempDir } from '../../pipelines/backfill-support.js';
+
+after(removeTempDirs);
 
 /** A real client whose `send` is an in-memory stand-in for the operations the mirror uses (HEAD, single PUT, DELETE). */
 function fakeS3(): { client: S3Client; objects: Map<string, { body: Buffer; metadata: Record<string, string> }>; puts: string[] } {

@@ -106,9 +106,24 @@ export function formatReport(r: BackfillReport): string {
   ];
   for (const name of r.unknownSymbols) lines.push(`UNKNOWN: nothing in the archive for ${name} (symbol does not exist or was never listed for this type)`);
   for (const f of r.files.filter((x) => x.status === 'failed')) lines.push(`FAILED  ${f.key}: ${f.reason}`);
-  for (const f of r.files.filter((x) => x.status === 'missing')) lines.push(`missing ${f.key}: ${f.reason}`);
+  lines.push(...groupedLines('missing', r.files.filter((x) => x.status === 'missing')));
   const verdict = r.exitCode === 0 ? 'OK' : r.exitCode === 3 ? 'loaded, with rejected rows (see the deadLetters table)'
     : r.exitCode === 130 ? 'INTERRUPTED: rerun the same command to resume' : 'INCOMPLETE: see FAILED/UNKNOWN above';
   lines.push(`status: ${verdict} (exit ${r.exitCode})`);
   return lines.join('\n');
+}
+
+/**
+ * `<label> <key>: <reason>` per file, except that files sharing one reason (a symbol with nothing upstream, a
+ * month not yet published) collapse into `<label> N files (<first> … <last>): <reason>`.
+ */
+export function groupedLines(label: string, files: readonly { key: string; reason: string }[]): string[] {
+  const byReason = new Map<string, string[]>();
+  for (const f of files) byReason.set(f.reason, [...(byReason.get(f.reason) ?? []), f.key]);
+  const lines: string[] = [];
+  for (const [reason, keys] of byReason) {
+    if (keys.length <= 3) for (const key of keys) lines.push(`${label} ${key}: ${reason}`);
+    else lines.push(`${label} ${keys.length} files (${keys[0]} … ${keys.at(-1)}): ${reason}`);
+  }
+  return lines;
 }

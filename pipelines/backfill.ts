@@ -14,7 +14,7 @@ import type { Command, CommandContext } from './command.js';
 import { resolveConfig, type OptionSpec, type ResolvedConfig } from './config.js';
 import { ARCHIVE_OPTIONS, archiveRequestOf } from './archive-options.js';
 import { archiveSourceOf, s3ConfigOf } from './archive-source.js';
-import { formatReport } from './backfill-report.js';
+import { formatReport, groupedLines } from './backfill-report.js';
 import { runBackfill } from './backfill-run.js';
 import { SINK_OPTIONS, buildSinks } from './backfill-sinks.js';
 import { startProgress } from './progress.js';
@@ -44,7 +44,7 @@ function printPlan(plan: ResolvedPlan, context: CommandContext, json: boolean): 
     return;
   }
   for (const f of plan.files) context.stdout.write(`${String(f.size ?? '?').padStart(12)}  ${f.key}\n`);
-  for (const m of plan.missing) context.stdout.write(`${'missing'.padStart(12)}  ${m.file.key}: ${m.reason}\n`);
+  for (const line of groupedLines('missing'.padStart(12), plan.missing.map((m) => ({ key: m.file.key, reason: m.reason })))) context.stdout.write(`${line}\n`);
   context.stdout.write(`${plan.files.length} files, ${unknown ? 'size unknown without a listing' : `${(bytes / 1e6).toFixed(1)} MB`}; ${plan.missing.length} missing upstream\n`);
 }
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ReportBuilder, formatReport } from '../../pipelines/backfill-report.js';
+import { ReportBuilder, formatReport, groupedLines } from '../../pipelines/backfill-report.js';
 import { planArchiveFiles, parseTypeRequests } from '../../connectors/binance-archive/plan.js';
 import type { FileOutcome } from '../../connectors/binance-archive/from-binance-archive.js';
 
@@ -46,5 +46,15 @@ describe('backfill report', () => {
     const r = unlisted.finish(1);
     assert.deepEqual(r.unknownSymbols, ['spot trades BTCUSDT']);
     assert.equal(r.exitCode, 1);
+  });
+});
+
+describe('groupedLines', () => {
+  it('collapses more than three files with one reason into one line and keeps the others apart', () => {
+    const files = ['a', 'b', 'c', 'd'].map((key) => ({ key, reason: 'no such symbol' }));
+    assert.deepEqual(groupedLines('missing', [...files, { key: 'e', reason: '404' }]), [
+      'missing 4 files (a … d): no such symbol',
+      'missing e: 404',
+    ]);
   });
 });

@@ -88,7 +88,6 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
 /** The `backfill` command. */
 export const backfillCommand: Command = {
   name: 'backfill',
-  summary: 'load Binance archives (data.binance.vision, a mirror, a directory or s3://) into the lake / ClickHouse / Kafka',
   usage: 'backfill --market spot --symbols BTCUSDT --types klines:1m,trades --from 2025-07-01 [--to 2025-07-03] [--archive URL|DIR|s3://b/p] [--sink parquet,clickhouse,kafka] [--lake DIR|s3://b/p] [--plan] [--json]',
   options: OPTIONS,
   run,

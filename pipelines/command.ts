@@ -11,11 +11,18 @@ export interface CommandContext {
 
 export interface Command {
   readonly name: string;
-  /** One line for `lakehouse --help`. */
-  readonly summary: string;
   /** Usage line(s) after `lakehouse <name>`. */
   readonly usage: string;
   readonly options: readonly OptionSpec[];
   /** Runs the command; resolves to the process exit status. */
   run(argv: readonly string[], context: CommandContext): Promise<number>;
+}
+
+/** A registered command: what `lakehouse --help` shows, and how to load the command only when it runs. */
+export interface CommandEntry {
+  readonly name: string;
+  /** One line for `lakehouse --help` and the command's own help. */
+  readonly summary: string;
+  /** Imports the command's module (commands load their heavy dependencies only when used). */
+  load(): Promise<Command>;
 }

@@ -105,7 +105,6 @@ async function writeBack(root: string, symbol: string, type: string, range: { fr
 
 export const gapsCommand: Command = {
   name: 'gaps',
-  summary: 'find the gaps of one stream in the lake (leading, interior, trailing; id holes) and fill them from REST or flat',
   usage: 'gaps --market spot --symbol BTCUSDT --type klines:1m --from YYYY-MM-DD [--to YYYY-MM-DD] [--fill rest|flat|none] [--json]',
   options: OPTIONS,
   async run(argv, context) {

@@ -10,7 +10,6 @@ const ACTIONS = ['up', 'down', 'status', 'env', 'install'] as const;
 
 export const infraCommand: Command = {
   name: 'infra',
-  summary: 'up | down | status | env | install — real local Kafka, Schema Registry, ClickHouse and S3 on loopback',
   usage: `infra up [SERVICE...]      start (idempotent) kafka, registry, clickhouse, s3 and wait until healthy
   infra down [SERVICE...]    stop what infra up started
   infra status [--json]      each service's state, version and endpoint, then the env vars to export

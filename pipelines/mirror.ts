@@ -69,7 +69,6 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
 /** The `mirror` command. */
 export const mirrorCommand: Command = {
   name: 'mirror',
-  summary: 'copy archive objects into an S3 bucket (streamed GET → multipart PUT, verified, resumable)',
   usage: 'mirror --target s3://bucket/prefix --market spot --symbols BTCUSDT --types klines:1m --from 2025-07-01 [--to …] [--archive URL|DIR]',
   options: OPTIONS,
   run,

@@ -45,7 +45,6 @@ async function queryClickHouse(sql: string, config: Record<string, unknown>): Pr
 
 export const queryCommand: Command = {
   name: 'query',
-  summary: 'run SQL against ClickHouse, or against the local Parquet lake (DuckDB) in embedded mode',
   usage: 'query "SQL" [--engine auto|lake|clickhouse] [--lake DIR|s3://b/p] [--json]',
   options: OPTIONS,
   async run(argv, context) {

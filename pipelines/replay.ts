@@ -110,7 +110,6 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
 /** The `replay` command. */
 export const replayCommand: Command = {
   name: 'replay',
-  summary: 'replay archives or captured traffic as a Binance-compatible WebSocket/REST feed (--serve), or into Kafka / the lake',
   usage: 'replay --serve --market spot --files BTCUSDT-trades-2025-07-01.zip [--capture X.ws.1.0 --http X.http.0.0] [--speed 1|N|max] [--port 9443] [--loop]\n  replay --market cm --files BTCUSD_PERP-aggTrades-2026-05-08.zip --speed max [--sink kafka|parquet]',
   options: OPTIONS,
   run,

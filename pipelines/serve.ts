@@ -91,7 +91,6 @@ export async function runServe(config: ResolvedConfig, signal: AbortSignal, onBa
 
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'consume the md.* Kafka topics into ClickHouse and the Parquet lake (consumer group; scale by running more)',
   usage: 'serve [--group-id ID] [--topics T1,T2] [--sink clickhouse,parquet] [--lake DIR|s3://b/p]',
   options: OPTIONS,
   async run(argv, context) {

@@ -58,7 +58,6 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
 /** The `stream` command. */
 export const streamCommand: Command = {
   name: 'stream',
-  summary: 'stream live Binance data (WebSocket + REST repair, or ccxt) into Kafka, or the Parquet lake without Kafka',
   usage: 'stream --market um --symbols BTCUSDT --types trades,aggTrades,klines:1m,markPrice [--via raw|ccxt] [--ws-url URL --rest-url URL] [--sink kafka|parquet] [--duration S]',
   options: OPTIONS,
   run,

@@ -55,6 +55,52 @@ export function partitionPathOf(record: AnyRecord): string {
   ].join('/');
 }
 
+const US_PER_DAY = 86_400 * 1_000_000;
+const CACHED_PATHS = 16;
+
+interface CachedPath {
+  readonly exchange: string;
+  readonly market: string;
+  readonly type: string;
+  readonly symbol: string;
+  /** The cached UTC day is `[startUs, endUs)`. */
+  readonly startUs: number;
+  readonly endUs: number;
+  readonly path: string;
+}
+
+/** The lake type without allocating for the common (non-kline) kinds. */
+function typeKeyOf(record: AnyRecord): string {
+  return record.kind === 'kline' ? lakeTypeOf(record) : TYPE_OF_KIND[record.kind];
+}
+
+/**
+ * A {@link partitionPathOf} with memory: the last {@link CACHED_PATHS} (exchange, market, type, symbol, UTC day)
+ * paths are kept with their day's `[start, end)` in µs, so a record inside a cached day reuses the path string
+ * (no escaping, no `Date`). Results are identical to `partitionPathOf`, including errors for invalid times (a
+ * NaN or out-of-range time never matches a cached day). State is per returned function; memory is bounded.
+ */
+export function cachedPartitionPathOf(): (record: AnyRecord) => string {
+  const cache: CachedPath[] = [];
+  let next = 0;
+  return (record) => {
+    const t = record.eventTimeUs;
+    const type = typeKeyOf(record);
+    for (let i = 0; i < cache.length; i++) {
+      const c = cache[i];
+      if (t >= c.startUs && t < c.endUs && c.symbol === record.symbol && c.type === type
+        && c.market === record.market && c.exchange === record.exchange) return c.path;
+    }
+    const path = partitionPathOf(record);
+    const startUs = Math.floor(Math.floor(t / US_PER_MS) / 86_400_000) * US_PER_DAY;
+    const entry = { exchange: record.exchange, market: record.market, type, symbol: record.symbol, startUs, endUs: startUs + US_PER_DAY, path };
+    if (cache.length < CACHED_PATHS) cache.push(entry);
+    else cache[next] = entry;
+    next = (next + 1) % CACHED_PATHS;
+    return path;
+  };
+}
+
 /**
  * The deterministic file name of a unit's part: a readable, sanitized tail of the unit id plus 16 hex digits
  * of its SHA-256, e.g. `BTCUSDT-trades-2025-07-01.zip_0-3f9a…​.parquet`. The same unit id always gives the

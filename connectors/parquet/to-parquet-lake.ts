@@ -16,7 +16,7 @@ import { KINDS, type AnyRecord } from '../../schemas/records.js';
 import { createS3Client, type S3Config } from '../s3/config.js';
 import { encodeParquet } from './encode-parquet.js';
 import { lakeStoreFor, type LakeStore } from './lake-store.js';
-import { partNameOf, partitionPathOf } from './lake-path.js';
+import { cachedPartitionPathOf, partNameOf } from './lake-path.js';
 
 /** Options of {@link toParquetLake}. */
 export interface ParquetLakeOptions {
@@ -35,6 +35,7 @@ export interface ParquetLakeOptions {
 /** Groups a batch's records by partition directory, keeping input order within a cell. */
 export function cellsOf(records: readonly AnyRecord[]): Map<string, AnyRecord[]> {
   const cells = new Map<string, AnyRecord[]>();
+  const partitionPathOf = cachedPartitionPathOf();
   for (const record of records) {
     const path = partitionPathOf(record);
     const cell = cells.get(path);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hiveValue, lakeTypeOf, partNameOf, partitionPathOf, utcDateOfUs } from '../../../connectors/parquet/lake-path.js';
+import { cachedPartitionPathOf, hiveValue, lakeTypeOf, partNameOf, partitionPathOf, utcDateOfUs } from '../../../connectors/parquet/lake-path.js';
 import { KIND_NAMES } from '../../../schemas/records.js';
 import { sampleRecord } from '../../support/sample-records.js';
 
@@ -48,4 +48,33 @@ test('part names are deterministic per unit id, distinct across units and safe a
   assert.ok(partNameOf(unit).includes('BTCUSDT-trades-2025-07-01.zip_0'));
   assert.match(partNameOf('../../etc/passwd'), /^etc_passwd-[0-9a-f]{16}\.parquet$/);
   assert.match(partNameOf(''), /^part-[0-9a-f]{16}\.parquet$/);
+});
+
+test('the cached partition path equals the uncached one across day boundaries, symbols, markets and kinds', () => {
+  const dayUs = 86_400_000_000;
+  const midnightUs = 1_751_328_000_000_000;
+  const times = [midnightUs - dayUs, midnightUs - 1, midnightUs, midnightUs + 1, midnightUs + dayUs - 1, midnightUs + dayUs, midnightUs - 1, 0, -1, 1.5, midnightUs - 0.5];
+  const trade = sampleRecord('trade');
+  const kline = sampleRecord('kline');
+  const variants = [
+    ...['BTCUSDT', 'ETHUSDT', 'a/b', '..', ''].map((symbol) => ({ ...trade, symbol })),
+    { ...trade, market: 'um' as const }, { ...trade, exchange: 'other=x' as 'binance' },
+    { ...kline, interval: '1m' as const }, { ...kline, interval: '1h' as const }, { ...kline, priceKind: 'mark' as const, interval: '1m' as const },
+    ...(['gap', 'deadLetter', 'aggTrade'] as const).map((kind) => sampleRecord(kind)),
+  ];
+  const records = variants.flatMap((v, k) => times.map((eventTimeUs, j) => ({ ...v, eventTimeUs: eventTimeUs + ((k * 7 + j) % 3) })));
+  // Interleave so the cache sees revisits, evictions (more than 16 distinct paths) and runs.
+  const order = [...records, ...records.filter((_, i) => i % 3 === 0), ...records.slice().reverse(), ...records.map((r) => [r, r]).flat()];
+  const cached = cachedPartitionPathOf();
+  for (const record of order) assert.equal(cached(record), partitionPathOf(record), `${record.kind} ${record.symbol} ${record.eventTimeUs}`);
+});
+
+test('the cached partition path throws like the uncached one for a time Date cannot hold', () => {
+  const cached = cachedPartitionPathOf();
+  const trade = sampleRecord('trade');
+  cached({ ...trade, eventTimeUs: 1_751_328_000_000_000 });
+  for (const eventTimeUs of [Number.NaN, 9e21, Number.POSITIVE_INFINITY]) {
+    assert.throws(() => partitionPathOf({ ...trade, eventTimeUs }), RangeError);
+    assert.throws(() => cached({ ...trade, eventTimeUs }), RangeError);
+  }
 });

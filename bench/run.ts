@@ -15,6 +15,7 @@ const MODULES: readonly BenchModule[] = [
   { name: 'parquet', run: async () => (await import('./parquet.js')).benchParquet() },
   { name: 'live', run: async () => (await import('./live.js')).benchLive() },
   { name: 'archive', run: async () => (await import('./archive.js')).benchArchive() },
+  { name: 'kafka', run: async () => (await import('./kafka.js')).benchKafka() },
 ];
 
 function formatValue(value: number): string {

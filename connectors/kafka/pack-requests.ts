@@ -41,11 +41,11 @@ export function messageBytes(message: Message): number {
 }
 
 /**
- * Packs `messages` (in order) into requests of at most `maxRequestBytes` each, a message larger than that
- * alone in its own request (the broker then decides). Within a request, messages are grouped per topic in
- * their original order.
+ * Packs `messages` (in order) into requests of at most `maxRequestBytes` and `maxRequestMessages` each, a
+ * message larger than the byte limit alone in its own request (the broker then decides). Within a request,
+ * messages are grouped per topic in their original order.
  */
-export function packRequests(messages: readonly OutMessage[], maxRequestBytes: number): ProduceRequest[] {
+export function packRequests(messages: readonly OutMessage[], maxRequestBytes: number, maxRequestMessages = Infinity): ProduceRequest[] {
   const requests: ProduceRequest[] = [];
   let byTopic = new Map<string, Message[]>();
   let bytes = 0;
@@ -58,7 +58,7 @@ export function packRequests(messages: readonly OutMessage[], maxRequestBytes: n
     count = 0;
   };
   for (const { topic, message, bytes: size } of messages) {
-    if (count > 0 && bytes + size > maxRequestBytes) flush();
+    if (count > 0 && (bytes + size > maxRequestBytes || count >= maxRequestMessages)) flush();
     const list = byTopic.get(topic);
     if (list === undefined) byTopic.set(topic, [message]);
     else list.push(message);

@@ -14,8 +14,10 @@
  *   acknowledged by all in-sync replicas (acks = all).
  * - Order: one request in flight (kafkajs' idempotent producer, `maxInFlightRequests: 1`) and requests in
  *   input order, so the messages of one key (symbol) on one topic are appended in input order.
- * - No duplicates from retries within one producer session: kafkajs' own retries and this sink's retries of a
- *   request re-send it with the same producer id and sequence numbers, which the broker deduplicates.
+ * - No duplicates from kafkajs' own retries: a failed request is re-sent with the same producer id and
+ *   sequence numbers, which the broker deduplicates. When kafkajs gives up, this sink retries the request
+ *   (`retry`); with one broker that re-send reuses the rolled-back sequence numbers too, but with several
+ *   brokers the partitions of a broker that had already acknowledged are written again (at least once).
  * - Not atomic, and at least once across sessions: a batch split over several requests may be partly written
  *   when the sink fails; it is then not acknowledged, and the pipeline's re-run writes it again with a new
  *   producer id (duplicates that consumers drop by identity key and version).

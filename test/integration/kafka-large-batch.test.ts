@@ -54,3 +54,21 @@ test('a 20,000-row batch above the broker message size limit is produced complet
     assert.deepEqual(ids, records.filter((r) => r.symbol === symbol).map((r) => r.tradeId), symbol);
   }
 });
+
+test('many small batches waiting at once are acknowledged one by one in input order and arrive in order per symbol', { timeout: 180_000 }, async (t) => {
+  const [kafka, registry] = await Promise.all([kafkaService(), registryService()]);
+  if (kafka === undefined || registry === undefined) { t.skip('Kafka or Schema Registry not configured'); return; }
+  const records = trades(15_000);
+  const batches = Array.from({ length: 300 }, (_, i) => ({ kind: 'trade' as const, unitId: `${RUN}-small#${i}`, records: records.slice(i * 50, i * 50 + 50) }));
+  const topicOf = (record: AnyRecord): string => `${RUN}.small.${topicFor(record)}`;
+  const acks = await firstValueFrom(from(batches).pipe(toKafka({ kafka, registry, topicOf, partitions: 2, maxRequestMessages: 700 }), toArray()));
+  assert.deepEqual(acks.map((a) => [a.unitId, a.rows]), batches.map((b) => [b.unitId, 50]));
+
+  const back = await consume({ kafka, registry, topics: [topicOf(records[0])], groupId: `${RUN}-small`, lineage: 'original', partitionsConcurrently: 2 }, records.length);
+  assert.equal(back.length, records.length);
+  assert.equal(new Set(back.map((r) => r.ingestId)).size, records.length);
+  for (const symbol of SYMBOLS) {
+    const ids = back.filter((r) => r.symbol === symbol).map((r) => (r as TradeRecord).tradeId);
+    assert.deepEqual(ids, records.filter((r) => r.symbol === symbol).map((r) => r.tradeId), symbol);
+  }
+});

@@ -1,0 +1,230 @@
+/**
+ * `lakehouse backfill` into the real ClickHouse and Kafka sinks, from a generated Binance-layout mirror served
+ * over HTTP. Symbols are unique to the run (backfill has no database or topic prefix option), so every check
+ * filters by them: row counts with FINAL equal the generated rows, a rerun is skipped by the manifest, a
+ * republished file's new values win by version, exact values survive; Kafka records read back with `fromKafka`
+ * equal what the archive parser produces; a corrupt zip leaves nothing behind and a 404 day is reported.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { stat, utimes } from 'node:fs/promises';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { createClickHouseClient } from '../../connectors/clickhouse/config.js';
+import { parseArchiveFile } from '../../connectors/binance-archive/parse-archive-file.js';
+import { createKafka } from '../../connectors/kafka/config.js';
+import { fromKafka, type FromKafkaOptions } from '../../connectors/kafka/from-kafka.js';
+import { backfillCommand } from '../../pipelines/backfill.js';
+import type { AnyRecord, KlineRecord, TradeRecord } from '../../schemas/records.js';
+import { makeVersion } from '../../schemas/version.js';
+import { generateArchiveMirror, seedOf, writeArchiveFile, type GeneratedFile } from '../support/archive-mirror.js';
+import { startArchiveServer, type ArchiveServer } from '../support/archive-server.js';
+import { clickhouseService, kafkaService, registryService } from '../support/services.js';
+import { removeTempDirs, runBackfillJson, tempDir } from '../pipelines/backfill-support.js';
+
+after(removeTempDirs);
+
+const RUN = `${Date.now().toString(36)}${process.pid}`.toUpperCase();
+/**
+ * A symbol unique to the run whose two trades days have disjoint trade ids: the generator starts a file's ids at
+ * `seedOf(key) % 1000` × 10⁷, so 1 symbol in 1000 repeats its ids on the next day (and FINAL rightly keeps one).
+ */
+function runSymbol(prefix: string): string {
+  for (let n = 0; ; n++) {
+    const symbol = `${prefix}${RUN}${n}USDT`;
+    const [day1, day2] = ['01', '02'].map((d) => seedOf(`data/spot/daily/trades/${symbol}/${symbol}-trades-2025-07-${d}.zip`) % 1000);
+    if (day1 !== day2) return symbol;
+  }
+}
+const [SYM_A, SYM_B, SYM_C] = ['A', 'B', 'C'].map(runSymbol) as [string, string, string];
+const TYPES = ['klines:1m', 'trades'];
+const requestOf = (symbols: string[]): string[] => ['--market', 'spot', '--symbols', symbols.join(','), '--types', TYPES.join(','), '--from', '2025-07-01', '--to', '2025-07-02'];
+const tableOf = (g: GeneratedFile): string => (g.file.kind === 'trade' ? 'trades' : 'klines');
+/** `107123.45000000` → `107123.45`: the shortest exact decimal, as ClickHouse's toString prints a Float64. */
+const plain = (decimal: string): string => (decimal.includes('.') ? decimal.replace(/0+$/, '').replace(/\.$/, '') : decimal);
+const csvLines = (path: string): string[] => execFileSync('unzip', ['-p', path]).toString().trim().split('\n');
+
+async function select<T>(client: ClickHouseClient, query: string): Promise<T[]> {
+  return (await client.query({ query, format: 'JSONEachRow' })).json<T>();
+}
+
+/** Rows per table and symbol (FINAL) for the given symbols, as `table|symbol` → count. */
+async function countsOf(client: ClickHouseClient, symbols: string[]): Promise<Map<string, number>> {
+  const inList = symbols.map((s) => `'${s}'`).join(',');
+  const out = new Map<string, number>();
+  for (const table of ['trades', 'klines']) {
+    const rows = await select<{ symbol: string; n: string }>(client, `SELECT symbol, toString(count()) AS n FROM lakehouse.${table} FINAL WHERE symbol IN (${inList}) GROUP BY symbol`);
+    for (const r of rows) out.set(`${table}|${r.symbol}`, Number(r.n));
+  }
+  return out;
+}
+
+function expectedCounts(files: readonly GeneratedFile[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const g of files) out.set(`${tableOf(g)}|${g.file.symbol}`, (out.get(`${tableOf(g)}|${g.file.symbol}`) ?? 0) + g.rows);
+  return out;
+}
+
+describe('lakehouse backfill into ClickHouse and Kafka (real services)', () => {
+  let mirror = '';
+  let generated: GeneratedFile[] = [];
+  let server: ArchiveServer;
+  const sum = (files: readonly GeneratedFile[]): number => files.reduce((s, g) => s + g.rows, 0);
+
+  before(async () => {
+    mirror = await tempDir('sinks-mirror');
+    generated = await generateArchiveMirror(mirror, { markets: ['spot'], symbols: [SYM_A, SYM_B, SYM_C], types: TYPES, fromDay: '2025-07-01', toDay: '2025-07-02', eventsPerDay: 300 });
+    server = await startArchiveServer(mirror);
+  });
+  after(async () => { await server.close(); });
+
+  const run = async (symbols: string[], sink: string, env: NodeJS.ProcessEnv, manifest: string, extra: string[] = []) => {
+    const argv = [...requestOf(symbols), '--archive', server.url, '--sink', sink, '--manifest', manifest, '--concurrency', '2', ...extra];
+    return runBackfillJson({ ...backfillCommand, run: (a, context) => backfillCommand.run(a, { ...context, env }) }, argv);
+  };
+
+  it('loads every file into ClickHouse with exact values, skips a rerun, and lets a republished file win by version', { timeout: 240_000 }, async (t) => {
+    const service = await clickhouseService();
+    if (service === undefined) { t.skip('ClickHouse not configured (CLICKHOUSE_URL)'); return; }
+    const env = { CLICKHOUSE_URL: service.url, CLICKHOUSE_USER: service.username, CLICKHOUSE_PASSWORD: service.password };
+    const client = await createClickHouseClient(service);
+    t.after(() => client.close());
+    const files = generated.filter((g) => g.file.symbol !== SYM_C);
+    const manifest = `${await tempDir('sinks-ch')}/m.jsonl`;
+
+    const first = await run([SYM_A, SYM_B], 'clickhouse', env, manifest);
+    assert.equal(first.exitCode, 0, first.stdout + first.stderr);
+    assert.equal(first.report.loaded, 8);
+    assert.equal(first.report.rows, sum(files));
+    assert.deepEqual(await countsOf(client, [SYM_A, SYM_B]), expectedCounts(files));
+
+    const trades = files.find((g) => g.file.kind === 'trade' && g.file.symbol === SYM_A && g.file.date === '2025-07-02');
+    const klines = files.find((g) => g.file.kind === 'kline' && g.file.symbol === SYM_B && g.file.date === '2025-07-01');
+    assert.ok(trades !== undefined && klines !== undefined);
+    const tradeCells = (csvLines(trades.path).find((l) => /^\d/.test(l)) ?? '').split(',');
+    const [tradeRow] = await select<Record<string, string>>(client, `SELECT toString(price) AS price, toString(qty) AS qty, toString(quoteQty) AS quoteQty, toString(eventTimeUs) AS timeUs, toString(isBuyerMaker) AS maker FROM lakehouse.trades FINAL WHERE symbol = '${SYM_A}' AND tradeId = ${tradeCells[0]}`);
+    assert.deepEqual(tradeRow, { price: plain(tradeCells[1]!), qty: plain(tradeCells[2]!), quoteQty: plain(tradeCells[3]!), timeUs: tradeCells[4], maker: tradeCells[5] === 'True' ? '1' : '0' });
+    const klineCells = (csvLines(klines.path).find((l) => /^\d/.test(l)) ?? '').split(',');
+    const [klineRow] = await select<Record<string, string>>(client, `SELECT toString(open) AS open, toString(high) AS high, toString(low) AS low, toString(close) AS close, toString(volume) AS volume, toString(closeTimeUs) AS closeUs FROM lakehouse.klines FINAL WHERE symbol = '${SYM_B}' AND \`interval\` = '1m' AND openTimeUs = ${klineCells[0]}`);
+    assert.deepEqual(klineRow, { open: plain(klineCells[1]!), high: plain(klineCells[2]!), low: plain(klineCells[3]!), close: plain(klineCells[4]!), volume: plain(klineCells[5]!), closeUs: klineCells[6] });
+
+    const second = await run([SYM_A, SYM_B], 'clickhouse', env, manifest);
+    assert.equal(second.exitCode, 0, second.stdout);
+    assert.equal(second.report.skipped, 8);
+    assert.equal(second.report.loaded, 0);
+    assert.deepEqual(await countsOf(client, [SYM_A, SYM_B]), expectedCounts(files));
+
+    // Republish the trades file: one price changes, the object gets a new checksum and a later LastModified.
+    const lines = csvLines(trades.path);
+    const index = lines.findIndex((l) => /^\d/.test(l));
+    const cells = lines[index]!.split(',');
+    const newPrice = (Number(cells[1]) + 1.25).toFixed(8);
+    lines[index] = [cells[0], newPrice, ...cells.slice(2)].join(',');
+    const republished = await writeArchiveFile(mirror, trades.file, { lines });
+    assert.notEqual(republished.sha256, trades.sha256);
+    const later = new Date((await stat(trades.path)).mtimeMs + 120_000);
+    await utimes(trades.path, later, later);
+    await utimes(`${trades.path}.CHECKSUM`, later, later);
+
+    const third = await run([SYM_A, SYM_B], 'clickhouse', env, manifest);
+    assert.equal(third.exitCode, 0, third.stdout);
+    assert.equal(third.report.loaded, 1);
+    assert.equal(third.report.skipped, 7);
+    assert.ok(!third.report.files.some((f) => f.key === trades.key), 'the republished file is not among the skipped');
+    assert.deepEqual(await countsOf(client, [SYM_A, SYM_B]), expectedCounts(files));
+    const versions = await select<{ price: string; version: string }>(client, `SELECT toString(price) AS price, toString(version) AS version FROM lakehouse.trades FINAL WHERE symbol = '${SYM_A}' AND tradeId = ${cells[0]}`);
+    assert.deepEqual(versions, [{ price: plain(newPrice), version: String(makeVersion('archive', Math.floor(later.getTime() / 1000) * 1000)) }]);
+  });
+
+  it('produces every parsed record to the md.binance.spot topics, Avro-decoded back equal by fromKafka', { timeout: 240_000 }, async (t) => {
+    const [kafka, registry] = await Promise.all([kafkaService(), registryService()]);
+    if (kafka === undefined || registry === undefined) { t.skip('Kafka or Schema Registry not configured'); return; }
+    const env = { KAFKA_BROKERS: kafka.brokers.join(','), SCHEMA_REGISTRY_URL: registry.url };
+    const topics = ['md.binance.spot.klines.1m', 'md.binance.spot.trades'];
+    const groupId = `backfill-sinks-${RUN}`;
+    await startGroupAtEnd(kafka.brokers, groupId, topics);
+    const files = generated.filter((g) => g.file.symbol === SYM_C);
+
+    const result = await run([SYM_C], 'kafka', env, `${await tempDir('sinks-kafka')}/m.jsonl`);
+    assert.equal(result.exitCode, 0, result.stdout + result.stderr);
+    assert.equal(result.report.loaded, 4);
+    assert.equal(result.report.rows, sum(files));
+
+    const consumed = await consumeSymbol({ kafka, registry, groupId, topics, lineage: 'original' }, SYM_C, sum(files));
+    const expected: AnyRecord[] = [];
+    for (const g of files) {
+      const version = makeVersion('archive', Math.floor((await stat(g.path)).mtimeMs / 1000) * 1000);
+      const chunks = parseArchiveFile(g.path, g.size, g.file, { version });
+      for (let next = await chunks.next(); next.done !== true; next = await chunks.next()) expected.push(...next.value.records);
+    }
+    assert.equal(consumed.length, expected.length);
+    assert.deepEqual(consumed.sort(byIdentity), expected.sort(byIdentity));
+  });
+
+  it('loads nothing of a corrupt zip into ClickHouse, reports it and the 404 day, and exits 1', { timeout: 240_000 }, async (t) => {
+    const service = await clickhouseService();
+    if (service === undefined) { t.skip('ClickHouse not configured (CLICKHOUSE_URL)'); return; }
+    const env = { CLICKHOUSE_URL: service.url, CLICKHOUSE_USER: service.username, CLICKHOUSE_PASSWORD: service.password };
+    const client = await createClickHouseClient(service);
+    t.after(() => client.close());
+    const files = generated.filter((g) => g.file.symbol === SYM_C);
+    const corrupt = files.find((g) => g.file.kind === 'trade' && g.file.date === '2025-07-01');
+    const gone = files.find((g) => g.file.kind === 'kline' && g.file.date === '2025-07-02');
+    assert.ok(corrupt !== undefined && gone !== undefined);
+    server.fault(corrupt.key, { kind: 'corrupt' });
+    server.fault(gone.key, { kind: '404' });
+    server.fault(`${gone.key}.CHECKSUM`, { kind: '404' });
+    try {
+      const result = await run([SYM_C], 'clickhouse', env, `${await tempDir('sinks-bad')}/m.jsonl`, ['--no-list']);
+      assert.equal(result.exitCode, 1, result.stdout + result.stderr);
+      assert.equal(result.report.loaded, 2);
+      assert.equal(result.report.failed, 1);
+      assert.equal(result.report.missingUpstream, 1);
+      const failed = result.report.files.find((f) => f.status === 'failed');
+      assert.equal(failed?.key, corrupt.key);
+      assert.match(failed?.reason ?? '', /checksum mismatch/);
+      assert.match(result.report.files.find((f) => f.key === gone.key)?.reason ?? '', /missing upstream/);
+    } finally {
+      server.fault(corrupt.key, null); server.fault(gone.key, null); server.fault(`${gone.key}.CHECKSUM`, null);
+    }
+    const loaded = files.filter((g) => g !== corrupt && g !== gone);
+    assert.deepEqual(await countsOf(client, [SYM_C]), expectedCounts(loaded));
+    const fromCorrupt = await select<{ n: string }>(client, `SELECT toString(count()) AS n FROM lakehouse.trades WHERE ingestId = '${corrupt.key}'`);
+    assert.equal(fromCorrupt[0]?.n, '0');
+    const dead = await select<{ n: string }>(client, `SELECT toString(count()) AS n FROM lakehouse.dead_letters WHERE symbol = '${SYM_C}'`);
+    assert.equal(dead[0]?.n, '0');
+  });
+});
+
+/** Identity order of archive records: kind, symbol, then trade id or kline open time. */
+function byIdentity(a: AnyRecord, b: AnyRecord): number {
+  const id = (r: AnyRecord): number => (r.kind === 'trade' ? (r as TradeRecord).tradeId : (r as KlineRecord).openTimeUs);
+  return a.kind.localeCompare(b.kind) || a.symbol.localeCompare(b.symbol) || id(a) - id(b);
+}
+
+/** Commits the group at the topics' current ends, so it reads only what this run produces. */
+async function startGroupAtEnd(brokers: string[], groupId: string, topics: string[]): Promise<void> {
+  const admin = createKafka({ brokers }).admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    for (const topic of topics.filter((name) => existing.has(name))) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({ groupId, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
+    }
+  } finally { await admin.disconnect(); }
+}
+
+/** Consumes until `count` records of `symbol` arrived (other symbols' records are committed and dropped). */
+function consumeSymbol(options: FromKafkaOptions, symbol: string, count: number): Promise<AnyRecord[]> {
+  return new Promise((resolve, reject) => {
+    const records: AnyRecord[] = [];
+    const subscription = fromKafka(options).subscribe({
+      next: (batch) => {
+        records.push(...batch.records.filter((r) => r.symbol === symbol));
+        batch.commit().then(() => { if (records.length >= count) { subscription.unsubscribe(); resolve(records); } }, reject);
+      },
+      error: reject,
+    });
+  });
+}

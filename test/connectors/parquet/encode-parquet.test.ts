@@ -69,3 +69,15 @@ test('runs of repeated strings, non-ASCII, long and empty values and nulls betwe
   const back = await readBack(encodeParquet(rows, COLUMNS), 'SELECT s FROM read_parquet($FILE) ORDER BY n');
   assert.deepEqual(back.map((r) => r.s), strings);
 });
+
+test('column names that are not identifiers read back, and undefined in an optional column is null', async () => {
+  const odd: ParquetColumn[] = [
+    { name: 'we"ird\\name\u2028', type: 'INT64', optional: true, dictionary: false },
+    { name: 'constructor', type: 'UTF8', optional: true, dictionary: false },
+    { name: 'k', type: 'INT32', optional: false, dictionary: false },
+  ];
+  const rows = [{ 'we"ird\\name\u2028': 5, constructor: 'x', k: 0 }, { constructor: null, k: 1 }, { 'we"ird\\name\u2028': -3, constructor: undefined, k: 2 }];
+  const back = await readBack(encodeParquet(rows, odd), 'SELECT * FROM read_parquet($FILE) ORDER BY k');
+  assert.deepEqual(back.map((r) => [r['we"ird\\name\u2028'], r.constructor, r.k]), [['5', 'x', 0], [null, null, 1], ['-3', null, 2]]);
+  assert.throws(() => encodeParquet([{ constructor: 7, k: 0 }], odd), (e: Error) => e.name === 'SinkWriteError' && e.message.includes('column constructor') && e.message.includes('row 0'));
+});

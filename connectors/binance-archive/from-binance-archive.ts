@@ -19,7 +19,7 @@ import type { PlannedFile } from './availability.js';
 import { checksumKey, parseChecksumText } from './checksum.js';
 import { fetchArchiveObject, releaseFetched, type FetchedObject } from './fetch.js';
 import { isLoaded, type Manifest } from './manifest.js';
-import { parseArchiveFile, type ParseStats } from './parse-archive-file.js';
+import { checkArchiveZip, parseArchiveFile, type ParseStats } from './parse-archive-file.js';
 import type { ArchiveFile } from './plan.js';
 import type { ArchiveSource } from './source.js';
 
@@ -141,6 +141,7 @@ async function loadFile(file: PlannedFile, options: FromBinanceArchiveOptions, e
 async function parseInto(file: PlannedFile, fetched: FetchedObject, options: FromBinanceArchiveOptions, emit: Emit): Promise<void> {
   const lastModifiedMs = fetched.lastModifiedMs ?? file.lastModifiedMs;
   const version = makeVersion('archive', lastModifiedMs ?? 0);
+  await checkArchiveZip(fetched.path, fetched.size, file); // a damaged zip fails here, before any of its rows is written
   const chunks = parseArchiveFile(fetched.path, fetched.size, file, { version, batchRows: options.batchRows, rejectedAtUs: Math.floor(lastModifiedMs ?? 0) * 1000 });
   const unitBase = `${file.key}@${fetched.sha256.slice(0, 16)}`;
   let parts = 0;

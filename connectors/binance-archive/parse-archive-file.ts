@@ -5,6 +5,7 @@
  * row's id (trades, aggTrades, klines, fundingRate, bookTicker) is a duplicate and goes to the DLQ too. Rows
  * of a monthly file outside the requested days are counted and not loaded. Memory: one chunk plus one batch.
  */
+import { finished } from 'node:stream/promises';
 import type {
   AggTradeRecord, AnyRecord, BookTickerRecord, DeadLetterRecord, FundingRateRecord, KindName, KlineRecord, TradeRecord,
 } from '../../schemas/records.js';
@@ -59,13 +60,29 @@ function deadLetter(file: ArchiveFile, line: number, raw: string, reason: string
   };
 }
 
+/** The CSV member a zip must hold: the zip's own name with `.csv`. */
+function csvNameOf(file: ArchiveFile): string {
+  return file.key.slice(file.key.lastIndexOf('/') + 1).replace(/\.zip$/, '.csv');
+}
+
+/**
+ * Inflates the CSV member once without parsing it and checks its CRC-32 and size, so a zip damaged anywhere
+ * (even one matching its `.CHECKSUM`, i.e. damaged upstream, or loaded with --no-verify) fails before its first
+ * row reaches a sink. Costs one extra native inflate of the member; memory: one chunk.
+ */
+export async function checkArchiveZip(path: string, size: number, file: ArchiveFile): Promise<void> {
+  const entries = await readZipDirectory(path, size, file.key);
+  const stream = await openZipEntry(path, selectCsvEntry(entries, csvNameOf(file), file.key), file.key);
+  stream.resume();
+  await finished(stream);
+}
+
 /** Streams the records of the zip at `path` as chunks; returns the counters. */
 export async function* parseArchiveFile(path: string, size: number, file: ArchiveFile, options: ParseOptions): AsyncGenerator<ParsedChunk, ParseStats> {
   const batchRows = options.batchRows ?? 20_000;
   const atUs = options.rejectedAtUs ?? 0;
   const entries = await readZipDirectory(path, size, file.key);
-  const csvName = file.key.slice(file.key.lastIndexOf('/') + 1).replace(/\.zip$/, '.csv');
-  const stream = await openZipEntry(path, selectCsvEntry(entries, csvName, file.key), file.key);
+  const stream = await openZipEntry(path, selectCsvEntry(entries, csvNameOf(file), file.key), file.key);
   const map = rowMapperFor(file.dataType);
   const context: RowContext = {
     market: file.market, symbol: file.symbol, interval: file.interval, priceKind: priceKindOf(file.dataType),

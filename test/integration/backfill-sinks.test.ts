@@ -8,7 +8,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { stat, utimes } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createClickHouseClient } from '../../connectors/clickhouse/config.js';
 import { parseArchiveFile } from '../../connectors/binance-archive/parse-archive-file.js';
@@ -19,6 +20,7 @@ import type { AnyRecord, KlineRecord, TradeRecord } from '../../schemas/records.
 import { makeVersion } from '../../schemas/version.js';
 import { generateArchiveMirror, seedOf, writeArchiveFile, type GeneratedFile } from '../support/archive-mirror.js';
 import { startArchiveServer, type ArchiveServer } from '../support/archive-server.js';
+import { writeChecksum } from '../support/archive-zip.js';
 import { clickhouseService, kafkaService, registryService } from '../support/services.js';
 import { removeTempDirs, runBackfillJson, tempDir } from '../pipelines/backfill-support.js';
 
@@ -36,7 +38,7 @@ function runSymbol(prefix: string): string {
     if (day1 !== day2) return symbol;
   }
 }
-const [SYM_A, SYM_B, SYM_C] = ['A', 'B', 'C'].map(runSymbol) as [string, string, string];
+const [SYM_A, SYM_B, SYM_C, SYM_D] = ['A', 'B', 'C', 'D'].map(runSymbol) as [string, string, string, string];
 const TYPES = ['klines:1m', 'trades'];
 const requestOf = (symbols: string[]): string[] => ['--market', 'spot', '--symbols', symbols.join(','), '--types', TYPES.join(','), '--from', '2025-07-01', '--to', '2025-07-02'];
 const tableOf = (g: GeneratedFile): string => (g.file.kind === 'trade' ? 'trades' : 'klines');
@@ -73,7 +75,7 @@ describe('lakehouse backfill into ClickHouse and Kafka (real services)', () => {
 
   before(async () => {
     mirror = await tempDir('sinks-mirror');
-    generated = await generateArchiveMirror(mirror, { markets: ['spot'], symbols: [SYM_A, SYM_B, SYM_C], types: TYPES, fromDay: '2025-07-01', toDay: '2025-07-02', eventsPerDay: 300 });
+    generated = await generateArchiveMirror(mirror, { markets: ['spot'], symbols: [SYM_A, SYM_B, SYM_C, SYM_D], types: TYPES, fromDay: '2025-07-01', toDay: '2025-07-02', eventsPerDay: 300 });
     server = await startArchiveServer(mirror);
   });
   after(async () => { await server.close(); });
@@ -89,7 +91,7 @@ describe('lakehouse backfill into ClickHouse and Kafka (real services)', () => {
     const env = { CLICKHOUSE_URL: service.url, CLICKHOUSE_USER: service.username, CLICKHOUSE_PASSWORD: service.password };
     const client = await createClickHouseClient(service);
     t.after(() => client.close());
-    const files = generated.filter((g) => g.file.symbol !== SYM_C);
+    const files = generated.filter((g) => g.file.symbol === SYM_A || g.file.symbol === SYM_B);
     const manifest = `${await tempDir('sinks-ch')}/m.jsonl`;
 
     const first = await run([SYM_A, SYM_B], 'clickhouse', env, manifest);
@@ -193,6 +195,34 @@ describe('lakehouse backfill into ClickHouse and Kafka (real services)', () => {
     assert.equal(fromCorrupt[0]?.n, '0');
     const dead = await select<{ n: string }>(client, `SELECT toString(count()) AS n FROM lakehouse.dead_letters WHERE symbol = '${SYM_C}'`);
     assert.equal(dead[0]?.n, '0');
+  });
+
+  it('loads nothing of a zip that matches its checksum but is corrupt inside (upstream damage), though its rows span many batches', { timeout: 240_000 }, async (t) => {
+    const service = await clickhouseService();
+    if (service === undefined) { t.skip('ClickHouse not configured (CLICKHOUSE_URL)'); return; }
+    const env = { CLICKHOUSE_URL: service.url, CLICKHOUSE_USER: service.username, CLICKHOUSE_PASSWORD: service.password };
+    const client = await createClickHouseClient(service);
+    t.after(() => client.close());
+    const original = generated.find((g) => g.file.symbol === SYM_D && g.file.kind === 'trade' && g.file.date === '2025-07-01');
+    assert.ok(original !== undefined);
+    const big = await writeArchiveFile(mirror, original.file, { eventsPerDay: 5000 });
+    // Damage the last fifth of the deflate stream (the central directory stays intact) and publish a matching CHECKSUM.
+    const bytes = await readFile(big.path);
+    const directory = bytes.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    for (let i = Math.floor(directory * 0.8); i < directory - 20; i += 50) bytes[i] = (bytes[i] ?? 0) ^ 0xff;
+    await writeFile(big.path, bytes);
+    await writeChecksum(big.path, createHash('sha256').update(bytes).digest('hex'), true);
+
+    const result = await run([SYM_D], 'clickhouse', env, `${await tempDir('sinks-damaged')}/m.jsonl`, ['--batch-rows', '200']);
+    assert.equal(result.exitCode, 1, result.stdout + result.stderr);
+    assert.equal(result.report.loaded, 3);
+    const failed = result.report.files.find((f) => f.status === 'failed');
+    assert.equal(failed?.key, big.key);
+    assert.match(failed?.reason ?? '', /corrupt or truncated zip/);
+    const landed = await select<{ n: string }>(client, `SELECT toString(count()) AS n FROM lakehouse.trades WHERE ingestId = '${big.key}'`);
+    assert.equal(landed[0]?.n, '0', 'no row of the damaged file reached ClickHouse');
+    const others = generated.filter((g) => g.file.symbol === SYM_D && g !== original);
+    assert.deepEqual(await countsOf(client, [SYM_D]), expectedCounts(others));
   });
 });
 

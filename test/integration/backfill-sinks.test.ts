@@ -245,16 +245,21 @@ async function startGroupAtEnd(brokers: string[], groupId: string, topics: strin
   } finally { await admin.disconnect(); }
 }
 
-/** Consumes until `count` records of `symbol` arrived (other symbols' records are committed and dropped). */
-function consumeSymbol(options: FromKafkaOptions, symbol: string, count: number): Promise<AnyRecord[]> {
+/**
+ * Consumes until `count` records of `symbol` arrived (other symbols' records are committed and dropped); after
+ * `giveUpMs` it stops with what it has, so a missing record fails the count assertion instead of hanging.
+ */
+function consumeSymbol(options: FromKafkaOptions, symbol: string, count: number, giveUpMs = 120_000): Promise<AnyRecord[]> {
   return new Promise((resolve, reject) => {
     const records: AnyRecord[] = [];
+    const stop = (): void => { clearTimeout(deadline); subscription.unsubscribe(); resolve(records); };
+    const deadline = setTimeout(() => stop(), giveUpMs);
     const subscription = fromKafka(options).subscribe({
       next: (batch) => {
         records.push(...batch.records.filter((r) => r.symbol === symbol));
-        batch.commit().then(() => { if (records.length >= count) { subscription.unsubscribe(); resolve(records); } }, reject);
+        batch.commit().then(() => { if (records.length >= count) stop(); }, reject);
       },
-      error: reject,
+      error: (error: unknown) => { clearTimeout(deadline); reject(error); },
     });
   });
 }

@@ -1,13 +1,14 @@
 /**
  * Encodes records of one kind into a complete Parquet file in memory with parquet-wasm (parquet-rs) over
- * Apache Arrow: SNAPPY, dictionary encoding only on the low-cardinality string columns, plain INT64 for
- * longs. Chosen over parquetjs-lite and hyparquet-writer by `bench/parquet.ts`.
+ * Apache Arrow: SNAPPY, dictionary encoding only on the low-cardinality string columns, DELTA_BINARY_PACKED
+ * INT64 for longs, min/max statistics on every column but strings. Chosen over parquetjs-lite and
+ * hyparquet-writer by `bench/parquet.ts`.
  *
  * Memory: one file's rows are held as Arrow buffers plus the encoded bytes; callers bound file size by
  * bounding batch size. The wasm objects are consumed (freed) by each call.
  */
 import { tableToIPC, Table as ArrowTable } from 'apache-arrow';
-import { Compression, Table as WasmTable, WriterPropertiesBuilder, writeParquet } from 'parquet-wasm';
+import { Compression, EnabledStatistics, Encoding, Table as WasmTable, WriterPropertiesBuilder, writeParquet } from 'parquet-wasm';
 import type { ParquetColumn } from '../../schemas/parquet-schema.js';
 import { mapArrowBatch } from './map-arrow-columns.js';
 
@@ -25,6 +26,11 @@ function writerProperties(columns: readonly ParquetColumn[], maxRowGroupRows: nu
     .setCreatedBy('crypto-lakehouse (parquet-wasm)');
   for (const column of columns) {
     if (column.dictionary) builder = builder.setColumnDictionaryEnabled(column.name, true);
+    // Min/max of strings cost ~20% of the writer and prune nothing: the low-cardinality ones are (or sit
+    // beside) Hive partition keys, the rest are ids. Numeric and time columns keep their statistics.
+    if (column.type === 'UTF8') builder = builder.setColumnStatisticsEnabled(column.name, EnabledStatistics.None);
+    // Times, ids and versions are near-sorted: delta-packed they take ~40% less space at the same CPU.
+    if (column.type === 'INT64') builder = builder.setColumnEncoding(column.name, Encoding.DELTA_BINARY_PACKED);
   }
   return builder.build();
 }

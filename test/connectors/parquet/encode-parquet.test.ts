@@ -81,3 +81,9 @@ test('column names that are not identifiers read back, and undefined in an optio
   assert.deepEqual(back.map((r) => [r['we"ird\\name\u2028'], r.constructor, r.k]), [['5', 'x', 0], [null, null, 1], ['-3', null, 2]]);
   assert.throws(() => encodeParquet([{ constructor: 7, k: 0 }], odd), (e: Error) => e.name === 'SinkWriteError' && e.message.includes('column constructor') && e.message.includes('row 0'));
 });
+
+test('int64 columns carry min/max statistics so readers can prune row groups by time', async () => {
+  const rows = [5, -2, 9_007_199_254_740_991, null].map((n, k) => ({ n, i: k, s: 'x', b: true, d: 0, l: [] }));
+  const meta = await readBack(encodeParquet(rows, COLUMNS), "SELECT stats_min, stats_max FROM parquet_metadata($FILE) WHERE path_in_schema = 'n'");
+  assert.deepEqual(meta.map(({ stats_min, stats_max }) => ({ stats_min, stats_max })), [{ stats_min: '-2', stats_max: '9007199254740991' }]);
+});

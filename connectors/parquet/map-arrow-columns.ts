@@ -74,10 +74,11 @@ function utf8Data(column: ColumnValues & { type: 'UTF8' }): Data {
     if (typeof v !== 'string') {
       // null: the validity bit was cleared by readColumns
     } else if (v === previous) { // runs of one value (symbol, market, file id) are the common case
-      const length = offsets[i] - previousStart;
-      data.copyWithin(bytes, previousStart, previousStart + length);
+      const size = offsets[i] - previousStart;
+      if (size > 32) data.copyWithin(bytes, previousStart, previousStart + size);
+      else for (let j = 0; j < size; j++) data[bytes + j] = data[previousStart + j]; // cheaper than a native call
       previousStart = bytes;
-      bytes += length;
+      bytes += size;
     } else {
       previous = v;
       previousStart = bytes;

@@ -3,7 +3,8 @@
  * over HTTP. Symbols are unique to the run (backfill has no database or topic prefix option), so every check
  * filters by them: row counts with FINAL equal the generated rows, a rerun is skipped by the manifest, a
  * republished file's new values win by version, exact values survive; Kafka records read back with `fromKafka`
- * equal what the archive parser produces; a corrupt zip leaves nothing behind and a 404 day is reported.
+ * equal what the archive parser produces; a corrupt zip (checksum mismatch, or damaged inside with a matching
+ * checksum) leaves nothing behind, and a 404 day is reported.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,7 +1,9 @@
 /**
  * Parquet writers side by side on the same rows (realistic trades: 7 int64 columns, 2 nullable, strings,
  * doubles, booleans), each encoding one complete SNAPPY file, verified afterwards by DuckDB (count and an exact
- * int64 sum). The lake uses the winner (parquet-wasm + Arrow, connectors/parquet/encode-parquet.ts).
+ * int64 sum). The lake uses the winner (parquet-wasm + Arrow, connectors/parquet/encode-parquet.ts). Also the
+ * whole lake sink (`toParquetLake`: partitioning, encoding, local file writes) on batches of 20,000 rows (the
+ * backfill default), each batch spanning 4 partitions (2 markets × 2 symbols).
  * Run alone: `node --import tsx bench/parquet.ts [rows]`.
  */
 import { createRequire } from 'node:module';
@@ -12,7 +14,10 @@ import { pathToFileURL } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { snappyCompressor } from 'hysnappy';
+import { from, lastValueFrom, toArray } from 'rxjs';
 import { encodeParquet } from '../connectors/parquet/encode-parquet.js';
+import { toParquetLake } from '../connectors/parquet/to-parquet-lake.js';
+import type { RecordBatch } from '../connectors/sink.js';
 import { parquetColumnsOf, type ParquetColumn } from '../schemas/parquet-schema.js';
 import { TRADE, type TradeRecord } from '../schemas/records.js';
 import type { BenchResult } from './result.js';
@@ -105,7 +110,32 @@ async function measure(name: string, runs: number, rows: readonly TradeRecord[],
   };
 }
 
-/** Measures the three writers on the same rows (default 100,000 trades). */
+async function measureSink(rows: readonly TradeRecord[], dir: string): Promise<BenchResult> {
+  const batchRows = 20_000;
+  const batches: RecordBatch[] = [];
+  for (let at = 0; at < rows.length; at += batchRows) batches.push({ kind: 'trade', unitId: `bench#${at}`, records: rows.slice(at, at + batchRows) });
+  const run = async (): Promise<void> => { await lastValueFrom(from(batches).pipe(toParquetLake({ root: join(dir, 'lake') }), toArray())); };
+  await run(); // warm-up, and the files the timed runs replace
+  const times: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const start = process.hrtime.bigint();
+    const startCpu = process.cpuUsage();
+    await run();
+    const usedCpu = process.cpuUsage(startCpu);
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    cpu.push((usedCpu.user + usedCpu.system) / 1000);
+  }
+  const medianMs = times.sort((a, b) => a - b)[1];
+  const cpuMs = cpu.sort((a, b) => a - b)[1];
+  const value = Math.round(rows.length / (medianMs / 1000));
+  return {
+    name: 'parquet lake sink (toParquetLake, local)', value, unit: 'rows/s', target: TARGET_ROWS_PER_S, ratio: value / TARGET_ROWS_PER_S,
+    note: `${rows.length} trades in batches of ${batchRows} → 4 partitions each; median of 3: ${medianMs.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU (${Math.round(rows.length / (cpuMs / 1000)).toLocaleString('en-US')} rows per CPU-s)`,
+  };
+}
+
+/** Measures the three writers on the same rows (default 100,000 trades), then the lake sink on them. */
 export async function benchParquet(rowCount = 100_000): Promise<BenchResult[]> {
   const rows = benchTrades(rowCount);
   const plain = rows as unknown as Row[];
@@ -122,7 +152,7 @@ export async function benchParquet(rowCount = 100_000): Promise<BenchResult[]> {
       await measure('hyparquet-writer + hysnappy', 3, rows, hyPath, () => writeFile(hyPath, new Uint8Array(hyparquetBuffer(plain, COLUMNS, compressor)))),
       await measure('parquetjs-lite', 1, rows, litePath, () => parquetjsLiteFile(plain, COLUMNS, litePath)),
     ].map(({ target: _target, ratio: _ratio, ...r }) => ({ ...r, note: `${r.note}; ${(chosen.value / r.value).toFixed(1)}x slower than the chosen writer` }));
-    return [chosen, ...others];
+    return [chosen, await measureSink(rows, dir), ...others];
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -90,7 +90,15 @@ async function ensureTopics(session: Session, topics: readonly string[], options
 }
 
 /** Encodes one record; a record its schema cannot hold is a non-retriable `SinkWriteError`. */
-async function encode(serde: AvroSerde, topic: string, record: AnyRecord, unitId: string): Promise<OutMessage> {
+/** Key bytes per symbol, shared by all messages of the symbol (kafkajs copies Buffers, re-encodes strings). */
+const keyBytes = new Map<string, Buffer>();
+const keyOf = (symbol: string): Buffer => {
+  let key = keyBytes.get(symbol);
+  if (key === undefined) keyBytes.set(symbol, (key = Buffer.from(symbol)));
+  return key;
+};
+
+async function encode(serde: AvroSerde, topic: string, record: AnyRecord, unitId: Buffer): Promise<OutMessage> {
   let value: Buffer;
   try {
     value = await serde.encode(topic, record);
@@ -98,13 +106,14 @@ async function encode(serde: AvroSerde, topic: string, record: AnyRecord, unitId
     if (error instanceof EngineError) throw error;
     throw new SinkWriteError(`record does not fit the Avro schema of ${topic}: ${(error as Error).message}`, { topic, symbol: record.symbol }, { retriable: false, cause: error });
   }
-  const message = { key: record.symbol, value, headers: { unitId } };
+  const message = { key: keyOf(record.symbol), value, headers: { unitId } };
   return { topic, message, bytes: messageBytes(message) };
 }
 
 function pendingOf(batch: RecordBatch, serde: AvroSerde, topicOf: (record: AnyRecord) => string): Pending {
   const pending: Pending = { batch, encoded: Promise.resolve(), ready: false, messages: [], bytes: 0 };
-  (pending as { encoded: Promise<void> }).encoded = Promise.all(batch.records.map((r) => encode(serde, topicOf(r), r, batch.unitId))).then((messages) => {
+  const unitId = Buffer.from(batch.unitId);
+  (pending as { encoded: Promise<void> }).encoded = Promise.all(batch.records.map((r) => encode(serde, topicOf(r), r, unitId))).then((messages) => {
     pending.messages = messages;
     for (const m of messages) pending.bytes += m.bytes;
     pending.ready = true;

@@ -56,6 +56,19 @@ function writeUtf8(data: Buffer, at: number, value: string): number {
   return length;
 }
 
+/**
+ * Extends `data[from, to)` — one value's bytes — by `count` more bytes repeating it, with copies that double
+ * in length (a run of n equal strings costs O(log n) native copies, not n).
+ */
+function repeatTail(data: Buffer, from: number, to: number, count: number): void {
+  let copied = 0;
+  while (copied < count) {
+    const chunk = Math.min(to - from + copied, count - copied);
+    data.copyWithin(to + copied, from, from + chunk);
+    copied += chunk;
+  }
+}
+
 function utf8Data(column: ColumnValues & { type: 'UTF8' }): Data {
   const strings = column.values;
   const length = strings.length;
@@ -72,19 +85,21 @@ function utf8Data(column: ColumnValues & { type: 'UTF8' }): Data {
   for (let i = 0; i < length; i++) {
     const v = strings[i];
     if (typeof v !== 'string') {
-      // null: the validity bit was cleared by readColumns
+      offsets[i + 1] = bytes; // null: the validity bit was cleared by readColumns
     } else if (v === previous) { // runs of one value (symbol, market, file id) are the common case
-      const size = offsets[i] - previousStart;
-      if (size > 32) data.copyWithin(bytes, previousStart, previousStart + size);
-      else for (let j = 0; j < size; j++) data[bytes + j] = data[previousStart + j]; // cheaper than a native call
-      previousStart = bytes;
-      bytes += size;
+      let end = i + 1;
+      while (end < length && strings[end] === v) end++;
+      const size = bytes - previousStart; // the previous value's bytes end exactly at `bytes`
+      repeatTail(data, previousStart, bytes, size * (end - i));
+      for (let k = i; k < end; k++) offsets[k + 1] = bytes += size;
+      previousStart = bytes - size;
+      i = end - 1;
     } else {
       previous = v;
       previousStart = bytes;
       bytes += writeUtf8(data, bytes, v);
+      offsets[i + 1] = bytes;
     }
-    offsets[i + 1] = bytes;
   }
   const values = new Uint8Array(data.buffer, data.byteOffset, bytes);
   return makeData({ type: new Utf8(), length, valueOffsets: offsets, data: values, ...column.nulls.props() });

@@ -87,3 +87,11 @@ test('int64 columns carry min/max statistics so readers can prune row groups by 
   const meta = await readBack(encodeParquet(rows, COLUMNS), "SELECT stats_min, stats_max FROM parquet_metadata($FILE) WHERE path_in_schema = 'n'");
   assert.deepEqual(meta.map(({ stats_min, stats_max }) => ({ stats_min, stats_max })), [{ stats_min: '-2', stats_max: '9007199254740991' }]);
 });
+
+test('long runs of one string, short or long, read back value for value', async () => {
+  const long = 'data/spot/daily/trades/BTCUSDT/BTCUSDT-trades-2025-07-01.zip#0-é';
+  const strings = [...Array(1001).fill(long), ...Array(777).fill('x'), null, ...Array(3).fill('x'), ...Array(5).fill(''), 'y'];
+  const rows = strings.map((s, k) => ({ n: k, i: 0, s, b: null, d: 0, l: [] }));
+  const back = await readBack(encodeParquet(rows, COLUMNS), 'SELECT s FROM read_parquet($FILE) ORDER BY n');
+  assert.deepEqual(back.map((r) => r.s), strings);
+});

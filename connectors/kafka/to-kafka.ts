@@ -66,10 +66,11 @@ export interface ToKafkaOptions {
 
 interface Session { producer: Producer; admin: Admin; topics: Set<string> }
 
-/** A batch on its way: encoded asynchronously on arrival, then sent. */
+/** A batch on its way: encoded ahead of its turn (see {@link encodeAhead}), then sent. */
 interface Pending {
   readonly batch: RecordBatch;
-  readonly encoded: Promise<void>;
+  /** Set when encoding started; resolves when `messages` are ready. */
+  encoded: Promise<void> | undefined;
   ready: boolean;
   messages: OutMessage[];
   bytes: number;
@@ -110,16 +111,31 @@ async function encode(serde: AvroSerde, topic: string, record: AnyRecord, unitId
   return { topic, message, bytes: messageBytes(message) };
 }
 
-function pendingOf(batch: RecordBatch, serde: AvroSerde, topicOf: (record: AnyRecord) => string): Pending {
-  const pending: Pending = { batch, encoded: Promise.resolve(), ready: false, messages: [], bytes: 0 };
-  const unitId = Buffer.from(batch.unitId);
-  (pending as { encoded: Promise<void> }).encoded = Promise.all(batch.records.map((r) => encode(serde, topicOf(r), r, unitId))).then((messages) => {
+function startEncoding(pending: Pending, serde: AvroSerde, topicOf: (record: AnyRecord) => string): void {
+  const unitId = Buffer.from(pending.batch.unitId);
+  pending.encoded = Promise.all(pending.batch.records.map((r) => encode(serde, topicOf(r), r, unitId))).then((messages) => {
     pending.messages = messages;
     for (const m of messages) pending.bytes += m.bytes;
     pending.ready = true;
   });
   pending.encoded.catch(() => undefined); // observed by the sender when the batch's turn comes
-  return pending;
+}
+
+/**
+ * Starts encoding the waiting batches, in order, until `lookaheadRecords` records are encoded or encoding
+ * (the head always). Encoding everything that waits at once would interleave all batches' encodings and
+ * delay the head's; a bounded lookahead overlaps the next request's encoding with the current round trip.
+ */
+function encodeAhead(queue: readonly Pending[], lookaheadRecords: number, serde: AvroSerde, topicOf: (record: AnyRecord) => string): void {
+  let records = 0;
+  for (const pending of queue) {
+    if (pending.encoded === undefined) {
+      if (records > 0 && records + pending.batch.records.length > lookaheadRecords) return;
+      startEncoding(pending, serde, topicOf);
+    }
+    records += pending.batch.records.length;
+    if (records >= lookaheadRecords) return;
+  }
 }
 
 async function sendRequest(session: Session, request: ProduceRequest, options: ToKafkaOptions): Promise<void> {
@@ -143,7 +159,7 @@ function ackOf(batch: RecordBatch, messages: readonly OutMessage[]): WriteAck {
 
 /** The head batch (encoded) and the batches right behind it that are already encoded and fit one request. */
 async function takeGroup(queue: readonly Pending[], maxRequestBytes: number): Promise<Pending[]> {
-  await queue[0].encoded;
+  await queue[0].encoded; // started by encodeAhead
   const group = [queue[0]];
   let bytes = queue[0].bytes;
   for (let i = 1; i < queue.length && queue[i].ready && bytes + queue[i].bytes <= maxRequestBytes; i++) {
@@ -186,14 +202,19 @@ export function toKafka(options: ToKafkaOptions): OperatorFunction<RecordBatch, 
     const topicOf = options.topicOf ?? topicFor;
     const kafka = createKafka(options.kafka);
     const queue: Pending[] = [];
+    const lookahead = 2 * (options.maxRequestMessages ?? 2000);
     let session: Promise<Session> | undefined;
     let sending = false;
+    let inFlight = 0; // batches at the queue's head whose requests are being sent
     let inputDone = false;
     const drain = async (): Promise<void> => {
       sending = true;
       while (queue.length > 0 && !subscriber.closed) {
+        encodeAhead(queue, lookahead, serde, topicOf);
         const group = await takeGroup(queue, options.maxRequestBytes ?? 524_288);
-        await sendGroup(await (session ??= openSession(kafka)), group, options, (ack) => { queue.shift(); subscriber.next(ack); });
+        inFlight = group.length;
+        encodeAhead(queue.slice(inFlight), lookahead, serde, topicOf);
+        await sendGroup(await (session ??= openSession(kafka)), group, options, (ack) => { queue.shift(); inFlight--; subscriber.next(ack); });
       }
       sending = false;
       if (inputDone) subscriber.complete();
@@ -202,7 +223,11 @@ export function toKafka(options: ToKafkaOptions): OperatorFunction<RecordBatch, 
       if (!sending) drain().catch((error: unknown) => subscriber.error(error));
     };
     const subscription = batches.subscribe({
-      next: (batch) => { queue.push(pendingOf(batch, serde, topicOf)); kick(); },
+      next: (batch) => {
+        queue.push({ batch, encoded: undefined, ready: false, messages: [], bytes: 0 });
+        encodeAhead(queue.slice(inFlight), lookahead, serde, topicOf);
+        kick();
+      },
       error: (error: unknown) => subscriber.error(error),
       complete: () => { inputDone = true; if (!sending) subscriber.complete(); },
     });

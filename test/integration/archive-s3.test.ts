@@ -6,27 +6,18 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../connectors/s3/config.js';
 import { mirrorCommand } from '../../pipelines/mirror.js';
 import { backfillCommand } from '../../pipelines/backfill.js';
 import { generateArchiveMirror } from '../support/archive-mirror.js';
 import { s3Service } from '../support/services.js';
 import { runCommand, removeTempDirs, tempDir } from '../pipelines/backfill-support.js';
+import { emptyAndDeleteBucket } from '../support/s3-bucket.js';
 
 after(removeTempDirs);
 
 const BUCKET = `arch-${Date.now().toString(36)}-${process.pid}`;
-
-async function emptyAndDelete(client: S3Client): Promise<void> {
-  for (;;) {
-    const listed = await client.send(new ListObjectsV2Command({ Bucket: BUCKET }));
-    const keys = (listed.Contents ?? []).map((o) => ({ Key: o.Key as string }));
-    if (keys.length === 0) break;
-    await client.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: keys } }));
-  }
-  await client.send(new DeleteBucketCommand({ Bucket: BUCKET }));
-}
 
 test('archives are mirrored into S3 (verified, resumable) and backfilled from s3:// into an s3:// lake', { timeout: 300_000 }, async (t) => {
   const service = await s3Service();
@@ -57,7 +48,7 @@ test('archives are mirrored into S3 (verified, resumable) and backfilled from s3
     const lake = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'lake/exchange=binance/market=spot/type=trades/' }));
     assert.ok((lake.Contents ?? []).some((o) => o.Key?.endsWith('.parquet')));
   } finally {
-    await emptyAndDelete(client);
+    await emptyAndDeleteBucket(client, BUCKET);
     client.destroy();
     await rm(dir, { recursive: true, force: true });
   }

@@ -8,13 +8,14 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
-  CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand,
-  ListObjectsV2Command, PutObjectCommand, type S3Client,
+  CreateBucketCommand, GetObjectCommand, HeadObjectCommand,
+  ListObjectsV2Command, PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../connectors/s3/config.js';
 import { uploadStream } from '../../connectors/s3/upload-stream.js';
 import { headObject, listObjects } from '../../connectors/s3/objects.js';
 import { s3Service } from '../support/services.js';
+import { emptyAndDeleteBucket } from '../support/s3-bucket.js';
 
 const BUCKET = `it-${Date.now().toString(36)}-${process.pid}`;
 const MiB = 1024 * 1024;
@@ -25,16 +26,6 @@ function bytesOf(length: number): Buffer {
   let x = 2463534242;
   for (let i = 0; i < length; i++) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; out[i] = x & 0xff; }
   return out;
-}
-
-async function emptyAndDelete(client: S3Client): Promise<void> {
-  for (;;) {
-    const listed = await client.send(new ListObjectsV2Command({ Bucket: BUCKET }));
-    const keys = (listed.Contents ?? []).map((o) => ({ Key: o.Key as string }));
-    if (keys.length === 0) break;
-    await client.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: keys } }));
-  }
-  await client.send(new DeleteBucketCommand({ Bucket: BUCKET }));
 }
 
 test('the S3 service does multipart uploads, nested listings with pagination, and ranged GETs', { timeout: 180_000 }, async (t) => {
@@ -114,7 +105,7 @@ test('the S3 service does multipart uploads, nested listings with pagination, an
       assert.equal(await headObject(client, BUCKET, 'meta/missing'), undefined);
     });
   } finally {
-    await emptyAndDelete(client);
+    await emptyAndDeleteBucket(client, BUCKET);
     client.destroy();
   }
 });

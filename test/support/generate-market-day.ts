@@ -12,6 +12,7 @@ import {
   makeVersion, parseDecimal, parseEpochUs, parseUtcDayUs, US_PER_MINUTE, US_PER_MS, type AggTradeRecord,
   type KlineRecord, type Market, type TradeRecord,
 } from '../../schemas/index.js';
+import { prng } from './archive-rows.js';
 
 /** What to generate. */
 export interface MarketDayOptions {
@@ -38,16 +39,6 @@ interface RawTrade { id: number; ticks: number; lots: number; timeUs: number; bu
 
 const CONTRACT_USD = 100;
 
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `units / 10^scale` as a decimal string: spot fixed at 8 decimals, futures trimmed keeping one decimal. */
 function decimal(units: bigint | number, scale: number, padded: boolean): string {
@@ -65,7 +56,7 @@ function decimal(units: bigint | number, scale: number, padded: boolean): string
 
 /** Generates the day. Prices: spot/um ticks of 0.01, cm 0.1; spot/um quantities lots of 0.00001, cm contracts. */
 export function generateMarketDay(options: MarketDayOptions): MarketDay {
-  const rnd = random(options.seed);
+  const rnd = prng(options.seed);
   const cm = options.market === 'cm';
   const priceScale = cm ? 1 : 2;
   const dayUs = parseUtcDayUs(options.day);

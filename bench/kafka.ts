@@ -10,7 +10,7 @@
  *    batch emitted → Kafka ack (the window's wait, ≤ window ms, comes on top), p50/p99 over records.
  */
 import { performance } from 'node:perf_hooks';
-import { Observable, Subject, concatMap, filter, from, lastValueFrom, tap, toArray } from 'rxjs';
+import { Observable, Subject, concatMap, filter, lastValueFrom, tap, toArray } from 'rxjs';
 import type { RecordBatch, WriteAck } from '../connectors/sink.js';
 import { makeVersion, type TradeRecord } from '../schemas/index.js';
 import type { BenchResult } from './result.js';

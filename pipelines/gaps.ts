@@ -12,66 +12,33 @@ import { toParquetLake } from '../connectors/parquet/to-parquet-lake.js';
 import { detectGaps } from '../operators/detect-gaps.js';
 import { GAP_FILL_POLICIES, fillGaps, type GapFillPolicy } from '../operators/fill-gaps.js';
 import { ConfigError } from '../schemas/errors.js';
-import { MARKETS, type Market, type PriceKind } from '../schemas/ids.js';
-import { parseKlineInterval, type KlineInterval } from '../schemas/interval.js';
-import type { AnyRecord, GapRecord, KindName } from '../schemas/records.js';
-import { US_PER_DAY, formatIsoUs, parseUtcDayUs } from '../schemas/time.js';
+import type { AnyRecord, GapRecord } from '../schemas/records.js';
+import { formatIsoUs } from '../schemas/time.js';
 import type { Command } from './command.js';
 import { resolveConfig, type OptionSpec, type ResolvedConfig } from './config.js';
+import { LAKE_STREAM_OPTIONS, lakeStreamOf } from './lake-stream.js';
 
 const OPTIONS: readonly OptionSpec[] = [
-  { name: 'market', type: 'string', choices: MARKETS, default: 'spot', doc: 'market' },
-  { name: 'symbol', type: 'string', placeholder: 'BTCUSDT', doc: 'symbol' },
-  { name: 'type', type: 'string', placeholder: 'klines:1m|trades|aggTrades', doc: 'stream type (klines, markPriceKlines, indexPriceKlines, premiumIndexKlines with an interval; trades; aggTrades)' },
-  { name: 'from', type: 'string', placeholder: 'YYYY-MM-DD', doc: 'first UTC day, inclusive' },
-  { name: 'to', type: 'string', placeholder: 'YYYY-MM-DD', doc: 'last UTC day, inclusive (default --from)' },
+  ...LAKE_STREAM_OPTIONS,
   { name: 'fill', type: 'string', choices: GAP_FILL_POLICIES, default: 'none', doc: 'rest = authentic REST data, flat = synthetic bars, none = report only' },
-  { name: 'lake', type: 'string', default: './lake', placeholder: 'DIR', doc: 'Parquet lake root' },
   { name: 'restUrl', type: 'string', placeholder: 'URL', doc: 'Binance-compatible REST base for --fill rest (default: the production host of the market)' },
   { name: 'write', type: 'boolean', default: true, doc: 'write the gap ledger and the fills into the lake (--no-write: report only)' },
   { name: 'json', type: 'boolean', default: false, doc: 'print JSON lines (one per gap, then a summary)' },
 ];
-
-const KLINE_TYPES: Record<string, PriceKind> = { klines: 'trade', markPriceKlines: 'mark', indexPriceKlines: 'index', premiumIndexKlines: 'premium' };
-
-/** What a `--type` names in the lake. */
-export interface GapStreamType { kind: KindName; lakeType: string; orderBy: string; interval?: KlineInterval; priceKind?: PriceKind }
-
-/** Parses `klines:1m`, `markPriceKlines:1h`, `trades`, `aggTrades`. */
-export function parseGapStreamType(text: string): GapStreamType {
-  const [name = '', intervalText] = text.split(':');
-  if (name in KLINE_TYPES) {
-    if (intervalText === undefined) throw new ConfigError(`--type ${name} needs an interval, e.g. ${name}:1m`);
-    const interval = parseKlineInterval(intervalText);
-    return { kind: 'kline', lakeType: `${name}_${interval}`, orderBy: 'openTimeUs', interval, priceKind: KLINE_TYPES[name] };
-  }
-  if (name === 'trades' && intervalText === undefined) return { kind: 'trade', lakeType: 'trades', orderBy: 'tradeId' };
-  if (name === 'aggTrades' && intervalText === undefined) return { kind: 'aggTrade', lakeType: 'aggTrades', orderBy: 'aggTradeId' };
-  throw new ConfigError(`--type ${JSON.stringify(text)}: expected klines:<interval> (or mark/index/premium price klines), trades or aggTrades`);
-}
 
 /** The result of a gaps run. */
 export interface GapsResult { gaps: GapRecord[]; fills: AnyRecord[]; scanned: number }
 
 /** Detects (and fills) the gaps of one stream in the lake; writes ledger and fills when `write`. */
 export async function runGaps(config: ResolvedConfig, signal: AbortSignal): Promise<GapsResult> {
-  const symbol = (config.symbol as string | undefined)?.toUpperCase();
-  const typeText = config.type as string | undefined;
-  const fromDay = config.from as string | undefined;
-  if (symbol === undefined || typeText === undefined || fromDay === undefined) {
-    throw new ConfigError('lakehouse gaps: --symbol, --type and --from are required (e.g. --symbol BTCUSDT --type klines:1m --from 2025-07-01)');
-  }
-  const stream = parseGapStreamType(typeText);
-  const market = config.market as Market;
-  const range = { fromUs: parseUtcDayUs(fromDay), toUs: parseUtcDayUs((config.to as string | undefined) ?? fromDay) + US_PER_DAY };
-  if (range.toUs <= range.fromUs) throw new ConfigError('lakehouse gaps: --to is before --from');
+  const { market, symbol, typeText, stream, range, lake } = lakeStreamOf(config, 'gaps', '--symbol BTCUSDT --type klines:1m --from 2025-07-01');
   const policy = config.fill as GapFillPolicy;
   if (policy === 'rest' && market === 'option') throw new ConfigError('lakehouse gaps: --fill rest is not available for options');
   const rest = policy === 'rest' ? new BinanceRest({ market: market as 'spot' | 'um' | 'cm', ...(config.restUrl === undefined ? {} : { baseUrl: config.restUrl as string }) }) : undefined;
   const inputs = new WeakSet<AnyRecord>();
   let scanned = 0;
   const expect = stream.interval === undefined ? [] : [{ market, symbol, interval: stream.interval, priceKind: stream.priceKind }];
-  const out = await lastValueFrom(fromParquetLake({ root: config.lake as string, type: stream.lakeType, kind: stream.kind, symbol, market, range, orderBy: stream.orderBy }).pipe(
+  const out = await lastValueFrom(fromParquetLake({ root: lake, type: stream.lakeType, kind: stream.kind, symbol, market, range, orderBy: stream.orderBy }).pipe(
     tap((record) => { inputs.add(record); scanned++; }),
     detectGaps({ range, expect }),
     fillGaps({ policy, ...(rest === undefined ? {} : { fetch: (gap: GapRecord) => from(fetchGapRecords(rest, gap, signal)) }) }),
@@ -80,7 +47,7 @@ export async function runGaps(config: ResolvedConfig, signal: AbortSignal): Prom
   ));
   const gaps = latestGapStates(out.filter((r): r is GapRecord => r.kind === 'gap'));
   const fills = out.filter((r) => r.kind !== 'gap');
-  if (config.write === true && (gaps.length > 0 || fills.length > 0)) await writeBack(config.lake as string, symbol, typeText, range, gaps, fills);
+  if (config.write === true && (gaps.length > 0 || fills.length > 0)) await writeBack(lake, symbol, typeText, range, gaps, fills);
   return { gaps, fills, scanned };
 }
 

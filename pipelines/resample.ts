@@ -10,22 +10,15 @@ import { fromParquetLake } from '../connectors/parquet/from-parquet-lake.js';
 import { toParquetLake } from '../connectors/parquet/to-parquet-lake.js';
 import { resample } from '../operators/resample.js';
 import { ConfigError } from '../schemas/errors.js';
-import { MARKETS, type Market } from '../schemas/ids.js';
 import { KLINE_INTERVALS, parseKlineInterval, type KlineInterval } from '../schemas/interval.js';
 import type { KlineRecord } from '../schemas/records.js';
-import { US_PER_DAY, parseUtcDayUs } from '../schemas/time.js';
 import type { Command } from './command.js';
 import { resolveConfig, type OptionSpec, type ResolvedConfig } from './config.js';
-import { parseGapStreamType } from './gaps.js';
+import { LAKE_STREAM_OPTIONS, lakeStreamOf } from './lake-stream.js';
 
 const OPTIONS: readonly OptionSpec[] = [
-  { name: 'market', type: 'string', choices: MARKETS, default: 'spot', doc: 'market' },
-  { name: 'symbol', type: 'string', placeholder: 'BTCUSDT', doc: 'symbol' },
-  { name: 'type', type: 'string', placeholder: 'klines:1m|trades|aggTrades', doc: 'input stream in the lake' },
+  ...LAKE_STREAM_OPTIONS,
   { name: 'intervals', type: 'list', placeholder: '5m,1h,1d', doc: 'target intervals (coarser than the input; "all" for every one)' },
-  { name: 'from', type: 'string', placeholder: 'YYYY-MM-DD', doc: 'first UTC day, inclusive' },
-  { name: 'to', type: 'string', placeholder: 'YYYY-MM-DD', doc: 'last UTC day, inclusive (default --from)' },
-  { name: 'lake', type: 'string', default: './lake', placeholder: 'DIR', doc: 'Parquet lake root (read and written)' },
   { name: 'write', type: 'boolean', default: true, doc: 'write the bars into the lake (--no-write: report only)' },
 ];
 
@@ -38,21 +31,14 @@ function targetIntervals(config: ResolvedConfig): readonly KlineInterval[] | 'al
 
 /** Builds the bars of one lake stream; writes them when `write`. Resolves to the closed bars. */
 export async function runResample(config: ResolvedConfig): Promise<{ bars: KlineRecord[]; scanned: number }> {
-  const symbol = (config.symbol as string | undefined)?.toUpperCase();
-  const typeText = config.type as string | undefined;
-  const fromDay = config.from as string | undefined;
-  if (symbol === undefined || typeText === undefined || fromDay === undefined) {
-    throw new ConfigError('lakehouse resample: --symbol, --type and --from are required (e.g. --symbol BTCUSDT --type klines:1m --intervals 1h --from 2025-07-01)');
-  }
-  const stream = parseGapStreamType(typeText);
+  const { market, symbol, typeText, stream, range, lake } = lakeStreamOf(config, 'resample', '--symbol BTCUSDT --type klines:1m --intervals 1h --from 2025-07-01');
   const intervals = targetIntervals(config);
   if (stream.interval !== undefined && intervals !== 'all' && intervals.some((i) => KLINE_INTERVALS.indexOf(i) <= KLINE_INTERVALS.indexOf(stream.interval as KlineInterval))) {
     throw new ConfigError(`lakehouse resample: every target interval must be coarser than the input ${stream.interval}`);
   }
-  const range = { fromUs: parseUtcDayUs(fromDay), toUs: parseUtcDayUs((config.to as string | undefined) ?? fromDay) + US_PER_DAY };
   let scanned = 0;
   const bars = await lastValueFrom(fromParquetLake({
-    root: config.lake as string, type: stream.lakeType, kind: stream.kind, symbol, market: config.market as Market, range, orderBy: stream.orderBy,
+    root: lake, type: stream.lakeType, kind: stream.kind, symbol, market, range, orderBy: stream.orderBy,
   }).pipe(
     filter(() => { scanned++; return true; }),
     resample({ intervals, passThrough: false }),
@@ -61,7 +47,7 @@ export async function runResample(config: ResolvedConfig): Promise<{ bars: Kline
   ));
   if (config.write === true && bars.length > 0) {
     const unitId = `resample:${symbol}:${typeText}:${range.fromUs}-${range.toUs}`;
-    await lastValueFrom(of({ kind: 'kline' as const, unitId, records: bars }).pipe(toParquetLake({ root: config.lake as string }), toArray()));
+    await lastValueFrom(of({ kind: 'kline' as const, unitId, records: bars }).pipe(toParquetLake({ root: lake }), toArray()));
   }
   return { bars, scanned };
 }

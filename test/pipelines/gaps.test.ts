@@ -11,7 +11,8 @@ import { RowCursor } from '../../connectors/binance-archive/row-cursor.js';
 import { fromParquetLake } from '../../connectors/parquet/from-parquet-lake.js';
 import { toParquetLake } from '../../connectors/parquet/to-parquet-lake.js';
 import { resolveConfig } from '../../pipelines/config.js';
-import { gapsCommand, parseGapStreamType, runGaps } from '../../pipelines/gaps.js';
+import { gapsCommand, runGaps } from '../../pipelines/gaps.js';
+import { parseLakeStreamType } from '../../pipelines/lake-stream.js';
 import { ConfigError, makeVersion, type KlineRecord } from '../../schemas/index.js';
 import { realFixtureText } from '../support/fixtures.js';
 
@@ -87,9 +88,9 @@ describe('lakehouse gaps', () => {
   });
 
   it('rejects unknown stream types and missing arguments with clear messages', () => {
-    assert.throws(() => parseGapStreamType('klines'), /needs an interval/);
-    assert.throws(() => parseGapStreamType('bookTicker'), ConfigError);
-    assert.deepEqual(parseGapStreamType('markPriceKlines:1h'), { kind: 'kline', lakeType: 'markPriceKlines_1h', orderBy: 'openTimeUs', interval: '1h', priceKind: 'mark' });
+    assert.throws(() => parseLakeStreamType('klines'), /needs an interval/);
+    assert.throws(() => parseLakeStreamType('bookTicker'), ConfigError);
+    assert.deepEqual(parseLakeStreamType('markPriceKlines:1h'), { kind: 'kline', lakeType: 'markPriceKlines_1h', orderBy: 'openTimeUs', interval: '1h', priceKind: 'mark' });
     return assert.rejects(runGaps(resolveConfig('gaps', gapsCommand.options, ['--lake', root], {}).config, new AbortController().signal), /--symbol, --type and --from are required/);
   });
 });

@@ -1,0 +1,62 @@
+/**
+ * The selection shared by the commands that work on one stream already in the lake (`gaps`, `resample`):
+ * `--market --symbol --type --from [--to]`, parsed once into the stream's kind, lake type, sort column and the
+ * requested range of whole UTC days `[fromUs, toUs)`.
+ */
+import { ConfigError } from '../schemas/errors.js';
+import { MARKETS, type Market, type PriceKind } from '../schemas/ids.js';
+import { parseKlineInterval, type KlineInterval } from '../schemas/interval.js';
+import type { KindName } from '../schemas/records.js';
+import { US_PER_DAY, parseUtcDayUs } from '../schemas/time.js';
+import type { OptionSpec, ResolvedConfig } from './config.js';
+
+/** The option specs of the selection. */
+export const LAKE_STREAM_OPTIONS: readonly OptionSpec[] = [
+  { name: 'market', type: 'string', choices: MARKETS, default: 'spot', doc: 'market' },
+  { name: 'symbol', type: 'string', placeholder: 'BTCUSDT', doc: 'symbol' },
+  { name: 'type', type: 'string', placeholder: 'klines:1m|trades|aggTrades', doc: 'stream type (klines, markPriceKlines, indexPriceKlines, premiumIndexKlines with an interval; trades; aggTrades)' },
+  { name: 'from', type: 'string', placeholder: 'YYYY-MM-DD', doc: 'first UTC day, inclusive' },
+  { name: 'to', type: 'string', placeholder: 'YYYY-MM-DD', doc: 'last UTC day, inclusive (default --from)' },
+  { name: 'lake', type: 'string', default: './lake', placeholder: 'DIR', doc: 'Parquet lake root' },
+];
+
+const KLINE_TYPES: Record<string, PriceKind> = { klines: 'trade', markPriceKlines: 'mark', indexPriceKlines: 'index', premiumIndexKlines: 'premium' };
+
+/** What a `--type` names in the lake. */
+export interface LakeStreamType { kind: KindName; lakeType: string; orderBy: string; interval?: KlineInterval; priceKind?: PriceKind }
+
+/** Parses `klines:1m`, `markPriceKlines:1h`, `trades`, `aggTrades`. */
+export function parseLakeStreamType(text: string): LakeStreamType {
+  const [name = '', intervalText] = text.split(':');
+  if (name in KLINE_TYPES) {
+    if (intervalText === undefined) throw new ConfigError(`--type ${name} needs an interval, e.g. ${name}:1m`);
+    const interval = parseKlineInterval(intervalText);
+    return { kind: 'kline', lakeType: `${name}_${interval}`, orderBy: 'openTimeUs', interval, priceKind: KLINE_TYPES[name] };
+  }
+  if (name === 'trades' && intervalText === undefined) return { kind: 'trade', lakeType: 'trades', orderBy: 'tradeId' };
+  if (name === 'aggTrades' && intervalText === undefined) return { kind: 'aggTrade', lakeType: 'aggTrades', orderBy: 'aggTradeId' };
+  throw new ConfigError(`--type ${JSON.stringify(text)}: expected klines:<interval> (or mark/index/premium price klines), trades or aggTrades`);
+}
+
+/** One lake stream over whole UTC days. */
+export interface LakeStreamSelection {
+  readonly market: Market;
+  readonly symbol: string;
+  readonly typeText: string;
+  readonly stream: LakeStreamType;
+  readonly range: { readonly fromUs: number; readonly toUs: number };
+  readonly lake: string;
+}
+
+/** Reads the selection from resolved options; `example` completes the error for missing options. */
+export function lakeStreamOf(config: ResolvedConfig, command: string, example: string): LakeStreamSelection {
+  const symbol = (config.symbol as string | undefined)?.toUpperCase();
+  const typeText = config.type as string | undefined;
+  const fromDay = config.from as string | undefined;
+  if (symbol === undefined || typeText === undefined || fromDay === undefined) {
+    throw new ConfigError(`lakehouse ${command}: --symbol, --type and --from are required (e.g. ${example})`);
+  }
+  const range = { fromUs: parseUtcDayUs(fromDay), toUs: parseUtcDayUs((config.to as string | undefined) ?? fromDay) + US_PER_DAY };
+  if (range.toUs <= range.fromUs) throw new ConfigError(`lakehouse ${command}: --to is before --from`);
+  return { market: config.market as Market, symbol, typeText, stream: parseLakeStreamType(typeText), range, lake: config.lake as string };
+}

@@ -28,3 +28,13 @@ export interface WriteAck {
   /** Where it went: a file path or URL, a table, a topic. */
   readonly target: string;
 }
+
+/** Splits records into one batch per kind, in first-seen kind order, keeping input order within a kind. */
+export function batchesByKind(records: readonly AnyRecord[], unitIdOf: (kind: KindName) => string): RecordBatch[] {
+  const byKind = new Map<KindName, AnyRecord[]>();
+  for (const record of records) {
+    const list = byKind.get(record.kind);
+    if (list === undefined) byKind.set(record.kind, [record]); else list.push(record);
+  }
+  return [...byKind].map(([kind, list]) => ({ kind, unitId: unitIdOf(kind), records: list }));
+}

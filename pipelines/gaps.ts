@@ -9,6 +9,7 @@ import { fetchGapRecords } from '../connectors/binance-live/fetch-gap.js';
 import { BinanceRest } from '../connectors/binance-live/rest-client.js';
 import { fromParquetLake } from '../connectors/parquet/from-parquet-lake.js';
 import { toParquetLake } from '../connectors/parquet/to-parquet-lake.js';
+import { batchesByKind } from '../connectors/sink.js';
 import { detectGaps } from '../operators/detect-gaps.js';
 import { GAP_FILL_POLICIES, fillGaps, type GapFillPolicy } from '../operators/fill-gaps.js';
 import { ConfigError } from '../schemas/errors.js';
@@ -64,9 +65,7 @@ function latestGapStates(gaps: readonly GapRecord[]): GapRecord[] {
 
 async function writeBack(root: string, symbol: string, type: string, range: { fromUs: number; toUs: number }, gaps: GapRecord[], fills: AnyRecord[]): Promise<void> {
   const unit = `gaps:${symbol}:${type}:${range.fromUs}-${range.toUs}`;
-  const batches = [{ kind: 'gap' as const, unitId: `${unit}#ledger`, records: gaps }];
-  const fillKinds = [...new Set(fills.map((r) => r.kind))];
-  const all = [...batches, ...fillKinds.map((kind) => ({ kind, unitId: `${unit}#fill-${kind}`, records: fills.filter((r) => r.kind === kind) }))];
+  const all = [{ kind: 'gap' as const, unitId: `${unit}#ledger`, records: gaps }, ...batchesByKind(fills, (kind) => `${unit}#fill-${kind}`)];
   await lastValueFrom(of(...all.filter((b) => b.records.length > 0)).pipe(toParquetLake({ root }), toArray()));
 }
 

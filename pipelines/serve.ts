@@ -8,10 +8,10 @@
 import { concatMap, from, lastValueFrom, toArray, type OperatorFunction } from 'rxjs';
 import { createKafka } from '../connectors/kafka/config.js';
 import { fromKafka, type KafkaBatch } from '../connectors/kafka/from-kafka.js';
-import type { RecordBatch, WriteAck } from '../connectors/sink.js';
+import { batchesByKind, type RecordBatch, type WriteAck } from '../connectors/sink.js';
 import { validate } from '../operators/validate.js';
 import { ConfigError } from '../schemas/errors.js';
-import type { AnyRecord, KindName } from '../schemas/records.js';
+import type { AnyRecord } from '../schemas/records.js';
 import { SINK_OPTIONS, buildSinks } from './backfill-sinks.js';
 import type { Command } from './command.js';
 import { resolveConfig, type OptionSpec, type ResolvedConfig } from './config.js';
@@ -29,13 +29,8 @@ export interface ServeReport { batches: number; records: number; rejected: numbe
 
 /** Splits one Kafka batch into per-kind record batches with deterministic unit ids. */
 export function recordBatchesOf(batch: Pick<KafkaBatch, 'topic' | 'partition' | 'lastOffset'>, records: readonly AnyRecord[]): RecordBatch[] {
-  const byKind = new Map<KindName, AnyRecord[]>();
-  for (const record of records) {
-    const list = byKind.get(record.kind);
-    if (list === undefined) byKind.set(record.kind, [record]); else list.push(record);
-  }
   const first = records.length === 0 ? batch.lastOffset : (records[0].ingestId.split('/').pop() ?? batch.lastOffset);
-  return [...byKind].map(([kind, list]) => ({ kind, unitId: `${batch.topic}/${batch.partition}/${first}-${batch.lastOffset}#${kind}`, records: list }));
+  return batchesByKind(records, (kind) => `${batch.topic}/${batch.partition}/${first}-${batch.lastOffset}#${kind}`);
 }
 
 /** Writes one Kafka batch to every sink, then commits it; resolves to the number of rejected records. */

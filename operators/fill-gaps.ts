@@ -5,7 +5,7 @@
 import { from, Observable, Subscriber, Subscription, type MonoTypeOperatorFunction, type ObservableInput } from 'rxjs';
 import type { AnyRecord, GapRecord, KlineRecord } from '../schemas/index.js';
 import { failedFill, flatFill, gapFate, restFill, type GapFill } from './gap-fill-plan.js';
-import { StreamIndex } from './stream-key-cache.js';
+import { StreamClock, StreamIndex } from './stream-key-cache.js';
 
 /** `rest`: fetch authentic data; `flat`: synthetic bars at the previous close; `none`: report only. */
 export const GAP_FILL_POLICIES = ['rest', 'flat', 'none'] as const;
@@ -30,7 +30,7 @@ class FillGapsSubscriber extends Subscriber<AnyRecord> {
   private readonly previous = new StreamIndex((key) => {
     let slot = this.lastKlines.get(key);
     if (slot === undefined) this.lastKlines.set(key, (slot = { kline: undefined }));
-    return slot;
+    return new StreamClock(key, slot);
   });
   private readonly waiting: AnyRecord[] = [];
   private busy = false;
@@ -52,7 +52,7 @@ class FillGapsSubscriber extends Subscriber<AnyRecord> {
   }
 
   private handle(record: AnyRecord): void {
-    if (record.kind === 'kline') this.previous.get(record).kline = record;
+    if (record.kind === 'kline') this.previous.get(record).state.kline = record;
     if (record.kind !== 'gap' || record.state !== 'open') {
       this.out.next(record);
       return;
@@ -63,7 +63,7 @@ class FillGapsSubscriber extends Subscriber<AnyRecord> {
         return this.emitFill({ fates: [gapFate(record, 'reported', 0, record.detail ?? 'reported (policy none)')], records: [] });
       case 'flat':
         this.out.next(record);
-        return this.emitFill(flatFill(record, this.previous.get(record).kline));
+        return this.emitFill(flatFill(record, this.previous.get(record).state.kline));
       case 'rest':
         return this.fetch(record, from((this.options.fetch as NonNullable<FillGapsOptions['fetch']>)(record)));
     }
@@ -93,7 +93,7 @@ class FillGapsSubscriber extends Subscriber<AnyRecord> {
   private emitFill(fill: GapFill): void {
     const records = [...fill.fates, ...fill.records].sort((a, b) => a.eventTimeUs - b.eventTimeUs);
     for (const record of records) {
-      if (record.kind === 'kline') this.previous.get(record).kline = record;
+      if (record.kind === 'kline') this.previous.get(record).state.kline = record;
       this.out.next(record);
     }
   }

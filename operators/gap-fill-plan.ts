@@ -3,7 +3,7 @@
  * REST fetch returned (checked against the gap), and the gap's fate records for the ledger.
  */
 import {
-  identityKeyOf, makeVersion, nextWindowStartUs, VERSION_SEQUENCE_LIMIT, type AnyRecord, type GapCause,
+  identityKeyOf, makeVersion, nextWindowStartUs, sequenceOfVersion, type AnyRecord, type GapCause,
   type GapRecord, type GapState, type KlineInterval, type KlineRecord,
 } from '../schemas/index.js';
 import { gapVersion } from './detect-gaps.js';
@@ -62,7 +62,7 @@ function inGap(gap: GapRecord, record: AnyRecord): boolean {
 
 function asRest(record: AnyRecord): AnyRecord {
   if (record.source === 'rest') return record;
-  return { ...record, source: 'rest', version: makeVersion('rest', record.version % VERSION_SEQUENCE_LIMIT) } as AnyRecord;
+  return { ...record, source: 'rest', version: makeVersion('rest', sequenceOfVersion(record.version)) } as AnyRecord;
 }
 
 /**

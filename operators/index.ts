@@ -5,4 +5,4 @@ export { fillGaps, GAP_FILL_POLICIES, type FillGapsOptions, type GapFillPolicy }
 export { MERGE_IDLE_TIMEOUT_MS, mergeSources, type MergeSourcesOptions } from './merge-sources.js';
 export { LATE_RECORD, resample, type ResampleOptions } from './resample.js';
 export { schemaProblem, validate, VALIDATION_ERROR, type ValidateOptions } from './validate.js';
-export { bareClock, watermark, WatermarkTracker, type StreamClock, type WatermarkOptions } from './watermark.js';
+export { noState, StreamClock, watermark, WatermarkTracker, type WatermarkOptions } from './watermark.js';

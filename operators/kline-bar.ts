@@ -3,7 +3,7 @@
  * kline record it becomes. Sums are float64 sums of the inputs (see resample.ts for the precision contract).
  */
 import {
-  makeVersion, VERSION_SEQUENCE_LIMIT, type AggTradeRecord, type KlineInterval, type KlineRecord, type Market,
+  makeVersion, sequenceOfVersion, type AggTradeRecord, type KlineInterval, type KlineRecord, type Market,
   type PriceKind, type TradeRecord,
 } from '../schemas/index.js';
 import { IdRanges } from './id-ranges.js';
@@ -78,7 +78,7 @@ export class KlineBar {
   }
 
   private sequence(version: number): void {
-    const sequence = version % VERSION_SEQUENCE_LIMIT;
+    const sequence = sequenceOfVersion(version);
     if (sequence > this.v[SEQUENCE]) this.v[SEQUENCE] = sequence;
   }
 

@@ -5,7 +5,7 @@
 import { asyncScheduler, Observable, Subscriber } from 'rxjs';
 import { identityKeyOf, type AnyRecord } from '../schemas/index.js';
 import { EventTimeQueue, type QueueEntry } from './event-time-queue.js';
-import { bareClock, WatermarkTracker, type StreamClock, type WatermarkOptions } from './watermark.js';
+import { noState, WatermarkTracker, type WatermarkOptions } from './watermark.js';
 import { cachedStreamKeyOf } from './stream-key-cache.js';
 
 /**
@@ -25,7 +25,7 @@ interface MergeStream {
 }
 
 class Merger {
-  private readonly trackers: WatermarkTracker<StreamClock>[];
+  private readonly trackers: WatermarkTracker[];
   private readonly done: boolean[];
   private readonly streams = new Map<string, MergeStream>();
   private readonly keyOf: (record: AnyRecord) => string;
@@ -35,7 +35,7 @@ class Merger {
   constructor(count: number, private readonly options: MergeSourcesOptions, private readonly out: Subscriber<AnyRecord>) {
     this.idleTimeoutMs = options.idleTimeoutMs ?? MERGE_IDLE_TIMEOUT_MS;
     const clockOptions = { ...options, idleTimeoutMs: this.idleTimeoutMs };
-    this.trackers = Array.from({ length: count }, () => new WatermarkTracker(clockOptions, bareClock));
+    this.trackers = Array.from({ length: count }, () => new WatermarkTracker(clockOptions, noState));
     this.done = new Array<boolean>(count).fill(false);
     this.keyOf = options.keyOf ?? cachedStreamKeyOf();
     this.startMs = (options.scheduler ?? asyncScheduler).now();

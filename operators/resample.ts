@@ -5,7 +5,7 @@ import type { MonoTypeOperatorFunction } from 'rxjs';
 import { fixedIntervalUs, US_PER_DAY, type AnyRecord, type DeadLetterRecord, type KlineInterval } from '../schemas/index.js';
 import { targetsFor, WindowBook, type BarInput, type Target } from './kline-windows.js';
 import { processRecords, type Emit, type RecordProcessor } from './record-processor.js';
-import { WatermarkTracker, type StreamClock, type WatermarkOptions } from './watermark.js';
+import { WatermarkTracker, type WatermarkOptions } from './watermark.js';
 
 /** The `errorName` of the dead letters that carry records too late for their bars. */
 export const LATE_RECORD = 'LateRecord' as const;
@@ -31,14 +31,11 @@ export interface ResampleOptions extends WatermarkOptions {
   stateProbe?: (keysHeld: () => number) => void;
 }
 
-class ResampleStream implements StreamClock {
-  maxEventUs = -Infinity;
-  watermarkUs = -Infinity;
-  lastSeenMs = 0;
+/** What `resample` holds per input stream (besides its clock). */
+class ResampleStream {
   targets: Target[] | undefined = undefined;
   /** Length of the stream's kline interval (window numbers are input ids); 0 until known. */
   windowUs = 0;
-  constructor(readonly key: string) {}
 }
 
 class ResampleProcessor implements RecordProcessor {
@@ -48,7 +45,7 @@ class ResampleProcessor implements RecordProcessor {
   private readonly book: WindowBook;
 
   constructor(private readonly options: ResampleOptions) {
-    this.tracker = new WatermarkTracker(options, (key) => new ResampleStream(key));
+    this.tracker = new WatermarkTracker(options, () => new ResampleStream());
     this.latenessUs = options.allowedLatenessUs ?? 0;
     this.passThrough = options.passThrough ?? true;
     this.book = new WindowBook(this.latenessUs);
@@ -62,17 +59,18 @@ class ResampleProcessor implements RecordProcessor {
     }
     const clock = this.tracker.clockFor(record);
     if (this.passThrough) emit(record);
-    const targets = clock.targets ?? (clock.targets = targetsFor(record, this.options.intervals, this.options.closeTimeResolutionUs ?? 1000));
+    const stream = clock.state;
+    const targets = stream.targets ?? (stream.targets = targetsFor(record, this.options.intervals, this.options.closeTimeResolutionUs ?? 1000));
     const watermarkUs = clock.watermarkUs;
-    const missed = record.kind === 'kline' && !record.isClosed ? undefined : this.book.feed(targets, record, inputId(record, clock), watermarkUs, emit);
+    const missed = record.kind === 'kline' && !record.isClosed ? undefined : this.book.feed(targets, record, inputId(record, stream), watermarkUs, emit);
     if (missed !== undefined) emit(lateLetter(record, missed, watermarkUs, this.latenessUs));
     this.tracker.advance(clock, record.eventTimeUs);
     if (clock.watermarkUs > watermarkUs) this.book.close(targets, clock.watermarkUs, emit);
-    if (this.tracker.detectsIdle) for (const idle of this.tracker.advanceIdle()) this.book.close(idle.targets ?? [], idle.watermarkUs, emit);
+    if (this.tracker.detectsIdle) for (const idle of this.tracker.advanceIdle()) this.book.close(idle.state.targets ?? [], idle.watermarkUs, emit);
   }
 
   flush(emit: Emit): void {
-    for (const clock of this.tracker.clocksNow()) this.book.close(clock.targets ?? [], Infinity, emit);
+    for (const clock of this.tracker.clocksNow()) this.book.close(clock.state.targets ?? [], Infinity, emit);
   }
 }
 

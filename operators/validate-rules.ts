@@ -25,7 +25,10 @@ const FIXED_WINDOWS = new Map<string, { readonly sizeUs: number; readonly offset
 function windowEndUs(k: KlineRecord): number | string {
   const fixed = FIXED_WINDOWS.get(k.interval);
   if (fixed !== undefined) {
-    return (k.openTimeUs - fixed.offsetUs) % fixed.sizeUs === 0 ? k.openTimeUs + fixed.sizeUs : `openTimeUs ${k.openTimeUs} is not aligned to ${k.interval}`;
+    // Aligned when the start is a whole number of windows from the offset. Not `%`: on doubles that is a C
+    // library fmod call per record; floor(x / size) * size equals x exactly iff x is a multiple of size.
+    const sinceUs = k.openTimeUs - fixed.offsetUs;
+    return Math.floor(sinceUs / fixed.sizeUs) * fixed.sizeUs === sinceUs ? k.openTimeUs + fixed.sizeUs : `openTimeUs ${k.openTimeUs} is not aligned to ${k.interval}`;
   }
   if (k.interval !== '1M') return `interval ${k.interval} is not a Binance interval`;
   if (windowStartUs(k.openTimeUs, '1M') !== k.openTimeUs) return `openTimeUs ${k.openTimeUs} is not aligned to 1M`;

@@ -5,7 +5,7 @@
 import { asyncScheduler, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
 import { KINDS, MARKETS, SOURCES, US_PER_MS, type AnyRecord, type DeadLetterRecord, type FieldSpec, type Market, type Source } from '../schemas/index.js';
 import { processRecords, type Emit, type RecordProcessor } from './record-processor.js';
-import { StreamIndex } from './stream-key-cache.js';
+import { StreamClock, StreamIndex } from './stream-key-cache.js';
 import { sanityProblem } from './validate-rules.js';
 
 /** The `errorName` of every dead letter this operator writes. */
@@ -80,7 +80,7 @@ export function schemaProblem(record: AnyRecord): string | null {
 type LastIds = Record<Source, number>;
 
 class ValidateProcessor implements RecordProcessor {
-  private readonly lastIds = new StreamIndex<LastIds>(() => ({ archive: -Infinity, rest: -Infinity, ws: -Infinity, resample: -Infinity, fill: -Infinity }));
+  private readonly lastIds = new StreamIndex<LastIds>((key) => new StreamClock(key, { archive: -Infinity, rest: -Infinity, ws: -Infinity, resample: -Infinity, fill: -Infinity }));
   private readonly checkIdOrder: boolean;
   private readonly scheduler: SchedulerLike;
 
@@ -103,7 +103,7 @@ class ValidateProcessor implements RecordProcessor {
   private idProblem(record: AnyRecord): string | null {
     if (!this.checkIdOrder || (record.kind !== 'trade' && record.kind !== 'aggTrade')) return null;
     const id = record.kind === 'trade' ? record.tradeId : record.aggTradeId;
-    const lastIds = this.lastIds.get(record);
+    const lastIds = this.lastIds.get(record).state;
     const last = lastIds[record.source];
     if (id < last) return `${record.kind} id ${id} after ${last} in ${record.source} stream ${record.market}/${record.symbol}: ids must not decrease`;
     lastIds[record.source] = id;

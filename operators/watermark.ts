@@ -16,7 +16,9 @@ import { asyncScheduler, type MonoTypeOperatorFunction, type SchedulerLike } fro
 import type { AnyRecord } from '../schemas/index.js';
 import { EventTimeQueue } from './event-time-queue.js';
 import { processRecords, type Emit, type RecordProcessor } from './record-processor.js';
-import { StreamIndex } from './stream-key-cache.js';
+import { StreamClock, StreamIndex } from './stream-key-cache.js';
+
+export { StreamClock };
 
 /** Event-time clock options shared by the watermark-driven operators. */
 export interface WatermarkOptions {
@@ -30,20 +32,9 @@ export interface WatermarkOptions {
   keyOf?: (record: AnyRecord) => string;
 }
 
-/**
- * The event-time clock of one stream key. Operators extend it with their per-stream state, so one object
- * per stream holds both (one memory access instead of two on the hot path).
- */
-export interface StreamClock {
-  readonly key: string;
-  maxEventUs: number;
-  watermarkUs: number;
-  lastSeenMs: number;
-}
-
-/** A bare clock for a key (for trackers that need no per-stream state). */
-export function bareClock(key: string): StreamClock {
-  return { key, maxEventUs: -Infinity, watermarkUs: -Infinity, lastSeenMs: 0 };
+/** State factory for trackers that need no per-stream state. */
+export function noState(): undefined {
+  return undefined;
 }
 
 const NO_KEYS: readonly never[] = [];
@@ -52,21 +43,22 @@ const NO_KEYS: readonly never[] = [];
  * Per-key watermarks with bounded out-of-orderness and idle handling. Memory: one entry per stream key
  * (not per record); `delete` drops a key.
  */
-export class WatermarkTracker<C extends StreamClock> {
+export class WatermarkTracker<S = undefined> {
   /** The highest watermark of any stream, µs. */
   frontierUs = -Infinity;
-  private readonly clocks = new Map<string, C>();
+  private readonly clocks = new Map<string, StreamClock<S>>();
   private readonly maxOutOfOrderUs: number;
   private readonly idleTimeoutMs: number;
   private readonly scheduler: SchedulerLike;
   private lastScanMs: number;
 
-  private readonly index: StreamIndex<C> | undefined;
+  private readonly index: StreamIndex<S> | undefined;
   private readonly keyOf: ((record: AnyRecord) => string) | undefined;
 
-  constructor(options: WatermarkOptions, private readonly create: (key: string) => C) {
+  /** `createState` makes the operator's state of a stream on its first record. */
+  constructor(options: WatermarkOptions, private readonly createState: (key: string) => S) {
     this.keyOf = options.keyOf;
-    this.index = options.keyOf === undefined ? new StreamIndex((key) => this.clockOf(key)) : undefined;
+    this.index = options.keyOf === undefined ? new StreamIndex<S>((key) => this.clockOf(key)) : undefined;
     this.maxOutOfOrderUs = options.maxOutOfOrderUs ?? 0;
     this.idleTimeoutMs = options.idleTimeoutMs ?? Infinity;
     this.scheduler = options.scheduler ?? asyncScheduler;
@@ -79,22 +71,22 @@ export class WatermarkTracker<C extends StreamClock> {
   }
 
   /** The clock of a key, created on first use. */
-  clockOf(key: string): C {
+  clockOf(key: string): StreamClock<S> {
     let clock = this.clocks.get(key);
     if (clock === undefined) {
-      clock = this.create(key);
+      clock = new StreamClock(key, this.createState(key));
       this.clocks.set(key, clock);
     }
     return clock;
   }
 
   /** The clock of a record's stream (by `keyOf`), created on first use. */
-  clockFor(record: AnyRecord): C {
+  clockFor(record: AnyRecord): StreamClock<S> {
     return this.index !== undefined ? this.index.get(record) : this.clockOf((this.keyOf as (record: AnyRecord) => string)(record));
   }
 
   /** The clock of a key, or undefined when the key was never seen. */
-  find(key: string): C | undefined {
+  find(key: string): StreamClock<S> | undefined {
     return this.clocks.get(key);
   }
 
@@ -104,12 +96,12 @@ export class WatermarkTracker<C extends StreamClock> {
   }
 
   /** Records an event on a key and advances its watermark; returns the key's clock. */
-  observe(key: string, eventTimeUs: number): C {
+  observe(key: string, eventTimeUs: number): StreamClock<S> {
     return this.advance(this.clockOf(key), eventTimeUs);
   }
 
   /** Records an event on a clock already looked up and advances its watermark. */
-  advance(clock: C, eventTimeUs: number): C {
+  advance(clock: StreamClock<S>, eventTimeUs: number): StreamClock<S> {
     if (this.idleTimeoutMs !== Infinity) clock.lastSeenMs = this.scheduler.now();
     if (eventTimeUs > clock.maxEventUs) {
       clock.maxEventUs = eventTimeUs;
@@ -126,12 +118,12 @@ export class WatermarkTracker<C extends StreamClock> {
    * Advances every idle key (nothing seen for `idleTimeoutMs`) to the frontier and returns those keys.
    * Cheap when called per record: it scans at most once per `idleTimeoutMs`.
    */
-  advanceIdle(): readonly C[] {
+  advanceIdle(): readonly StreamClock<S>[] {
     if (this.idleTimeoutMs === Infinity) return NO_KEYS;
     const nowMs = this.scheduler.now();
     if (nowMs - this.lastScanMs < this.idleTimeoutMs) return NO_KEYS;
     this.lastScanMs = nowMs;
-    const advanced: C[] = [];
+    const advanced: StreamClock<S>[] = [];
     for (const clock of this.clocks.values()) {
       if (nowMs - clock.lastSeenMs >= this.idleTimeoutMs && clock.watermarkUs < this.frontierUs) {
         clock.watermarkUs = this.frontierUs;
@@ -142,24 +134,18 @@ export class WatermarkTracker<C extends StreamClock> {
   }
 
   /** Every clock (for flushing). */
-  clocksNow(): C[] {
+  clocksNow(): StreamClock<S>[] {
     return [...this.clocks.values()];
   }
 }
 
-class ReorderStream implements StreamClock {
-  maxEventUs = -Infinity;
-  watermarkUs = -Infinity;
-  lastSeenMs = 0;
-  readonly queue = new EventTimeQueue();
-  constructor(readonly key: string) {}
-}
+type ReorderStream = StreamClock<EventTimeQueue>;
 
 class ReorderProcessor implements RecordProcessor {
-  private readonly tracker: WatermarkTracker<ReorderStream>;
+  private readonly tracker: WatermarkTracker<EventTimeQueue>;
 
   constructor(options: WatermarkOptions) {
-    this.tracker = new WatermarkTracker(options, (key) => new ReorderStream(key));
+    this.tracker = new WatermarkTracker(options, () => new EventTimeQueue());
   }
 
   push(record: AnyRecord, emit: Emit): void {
@@ -169,7 +155,7 @@ class ReorderProcessor implements RecordProcessor {
     if (late) {
       emit(record);
     } else {
-      stream.queue.push(record);
+      stream.state.push(record);
       release(stream, emit);
     }
     for (const idle of this.tracker.advanceIdle()) release(idle, emit);
@@ -184,7 +170,7 @@ class ReorderProcessor implements RecordProcessor {
 }
 
 function release(stream: ReorderStream, emit: Emit): void {
-  for (const entry of stream.queue.popBelow(stream.watermarkUs)) emit(entry.record);
+  for (const entry of stream.state.popBelow(stream.watermarkUs)) emit(entry.record);
 }
 
 /**

@@ -34,3 +34,12 @@ export function makeVersion(source: Source, sequenceMs: number, closed = true): 
 export function rankOfVersion(version: number): number {
   return Math.floor(version / VERSION_SEQUENCE_LIMIT);
 }
+
+/**
+ * The sequence part of a version. Computed as `version − rank × 2^44` (exact: the division by a power of
+ * two and the product are exact in float64) rather than `version % 2^44`, which on a double is a call into
+ * the C library's fmod — measurable on the per-record path of `resample`.
+ */
+export function sequenceOfVersion(version: number): number {
+  return version - Math.floor(version / VERSION_SEQUENCE_LIMIT) * VERSION_SEQUENCE_LIMIT;
+}

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { from, tap } from 'rxjs';
-import { dedupe, type DedupeOptions } from '../../operators/dedupe.js';
+import { dedupe, HeldIdentities, type DedupeOptions } from '../../operators/dedupe.js';
 import { identityKeyOf, makeVersion, type AnyRecord, type Source } from '../../schemas/index.js';
 import { collect, itFollowsTheChecklist, kline, marbles, minute, trade } from './support.js';
 
@@ -55,6 +55,22 @@ describe('dedupe', () => {
       tap(() => seen.push(keysHeld())),
     ));
     assert.ok(Math.max(...seen) <= 12, `held at most ${Math.max(...seen)}`);
+  });
+
+  it('reclaims the memory of forgotten identities as it goes, not only after a thousand of them', () => {
+    // A stream that always holds its newest identity (time-ordered input) used to grow its array by one
+    // entry per record until 1,024 were dead: ~25 MB of churn over 1,000 streams.
+    for (const live of [1, 100]) {
+      const held = new HeldIdentities();
+      let maxCapacity = 0;
+      for (let i = 0; i < 20_000; i++) {
+        held.hold(i, 1, i);
+        held.prune(i - live + 1);
+        maxCapacity = Math.max(maxCapacity, held.capacity);
+      }
+      assert.ok(maxCapacity <= 2 * live + 17, `${live} live identities: capacity reached ${maxCapacity}`);
+      assert.ok(held.find(19_999) >= 0 && held.find(19_999 - live) === -1);
+    }
   });
 
   describe('laws (property tests)', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { from } from 'rxjs';
-import { bareClock, watermark, WatermarkTracker } from '../../operators/watermark.js';
+import { noState, watermark, WatermarkTracker } from '../../operators/watermark.js';
 import { streamKeyOf, type AnyRecord } from '../../schemas/index.js';
 import { boundedDisorder, collect, itFollowsTheChecklist, marbles, trade } from './support.js';
 
@@ -42,7 +42,7 @@ describe('watermark', () => {
   });
 
   it('tracks one watermark per key with a bounded out-of-orderness and never moves it back', () => {
-    const tracker = new WatermarkTracker({ maxOutOfOrderUs: 10 }, bareClock);
+    const tracker = new WatermarkTracker({ maxOutOfOrderUs: 10 }, noState);
     assert.equal(tracker.observe('a', 100).watermarkUs, 90);
     assert.equal(tracker.observe('a', 50).watermarkUs, 90);
     assert.equal(tracker.observe('b', 20).watermarkUs, 10);

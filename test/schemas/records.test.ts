@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { generatedFiles } from '../../schemas/generated-files.js';
 import {
-  KINDS, KIND_NAMES, LEGACY_CLICKHOUSE, clickhouseTableDdl, identityKeyOf, makeVersion, rankOfVersion, streamKeyOf,
+  KINDS, KIND_NAMES, LEGACY_CLICKHOUSE, clickhouseTableDdl, identityKeyOf, makeVersion, rankOfVersion, sequenceOfVersion, streamKeyOf,
   type FieldSpec, type TradeRecord,
 } from '../../schemas/index.js';
 import { REPO_ROOT } from '../support/fixtures.js';
@@ -54,6 +54,13 @@ describe('versions and keys', () => {
     for (let i = 1; i < order.length; i++) assert.ok(order[i] > order[i - 1], `position ${i}`);
     assert.equal(rankOfVersion(makeVersion('archive', Date.now())), 5);
     assert.ok(Number.isSafeInteger(makeVersion('archive', 2 ** 60)));
+    for (const source of ['archive', 'rest', 'ws', 'resample', 'fill'] as const) {
+      for (const sequence of [0, 1, 1_777_700_000_123, 2 ** 44 - 1]) {
+        const version = makeVersion(source, sequence);
+        assert.equal(sequenceOfVersion(version), sequence);
+        assert.equal(sequenceOfVersion(version), version % 2 ** 44);
+      }
+    }
   });
 
   it('build identity and stream keys from the key fields', () => {

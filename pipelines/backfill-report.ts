@@ -18,6 +18,15 @@ export interface ReportedFile {
   readonly errorName: string | null;
 }
 
+/** A file Binance republished (new checksum) that this run re-ingested. */
+export interface RepublishedFile {
+  readonly key: string;
+  readonly oldSha256: string;
+  readonly newSha256: string;
+  /** Parquet parts of the old version removed from the lake; `null` without a lake sink. */
+  readonly removedParts: number | null;
+}
+
 /** The final report (`--json` prints it as is). */
 export interface BackfillReport {
   planned: number;
@@ -37,6 +46,8 @@ export interface BackfillReport {
    */
   unknownSymbols: string[];
   files: ReportedFile[];
+  /** Loaded files whose checksum changed since the manifest's last load, and what left the lake. */
+  republished: RepublishedFile[];
   exitCode: number;
 }
 
@@ -44,7 +55,7 @@ export interface BackfillReport {
 export class ReportBuilder {
   readonly report: BackfillReport = {
     planned: 0, loaded: 0, skipped: 0, missingUpstream: 0, failed: 0, rows: 0, rejectedRows: 0, duplicateRows: 0,
-    outOfRangeRows: 0, bytes: 0, elapsedMs: 0, unknownSymbols: [], files: [], exitCode: 0,
+    outOfRangeRows: 0, bytes: 0, elapsedMs: 0, unknownSymbols: [], files: [], republished: [], exitCode: 0,
   };
   private readonly groups = new Map<string, { total: number; missing: number; empty: boolean }>();
 
@@ -82,6 +93,11 @@ export class ReportBuilder {
     r.files.push({ key: outcome.file.key, status: outcome.status, reason: outcome.reason ?? '', errorName: outcome.errorName });
   }
 
+  /** A loaded file that replaced an earlier load with another checksum. */
+  addRepublished(file: RepublishedFile): void {
+    this.report.republished.push(file);
+  }
+
   /** Rows rejected after parsing (validation). */
   addRejected(rows: number): void {
     this.report.rejectedRows += rows;
@@ -107,10 +123,20 @@ export function formatReport(r: BackfillReport): string {
   for (const name of r.unknownSymbols) lines.push(`UNKNOWN: nothing in the archive for ${name} (symbol does not exist or was never listed for this type)`);
   for (const f of r.files.filter((x) => x.status === 'failed')) lines.push(`FAILED  ${f.key}: ${f.reason}`);
   lines.push(...groupedLines('missing', r.files.filter((x) => x.status === 'missing')));
+  lines.push(...republishedLines(r.republished));
   const verdict = r.exitCode === 0 ? 'OK' : r.exitCode === 3 ? 'loaded, with rejected rows (see the deadLetters table)'
     : r.exitCode === 130 ? 'INTERRUPTED: rerun the same command to resume' : 'INCOMPLETE: see FAILED/UNKNOWN above';
   lines.push(`status: ${verdict} (exit ${r.exitCode})`);
   return lines.join('\n');
+}
+
+function republishedLines(files: readonly RepublishedFile[]): string[] {
+  const fate = (n: number | null): string => (n === null ? 'no Parquet lake sink in this run' : `${n} Parquet part${n === 1 ? '' : 's'} of the old version removed from the lake`);
+  if (files.length <= 3) {
+    return files.map((f) => `REPUBLISHED ${f.key}: re-ingested (sha256 ${f.oldSha256.slice(0, 12)}… → ${f.newSha256.slice(0, 12)}…), ${fate(f.removedParts)}`);
+  }
+  const removed = files.some((f) => f.removedParts !== null) ? files.reduce((sum, f) => sum + (f.removedParts ?? 0), 0) : null;
+  return [`REPUBLISHED ${files.length} files (${files[0].key} … ${files.at(-1)?.key}) re-ingested with new checksums, ${fate(removed)}`];
 }
 
 /**

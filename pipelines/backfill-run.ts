@@ -4,6 +4,7 @@
  * batch to all of them) → acknowledgements release the file's next batch (backpressure) → per-file outcomes
  * into the manifest, the progress display and the report.
  */
+import type { S3Client } from '@aws-sdk/client-s3';
 import { Subject, from, lastValueFrom, merge, toArray, type OperatorFunction, type Subscription } from 'rxjs';
 import type { ResolvedPlan } from '../connectors/binance-archive/availability.js';
 import { fromBinanceArchive, type ArchiveEvent, type FileOutcome } from '../connectors/binance-archive/from-binance-archive.js';
@@ -30,8 +31,8 @@ export interface BackfillRun {
   readonly batchRows?: number;
   readonly progress?: Progress;
   readonly signal?: AbortSignal;
-  /** A local Parquet lake root: parts of republished objects' old versions are removed from it. */
-  readonly localLakeRoot?: string;
+  /** The Parquet lake sink's root (a directory, or `s3://…` with a client): parts of republished objects' old versions are removed from it. */
+  readonly lake?: { readonly root: string; readonly s3Client?: S3Client };
 }
 
 /** A writer that sends each batch to every sink and resolves when all acknowledged it. */
@@ -87,7 +88,7 @@ export async function runBackfill(run: BackfillRun): Promise<BackfillReport> {
   const onEvent = async (event: ArchiveEvent): Promise<void> => {
     if (event.type === 'fetched') run.progress?.bytes(event.bytes);
     else if (event.type === 'batch') { if (event.batch.kind !== 'deadLetter') run.progress?.rows(event.batch.records.length); }
-    else { run.progress?.file(); report.addOutcome(event.outcome); await record(run.manifest, event.outcome, run.localLakeRoot); }
+    else { run.progress?.file(); report.addOutcome(event.outcome); await record(run, report, event.outcome); }
   };
   try {
     await new Promise<void>((resolve, reject) => {
@@ -106,12 +107,15 @@ export async function runBackfill(run: BackfillRun): Promise<BackfillReport> {
   return report.finish(Date.now());
 }
 
-async function record(manifest: Manifest | undefined, outcome: FileOutcome, localLakeRoot: string | undefined): Promise<void> {
+/** Records a file's outcome in the manifest; a republished object's old parts leave the lake first. */
+async function record(run: BackfillRun, report: ReportBuilder, outcome: FileOutcome): Promise<void> {
+  const manifest: Manifest | undefined = run.manifest;
   if (manifest === undefined || outcome.sha256 === null) return;
   if (outcome.status !== 'loaded' && outcome.status !== 'failed') return;
   const previous = manifest.get(outcome.file.key);
-  if (outcome.status === 'loaded' && localLakeRoot !== undefined && previous?.status === 'loaded' && previous.sha256 !== outcome.sha256) {
-    await removeSupersededParts(localLakeRoot, outcome.file, previous.sha256);
+  if (outcome.status === 'loaded' && previous?.status === 'loaded' && previous.sha256 !== outcome.sha256) {
+    const removedParts = run.lake === undefined ? null : await removeSupersededParts(run.lake.root, outcome.file, previous.sha256, run.lake.s3Client);
+    report.addRepublished({ key: outcome.file.key, oldSha256: previous.sha256, newSha256: outcome.sha256, removedParts });
   }
   await manifest.record({
     key: outcome.file.key, size: outcome.bytes, sha256: outcome.sha256, rows: outcome.stats?.rows ?? 0,

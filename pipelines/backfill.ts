@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { resolveAvailability, unlistedPlan, type ResolvedPlan } from '../connectors/binance-archive/availability.js';
 import { openManifest } from '../connectors/binance-archive/manifest.js';
 import { planArchiveFiles } from '../connectors/binance-archive/plan.js';
+import { createS3Client } from '../connectors/s3/config.js';
 import { isS3Url } from '../connectors/s3/s3-url.js';
 import type { Command, CommandContext } from './command.js';
 import { resolveConfig, type OptionSpec, type ResolvedConfig } from './config.js';
@@ -64,7 +65,8 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
   if (config.plan === true) { printPlan(plan, context, config.json === true); return 0; }
   const { names, sinks, close } = await buildSinks(config);
   const lake = config.lake as string;
-  const localLakeRoot = names.includes('parquet') && !isS3Url(lake) ? lake : undefined;
+  const s3Client = names.includes('parquet') && isS3Url(lake) ? createS3Client(s3ConfigOf(config)) : undefined;
+  const lakeTarget = names.includes('parquet') ? { root: lake, ...(s3Client === undefined ? {} : { s3Client }) } : undefined;
   const manifestPath = manifestPathOf(config, names);
   const manifest = await openManifest(manifestPath);
   const bytes = plan.files.some((f) => f.size === null) ? null : plan.files.reduce((s, f) => s + (f.size ?? 0), 0);
@@ -73,7 +75,7 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
   try {
     const report = await runBackfill({
       plan, source, sinks, manifest, concurrency: config.concurrency as number, verify: config.verify !== false,
-      validate: config.validate !== false, localLakeRoot, batchRows: config.batchRows as number, progress, signal: context.signal,
+      validate: config.validate !== false, lake: lakeTarget, batchRows: config.batchRows as number, progress, signal: context.signal,
       spoolDir, quarantineDir: join(dirname(manifestPath), 'quarantine'),
     });
     if (context.signal.aborted) report.exitCode = 130;
@@ -81,6 +83,7 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
     return report.exitCode;
   } finally {
     await close();
+    s3Client?.destroy();
     await rm(spoolDir, { recursive: true, force: true });
   }
 }

@@ -108,6 +108,33 @@ export function cachedPartitionPathOf(): (record: AnyRecord) => string {
  */
 export function partNameOf(unitId: string): string {
   const digest = createHash('sha256').update(unitId).digest('hex').slice(0, 16);
-  const readable = unitId.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(-60);
+  const readable = readableOf(unitId).slice(-READABLE_CHARS);
   return `${readable === '' ? 'part' : readable}-${digest}.parquet`;
+}
+
+/** Characters of the sanitized unit id a part name keeps (its tail). */
+const READABLE_CHARS = 60;
+/** A part name cut to its tail must still hold this much of the unit prefix (a 16-hex content digest and `_`). */
+const MIN_KEPT_PREFIX_CHARS = 17;
+
+function readableOf(unitId: string): string {
+  return unitId.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '');
+}
+
+/**
+ * Whether `name` is a part {@link partNameOf} named for some unit id `<unitPrefix>#<rest>` (e.g. every part of
+ * `data/…/BTCUSDT-trades-2025-07-01.zip@<sha16>`). The readable tail holds the sanitized prefix and `_`; when the
+ * unit id was longer than the kept tail, at least the prefix's last {@link MIN_KEPT_PREFIX_CHARS} characters.
+ */
+export function isPartOfUnit(name: string, unitPrefix: string): boolean {
+  const match = /^(.+)-[0-9a-f]{16}\.parquet$/.exec(name);
+  if (match === null) return false;
+  const readable = match[1];
+  const prefix = readableOf(`${unitPrefix}#`);
+  if (readable.startsWith(prefix)) return readable.length > prefix.length;
+  if (readable.length < READABLE_CHARS) return false;
+  for (let kept = MIN_KEPT_PREFIX_CHARS; kept < prefix.length && kept < readable.length; kept++) {
+    if (readable.startsWith(prefix.slice(-kept))) return true;
+  }
+  return false;
 }

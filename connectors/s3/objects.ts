@@ -1,10 +1,11 @@
 /**
- * Reading helpers over an S3 client: paged listings as an async iterator (ListObjectsV2 with continuation
+ * Object helpers over an S3 client: paged listings as an async iterator (ListObjectsV2 with continuation
  * tokens; with a delimiter, common prefixes too) and HEAD that answers `undefined` for a missing object, for
- * `lakehouse mirror` (skip objects already copied with the same checksum) and S3 archive sources.
+ * `lakehouse mirror` (skip objects already copied with the same checksum) and S3 archive sources; batched
+ * DeleteObjects for the lake (parts of republished archive objects' old versions).
  */
-import { HeadObjectCommand, ListObjectsV2Command, NotFound, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
-import { ConnectorError } from '../../schemas/errors.js';
+import { DeleteObjectsCommand, HeadObjectCommand, ListObjectsV2Command, NotFound, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
+import { ConnectorError, SinkWriteError } from '../../schemas/errors.js';
 
 /** One listed object, or a common prefix when `prefix` is set. */
 export type ListedEntry =
@@ -64,4 +65,40 @@ export async function headObject(client: S3Client, bucket: string, key: string):
       retriable: status === undefined || status >= 500, cause: error,
     });
   }
+}
+
+/** Keys per DeleteObjects request (the S3 limit). */
+export const MAX_DELETE_KEYS = 1000;
+
+/**
+ * Deletes `keys` from `bucket` with DeleteObjects requests of at most {@link MAX_DELETE_KEYS} keys; a missing
+ * key counts as deleted (S3 semantics). Returns how many keys were deleted; throws a {@link SinkWriteError}
+ * naming the first key the store refused.
+ */
+export async function deleteObjects(client: S3Client, bucket: string, keys: readonly string[], signal?: AbortSignal): Promise<number> {
+  let deleted = 0;
+  for (let start = 0; start < keys.length; start += MAX_DELETE_KEYS) {
+    const chunk = keys.slice(start, start + MAX_DELETE_KEYS);
+    let errors: readonly { Key?: string; Code?: string; Message?: string }[];
+    try {
+      const out = await client.send(new DeleteObjectsCommand({
+        Bucket: bucket, Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true },
+      }), { abortSignal: signal });
+      errors = out.Errors ?? [];
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      throw new SinkWriteError(`DeleteObjects in s3://${bucket} failed (${chunk.length} keys from ${chunk[0]})`, { service: 's3', url: `s3://${bucket}/${chunk[0]}` }, {
+        retriable: status === undefined || status >= 500, cause: error,
+      });
+    }
+    if (errors.length > 0) {
+      const first = errors[0];
+      throw new SinkWriteError(`S3 refused to delete ${errors.length} of ${chunk.length} objects, e.g. s3://${bucket}/${first.Key ?? '?'}: ${first.Code ?? ''} ${first.Message ?? ''}`.trim(), {
+        service: 's3', url: `s3://${bucket}/${first.Key ?? ''}`,
+      }, { retriable: !errors.some((e) => e.Code === 'AccessDenied') });
+    }
+    deleted += chunk.length;
+  }
+  return deleted;
 }

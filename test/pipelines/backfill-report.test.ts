@@ -29,6 +29,16 @@ describe('backfill report', () => {
     assert.match(formatReport(r), /FAILED  .*2025-07-02.zip: checksum mismatch; bytes quarantined/);
   });
 
+  it('names each republished file with its old and new checksum and the lake parts removed, without changing the exit status', () => {
+    const b = new ReportBuilder(0);
+    b.addOutcome(outcome(day1, 'loaded'));
+    b.addRepublished({ key: day1!.key, oldSha256: 'a'.repeat(64), newSha256: 'b'.repeat(64), removedParts: 3 });
+    const r = b.finish(1);
+    assert.equal(r.exitCode, 0);
+    assert.deepEqual(r.republished.map((f) => f.removedParts), [3]);
+    assert.match(formatReport(r), /REPUBLISHED .*2025-07-01.zip: re-ingested \(sha256 a{12}… → b{12}…\), 3 Parquet parts of the old version removed from the lake/);
+  });
+
   it('exits 3 when files loaded but rows were rejected', () => {
     const b = new ReportBuilder(0);
     b.addOutcome(outcome(day1, 'loaded', { stats: { rows: 5, deadLetters: 2, duplicates: 1, outOfRange: 0, header: false } }));

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cachedPartitionPathOf, hiveValue, lakeTypeOf, partNameOf, partitionPathOf, utcDateOfUs } from '../../../connectors/parquet/lake-path.js';
+import { cachedPartitionPathOf, hiveValue, isPartOfUnit, lakeTypeOf, partNameOf, partitionPathOf, utcDateOfUs } from '../../../connectors/parquet/lake-path.js';
 import { KIND_NAMES } from '../../../schemas/records.js';
 import { sampleRecord } from '../../support/sample-records.js';
 
@@ -48,6 +48,21 @@ test('part names are deterministic per unit id, distinct across units and safe a
   assert.ok(partNameOf(unit).includes('BTCUSDT-trades-2025-07-01.zip_0'));
   assert.match(partNameOf('../../etc/passwd'), /^etc_passwd-[0-9a-f]{16}\.parquet$/);
   assert.match(partNameOf(''), /^part-[0-9a-f]{16}\.parquet$/);
+});
+
+test('a part belongs to a unit prefix by its name, also when the 60-character readable tail cut the key', () => {
+  const sha = '0123456789abcdef';
+  for (const key of [
+    'data/spot/daily/trades/BTCUSDT/BTCUSDT-trades-2025-07-01.zip',
+    'data/futures/cm/daily/liquidationSnapshot/BTCUSD_PERP/BTCUSD_PERP-liquidationSnapshot-2024-01-01.zip',
+  ]) {
+    const prefix = `${key}@${sha}`;
+    for (const rest of ['0', '17', 'dlq0', '3#invalid']) assert.ok(isPartOfUnit(partNameOf(`${prefix}#${rest}`), prefix), `${key} ${rest}`);
+    assert.ok(!isPartOfUnit(partNameOf(`${key}@fedcba9876543210#0`), prefix), 'another content of the same key');
+    assert.ok(!isPartOfUnit(partNameOf(`${key.replace('2024-01-01', '2024-01-02').replace('2025-07-01', '2025-07-02')}@${sha}#0`), prefix), 'another key');
+    assert.ok(!isPartOfUnit(partNameOf(prefix).replace('.parquet', '.tmp'), prefix));
+  }
+  assert.ok(!isPartOfUnit('BTCUSDT-trades-2025-07-01.zip_0123456789abcdef_0-0011223344556677.parquet', 'data/spot/daily/trades/BTCUSDT/BTCUSDT-trades-2025-07-01.zip@0123456789abcdef'), 'a short name must hold the whole prefix');
 });
 
 test('the cached partition path equals the uncached one across day boundaries, symbols, markets and kinds', () => {

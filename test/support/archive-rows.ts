@@ -2,7 +2,8 @@
  * Deterministic CSV rows in the exact real formats of data.binance.vision (reference/binance.md §3): spot
  * without header, `True/False`, 8-decimal numbers and µs timestamps from 2025-01-01; futures with header,
  * `true/false`, unpadded numbers and ms; COIN-M quantities in contracts; text timestamps for metrics and
- * bookDepth; fundingRate calc_time jittering a few ms after the mark.
+ * bookDepth; fundingRate calc_time jittering a few ms after the mark. Trade, aggTrade and bookTicker ids
+ * increase strictly across a symbol's consecutive files, as on Binance ({@link firstIdOf}).
  */
 import type { Market } from '../../schemas/ids.js';
 import { fixedIntervalUs, nextWindowStartUs, type KlineInterval } from '../../schemas/interval.js';
@@ -44,6 +45,22 @@ function startPrice(spec: RowSpec): number {
   for (let i = 0; i < spec.symbol.length; i++) hash = Math.imul(hash ^ spec.symbol.charCodeAt(i), 16777619) >>> 0;
   const base = 100 + (hash % 60_000);
   return base * (1 + 0.05 * Math.sin(spec.startUs / US_PER_DAY / 7));
+}
+
+/** Trades one generated aggTrade covers at most (its first..last trade id span + 1). */
+const MAX_TRADES_PER_AGG = 4;
+
+/**
+ * The id of row 0 of a file, from its UTC day index (days since the epoch) rather than a per-file seed, so ids
+ * never overlap or go back from one day or month to the next: row k of day D is `base + D × eventsPerDay + k`.
+ * A mirror generated with one `eventsPerDay` therefore has contiguous ids across its daily and monthly files
+ * (a monthly file holds exactly its days' ids); `maxRows` only leaves gaps.
+ */
+export function firstIdOf(spec: Pick<RowSpec, 'startUs' | 'eventsPerDay'>, base: number): number {
+  const dayIndex = Math.floor(spec.startUs / US_PER_DAY);
+  const id = base + dayIndex * Math.round(spec.eventsPerDay ?? 500);
+  if (!Number.isSafeInteger(id * MAX_TRADES_PER_AGG)) throw new RangeError(`generated ids beyond 2^53 (eventsPerDay ${spec.eventsPerDay})`);
+  return id;
 }
 
 const HEADERS: Partial<Record<ArchiveDataType, string>> = {
@@ -115,7 +132,7 @@ function* tradeLines(spec: RowSpec): Generator<string> {
   const random = prng(spec.seed);
   const days = (spec.endUs - spec.startUs) / US_PER_DAY;
   const n = limit(spec, Math.round((spec.eventsPerDay ?? 500) * days));
-  let id = 1_000_000 + (spec.seed % 1000) * 10_000_000;
+  let id = firstIdOf(spec, 1_000_000);
   let price = startPrice(spec);
   const step = (spec.endUs - spec.startUs) / n;
   for (let i = 0; i < n; i++) {
@@ -133,13 +150,13 @@ function* aggTradeLines(spec: RowSpec): Generator<string> {
   const random = prng(spec.seed);
   const days = (spec.endUs - spec.startUs) / US_PER_DAY;
   const n = limit(spec, Math.round((spec.eventsPerDay ?? 500) * days));
-  let id = 500_000 + (spec.seed % 1000) * 10_000_000;
-  let tradeId = id * 3;
+  let id = firstIdOf(spec, 500_000);
+  let tradeId = id * MAX_TRADES_PER_AGG;
   let price = startPrice(spec);
   const step = (spec.endUs - spec.startUs) / n;
   for (let i = 0; i < n; i++) {
     price = Math.max(1, price * (1 + (random() - 0.5) * 0.0002));
-    const span = Math.floor(random() * 4);
+    const span = Math.floor(random() * MAX_TRADES_PER_AGG);
     const cells = [String(id++), px(spec, price), qty(spec, random() * 2), String(tradeId), String(tradeId + span),
       ts(spec, spec.startUs + Math.floor(i * step)), flag(spec, random() < 0.5)];
     tradeId += span + 1;
@@ -159,12 +176,14 @@ function* otherLines(spec: RowSpec): Generator<string> {
     case 'fundingRate':
       for (let t = spec.startUs; t < spec.endUs; t += 8 * US_PER_HOUR) yield `${ms(t + Math.floor(random() * 14) * US_PER_MS)},8,${((random() - 0.4) * 1e-4).toFixed(8)}`;
       return;
-    case 'bookTicker':
+    case 'bookTicker': {
+      const firstId = firstIdOf(spec, 1_000_000);
       for (let i = 0; i < events; i++) {
         const t = spec.startUs + Math.floor(i * step); const p = 30_000 + random() * 100;
-        yield `${1_000_000 + i * 7},${p.toFixed(1)},${(random() * 9).toFixed(3)},${(p + 0.1).toFixed(1)},${(random() * 9).toFixed(3)},${ms(t)},${ms(t + 3 * US_PER_MS)}`;
+        yield `${(firstId + i) * 7},${p.toFixed(1)},${(random() * 9).toFixed(3)},${(p + 0.1).toFixed(1)},${(random() * 9).toFixed(3)},${ms(t)},${ms(t + 3 * US_PER_MS)}`;
       }
       return;
+    }
     case 'bookDepth':
       for (let t = spec.startUs; t < spec.endUs; t += 30 * 60 * US_PER_SECOND) {
         for (const band of [-5, -4, -3, -2, -1, 1, 2, 3, 4, 5]) yield `${text(t)},${band},${(Math.abs(band) * 1000 + random() * 100).toFixed(8)},${(Math.abs(band) * 8e7 + random() * 1e6).toFixed(8)}`;

@@ -1,14 +1,18 @@
 /**
  * The live dataflow shared by `lakehouse stream` and `lakehouse replay` (into sinks): a live source →
- * batches by time/rows → every sink (each batch to all of them, acknowledged before the next) → counters,
+ * batches by time/rows → every sink (each batch to all of them; a bounded number in flight, acknowledged in
+ * order) → counters,
  * a progress line every second, and a final report when the source ends, the duration passes, or the
  * signal aborts (SIGINT). The source is stopped first, so the last partial batch is still written.
  */
-import { Subject, concatMap, from, lastValueFrom, merge, takeUntil, tap, type Observable, type OperatorFunction } from 'rxjs';
+import { Subject, from, lastValueFrom, map, merge, mergeMap, takeUntil, tap, type Observable, type OperatorFunction } from 'rxjs';
 import type { LiveStats } from '../connectors/binance-live/from-binance-live.js';
 import type { RecordBatch, WriteAck } from '../connectors/sink.js';
 import type { AnyRecord } from '../schemas/records.js';
 import { toLiveBatches, type LiveBatchOptions } from './live-batches.js';
+
+/** Default bound of batches written but not yet acknowledged (beyond it, batches wait in order). */
+export const MAX_BATCHES_IN_FLIGHT = 1024;
 
 /** What {@link runLive} needs. */
 export interface LiveRun {
@@ -21,6 +25,8 @@ export interface LiveRun {
   readonly durationMs?: number;
   /** Stop when this resolves (e.g. a replayed feed was played and drained); reported as `source`. */
   readonly finished?: Promise<void>;
+  /** Batches handed to the sinks and not yet acknowledged by all, at most. @default {@link MAX_BATCHES_IN_FLIGHT} */
+  readonly maxBatchesInFlight?: number;
   /** Called with each batch once every sink acknowledged it (latency measurements). */
   readonly onAcked?: (batch: RecordBatch, ackedAtMs: number) => void;
   /** Progress output (stderr); nothing when absent. */
@@ -59,12 +65,16 @@ export async function runLive(run: LiveRun): Promise<LiveReport> {
     // Stopping completes the source; the batcher then flushes its partial buffer and the writes finish.
     const stopped = run.source.pipe(tap((record) => { recordsByKind[record.kind] = (recordsByKind[record.kind] ?? 0) + 1; }), takeUntil(stop));
     const batches = stopped.pipe(toLiveBatches(run.batches));
+    // Batches go to the sinks as soon as they are cut (up to MAX_BATCHES_IN_FLIGHT unacknowledged), not one
+    // ack at a time: a sink that fell behind then sees every waiting batch and can send them together (the
+    // Kafka sink packs them into one request), so its throughput grows with the backlog instead of staying
+    // at one small batch per round trip. Sinks acknowledge in input order.
     await lastValueFrom(batches.pipe(
-      concatMap((batch) => from(writer.write(batch).then(() => {
+      mergeMap((batch) => from(writer.write(batch).then(() => {
         batchesAcked++;
         rowsAcked += batch.records.length;
         run.onAcked?.(batch, now());
-      }))),
+      })), run.maxBatchesInFlight ?? MAX_BATCHES_IN_FLIGHT),
     ), { defaultValue: undefined });
   } finally {
     writer.close();
@@ -97,25 +107,39 @@ export function formatLiveReport(report: LiveReport): string {
   ].join('\n');
 }
 
+/** A batch written and not yet acknowledged by every sink. */
+interface PendingWrite { readonly acked: boolean[]; remaining: number; readonly resolve: () => void; readonly reject: (e: unknown) => void }
+
 /**
  * Subscribes every sink once (sinks open their clients per subscription) and writes each batch to all of
- * them; `write` resolves when every sink acknowledged the batch.
+ * them; `write` resolves when every sink acknowledged the batch. Several batches may be in flight, even two
+ * with the same unit id (the same records cut twice): a sink's ack settles the oldest write of that unit id
+ * the sink has not acknowledged yet (sinks acknowledge in order).
  */
 function sinkWriter(sinks: readonly OperatorFunction<RecordBatch, WriteAck>[]) {
   const batches = new Subject<RecordBatch>();
-  const pending = new Map<string, { remaining: number; resolve: () => void; reject: (e: unknown) => void }>();
+  const pending = new Map<string, PendingWrite[]>();
   let failure: unknown = null;
-  const subscription = merge(...sinks.map((sink) => batches.pipe(sink))).subscribe({
-    next: (ack) => {
-      const p = pending.get(ack.unitId);
-      if (p !== undefined && --p.remaining === 0) { pending.delete(ack.unitId); p.resolve(); }
+  const acks = sinks.map((sink, index) => batches.pipe(sink, map((ack) => [index, ack] as const)));
+  const subscription = merge(...acks).subscribe({
+    next: ([index, ack]) => {
+      const writes = pending.get(ack.unitId);
+      const p = writes?.find((w) => !w.acked[index]);
+      if (writes === undefined || p === undefined) return;
+      p.acked[index] = true;
+      if (--p.remaining > 0) return;
+      writes.splice(writes.indexOf(p), 1);
+      if (writes.length === 0) pending.delete(ack.unitId);
+      p.resolve();
     },
-    error: (error: unknown) => { failure = error; for (const p of pending.values()) p.reject(error); pending.clear(); },
+    error: (error: unknown) => { failure = error; for (const writes of pending.values()) for (const p of writes) p.reject(error); pending.clear(); },
   });
   const write = (batch: RecordBatch): Promise<void> => new Promise((resolve, reject) => {
     if (failure !== null) { reject(failure); return; }
     if (sinks.length === 0) { resolve(); return; }
-    pending.set(batch.unitId, { remaining: sinks.length, resolve, reject });
+    const p: PendingWrite = { acked: sinks.map(() => false), remaining: sinks.length, resolve, reject };
+    const writes = pending.get(batch.unitId);
+    if (writes === undefined) pending.set(batch.unitId, [p]); else writes.push(p);
     batches.next(batch);
   });
   return { write, close: (): void => { batches.complete(); subscription.unsubscribe(); } };

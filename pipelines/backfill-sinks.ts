@@ -8,6 +8,7 @@ import { isS3Url } from '../connectors/s3/s3-url.js';
 import type { RecordBatch, WriteAck } from '../connectors/sink.js';
 import { ConfigError } from '../schemas/errors.js';
 import { s3ConfigOf } from './archive-source.js';
+import { CLICKHOUSE_DATABASE_OPTION, DEFAULT_CLICKHOUSE_DATABASE, clickhouseDatabaseOf } from './clickhouse-options.js';
 import type { OptionSpec, ResolvedConfig } from './config.js';
 
 /** Sink-related options of `lakehouse backfill`. */
@@ -17,6 +18,7 @@ export const SINK_OPTIONS: readonly OptionSpec[] = [
   { name: 'clickhouseUrl', type: 'string', doc: 'ClickHouse server URL', env: ['CLICKHOUSE_URL'], placeholder: 'URL' },
   { name: 'clickhouseUser', type: 'string', doc: 'ClickHouse user', env: ['CLICKHOUSE_USER'] },
   { name: 'clickhousePassword', type: 'string', doc: 'ClickHouse password', env: ['CLICKHOUSE_PASSWORD'], secret: true },
+  CLICKHOUSE_DATABASE_OPTION,
   { name: 'kafkaBrokers', type: 'list', doc: 'Kafka bootstrap brokers', env: ['KAFKA_BROKERS'], placeholder: 'host:port,…' },
   { name: 'schemaRegistryUrl', type: 'string', doc: 'Confluent-compatible schema registry URL', env: ['SCHEMA_REGISTRY_URL'], placeholder: 'URL' },
 ];
@@ -46,8 +48,9 @@ export async function buildSinks(config: ResolvedConfig): Promise<{ names: strin
       if (url === undefined) throw new ConfigError('--sink clickhouse needs --clickhouse-url or CLICKHOUSE_URL');
       const { createClickHouseClient, migrate, toClickHouse } = await import('../connectors/clickhouse/index.js');
       const client = await createClickHouseClient({ url, ...(config.clickhouseUser === undefined ? {} : { username: config.clickhouseUser as string }), ...(config.clickhousePassword === undefined ? {} : { password: config.clickhousePassword as string }) });
-      await migrate(client);
-      sinks.push(toClickHouse({ client }));
+      const database = clickhouseDatabaseOf(config) ?? DEFAULT_CLICKHOUSE_DATABASE;
+      await migrate(client, { database });
+      sinks.push(toClickHouse({ client, database }));
       closers.push(() => client.close());
     } else {
       const brokers = config.kafkaBrokers as readonly string[] | undefined;

@@ -1,13 +1,15 @@
 /**
  * `lakehouse query SQL`: SQL against ClickHouse when a server (or the embedded engine) is configured, otherwise
  * against the local Parquet lake through DuckDB. ClickHouse tables live in the `lakehouse` database
- * (`SELECT … FROM lakehouse.trades`); in the lake every type (`trades`, `klines_1m`, `gaps`, …) is a view.
+ * (`SELECT … FROM lakehouse.trades`), or the one given to `--clickhouse-database`, which is then also where
+ * unqualified names resolve; in the lake every type (`trades`, `klines_1m`, `gaps`, …) is a view.
  */
 import { createClickHouseClient } from '../connectors/clickhouse/config.js';
 import { queryLake, type LakeRow } from '../connectors/parquet/query-lake.js';
 import { ConfigError } from '../schemas/errors.js';
+import { clickhouseDatabaseOf } from './clickhouse-options.js';
 import type { Command } from './command.js';
-import { resolveConfig, type OptionSpec } from './config.js';
+import { resolveConfig, type OptionSpec, type ResolvedConfig } from './config.js';
 
 const OPTIONS: readonly OptionSpec[] = [
   { name: 'engine', type: 'string', choices: ['auto', 'lake', 'clickhouse'], default: 'auto', doc: 'auto = ClickHouse when configured, else the lake' },
@@ -16,6 +18,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'clickhouseEmbedded', type: 'string', placeholder: 'DIR', doc: 'data directory of the embedded ClickHouse engine (chdb)' },
   { name: 'clickhouseUser', type: 'string', env: ['CLICKHOUSE_USER'], default: 'default', doc: 'ClickHouse user' },
   { name: 'clickhousePassword', type: 'string', env: ['CLICKHOUSE_PASSWORD'], default: '', secret: true, doc: 'ClickHouse password' },
+  { name: 'clickhouseDatabase', type: 'string', placeholder: 'NAME', doc: 'ClickHouse database for unqualified table names (default: the server\'s; backfill writes to lakehouse)' },
   { name: 'json', type: 'boolean', default: false, doc: 'print JSON lines instead of a table' },
 ];
 
@@ -29,8 +32,10 @@ export function formatTable(rows: readonly LakeRow[]): string {
   return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(columns.map((c) => cell(r[c]))))].join('\n');
 }
 
-async function queryClickHouse(sql: string, config: Record<string, unknown>): Promise<LakeRow[]> {
+async function queryClickHouse(sql: string, config: ResolvedConfig): Promise<LakeRow[]> {
+  const database = clickhouseDatabaseOf(config);
   const client = await createClickHouseClient({
+    ...(database === undefined ? {} : { database }),
     url: config.clickhouseUrl as string | undefined,
     embeddedPath: config.clickhouseUrl === undefined ? (config.clickhouseEmbedded as string) : undefined,
     username: config.clickhouseUser as string, password: config.clickhousePassword as string,

@@ -4,6 +4,7 @@
  * `connection` option. Values are passed in; nothing here reads the environment.
  */
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { quoteIdentifier } from '../../schemas/clickhouse-ddl.js';
 import { ConfigError } from '../../schemas/errors.js';
 
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
@@ -20,6 +21,11 @@ export interface ClickHouseConfig {
   readonly password?: string;
   /** Request timeout. @default 30000 (the client's default) */
   readonly requestTimeoutMs?: number;
+  /**
+   * Database that unqualified table names resolve in (it must exist): the `database` parameter of every request
+   * to a server; `USE` on the embedded engine, whose one session per process keeps it. @default the server's
+   */
+  readonly database?: string;
 }
 
 const EMBEDDED_CLIENTS = new WeakSet<ClickHouseClient>();
@@ -40,6 +46,7 @@ export async function createClickHouseClient(config: ClickHouseConfig): Promise<
       url: config.url,
       username: config.username ?? 'default',
       password: config.password ?? '',
+      ...(config.database === undefined ? {} : { database: config.database }),
       ...timeout,
     });
   }
@@ -53,5 +60,13 @@ export async function createClickHouseClient(config: ClickHouseConfig): Promise<
   const connection = chdb.createChdbConnection({ path: config.embeddedPath }) as unknown as ClientConnection;
   const client = createClient({ connection, ...timeout });
   EMBEDDED_CLIENTS.add(client);
+  if (config.database !== undefined) {
+    try {
+      await client.command({ query: `USE ${quoteIdentifier(config.database)}` });
+    } catch (error) {
+      await client.close();
+      throw error;
+    }
+  }
   return client;
 }

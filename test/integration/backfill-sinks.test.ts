@@ -1,6 +1,6 @@
 /**
  * `lakehouse backfill` into the real ClickHouse and Kafka sinks, from a generated Binance-layout mirror served
- * over HTTP. Symbols are unique to the run (backfill has no database or topic prefix option), so every check
+ * over HTTP. Symbols are unique to the run (tables and topics are shared with other runs), so every check
  * filters by them: row counts with FINAL equal the generated rows, a rerun is skipped by the manifest, a
  * republished file's new values win by version, exact values survive; Kafka records read back with `fromKafka`
  * equal what the archive parser produces; a corrupt zip (checksum mismatch, or damaged inside with a matching
@@ -19,7 +19,7 @@ import { fromKafka, type FromKafkaOptions } from '../../connectors/kafka/from-ka
 import { backfillCommand } from '../../pipelines/backfill.js';
 import type { AnyRecord, KlineRecord, TradeRecord } from '../../schemas/records.js';
 import { makeVersion } from '../../schemas/version.js';
-import { generateArchiveMirror, seedOf, writeArchiveFile, type GeneratedFile } from '../support/archive-mirror.js';
+import { generateArchiveMirror, writeArchiveFile, type GeneratedFile } from '../support/archive-mirror.js';
 import { startArchiveServer, type ArchiveServer } from '../support/archive-server.js';
 import { writeChecksum } from '../support/archive-zip.js';
 import { clickhouseService, kafkaService, registryService } from '../support/services.js';
@@ -28,17 +28,8 @@ import { removeTempDirs, runBackfillJson, tempDir } from '../pipelines/backfill-
 after(removeTempDirs);
 
 const RUN = `${Date.now().toString(36)}${process.pid}`.toUpperCase();
-/**
- * A symbol unique to the run whose two trades days have disjoint trade ids: the generator starts a file's ids at
- * `seedOf(key) % 1000` × 10⁷, so 1 symbol in 1000 repeats its ids on the next day (and FINAL rightly keeps one).
- */
-function runSymbol(prefix: string): string {
-  for (let n = 0; ; n++) {
-    const symbol = `${prefix}${RUN}${n}USDT`;
-    const [day1, day2] = ['01', '02'].map((d) => seedOf(`data/spot/daily/trades/${symbol}/${symbol}-trades-2025-07-${d}.zip`) % 1000);
-    if (day1 !== day2) return symbol;
-  }
-}
+/** A symbol unique to the run (the generator's trade ids increase across its days, as Binance's do). */
+const runSymbol = (prefix: string): string => `${prefix}${RUN}USDT`;
 const [SYM_A, SYM_B, SYM_C, SYM_D] = ['A', 'B', 'C', 'D'].map(runSymbol) as [string, string, string, string];
 const TYPES = ['klines:1m', 'trades'];
 const requestOf = (symbols: string[]): string[] => ['--market', 'spot', '--symbols', symbols.join(','), '--types', TYPES.join(','), '--from', '2025-07-01', '--to', '2025-07-02'];

@@ -26,6 +26,11 @@ export interface RegistryConfig {
 /** Encodes records for a topic and decodes them back. */
 export interface AvroSerde {
   encode(topic: string, record: AnyRecord): Promise<Buffer>;
+  /**
+   * The same bytes as {@link encode}, synchronously, once the topic's schema is registered (after the first
+   * `encode` of the topic resolved); undefined before. Spares a promise per message on the hot path.
+   */
+  encodeNow?(topic: string, record: AnyRecord): Buffer | undefined;
   decode(topic: string, value: Buffer): Promise<AnyRecord>;
 }
 
@@ -70,6 +75,38 @@ function memo<T>(cache: Map<string, Promise<T>>, key: string, make: () => Promis
   return value;
 }
 
+/**
+ * Writes Confluent-framed values (magic 0, schema id, Avro body) one after another into a shared 64 KiB slab
+ * and hands out views of it: one allocation per slab instead of two per message (avsc's `toBuffer` plus the
+ * framed copy). The in-memory `kind` needs no stripping: avsc writes a record's declared fields only. A view
+ * keeps its slab alive until the message is gone (kafkajs copies values into its request buffer).
+ */
+class WireSlab {
+  private buffer = Buffer.allocUnsafe(SLAB_BYTES);
+  private offset = 0;
+
+  write(writer: Writer, record: AnyRecord): Buffer {
+    for (;;) {
+      const start = this.offset;
+      if (this.buffer.length - start >= 5) {
+        const end = writer.type.encode(record, this.buffer, start + 5);
+        if (end > 0) {
+          this.buffer[start] = 0;
+          this.buffer.writeInt32BE(writer.id, start + 1);
+          this.offset = end;
+          return this.buffer.subarray(start, end);
+        }
+      }
+      // Not enough room left: a fresh slab (one value larger than a slab gets a slab of its own size).
+      const needed = start === 0 ? 2 * this.buffer.length : SLAB_BYTES;
+      this.buffer = Buffer.allocUnsafe(Math.max(needed, SLAB_BYTES));
+      this.offset = 0;
+    }
+  }
+}
+
+const SLAB_BYTES = 64 * 1024;
+
 /** A serde over `client`; schemas are registered lazily, once per topic. */
 export function createAvroSerde(client: Client): AvroSerde {
   const writers = new Map<string, Promise<Writer>>();
@@ -84,17 +121,18 @@ export function createAvroSerde(client: Client): AvroSerde {
     const resolver = reader.createResolver(writer);
     return (body) => reader.fromBuffer(body, resolver);
   });
+  const ready = new Map<string, Writer>();
+  const slab = new WireSlab();
   return {
     async encode(topic, record) {
-      const { kind: _kind, ...value } = record;
       let writer: Writer;
       try { writer = await writerFor(topic); } catch (error) { throw registryFailure(error, topic) ?? error; }
-      const body = writer.type.toBuffer(value);
-      const out = Buffer.allocUnsafe(5 + body.length);
-      out[0] = 0;
-      out.writeInt32BE(writer.id, 1);
-      body.copy(out, 5);
-      return out;
+      ready.set(topic, writer);
+      return slab.write(writer, record);
+    },
+    encodeNow(topic, record) {
+      const writer = ready.get(topic);
+      return writer === undefined ? undefined : slab.write(writer, record);
     },
     async decode(topic, value) {
       const kind = kindOfTopic(topic);

@@ -60,12 +60,15 @@ export interface ToKafkaOptions {
   /**
    * Most messages in one produce request. kafkajs 2.2.4 groups a request's messages per partition by copying
    * the partition's array for every message (time and garbage quadratic in messages per partition), so very
-   * large requests cost more CPU than the round trips they save. @default 2000
+   * large requests cost more CPU than the round trips they save. @default 1000
    */
   readonly maxRequestMessages?: number;
   /** Record batch compression (`gzip` is kafkajs' built-in codec; it costs CPU on this side). @default 'none' */
   readonly compression?: 'none' | 'gzip';
 }
+
+/** Default most messages per produce request (see `maxRequestMessages`). */
+const DEFAULT_REQUEST_MESSAGES = 1000;
 
 interface Session { producer: Producer; admin: Admin; topics: Set<string> }
 
@@ -102,24 +105,57 @@ const keyOf = (symbol: string): Buffer => {
   return key;
 };
 
-async function encode(serde: AvroSerde, topic: string, record: AnyRecord): Promise<OutMessage> {
-  let value: Buffer;
-  try {
-    value = await serde.encode(topic, record);
-  } catch (error) {
-    if (error instanceof EngineError) throw error;
-    throw new SinkWriteError(`record does not fit the Avro schema of ${topic}: ${(error as Error).message}`, { topic, symbol: record.symbol }, { retriable: false, cause: error });
-  }
+function encodingFailure(error: unknown, topic: string, record: AnyRecord): EngineError {
+  if (error instanceof EngineError) return error;
+  return new SinkWriteError(`record does not fit the Avro schema of ${topic}: ${(error as Error).message}`, { topic, symbol: record.symbol }, { retriable: false, cause: error });
+}
+
+function messageOf(topic: string, record: AnyRecord, value: Buffer): OutMessage {
   const message = { key: keyOf(record.symbol), value };
   return { topic, message, bytes: messageBytes(message) };
 }
 
+async function encode(serde: AvroSerde, topic: string, record: AnyRecord): Promise<OutMessage> {
+  try {
+    return messageOf(topic, record, await serde.encode(topic, record));
+  } catch (error) {
+    throw encodingFailure(error, topic, record);
+  }
+}
+
+/** Encodes synchronously while every topic's schema is known (no promise per message), else asynchronously. */
+function encodeBatch(records: readonly AnyRecord[], serde: AvroSerde, topicOf: (record: AnyRecord) => string): OutMessage[] | Promise<OutMessage[]> {
+  const messages: OutMessage[] = [];
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i];
+    const topic = topicOf(record);
+    let value: Buffer | undefined;
+    try {
+      value = serde.encodeNow?.(topic, record);
+    } catch (error) {
+      throw encodingFailure(error, topic, record);
+    }
+    if (value === undefined) {
+      const rest = records.slice(i).map((r) => encode(serde, topicOf(r), r));
+      return Promise.all(rest).then((tail) => messages.concat(tail));
+    }
+    messages.push(messageOf(topic, record, value));
+  }
+  return messages;
+}
+
 function startEncoding(pending: Pending, serde: AvroSerde, topicOf: (record: AnyRecord) => string): void {
-  pending.encoded = Promise.all(pending.batch.records.map((r) => encode(serde, topicOf(r), r))).then((messages) => {
+  const done = (messages: OutMessage[]): void => {
     pending.messages = messages;
     for (const m of messages) pending.bytes += m.bytes;
     pending.ready = true;
-  });
+  };
+  try {
+    const encoded = encodeBatch(pending.batch.records, serde, topicOf);
+    pending.encoded = Array.isArray(encoded) ? Promise.resolve(done(encoded)) : encoded.then(done);
+  } catch (error) {
+    pending.encoded = Promise.reject(error);
+  }
   pending.encoded.catch(() => undefined); // observed by the sender when the batch's turn comes
 }
 
@@ -173,7 +209,7 @@ async function takeGroup(queue: readonly Pending[], maxRequestBytes: number): Pr
 
 /** Sends the group's requests in order and calls `acked` for each batch once all its messages are acked. */
 async function sendGroup(session: Session, group: readonly Pending[], options: ToKafkaOptions, acked: (ack: WriteAck) => void): Promise<void> {
-  const requests = packRequests(group.flatMap((p) => p.messages), options.maxRequestBytes ?? 524_288, options.maxRequestMessages ?? 2000);
+  const requests = packRequests(group.flatMap((p) => p.messages), options.maxRequestBytes ?? 524_288, options.maxRequestMessages ?? DEFAULT_REQUEST_MESSAGES);
   let sent = 0;
   let next = 0;
   let end = group[0].messages.length;
@@ -227,7 +263,7 @@ export function toKafka(options: ToKafkaOptions): OperatorFunction<RecordBatch, 
     const topicOf = options.topicOf ?? topicFor;
     const kafka = createKafka(options.kafka);
     const queue: Pending[] = [];
-    const lookahead = 2 * (options.maxRequestMessages ?? 2000);
+    const lookahead = 2 * (options.maxRequestMessages ?? DEFAULT_REQUEST_MESSAGES);
     let session: Promise<Session> | undefined;
     let sending = false;
     let inFlight = 0; // batches at the queue's head whose requests are being sent

@@ -80,3 +80,18 @@ test('a value whose schema id the registry does not know is a DecodeError', asyn
   const wire = Buffer.from([0, 0, 0, 0x7f, 0x7f, 2, 4]);
   await assert.rejects(createAvroSerde(new MockClient()).decode('md.binance.spot.trades', wire), DecodeError);
 });
+
+test('encodeNow gives the same bytes as encode once the topic is registered, nothing before, across many slabs', async () => {
+  const serde = createAvroSerde(new MockClient());
+  const records = Array.from({ length: 3000 }, (_, i) => sampleRecord('deadLetter', i, i));
+  const topic = topicFor(records[0]);
+  assert.equal(serde.encodeNow?.(topic, records[0]), undefined);
+  const first = Buffer.from(await serde.encode(topic, records[0]));
+  assert.deepEqual(serde.encodeNow?.(topic, records[0]), first);
+  // Dead letters carry raw payloads of varying length: thousands of them fill several 64 KiB slabs.
+  const values = records.map((record) => serde.encodeNow?.(topic, record) as Buffer);
+  for (let i = 0; i < records.length; i += 97) assert.deepEqual(await serde.decode(topic, values[i]), records[i], `record ${i}`);
+  const big = { ...records[1], raw: 'x'.repeat(200_000) };
+  assert.deepEqual(await serde.decode(topic, serde.encodeNow?.(topic, big) as Buffer), big);
+  assert.deepEqual(await serde.decode(topic, values[values.length - 1]), records[records.length - 1], 'earlier views stay intact');
+});

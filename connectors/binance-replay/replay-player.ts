@@ -32,6 +32,7 @@ export class ReplayPlayer {
   constructor(
     private readonly events: readonly FeedEvent[], private readonly speed: number, private readonly loop: boolean,
     private readonly deliver: (event: FeedEvent, lap: number) => boolean, private readonly beforeBatch: () => void,
+    private readonly afterBatch: () => void = () => undefined,
   ) {
     this.t0 = events[0]?.timeMs ?? 0;
     this.lapSpanMs = Math.max(1, Math.ceil((events.at(-1)?.timeMs ?? 0) - this.t0 + 1));
@@ -54,6 +55,7 @@ export class ReplayPlayer {
   /** Runs pending faults now and resumes playing. */
   wake(): void {
     this.beforeBatch();
+    this.afterBatch();
     if (this.started) this.schedule(0);
   }
 
@@ -81,7 +83,15 @@ export class ReplayPlayer {
   private pump(): void {
     this.timer = undefined; this.immediate = undefined;
     this.beforeBatch();
-    const now = performance.now();
+    try {
+      this.play(performance.now());
+    } finally {
+      this.afterBatch();
+    }
+  }
+
+  /** Delivers every event due at `now` (at most {@link CHUNK}), then schedules the next pump. */
+  private play(now: number): void {
     for (let sent = 0; ; sent++) {
       if (this.cursor >= this.events.length) {
         if (!this.loop) { this.resolveFinished(); return; }

@@ -8,12 +8,12 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import { ReplayFaults } from './replay-faults.js';
 import type { ReplayFeed } from './replay-feed.js';
 import { ReplayPlayer } from './replay-player.js';
 import { ReplayRest } from './replay-rest.js';
-import { parseWsRoute, type WsRoute } from './replay-routes.js';
+import { parseWsRoute } from './replay-routes.js';
 import { ReplaySockets, type ReplayStats } from './replay-sockets.js';
 
 /** Options of {@link startReplayServer}. */
@@ -64,17 +64,16 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
   const stats: ReplayStats = { connections: 0, framesSent: 0, eventsPlayed: 0, restCalls: 0 };
   const faults: ReplayFaults = new ReplayFaults(() => sockets.player.wake());
   const sockets = new ReplaySockets(options.feed.market, faults, stats, options.autoPlay ?? true);
-  const player = new ReplayPlayer(options.feed.events, options.speed ?? 1, options.loop ?? false, (event, lap) => sockets.deliver(event, lap), () => sockets.applyFaults());
+  const player = new ReplayPlayer(options.feed.events, options.speed ?? 1, options.loop ?? false, (event, lap) => sockets.deliver(event, lap), () => sockets.beginBatch(), () => sockets.endBatch());
   sockets.player = player;
   const rest = new ReplayRest(options.feed, options.freshSnapshots ?? true);
   const http: Server = createServer((req, res) => handleHttp(req, res, { rest, faults, stats, player }));
   const wss = new WebSocketServer({ noServer: true, autoPong: false });
-  wss.on('connection', (ws: WebSocket, route: WsRoute) => sockets.add(ws, route));
   http.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://replay');
     const route = parseWsRoute(url.pathname, url.searchParams);
     if (route === null) { socket.end('HTTP/1.1 404 Not Found\r\n\r\n'); return; }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, route));
+    wss.handleUpgrade(req, socket, head, (ws) => sockets.add(ws, route, socket));
   });
   const pingTimer = (options.pingIntervalMs ?? 0) > 0 ? setInterval(() => sockets.ping(), options.pingIntervalMs) : undefined;
   await new Promise<void>((resolve, reject) => {

@@ -4,6 +4,7 @@
  * `{stream,data}` or raw frames, USD-M routing), and the socket faults (drop, shutdown, stall, malformed
  * frame, withheld events). Timers it starts are cleared by `close()`.
  */
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { LiveMarket } from '../binance-live/live-context.js';
 import type { ReplayFaults } from './replay-faults.js';
@@ -11,7 +12,9 @@ import type { FeedEvent, Payload } from './replay-feed.js';
 import type { ReplayPlayer } from './replay-player.js';
 import { allMarketStream, canonicalStream, routeAllows, type WsRoute } from './replay-routes.js';
 
-interface Connection { readonly ws: WebSocket; readonly route: WsRoute; readonly streams: Map<string, string>; stalled: boolean; malformed: number }
+interface Connection {
+  readonly ws: WebSocket; readonly socket: Duplex | undefined; readonly route: WsRoute; readonly streams: Map<string, string>; stalled: boolean; malformed: number;
+}
 
 /** Counters of a replay server. */
 export interface ReplayStats { connections: number; framesSent: number; eventsPlayed: number; restCalls: number }
@@ -29,9 +32,9 @@ export class ReplaySockets {
     private readonly autoPlay: boolean,
   ) {}
 
-  /** Registers a new socket on `route`. */
-  add(ws: WebSocket, route: WsRoute): void {
-    const c: Connection = { ws, route, streams: new Map(route.streams.map((s) => [canonicalStream(s), s])), stalled: false, malformed: 0 };
+  /** Registers a new socket on `route`; `socket` is its TCP socket (corked while a batch of frames is sent). */
+  add(ws: WebSocket, route: WsRoute, socket?: Duplex): void {
+    const c: Connection = { ws, socket, route, streams: new Map(route.streams.map((s) => [canonicalStream(s), s])), stalled: false, malformed: 0 };
     this.connections.add(c);
     this.stats.connections++;
     ws.on('message', (data) => { if (!c.stalled) this.onMessage(c, data.toString()); });
@@ -63,6 +66,21 @@ export class ReplaySockets {
   private checkWaiters(): void {
     for (const w of [...this.waiters]) if (w.streams.every((s) => this.subscribed(s))) { this.waiters.splice(this.waiters.indexOf(w), 1); w.resolve(); }
     if (this.autoPlay && [...this.connections].some((c) => c.streams.size > 0)) this.player.start();
+  }
+
+  /**
+   * Starts a batch of frames: pending faults, then every socket corked, so the frames of one batch leave in
+   * one write instead of one syscall each (at 50,000 frames/s the per-frame writes and wake-ups cost more CPU,
+   * on both ends, than everything else). Binance's own frames reach a client coalesced by the network too.
+   */
+  beginBatch(): void {
+    this.applyFaults();
+    for (const c of this.connections) c.socket?.cork();
+  }
+
+  /** Ends a batch: the frames it sent go out. */
+  endBatch(): void {
+    for (const c of this.connections) if (c.socket !== undefined && c.socket.writableCorked > 0) c.socket.uncork();
   }
 
   /** Applies pending socket faults (called by the player before each batch and on demand). */

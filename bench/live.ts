@@ -2,7 +2,7 @@
  * Speed-layer benchmark: a replay server in a worker thread plays the real COIN-M aggTrades archive in a
  * loop at `BENCH_LIVE_RATE` events/s (default 50 000) into `fromBinanceLive` on the main thread. Measures
  * frame received → record emitted latency (p50/p99), and frame received → Kafka acknowledged when
- * KAFKA_BROKERS and SCHEMA_REGISTRY_URL are set (toKafka, small batches); loss (events sent − records
+ * KAFKA_BROKERS and SCHEMA_REGISTRY_URL are set (the Kafka sink on its worker thread, as `lakehouse stream` runs it; small batches); loss (events sent − records
  * received, and gaps); RSS slope over the run. `BENCH_LIVE_SECONDS` sets the duration (default 20; the
  * 10-minute run is 600); latencies skip the first `BENCH_LIVE_WARMUP_SECONDS` (default 5: producer connect,
  * topic creation, schema registration). Server and client share the machine's cores, so this is a lower bound.
@@ -88,12 +88,11 @@ export async function benchLive(): Promise<BenchResult[]> {
   const stopper = setTimeout(() => stop.next(), seconds * 1000);
   const kafka = process.env.KAFKA_BROKERS !== undefined && process.env.SCHEMA_REGISTRY_URL !== undefined;
   if (kafka) {
-    const { toKafka: kafkaSink } = await import('../connectors/kafka/to-kafka.js');
-    const { topicFor } = await import('../connectors/kafka/topic-for.js');
+    const { toKafkaInWorker } = await import('../connectors/kafka/to-kafka-worker.js');
     const { runLive } = await import('../pipelines/live-run.js');
     await runLive({
       source, stats, signal: new AbortController().signal, now, batches: { windowMs: Number(process.env.BENCH_LIVE_BATCH_MS ?? 5), maxRows: 2000 },
-      sinks: [kafkaSink({ kafka: { brokers: process.env.KAFKA_BROKERS!.split(',') }, registry: { url: process.env.SCHEMA_REGISTRY_URL! }, topicOf: (r) => `bench${process.pid}.${topicFor(r)}` })],
+      sinks: [toKafkaInWorker({ kafka: { brokers: process.env.KAFKA_BROKERS!.split(',') }, registry: { url: process.env.SCHEMA_REGISTRY_URL! }, topicPrefix: `bench${process.pid}.` })],
       onAcked: (batch, ackedAtMs) => { for (const r of batch.records) if (r.receiveTimeUs !== null && r.receiveTimeUs / 1000 >= warmupEndMs) toKafka.add(ackedAtMs - r.receiveTimeUs / 1000); },
     });
   } else {

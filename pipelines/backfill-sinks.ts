@@ -11,6 +11,12 @@ import { s3ConfigOf } from './archive-source.js';
 import { CLICKHOUSE_DATABASE_OPTION, DEFAULT_CLICKHOUSE_DATABASE, clickhouseDatabaseOf } from './clickhouse-options.js';
 import type { OptionSpec, ResolvedConfig } from './config.js';
 
+/** Prefix of the Kafka topics a command writes (and `serve` reads): one cluster, several environments. */
+export const TOPIC_PREFIX_OPTION: OptionSpec = {
+  name: 'topicPrefix', type: 'string', default: '', placeholder: 'PREFIX',
+  doc: 'Prepended to every Kafka topic name (e.g. "staging." gives staging.md.binance.spot.trades)',
+};
+
 /** Sink-related options of `lakehouse backfill`. */
 export const SINK_OPTIONS: readonly OptionSpec[] = [
   { name: 'sink', type: 'list', doc: 'Sinks (default: clickhouse/kafka when configured, else parquet)', choices: ['parquet', 'clickhouse', 'kafka'], placeholder: 'parquet,clickhouse,kafka' },
@@ -21,6 +27,7 @@ export const SINK_OPTIONS: readonly OptionSpec[] = [
   CLICKHOUSE_DATABASE_OPTION,
   { name: 'kafkaBrokers', type: 'list', doc: 'Kafka bootstrap brokers', env: ['KAFKA_BROKERS'], placeholder: 'host:port,…' },
   { name: 'schemaRegistryUrl', type: 'string', doc: 'Confluent-compatible schema registry URL', env: ['SCHEMA_REGISTRY_URL'], placeholder: 'URL' },
+  TOPIC_PREFIX_OPTION,
 ];
 
 /** The chosen sink names. */
@@ -58,8 +65,9 @@ export async function buildSinks(config: ResolvedConfig): Promise<{ names: strin
       if (brokers === undefined || brokers.length === 0 || registry === undefined) {
         throw new ConfigError('--sink kafka needs --kafka-brokers (KAFKA_BROKERS) and --schema-registry-url (SCHEMA_REGISTRY_URL)');
       }
-      const { toKafka } = await import('../connectors/kafka/to-kafka.js');
-      sinks.push(toKafka({ kafka: { brokers }, registry: { url: registry } }));
+      // On its own thread: Avro + kafkajs cost more CPU per record than parsing it (see to-kafka-worker.ts).
+      const { toKafkaInWorker } = await import('../connectors/kafka/to-kafka-worker.js');
+      sinks.push(toKafkaInWorker({ kafka: { brokers }, registry: { url: registry }, topicPrefix: (config.topicPrefix as string | undefined) ?? '' }));
     }
   }
   return { names, sinks, close: async () => { for (const close of closers) await close(); } };

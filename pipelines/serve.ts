@@ -18,7 +18,7 @@ import { resolveConfig, type OptionSpec, type ResolvedConfig } from './config.js
 
 const OPTIONS: readonly OptionSpec[] = [
   { name: 'groupId', type: 'string', default: 'lakehouse-serve', doc: 'Kafka consumer group (run more processes with the same id to scale out)' },
-  { name: 'topics', type: 'list', placeholder: 'md.binance.spot.trades,…', doc: 'topics to consume (default: every md.* topic at start)' },
+  { name: 'topics', type: 'list', placeholder: 'md.binance.spot.trades,…', doc: 'topics to consume (default: every <topic-prefix>md.* topic at start)' },
   { name: 'fromBeginning', type: 'boolean', default: true, doc: 'start at the earliest offset when the group has none' },
   { name: 'validate', type: 'boolean', default: true, doc: 'reject records that fail schema/sanity checks into dead letters' },
   ...SINK_OPTIONS.map((o) => (o.name === 'sink' ? { ...o, choices: ['parquet', 'clickhouse'], doc: 'Sinks (default: clickhouse when configured, plus parquet)' } : o)),
@@ -48,7 +48,8 @@ async function topicsOf(config: ResolvedConfig, brokers: readonly string[]): Pro
   const admin = createKafka({ brokers }).admin();
   await admin.connect();
   try {
-    return (await admin.listTopics()).filter((t) => t.startsWith('md.')).sort();
+    const prefix = `${(config.topicPrefix as string | undefined) ?? ''}md.`;
+    return (await admin.listTopics()).filter((t) => t.startsWith(prefix)).sort();
   } finally {
     await admin.disconnect();
   }

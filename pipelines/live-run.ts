@@ -88,10 +88,12 @@ export async function runLive(run: LiveRun): Promise<LiveReport> {
 
 function writeProgress(out: NodeJS.WritableStream & { isTTY?: boolean }, stats: LiveStats, rowsAcked: number, elapsedS: number): void {
   const rate = Math.round(stats.records / Math.max(elapsedS, 0.001));
+  // Records received but not yet acknowledged by every sink: grows while the sinks fall behind the feed.
+  const backlog = Math.max(0, stats.records - rowsAcked);
   if (out.isTTY === true) {
-    out.write(`\r\u001b[2K${stats.frames} frames · ${stats.records} records (${rate}/s) · ${rowsAcked} written · ${stats.gaps} gaps · ${stats.reconnects} reconnects · ${stats.repaired} repaired`);
+    out.write(`\r\u001b[2K${stats.frames} frames · ${stats.records} records (${rate}/s) · ${rowsAcked} written · ${backlog} waiting for the sinks · ${stats.gaps} gaps · ${stats.reconnects} reconnects · ${stats.repaired} repaired`);
   } else {
-    out.write(JSON.stringify({ progress: { ...stats, rowsAcked, recordsPerS: rate, elapsedS: Math.round(elapsedS) } }) + '\n');
+    out.write(JSON.stringify({ progress: { ...stats, rowsAcked, backlog, recordsPerS: rate, elapsedS: Math.round(elapsedS) } }) + '\n');
   }
 }
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { concatMap, delay, from, map, of, type Observable, type OperatorFunction } from 'rxjs';
 import { newLiveStats } from '../../connectors/binance-live/from-binance-live.js';
@@ -46,5 +47,21 @@ describe('runLive', () => {
     });
     assert.equal(report.rowsAcked, 3);
     assert.equal(report.batchesAcked, 3);
+  });
+
+  it('shows in its progress how many received records still wait for the sinks', async () => {
+    const stats = newLiveStats();
+    const records = sampleRecords('trade', 300) as AnyRecord[];
+    const counted = from(records).pipe(map((r) => { stats.records++; return r; }));
+    const progress = new PassThrough();
+    let text = '';
+    progress.on('data', (chunk) => { text += String(chunk); });
+    await runLive({
+      source: counted, stats, signal: new AbortController().signal, progress, batches: { windowMs: 10, maxRows: 1000 },
+      sinks: [(batches) => batches.pipe(concatMap((batch) => of(ackOf(batch)).pipe(delay(1300))))],
+    });
+    const first = JSON.parse(text.split('\n')[0]) as { progress: { backlog: number; rowsAcked: number } };
+    assert.equal(first.progress.rowsAcked, 0);
+    assert.equal(first.progress.backlog, 300);
   });
 });

@@ -1,10 +1,39 @@
 /**
- * Fast line handling for archive CSVs: decodes each chunk once (UTF-8, split multi-byte sequences kept
- * whole), hands out pieces of whole lines (the partial last line is carried into the next chunk), and cuts
- * lines at `\n` with `indexOf` (no regex per row), stripping a trailing `\r`. Memory: one chunk plus one
- * partial line.
+ * Fast line handling for archive CSVs. The parser reads bytes: {@link readLinePieces} hands out pieces of the
+ * inflated stream that hold whole lines only, each ending with `\n` (one is appended to a last line without
+ * it), so rows are parsed in place with no decoding and no bounds tests. A line split across two chunks is
+ * joined into a piece of its own (a copy of that one line, not of the chunk). The text readers
+ * ({@link readLineChunks}, {@link readLines}) decode UTF-8 once per chunk (split multi-byte sequences kept
+ * whole) for callers that want strings. Memory: one chunk plus one partial line.
  */
+import { Buffer } from 'node:buffer';
 import { StringDecoder } from 'node:string_decoder';
+
+const NEWLINE = Buffer.from('\n');
+
+/**
+ * Yields a byte stream in pieces that hold whole lines only, each ending just after a `\n`; a last line
+ * without one gets one appended. Splitting at the byte 0x0A is exact for UTF-8 (no multi-byte sequence holds
+ * it). The pieces are views of the chunks (no copy) except a line split across chunks, which is joined.
+ */
+export async function* readLinePieces(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer> {
+  let carry: Buffer[] = [];
+  for await (const raw of chunks) {
+    const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
+    const last = chunk.lastIndexOf(10);
+    if (last < 0) { if (chunk.length > 0) carry.push(chunk); continue; }
+    let from = 0;
+    if (carry.length > 0) {
+      from = chunk.indexOf(10) + 1;
+      carry.push(chunk.subarray(0, from));
+      yield Buffer.concat(carry);
+      carry = [];
+    }
+    if (from <= last) yield chunk.subarray(from, last + 1);
+    if (last + 1 < chunk.length) carry.push(chunk.subarray(last + 1));
+  }
+  if (carry.length > 0) { carry.push(NEWLINE); yield Buffer.concat(carry); }
+}
 
 /**
  * Yields the text of a byte stream in pieces that hold whole lines only (each piece ends just after a
@@ -38,9 +67,9 @@ export async function* readLines(chunks: AsyncIterable<Buffer | string>): AsyncG
   }
 }
 
-/** True when a first line (at `start` of `text`) is a header: its first character is neither a digit nor a minus sign. */
-export function isHeaderLine(text: string, start = 0): boolean {
-  const c = text.charCodeAt(start);
+/** True when a first line (at `start` of `text` or of its bytes) is a header: its first character is neither a digit nor a minus sign. */
+export function isHeaderLine(text: string | Buffer, start = 0): boolean {
+  const c = typeof text === 'string' ? text.charCodeAt(start) : text[start];
   return !(c >= 48 && c <= 57) && c !== 45;
 }
 

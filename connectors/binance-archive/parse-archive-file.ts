@@ -1,16 +1,17 @@
 /**
  * Parses one verified archive zip into records, streaming: central directory → the CSV member → inflate →
- * lines → the data type's row mapper. A header on line 1 is sniffed and skipped. A malformed row becomes a
- * `deadLetter` record (file, line, reason, raw line) and the file continues; a row repeating the previous
- * row's id (trades, aggTrades, klines, fundingRate, bookTicker) is a duplicate and goes to the DLQ too. Rows
- * of a monthly file outside the requested days are counted and not loaded. Memory: one chunk plus one batch.
+ * pieces of whole lines (bytes, csv.ts) → the data type's row mapper, which reads each row in place through
+ * one reused RowCursor. A header on line 1 is sniffed and skipped. A malformed row becomes a `deadLetter`
+ * record (file, line, reason, raw line) and the file continues; a row repeating the previous row's id (trades,
+ * aggTrades, klines, fundingRate, bookTicker) is a duplicate and goes to the DLQ too. Rows of a monthly file
+ * outside the requested days are counted and not loaded. Memory: one chunk plus one batch.
  */
 import { finished } from 'node:stream/promises';
 import type {
   AggTradeRecord, AnyRecord, BookTickerRecord, DeadLetterRecord, FundingRateRecord, KindName, KlineRecord, TradeRecord,
 } from '../../schemas/records.js';
 import { DecodeError } from '../../schemas/errors.js';
-import { isHeaderLine, readLineChunks } from './csv.js';
+import { isHeaderLine, readLinePieces } from './csv.js';
 import { RowCursor } from './row-cursor.js';
 import { priceKindOf, rowMapperFor, type RowContext } from './map-archive-row.js';
 import type { ArchiveFile } from './plan.js';
@@ -97,25 +98,25 @@ export async function* parseArchiveFile(path: string, size: number, file: Archiv
   const cursor = new RowCursor();
   let lastKey = -1;
   let lastKeyLine = 0;
-  for await (const text of readLineChunks(stream)) {
-    for (let start = 0; start < text.length;) {
-      let end = text.indexOf('\n', start);
-      if (end < 0) end = text.length;
-      const lineEnd = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
-      const lineStart = start;
-      start = end + 1;
+  for await (const bytes of readLinePieces(stream)) {
+    for (let start = 0; start < bytes.length;) {
       lineNo++;
-      if (lineEnd === lineStart) continue;
-      if (lineNo === 1 && isHeaderLine(text, lineStart)) { stats.header = true; continue; }
+      const first = bytes[start];
+      if (first === 10) { start++; continue; }
+      if (first === 13 && bytes[start + 1] === 10) { start += 2; continue; }
+      cursor.reset(bytes, start);
+      if (lineNo === 1 && isHeaderLine(bytes, start)) { stats.header = true; start = cursor.rowEnd(); continue; }
       let record: AnyRecord;
       try {
-        record = map(cursor.reset(text, lineStart, lineEnd), context);
+        record = map(cursor, context);
       } catch (error) {
         if (!(error instanceof DecodeError)) throw error;
+        start = cursor.rowEnd();
         dead.push(deadLetter(file, lineNo, cursor.raw(), error.message, error.name, atUs));
         stats.deadLetters++;
         continue;
       }
+      start = cursor.rowEnd();
       if (order !== undefined) {
         const key = order.of(record);
         if (key === lastKey) {

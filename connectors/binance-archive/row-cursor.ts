@@ -1,21 +1,35 @@
 /**
- * A cursor over one CSV row that the archive mappers read column by column, in order. Integers (ids,
- * counts, epoch timestamps) and booleans are parsed straight from the line's character codes; only decimals
- * and text are sliced out. That avoids a substring and an array slot per cell, which is most of the cost of
- * parsing archive rows. Every reader throws a {@link DecodeError} naming the column; {@link RowCursor.done}
- * rejects extra columns. One cursor is reused for every row of a file (`reset`), so mappers must not keep it.
+ * A cursor over one CSV row that the archive mappers read column by column, in order, straight from the
+ * inflated bytes: no text decoding, no substring and no array slot per cell. Each reader scans its own cell
+ * and stops at the cell's end (`,`, `\n` or `\r\n`), so a row is passed over once: integers (ids, counts,
+ * epoch timestamps), booleans and decimals are parsed from the byte values; only text cells and the raw row
+ * of a rejected line are decoded (UTF-8). Bytes of multi-byte UTF-8 characters are never `,` or `\n`, so a
+ * non-ASCII cell is read whole and rejected (numbers) or decoded (text). A row must end with `\n` inside the
+ * buffer (csv.ts `readLinePieces` guarantees it), so the digit loops need no bounds test. Every reader throws
+ * a {@link DecodeError} naming the column; {@link RowCursor.done} rejects extra columns. One cursor is reused
+ * for every row of a file (`reset`), so mappers must not keep it.
  */
+import { Buffer } from 'node:buffer';
+import { parseDecimal } from '../../schemas/decimal.js';
 import { DecodeError } from '../../schemas/errors.js';
 import { parseUtcDateTimeUs, toEpochUs } from '../../schemas/time.js';
 
+const NL = 10;
+const CR = 13;
+const COMMA = 44;
+const DOT = 46;
+const MINUS = 45;
 const MAX_EXACT = 2 ** 53;
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+const EMPTY_ROW = Buffer.from('\n');
 
 /** Reads the cells of one row in order. */
 export class RowCursor {
-  private line = '';
+  private bytes: Buffer = EMPTY_ROW;
   private lineStart = 0;
-  private lineEnd = 0;
+  /** Index of the row's terminator (`\n`, or the `\r` of `\r\n`); -1 until the row has been scanned to its end. */
+  private lineEnd = -1;
+  private nextRow = 0;
   private pos = 0;
   private start = 0;
   private end = 0;
@@ -24,17 +38,37 @@ export class RowCursor {
   private what = '';
 
   /**
-   * Points the cursor at a new row: `text.slice(start, end)` (no `\n`). The text may be a whole chunk of
-   * lines, so rows are parsed in place without slicing them out.
+   * Points the cursor at the row starting at `start` of `bytes`; the row ends at the next `\n`, which must
+   * exist. A string (tests, one-off rows) is encoded first: `text.slice(start, end)` is the row.
    */
-  reset(text: string, start = 0, end = text.length): this {
-    this.line = text; this.lineStart = start; this.lineEnd = end; this.pos = start; this.column = 0;
+  reset(source: Buffer | string, start = 0, end?: number): this {
+    if (typeof source === 'string') {
+      this.bytes = Buffer.from(`${source.slice(start, end ?? source.length)}\n`);
+      this.lineStart = 0;
+    } else {
+      this.bytes = source;
+      this.lineStart = start;
+    }
+    this.pos = this.lineStart; this.lineEnd = -1; this.column = 0;
     return this;
   }
 
-  /** The current row's text. */
+  /** The current row's text (UTF-8), without its line break. */
   raw(): string {
-    return this.line.slice(this.lineStart, this.lineEnd);
+    this.rowEnd();
+    return this.bytes.toString('utf8', this.lineStart, this.lineEnd);
+  }
+
+  /** Index just after the current row's `\n`, i.e. where the next row starts (scans the rest of the row if needed). */
+  rowEnd(): number {
+    if (this.lineEnd < 0) {
+      const b = this.bytes;
+      let i = this.pos;
+      while (b[i] !== NL) i++;
+      this.nextRow = i + 1;
+      this.lineEnd = i > this.lineStart && b[i - 1] === CR ? i - 1 : i;
+    }
+    return this.nextRow;
   }
 
   /** Declares the row's expected column count and a label for messages. */
@@ -44,31 +78,53 @@ export class RowCursor {
   }
 
   private fail(column: string, expected: string): never {
-    const text = this.line.slice(this.start, this.end);
+    const text = this.bytes.toString('utf8', this.start, this.end);
     throw new DecodeError(`column ${column}: expected ${expected}, got ${JSON.stringify(text)}`, text);
   }
 
+  /** Starts the next cell; throws when the row has ended. */
   private advance(): void {
-    if (this.pos > this.lineEnd) {
+    if (this.lineEnd >= 0) {
       throw new DecodeError(`${this.what}: expected ${this.expected} columns, got ${this.column}`, this.raw());
     }
-    const comma = this.line.indexOf(',', this.pos);
     this.start = this.pos;
-    this.end = comma < 0 || comma > this.lineEnd ? this.lineEnd : comma;
-    this.pos = this.end + 1;
     this.column++;
+  }
+
+  /** True when byte `i` ends a cell: `,`, `\n` or the `\r` of `\r\n`. */
+  private isCellEnd(i: number): boolean {
+    const c = this.bytes[i];
+    return c === COMMA || c === NL || (c === CR && this.bytes[i + 1] === NL);
+  }
+
+  /** Index of the current cell's end, scanning from its start. */
+  private scanCell(): number {
+    let i = this.start;
+    while (!this.isCellEnd(i)) i++;
+    return i;
+  }
+
+  /** Closes the current cell at `i` (a cell end): the next cell starts after it, or the row has ended. */
+  private finish(i: number): void {
+    this.end = i;
+    const c = this.bytes[i];
+    if (c === COMMA) { this.pos = i + 1; return; }
+    this.lineEnd = i;
+    this.nextRow = c === NL ? i + 1 : i + 2;
   }
 
   /** Skips a column. */
   skip(): void {
     this.advance();
+    this.finish(this.scanCell());
   }
 
   /** A non-empty text cell. */
   text(column: string): string {
     this.advance();
+    this.finish(this.scanCell());
     if (this.start === this.end) this.fail(column, 'a value');
-    return this.line.slice(this.start, this.end);
+    return this.bytes.toString('utf8', this.start, this.end);
   }
 
   /** A finite decimal number. */
@@ -80,63 +136,65 @@ export class RowCursor {
   /** A decimal number, or null for an empty cell. */
   numOrNull(column: string): number | null {
     this.advance();
-    return this.start === this.end ? null : this.decimal(column);
+    if (!this.isCellEnd(this.start)) return this.decimal(column);
+    this.finish(this.start);
+    return null;
   }
 
   /**
-   * Parses the current cell as a decimal without slicing it: digits accumulate into an integer mantissa and
-   * the result is mantissa / 10^fractionDigits. When the mantissa is below 2^53 and there are at most 22
-   * fraction digits, both operands are exact doubles and IEEE division rounds correctly, so the result equals
-   * `Number(text)` (Clinger's fast path). Longer numbers and exponent notation take `Number(text)`.
+   * Parses the current cell as a plain decimal `-?digits[.digits]`: one loop over the integer digits, one
+   * over the fraction digits (no per-byte `.` test), accumulating an integer mantissa; the result is
+   * mantissa / 10^fractionDigits. When the mantissa is below 2^53 (then every partial sum was exact) and there
+   * are at most 22 fraction digits, both operands are exact doubles and IEEE division rounds correctly, so
+   * the result equals `Number(text)` (Clinger's fast path). Exponents, longer numbers and anything else take
+   * {@link RowCursor.slowDecimal}.
    */
   private decimal(column: string): number {
-    const line = this.line;
-    const end = this.end;
+    const b = this.bytes;
     let i = this.start;
-    const negative = i < end && line.charCodeAt(i) === 45;
-    if (negative) i++;
+    let c = b[i];
+    const negative = c === MINUS;
+    if (negative) c = b[++i];
+    const first = i;
     let mantissa = 0;
-    let digits = 0;
-    let fraction = -1;
-    for (; i < end; i++) {
-      const c = line.charCodeAt(i);
-      if (c === 46) {
-        if (fraction >= 0) this.fail(column, 'a decimal number');
-        fraction = 0;
-        continue;
-      }
-      const digit = c - 48;
-      if (digit < 0 || digit > 9) return this.slowDecimal(column, c);
-      mantissa = mantissa * 10 + digit;
-      digits++;
-      if (fraction >= 0) fraction++;
+    while (c >= 48 && c <= 57) { mantissa = mantissa * 10 + (c - 48); c = b[++i]; }
+    let digits = i - first;
+    let fraction = 0;
+    if (c === DOT) {
+      const dot = i;
+      c = b[++i];
+      while (c >= 48 && c <= 57) { mantissa = mantissa * 10 + (c - 48); c = b[++i]; }
+      fraction = i - dot - 1;
+      digits += fraction;
     }
-    if (digits === 0) this.fail(column, 'a decimal number');
-    if (mantissa > MAX_EXACT || fraction > 22) return this.slowDecimal(column, 0);
-    const value = fraction > 0 ? mantissa / POW10[fraction]! : mantissa;
+    if (digits === 0 || mantissa >= MAX_EXACT || fraction > 22 || !this.isCellEnd(i)) return this.slowDecimal(column);
+    this.finish(i);
+    const value = fraction === 0 ? mantissa : mantissa / POW10[fraction];
     return negative ? -value : value;
   }
 
-  private slowDecimal(column: string, offending: number): number {
-    if (offending !== 0 && offending !== 101 && offending !== 69) this.fail(column, 'a decimal number');
-    const value = +this.line.slice(this.start, this.end);
-    if (value - value !== 0) this.fail(column, 'a decimal number');
-    return value;
+  /** The whole cell through `parseDecimal` (exponents, > 2^53 mantissas, > 22 fraction digits), else a failure. */
+  private slowDecimal(column: string): number {
+    this.finish(this.scanCell());
+    try {
+      return parseDecimal(this.bytes.toString('utf8', this.start, this.end));
+    } catch {
+      return this.fail(column, 'a decimal number');
+    }
   }
 
   /** A non-negative integer of at most 16 digits (ids, counts). */
   int(column: string): number {
     this.advance();
-    const line = this.line;
-    const start = this.start;
-    const end = this.end;
-    if (start === end || end - start > 16) this.fail(column, 'a non-negative integer');
+    const b = this.bytes;
+    let i = this.start;
+    let c = b[i];
     let value = 0;
-    for (let i = start; i < end; i++) {
-      const digit = line.charCodeAt(i) - 48;
-      if (digit < 0 || digit > 9) this.fail(column, 'a non-negative integer');
-      value = value * 10 + digit;
-    }
+    while (c >= 48 && c <= 57) { value = value * 10 + (c - 48); c = b[++i]; }
+    const digits = i - this.start;
+    if (!this.isCellEnd(i)) i = this.scanCell();
+    this.finish(i);
+    if (digits === 0 || digits > 16 || i !== this.start + digits) this.fail(column, 'a non-negative integer');
     if (value > Number.MAX_SAFE_INTEGER) this.fail(column, 'a safe integer');
     return value;
   }
@@ -158,29 +216,27 @@ export class RowCursor {
     }
   }
 
-  /**
-   * `true`/`True`/`TRUE` or `false`/`False`/`FALSE` (compared by character codes, any case). No closures
-   * here: tsx's keep-names helper would wrap each one per call.
-   */
+  /** `true`/`True`/`TRUE` or `false`/`False`/`FALSE` (compared by byte values, any case). */
   bool(column: string): boolean {
     this.advance();
-    const line = this.line;
+    const b = this.bytes;
     const i = this.start;
-    const length = this.end - i;
-    if (length === 4 && (line.charCodeAt(i) | 32) === 116 && (line.charCodeAt(i + 1) | 32) === 114
-      && (line.charCodeAt(i + 2) | 32) === 117 && (line.charCodeAt(i + 3) | 32) === 101) return true;
-    if (length === 5 && (line.charCodeAt(i) | 32) === 102 && (line.charCodeAt(i + 1) | 32) === 97
-      && (line.charCodeAt(i + 2) | 32) === 108 && (line.charCodeAt(i + 3) | 32) === 115
-      && (line.charCodeAt(i + 4) | 32) === 101) return false;
+    const end = this.scanCell();
+    this.finish(end);
+    const length = end - i;
+    if (length === 4 && (b[i] | 32) === 116 && (b[i + 1] | 32) === 114 && (b[i + 2] | 32) === 117
+      && (b[i + 3] | 32) === 101) return true;
+    if (length === 5 && (b[i] | 32) === 102 && (b[i + 1] | 32) === 97 && (b[i + 2] | 32) === 108
+      && (b[i + 3] | 32) === 115 && (b[i + 4] | 32) === 101) return false;
     return this.fail(column, 'true or false');
   }
 
   /** Throws unless every column was read. */
   done(): void {
-    if (this.pos <= this.lineEnd) {
-      let columns = this.column + 1;
-      for (let i = this.line.indexOf(',', this.pos); i >= 0 && i < this.lineEnd; i = this.line.indexOf(',', i + 1)) columns++;
-      throw new DecodeError(`${this.what}: expected ${this.expected} columns, got ${columns}`, this.raw());
-    }
+    if (this.lineEnd >= 0) return;
+    let columns = this.column + 1;
+    const end = this.rowEnd();
+    for (let i = this.pos; i < end; i++) if (this.bytes[i] === COMMA) columns++;
+    throw new DecodeError(`${this.what}: expected ${this.expected} columns, got ${columns}`, this.raw());
   }
 }

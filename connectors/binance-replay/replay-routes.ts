@@ -49,6 +49,19 @@ export function allMarketStream(eventType: unknown): string | null {
   }
 }
 
+/**
+ * The per-symbol stream an event of an all-market stream also belongs to, as on Binance: a liquidation
+ * captured on `!forceOrder@arr` is `<symbol>@forceOrder`'s too, each element of `!markPrice@arr` is
+ * `<symbol>@markPrice`'s, a `!bookTicker` event `<symbol>@bookTicker`'s. Null for other events.
+ */
+export function symbolStreamOf(event: Record<string, unknown>): string | null {
+  const order = event.o;
+  const symbol = event.e === 'forceOrder' && typeof order === 'object' && order !== null ? (order as Record<string, unknown>).s : event.s;
+  if (typeof symbol !== 'string') return null;
+  const type = event.e === 'markPriceUpdate' ? 'markPrice' : event.e === 'forceOrder' ? 'forceOrder' : event.e === 'bookTicker' || (event.e === undefined && 'u' in event) ? 'bookTicker' : null;
+  return type === null ? null : `${symbol.toLowerCase()}@${type}`;
+}
+
 /** The USD-M endpoint category of a stream (ccxt 4.5.84 `getFutureWsCategory`, trade included in public). */
 export function streamCategory(stream: string): 'public' | 'market' {
   return /@(depth|bookTicker|trade$|rpiDepth)|^!bookTicker/.test(stream) ? 'public' : 'market';

@@ -10,7 +10,7 @@ import type { LiveMarket } from '../binance-live/live-context.js';
 import type { ReplayFaults } from './replay-faults.js';
 import type { FeedEvent, Payload } from './replay-feed.js';
 import type { ReplayPlayer } from './replay-player.js';
-import { allMarketStream, canonicalStream, routeAllows, type WsRoute } from './replay-routes.js';
+import { allMarketStream, canonicalStream, routeAllows, symbolStreamOf, type WsRoute } from './replay-routes.js';
 
 interface Connection {
   readonly ws: WebSocket; readonly socket: Duplex | undefined; readonly route: WsRoute; readonly streams: Map<string, string>; stalled: boolean; malformed: number;
@@ -100,27 +100,42 @@ export class ReplaySockets {
     for (; faults.malformedRequests > 0; faults.malformedRequests--) for (const c of this.connections) c.malformed++;
   }
 
-  /** Sends a played event to its subscribers; false when a socket is congested (the player waits). */
+  /**
+   * Sends a played event to its subscribers; false when a socket is congested (the player waits). An event of
+   * an all-market stream (`!forceOrder@arr`, `!markPrice@arr`, `!bookTicker`) also reaches the per-symbol
+   * stream of each of its elements, as on Binance.
+   */
   deliver(event: FeedEvent, lap: number): boolean {
     this.stats.eventsPlayed++;
     const data = event.data;
     const type = Array.isArray(data) ? undefined : data.e;
     if (this.withheld(event, type)) return true;
-    const canonical = canonicalStream(event.stream);
-    const alias = allMarketStream(type);
+    let congested = this.send(event.stream, allMarketStream(type), data, lap);
+    if (event.stream.startsWith('!')) {
+      for (const item of Array.isArray(data) ? data : [data]) {
+        const own = symbolStreamOf(item);
+        if (own !== null && this.send(own, null, item, lap)) congested = true;
+      }
+    }
+    return !congested;
+  }
+
+  /** Sends `data` to every connection subscribed to `stream` (or to `alias`); true when a socket is congested. */
+  private send(stream: string, alias: string | null, data: Payload | Payload[], lap: number): boolean {
+    const canonical = canonicalStream(stream);
     let raw: string | undefined;
     let congested = false;
     for (const c of this.connections) {
       if (c.stalled) continue;
       const name = c.streams.get(canonical) ?? (alias === null ? undefined : c.streams.get(alias));
-      if (name === undefined || !routeAllows(c.route, this.market, event.stream)) continue;
+      if (name === undefined || !routeAllows(c.route, this.market, stream)) continue;
       if (c.malformed > 0) { c.malformed--; this.faults.injected.malformed++; c.ws.send(`{"stream":"${name}","data":{"e":`); }
       raw ??= lap === 0 ? JSON.stringify(data) : shiftedJson(data, lap, this.player);
       c.ws.send(c.route.combined ? `{"stream":"${name}","data":${raw}}` : raw);
       this.stats.framesSent++;
       if (c.ws.bufferedAmount > 8 << 20) congested = true;
     }
-    return !congested;
+    return congested;
   }
 
   private withheld(event: FeedEvent, type: unknown): boolean {

@@ -62,10 +62,11 @@ export class ReplayRest {
   /**
    * The book "now": the captured snapshot with every diff played since applied (`u` above its
    * lastUpdateId), so a client resyncing after a break gets a snapshot as fresh as the stream, like on the
-   * exchange. Before any such diff was played, the captured snapshot itself.
+   * exchange; the body keeps the captured one's shape (COIN-M's `symbol` and `pair` included). Before any
+   * such diff was played, the captured snapshot itself.
    */
   private currentBook(symbol: string, captured: string, playedCount: number, limit: number): string {
-    const snapshot = JSON.parse(captured) as { lastUpdateId: number; bids: [string, string][]; asks: [string, string][]; E?: number; T?: number };
+    const snapshot = JSON.parse(captured) as Payload & { lastUpdateId: number; bids: [string, string][]; asks: [string, string][]; E?: number };
     const later = (this.diffs.get(symbol) ?? []).filter((d) => d.index < playedCount && Number(d.data.u) > snapshot.lastUpdateId);
     if (later.length === 0) return captured;
     const bids = new Map(snapshot.bids);
@@ -77,8 +78,10 @@ export class ReplayRest {
     }
     const last = later[later.length - 1].data;
     const sorted = (side: Map<string, string>, dir: number): [string, string][] => [...side].sort((x, y) => dir * (Number(x[0]) - Number(y[0]))).slice(0, limit);
-    const times = snapshot.E === undefined ? {} : { E: last.E, T: last.T };
-    return JSON.stringify({ lastUpdateId: last.u, ...times, bids: sorted(bids, -1), asks: sorted(asks, 1) });
+    // Same keys in the same order as the captured body (COIN-M adds symbol and pair); ids, times and levels now.
+    const fresh: Payload = { ...snapshot, lastUpdateId: last.u, bids: sorted(bids, -1), asks: sorted(asks, 1) };
+    if (snapshot.E !== undefined) { fresh.E = last.E; fresh.T = last.T; }
+    return JSON.stringify(fresh);
   }
 
   private premiumIndex(symbol: string, playedCount: number): Payload | Payload[] {

@@ -66,3 +66,37 @@ export function markPriceSeconds(stream: string, series: MarkPriceSeries, fromMs
   }
   return frames;
 }
+
+/** The real COIN-M REST snapshot (crypto-crawler line 1462, `GET /dapi/v1/depth?symbol=BTCUSD_PERP`). */
+export function cmSnapshotBody(): { lastUpdateId: number; E: number; T: number; symbol: string; pair: string; bids: [string, string][]; asks: [string, string][] } {
+  return JSON.parse(crawlerFrame(1462)) as ReturnType<typeof cmSnapshotBody>;
+}
+
+/**
+ * COIN-M `btcusd_perp@depth@100ms` diffs around the real snapshot, shaped like the real diff (crawler line
+ * 518: `E,T,s,ps,U,u,pu,b,a`, contracts as integer strings): one every 100 ms, `before` of them entirely
+ * older than the snapshot (`u < lastUpdateId`), then one with `U <= lastUpdateId <= u`, then the rest. Ids
+ * are a global sequence: `U` jumps past other symbols' updates and `pu` is the previous diff's `u`.
+ */
+export function cmDepthFrames(count: number, before: number): CaptureFrame[] {
+  const snapshot = cmSnapshotBody();
+  const spans = Array.from({ length: count }, (_, k) => ({ jump: 3 + ((k * 37) % 89), length: (k * 131) % 700 }));
+  let u = 0;
+  const ids = spans.map(({ jump, length }) => { const U = u + jump; u = U + length; return { U, u }; });
+  const shift = snapshot.lastUpdateId - (ids[before].U + Math.floor((ids[before].u - ids[before].U) / 2));
+  const startMs = snapshot.E - before * 100 - 40;
+  let pu = ids[0].U - 17 + shift;
+  return ids.map((id, k) => {
+    const E = startMs + k * 100;
+    const level = (side: number, j: number): [string, string] => [(30401.8 + side * (0.1 + ((k + j) % 7) * 0.1)).toFixed(1), String((k * 53 + j * 11) % 5 === 0 ? 0 : 1 + ((k * 977 + j * 131) % 15000))];
+    const data = { e: 'depthUpdate', E, T: E - 11, s: 'BTCUSD_PERP', ps: 'BTCUSD', U: id.U + shift, u: id.u + shift, pu, b: [level(-1, 0), level(-1, 1)], a: [level(1, 2)] };
+    pu = id.u + shift;
+    return { receiveMs: E + 8, raw: combined('btcusd_perp@depth@100ms', data) };
+  });
+}
+
+/** The `*.http.0.0` text of the COIN-M snapshot, received at its own `E`. */
+export function cmDepthHttpCapture(): string {
+  const body = crawlerFrame(1462);
+  return `https://dapi.binance.com/dapi/v1/depth?symbol=BTCUSD_PERP&limit=1000 -> ${(cmSnapshotBody().E + 20) / 1000}: ${body}\n`;
+}

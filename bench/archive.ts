@@ -1,7 +1,11 @@
 /**
  * Archive benchmarks (`npm run bench`, or `node --import tsx bench/archive.ts` alone), measured in one run:
  * - zip → records (fromBinanceArchive's parser) in rows/s for klines and trades, against the target of
- *   1,000,000 rows/s per core and against `unzip -p FILE | wc -l` on the same file (ratio = ours / unzip);
+ *   1,000,000 rows/s per core and against `unzip -p FILE | wc -l` on the same file (ratio = ours / unzip).
+ *   The value is wall clock (inflate runs on libuv's pool, parsing on the main thread); the note also gives
+ *   rows per second of process CPU time (all threads), the stricter reading of "per core". 1s klines are
+ *   measured on a monthly file (2,592,000 rows: what a backfill of a past month reads; steady state) and on
+ *   the daily file (86,400 rows, measured after one warm-up pass: JIT and young-generation growth included);
  * - zip → Parquet lake (`lakehouse backfill` from a local directory, validate on) in rows/s against 500,000;
  * - peak RSS of a child process running that backfill on a trades file of ~1 GB uncompressed, against 400 MB.
  * The children import only pipelines/backfill.ts: the `lakehouse` CLI also loads every other command (more RSS).
@@ -20,8 +24,8 @@ import type { BenchResult } from './result.js';
 
 const ROOT = join(tmpdir(), 'lakehouse-bench-archive');
 
-function fileFor(type: string, day: string, symbol = 'BTCUSDT'): ArchiveFile {
-  const [file] = planArchiveFiles({ markets: ['spot'], symbols: [symbol], types: parseTypeRequests([type]), fromDay: day, toDay: day });
+function fileFor(type: string, day: string, symbol = 'BTCUSDT', lastDay = day): ArchiveFile {
+  const [file] = planArchiveFiles({ markets: ['spot'], symbols: [symbol], types: parseTypeRequests([type]), fromDay: day, toDay: lastDay });
   if (file === undefined) throw new Error('no file planned');
   return file;
 }
@@ -32,12 +36,26 @@ async function ensure(root: string, file: ArchiveFile, eventsPerDay: number): Pr
   return path;
 }
 
-async function parseRate(path: string, file: ArchiveFile): Promise<{ rows: number; seconds: number }> {
+/** One pass of the parser over `path`: rows, wall seconds and process CPU seconds (every thread: inflate too). */
+async function parseRate(path: string, file: ArchiveFile): Promise<{ rows: number; seconds: number; cpuSeconds: number }> {
+  const cpu = process.cpuUsage();
   const started = process.hrtime.bigint();
   const chunks = parseArchiveFile(path, statSync(path).size, file, { version: 1 });
   let rows = 0;
   for (;;) { const next = await chunks.next(); if (next.done === true) break; rows += next.value.records.length; }
-  return { rows, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const used = process.cpuUsage(cpu);
+  return { rows, seconds, cpuSeconds: (used.user + used.system) / 1e6 };
+}
+
+/** A parse-rate result: wall-clock rows/s against 1M, with CPU rows/s and the unzip baseline in the note. */
+function parseResult(name: string, run: { rows: number; seconds: number; cpuSeconds: number }, path: string, how: string): BenchResult {
+  const ours = run.rows / run.seconds;
+  const unzip = unzipRate(path);
+  return {
+    name: `archive zip → records, ${name} (${run.rows} rows, ${how})`, value: Math.round(ours), unit: 'rows/s', target: 1_000_000, ratio: ours / 1_000_000,
+    note: `${Math.round(run.rows / run.cpuSeconds)} rows per CPU-second (process CPU, inflate thread included); unzip -p | wc -l: ${Math.round(unzip)} lines/s; ours/unzip = ${(ours / unzip).toFixed(2)}`,
+  };
 }
 
 function unzipRate(path: string): number {
@@ -74,16 +92,16 @@ function backfillChild(archive: string, file: ArchiveFile): { seconds: number; m
 export async function benchArchive(options: { largeRows?: number } = {}): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   const klines = fileFor('klines:1s', '2025-07-01');
+  const klinesMonth = fileFor('klines:1s', '2025-06-01', 'BTCUSDT', '2025-06-30');
   const trades = fileFor('trades', '2025-07-01');
   const klinesPath = await ensure(ROOT, klines, 0);
+  const klinesMonthPath = await ensure(ROOT, klinesMonth, 0);
   const tradesPath = await ensure(ROOT, trades, 2_000_000);
-  for (const [name, file, path] of [['klines 1s', klines, klinesPath], ['trades', trades, tradesPath]] as const) {
-    await parseRate(path, file);
-    const { rows, seconds } = await parseRate(path, file);
-    const ours = rows / seconds;
-    const unzip = unzipRate(path);
-    results.push({ name: `archive zip → records, ${name} (${rows} rows)`, value: Math.round(ours), unit: 'rows/s', target: 1_000_000, ratio: ours / 1_000_000, note: `unzip -p | wc -l: ${Math.round(unzip)} lines/s; ours/unzip = ${(ours / unzip).toFixed(2)}` });
-  }
+  await parseRate(klinesPath, klines);
+  results.push(parseResult('klines 1s, daily file', await parseRate(klinesPath, klines), klinesPath, 'after one warm-up pass'));
+  results.push(parseResult('klines 1s, monthly file', await parseRate(klinesMonthPath, klinesMonth), klinesMonthPath, 'steady state'));
+  await parseRate(tradesPath, trades);
+  results.push(parseResult('trades', await parseRate(tradesPath, trades), tradesPath, 'after one warm-up pass'));
   const lakeRun = backfillChild(ROOT, trades);
   results.push({ name: `archive zip → Parquet lake, trades (${lakeRun.rows} rows, backfill pipeline in a child process incl. startup)`, value: Math.round(lakeRun.rows / lakeRun.seconds), unit: 'rows/s', target: 500_000, ratio: lakeRun.rows / lakeRun.seconds / 500_000 });
   const largeRoot = join(tmpdir(), 'lakehouse-bench-archive-large');

@@ -1,7 +1,8 @@
 /**
  * The embedded backfill dataflow, top to bottom: resolved plan → fromBinanceArchive (bounded concurrency,
  * verified fetch, streaming parse) → validate (per batch, rejects become dead letters) → every sink (each
- * batch to all of them) → acknowledgements release the file's next batch (backpressure) → per-file outcomes
+ * batch to all of them) → acknowledgements release the file's next batches (backpressure, a few batches in
+ * flight per file) → per-file outcomes
  * into the manifest, the progress display and the report.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -16,6 +17,12 @@ import type { AnyRecord } from '../schemas/records.js';
 import { ReportBuilder, type BackfillReport } from './backfill-report.js';
 import { removeSupersededParts } from './lake-republish.js';
 import type { Progress } from './progress.js';
+
+/**
+ * Batches of one file written at once: parsing and validating the next batch overlaps the sinks' work on the
+ * previous ones (the lake sink encodes on its own thread). Memory: this many batches per file in flight.
+ */
+const BATCHES_IN_FLIGHT = 4;
 
 /** What {@link runBackfill} needs. */
 export interface BackfillRun {
@@ -76,14 +83,16 @@ export async function runBackfill(run: BackfillRun): Promise<BackfillReport> {
   const report = new ReportBuilder(Date.now(), run.plan.listed);
   for (const missing of run.plan.missing) report.addMissing(missing);
   const writer = sinkWriter(run.sinks);
-  const pace = async (batch: RecordBatch): Promise<void> => {
-    const { main, rejected } = run.validate ? await validated(batch) : { main: batch, rejected: null };
-    if (rejected !== null) report.addRejected(rejected.records.length);
-    await Promise.all([writer.write(main), ...(rejected === null ? [] : [writer.write(rejected)])]);
-  };
+  // Not an async function: its frame would hold the batch until the acks; the sinks may drop the records sooner.
+  const pace = (batch: RecordBatch): Promise<void> => (run.validate ? validated(batch) : Promise.resolve({ main: batch, rejected: null }))
+    .then(({ main, rejected }) => {
+      if (rejected !== null) report.addRejected(rejected.records.length);
+      return Promise.all([writer.write(main), ...(rejected === null ? [] : [writer.write(rejected)])]);
+    })
+    .then(() => undefined);
   const events = fromBinanceArchive({
     files: run.plan.files, source: run.source, concurrency: run.concurrency, verify: run.verify, manifest: run.manifest,
-    spoolDir: run.spoolDir, quarantineDir: run.quarantineDir, batchRows: run.batchRows, pace,
+    spoolDir: run.spoolDir, quarantineDir: run.quarantineDir, batchRows: run.batchRows, pace, batchesInFlight: BATCHES_IN_FLIGHT,
   });
   const onEvent = async (event: ArchiveEvent): Promise<void> => {
     if (event.type === 'fetched') run.progress?.bytes(event.bytes);

@@ -4,9 +4,10 @@
  * exact bytes), `missing` (404 upstream; a missing monthly file falls back to its dailies) or `failed`
  * (checksum mismatch after retries → quarantined, corrupt zip, no CSV member, 5xx/timeouts after retries).
  * A failed file never stops the others. Batches carry `unitId = <key>@<sha256 prefix>#<part>` so the same
- * bytes always give the same units; with `pace`, the next batch of a file is read only after the previous
- * one was written (backpressure), so `loaded` means acknowledged by the sinks. Unsubscribing aborts
- * downloads and removes spool files.
+ * bytes always give the same units; with `pace`, at most `batchesInFlight` batches of a file wait for their
+ * write at once (backpressure: the next batch is read only when fewer are pending), and `loaded` is emitted
+ * after every batch's pace resolved, so it means acknowledged by the sinks. Unsubscribing aborts downloads
+ * and removes spool files.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,8 +64,13 @@ export interface FromBinanceArchiveOptions {
   /** Records per batch. @default 20000 */
   readonly batchRows?: number;
   readonly retry?: BackoffOptions;
-  /** Resolves when a batch has been written; the file's next batch waits for it. */
+  /** Resolves when a batch has been written; a file's next batch waits while `batchesInFlight` are pending. */
   readonly pace?: (batch: RecordBatch) => Promise<void>;
+  /**
+   * Batches of one file whose `pace` may be pending at once: above 1, parsing the next batch overlaps writing
+   * the previous ones (memory: that many batches per file). A rejected pace fails the file. @default 1
+   */
+  readonly batchesInFlight?: number;
 }
 
 type Emit = (event: ArchiveEvent) => void;
@@ -144,18 +150,30 @@ async function parseInto(file: PlannedFile, fetched: FetchedObject, options: Fro
   await checkArchiveZip(fetched.path, fetched.size, file); // a damaged zip fails here, before any of its rows is written
   const chunks = parseArchiveFile(fetched.path, fetched.size, file, { version, batchRows: options.batchRows, rejectedAtUs: Math.floor(lastModifiedMs ?? 0) * 1000 });
   const unitBase = `${file.key}@${fetched.sha256.slice(0, 16)}`;
+  const window = Math.max(1, options.batchesInFlight ?? 1);
+  const pending: Promise<void>[] = []; // paces not known to be resolved, oldest first
   let parts = 0;
   let deadParts = 0;
-  for (;;) {
-    const next = await chunks.next();
-    if (next.done === true) {
-      emit({ type: 'file', outcome: outcome(file, 'loaded', { bytes: fetched.size, sha256: fetched.sha256, lastModifiedMs, parts, stats: next.value }) });
-      return;
+  try {
+    for (;;) {
+      const next = await chunks.next();
+      if (next.done === true) {
+        await Promise.all(pending);
+        emit({ type: 'file', outcome: outcome(file, 'loaded', { bytes: fetched.size, sha256: fetched.sha256, lastModifiedMs, parts, stats: next.value }) });
+        return;
+      }
+      const dead = next.value.kind === 'deadLetter';
+      const batch: RecordBatch = { kind: next.value.kind, unitId: `${unitBase}#${dead ? `dlq${deadParts++}` : parts++}`, records: next.value.records };
+      emit({ type: 'batch', file, batch });
+      if (options.pace === undefined) continue;
+      const paced = options.pace(batch);
+      paced.catch(() => undefined); // observed below, in order; a later batch's rejection must not go unhandled meanwhile
+      pending.push(paced);
+      if (pending.length >= window) await pending.shift();
     }
-    const dead = next.value.kind === 'deadLetter';
-    const batch: RecordBatch = { kind: next.value.kind, unitId: `${unitBase}#${dead ? `dlq${deadParts++}` : parts++}`, records: next.value.records };
-    emit({ type: 'batch', file, batch });
-    if (options.pace !== undefined) await options.pace(batch);
+  } catch (error) {
+    await Promise.allSettled(pending); // the file's outcome follows every write it started
+    throw error;
   }
 }
 

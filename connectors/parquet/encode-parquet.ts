@@ -10,7 +10,8 @@
 import { tableToIPC, Table as ArrowTable } from 'apache-arrow';
 import { Compression, EnabledStatistics, Encoding, Table as WasmTable, WriterPropertiesBuilder, writeParquet } from 'parquet-wasm';
 import type { ParquetColumn } from '../../schemas/parquet-schema.js';
-import { mapArrowBatch } from './map-arrow-columns.js';
+import { arrowBatchOf } from './map-arrow-columns.js';
+import { mapColumnBuffers, type ColumnBuffers } from './map-column-buffers.js';
 
 /** Options of {@link encodeParquet}. */
 export interface EncodeParquetOptions {
@@ -41,8 +42,21 @@ export function encodeParquet(
   columns: readonly ParquetColumn[],
   options: EncodeParquetOptions = {},
 ): Uint8Array {
+  return encodeParquetColumns(mapColumnBuffers(rows, columns), columns, options);
+}
+
+/**
+ * A complete Parquet file from column buffers already mapped by `mapColumnBuffers` (the part of
+ * {@link encodeParquet} that needs no records, so it can run in a worker thread: see parquet-encoder.ts).
+ * The output is byte for byte that of `encodeParquet` on the same rows.
+ */
+export function encodeParquetColumns(
+  buffers: ColumnBuffers,
+  columns: readonly ParquetColumn[],
+  options: EncodeParquetOptions = {},
+): Uint8Array {
   const maxRowGroupRows = options.maxRowGroupRows ?? 131_072;
-  const ipc = tableToIPC(new ArrowTable(mapArrowBatch(rows, columns)), 'stream');
+  const ipc = tableToIPC(new ArrowTable(arrowBatchOf(buffers, columns)), 'stream');
   // writeParquet takes ownership of (and frees) both wasm objects.
   return writeParquet(WasmTable.fromIPCStream(ipc), writerProperties(columns, maxRowGroupRows));
 }

@@ -3,20 +3,28 @@
  * (exchange, market, type, symbol, UTC date of eventTimeUs); each cell becomes one complete Parquet file named
  * from the batch's unit id, so a replayed batch replaces its files instead of duplicating rows.
  *
- * Batches are written one after another (`concatMap`); memory is one batch plus its encoded files.
+ * Encoding runs in a worker thread (parquet-encoder.ts; `encodeInWorker: false` keeps it on this thread): the
+ * records are mapped onto column buffers here, the buffers move to the worker, the bytes come back and are
+ * written from here. Two batches are in flight at once, so the next batch is mapped (and the source keeps
+ * parsing) while the worker encodes this one; files are written and acknowledgements emitted in batch order.
+ * Memory: two batches plus their encoded files.
  * Retriable write errors are retried with connectors/backoff.ts; the stream errors with the last error after
- * that. Unsubscribing aborts an in-flight S3 upload; a local write already renamed stays complete.
+ * that. Unsubscribing aborts an in-flight S3 upload and ends the worker; a local write already renamed stays
+ * complete.
  */
 import { S3Client } from '@aws-sdk/client-s3';
-import { Observable, concatMap, defer, from, type OperatorFunction } from 'rxjs';
+import { Observable, concatMap, defer, from, map, mergeMap, type OperatorFunction } from 'rxjs';
 import { retry, type BackoffOptions } from '../backoff.js';
 import type { RecordBatch, WriteAck } from '../sink.js';
 import { parquetColumnsOf } from '../../schemas/parquet-schema.js';
 import { KINDS, type AnyRecord } from '../../schemas/records.js';
 import { createS3Client, type S3Config } from '../s3/config.js';
-import { encodeParquet } from './encode-parquet.js';
 import { lakeStoreFor, type LakeStore } from './lake-store.js';
 import { cachedPartitionPathOf, partNameOf } from './lake-path.js';
+import { startParquetEncoder, type ParquetEncoder } from './parquet-encoder.js';
+
+/** Batches mapped, encoded or written at once: the next batch is mapped while the worker encodes this one. */
+const BATCHES_IN_FLIGHT = 2;
 
 /** Options of {@link toParquetLake}. */
 export interface ParquetLakeOptions {
@@ -30,6 +38,8 @@ export interface ParquetLakeOptions {
   readonly maxRowGroupRows?: number;
   /** Retry policy for failed writes. @default backoff.ts defaults */
   readonly retry?: BackoffOptions;
+  /** Encode in a worker thread (one per subscription); false encodes on the calling thread. @default true */
+  readonly encodeInWorker?: boolean;
 }
 
 /** Groups a batch's records by partition directory, keeping input order within a cell. */
@@ -45,19 +55,52 @@ export function cellsOf(records: readonly AnyRecord[]): Map<string, AnyRecord[]>
   return cells;
 }
 
-async function writeBatch(store: LakeStore, batch: RecordBatch, options: ParquetLakeOptions, signal: AbortSignal): Promise<WriteAck> {
+/**
+ * Maps every cell of the batch now (a value its column cannot hold throws here, before anything is written),
+ * then writes the encoded files in cell order as they come back.
+ */
+function writeBatch(store: LakeStore, encoder: ParquetEncoder, batch: RecordBatch, options: ParquetLakeOptions, signal: AbortSignal): Promise<WriteAck> {
   const columns = parquetColumnsOf(KINDS[batch.kind]);
-  const part = partNameOf(batch.unitId);
-  const files: string[] = [];
+  const encodeOptions = options.maxRowGroupRows === undefined ? {} : { maxRowGroupRows: options.maxRowGroupRows };
+  const encoded: { cell: string; bytes: Promise<Uint8Array> }[] = [];
   for (const [cell, records] of cellsOf(batch.records)) {
-    const bytes = encodeParquet(records as unknown as Record<string, unknown>[], columns, {
-      ...(options.maxRowGroupRows === undefined ? {} : { maxRowGroupRows: options.maxRowGroupRows }),
-    });
-    const target = await retry(() => store.write(`${cell}/${part}`, bytes, signal), { ...options.retry, signal });
-    files.push(target);
+    const bytes = encoder.encode(records as unknown as Record<string, unknown>[], columns, encodeOptions);
+    bytes.catch(() => undefined); // awaited below; if a later cell throws, this one must not reject unhandled
+    encoded.push({ cell, bytes });
+  }
+  const ack: WriteAck = { sink: 'parquet', unitId: batch.unitId, kind: batch.kind, rows: batch.records.length, target: '' };
+  return writeEncoded(store, ack, encoded, options, signal); // holds no record: they can be collected while the worker encodes
+}
+
+async function writeEncoded(
+  store: LakeStore, ack: WriteAck, encoded: readonly { cell: string; bytes: Promise<Uint8Array> }[],
+  options: ParquetLakeOptions, signal: AbortSignal,
+): Promise<WriteAck> {
+  const part = partNameOf(ack.unitId);
+  const files: string[] = [];
+  for (const { cell, bytes } of encoded) {
+    const data = await bytes;
+    files.push(await retry(() => store.write(`${cell}/${part}`, data, signal), { ...options.retry, signal }));
   }
   const target = files.length === 1 ? files[0] : `${store.root} (${files.length} files)`;
-  return { sink: 'parquet', unitId: batch.unitId, kind: batch.kind, rows: batch.records.length, target };
+  return { ...ack, target };
+}
+
+/** Like `concatMap` over promises, but up to `concurrency` run at once; results still come out in input order. */
+function mapInOrder<T, R>(project: (value: T) => Promise<R>, concurrency: number): OperatorFunction<T, R> {
+  return (source) => defer(() => {
+    let next = 0;
+    const done = new Map<number, R>(); // at most `concurrency` entries
+    return source.pipe(
+      mergeMap((value, index) => from(project(value)).pipe(map((result) => [index, result] as const)), concurrency),
+      concatMap(([index, result]) => {
+        done.set(index, result);
+        const ready: R[] = [];
+        while (done.has(next)) { ready.push(done.get(next) as R); done.delete(next++); }
+        return ready;
+      }),
+    );
+  });
 }
 
 /** Writes each batch into the lake and emits one acknowledgement per batch, in order. */
@@ -68,12 +111,14 @@ export function toParquetLake(options: ParquetLakeOptions): OperatorFunction<Rec
     const store = lakeStoreFor(options.root, client);
     const abort = new AbortController();
     return new Observable<WriteAck>((subscriber) => {
+      const encoder = startParquetEncoder({ inWorker: options.encodeInWorker !== false });
       const subscription = batches
-        .pipe(concatMap((batch) => from(writeBatch(store, batch, options, abort.signal))))
+        .pipe(mapInOrder((batch) => writeBatch(store, encoder, batch, options, abort.signal), BATCHES_IN_FLIGHT))
         .subscribe(subscriber);
       return () => {
         subscription.unsubscribe();
         abort.abort(new Error('toParquetLake unsubscribed'));
+        encoder.close();
         if (ownsClient) client?.destroy();
       };
     });

@@ -61,7 +61,11 @@ const MARKET_TYPES: Record<LiveMarket, string> = { spot: 'spot', um: 'linear', c
 /** Creates a ccxt pro exchange for `market`, pointed at `wsUrl`/`restUrl` when given. */
 export function createCcxtExchange(market: LiveMarket, wsUrl?: string, restUrl?: string): CcxtExchange {
   const Pro = (ccxt as unknown as { pro: Record<string, new (config: object) => CcxtExchange> }).pro;
-  const ex = new Pro[CLASSES[market]]({ enableRateLimit: true, options: { fetchMarkets: { types: [MARKET_TYPES[market]] } } });
+  // ws.backoff.max 0: ccxt 4.5.84 delays each re-dial of a URL (1 s, 2 s, 4 s, …) on a timer that close() cannot
+  // cancel, so a watch loop unsubscribed during that wait left a socket dialled after teardown. The watch
+  // loops here already back off (connectors/backoff.ts, aborted on unsubscribe), so ccxt dials at once.
+  const options = { fetchMarkets: { types: [MARKET_TYPES[market]] }, ws: { backoff: { max: 0 } } };
+  const ex = new Pro[CLASSES[market]]({ enableRateLimit: true, options });
   if (wsUrl !== undefined) {
     const base = wsUrl.replace(/\/$/, '');
     const ws = ex.urls.api.ws as Record<string, unknown>;

@@ -4,8 +4,9 @@
  * and stops at the cell's end (`,`, `\n` or `\r\n`), so a row is passed over once: integers (ids, counts,
  * epoch timestamps), booleans and decimals are parsed from the byte values; only text cells and the raw row
  * of a rejected line are decoded (UTF-8). Bytes of multi-byte UTF-8 characters are never `,` or `\n`, so a
- * non-ASCII cell is read whole and rejected (numbers) or decoded (text). A row must end with `\n` inside the
- * buffer (csv.ts `readLinePieces` guarantees it), so the digit loops need no bounds test. Every reader throws
+ * non-ASCII cell is read whole and rejected (numbers) or decoded (text). A row ends at its `\n` (csv.ts
+ * `readLinePieces` ends every piece with one) or at the end of the buffer; the digit loops need no bounds test
+ * (a byte read past the end is `undefined`, which is no digit). Every reader throws
  * a {@link DecodeError} naming the column; {@link RowCursor.done} rejects extra columns. One cursor is reused
  * for every row of a file (`reset`), so mappers must not keep it.
  */
@@ -38,8 +39,8 @@ export class RowCursor {
   private what = '';
 
   /**
-   * Points the cursor at the row starting at `start` of `bytes`; the row ends at the next `\n`, which must
-   * exist. A string (tests, one-off rows) is encoded first: `text.slice(start, end)` is the row.
+   * Points the cursor at the row starting at `start` of `bytes`; the row ends at the next `\n` or at the end
+   * of the buffer. A string (tests, one-off rows) is encoded first: `text.slice(start, end)` is the row.
    */
   reset(source: Buffer | string, start = 0, end?: number): this {
     if (typeof source === 'string') {
@@ -64,8 +65,8 @@ export class RowCursor {
     if (this.lineEnd < 0) {
       const b = this.bytes;
       let i = this.pos;
-      while (b[i] !== NL) i++;
-      this.nextRow = i + 1;
+      while (i < b.length && b[i] !== NL) i++;
+      this.nextRow = Math.min(i + 1, b.length);
       this.lineEnd = i > this.lineStart && b[i - 1] === CR ? i - 1 : i;
     }
     return this.nextRow;
@@ -91,10 +92,10 @@ export class RowCursor {
     this.column++;
   }
 
-  /** True when byte `i` ends a cell: `,`, `\n` or the `\r` of `\r\n`. */
+  /** True when byte `i` ends a cell: `,`, `\n`, the `\r` of `\r\n`, or the end of the buffer. */
   private isCellEnd(i: number): boolean {
     const c = this.bytes[i];
-    return c === COMMA || c === NL || (c === CR && this.bytes[i + 1] === NL);
+    return c === COMMA || c === NL || (c === CR && this.bytes[i + 1] === NL) || i >= this.bytes.length;
   }
 
   /** Index of the current cell's end, scanning from its start. */
@@ -110,7 +111,7 @@ export class RowCursor {
     const c = this.bytes[i];
     if (c === COMMA) { this.pos = i + 1; return; }
     this.lineEnd = i;
-    this.nextRow = c === NL ? i + 1 : i + 2;
+    this.nextRow = c === NL ? i + 1 : c === CR ? i + 2 : i;
   }
 
   /** Skips a column. */

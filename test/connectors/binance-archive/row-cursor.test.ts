@@ -96,6 +96,19 @@ describe('RowCursor rows in a buffer', () => {
     assert.equal(cursor.raw(), '1.5,2');
   });
 
+  it('ends a row at the end of the buffer when it has no line break', () => {
+    const bytes = Buffer.from('7,1.5,true');
+    const cursor = new RowCursor().reset(bytes, 0).begin(3, 'row');
+    assert.deepEqual([cursor.int('a'), cursor.num('b'), cursor.bool('c')], [7, 1.5, true]);
+    cursor.done();
+    assert.deepEqual([cursor.rowEnd(), cursor.raw()], [bytes.length, '7,1.5,true']);
+    const short = new RowCursor().reset(bytes, 2).begin(3, 'row');
+    short.num('a'); short.skip();
+    assert.throws(() => short.skip(), /row: expected 3 columns, got 2/);
+    assert.equal(new RowCursor().reset(Buffer.from('1,2x'), 0).begin(2, 'row').rowEnd(), 4);
+    assert.throws(() => { const c = new RowCursor().reset(Buffer.from('1,2x'), 0); c.num('a'); c.num('b'); }, /column b: expected a decimal number, got "2x"/);
+  });
+
   it('counts the columns of a short or long row and names the row in the message', () => {
     const bytes = Buffer.from('1,2\n1,2,3,4\n');
     const short = new RowCursor().reset(bytes, 0).begin(3, 'kline');

@@ -9,6 +9,7 @@
  * after every batch's pace resolved, so it means acknowledged by the sinks. Unsubscribing aborts downloads
  * and removes spool files.
  */
+import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Observable, defer, from, mergeMap } from 'rxjs';
@@ -123,6 +124,7 @@ async function loadFile(file: PlannedFile, options: FromBinanceArchiveOptions, e
     emit({ type: 'file', outcome: outcome(file, 'skipped', { reason: 'already loaded with the same checksum (manifest)', sha256: expected }) });
     return;
   }
+  const zipCheck = earlyZipCheck(file, options.source);
   let fetched: FetchedObject;
   try {
     fetched = await fetchArchiveObject(options.source, file.key, {
@@ -135,7 +137,7 @@ async function loadFile(file: PlannedFile, options: FromBinanceArchiveOptions, e
   }
   emit({ type: 'fetched', file, bytes: fetched.size });
   try {
-    await parseInto(file, fetched, options, emit);
+    await parseInto(file, fetched, options, emit, zipCheck);
   } catch (error) {
     if (signal.aborted) throw error;
     emit({ type: 'file', outcome: outcome(file, 'failed', { ...describe(error), bytes: fetched.size, sha256: fetched.sha256 }) });
@@ -144,10 +146,22 @@ async function loadFile(file: PlannedFile, options: FromBinanceArchiveOptions, e
   }
 }
 
-async function parseInto(file: PlannedFile, fetched: FetchedObject, options: FromBinanceArchiveOptions, emit: Emit): Promise<void> {
+/**
+ * A local file's zip check (one inflate and CRC, on libuv's threads) started while the file is being hashed,
+ * instead of after; resolves to the size it checked, or null when it failed (it is then run again, after the
+ * checksum verdict, so errors keep their order). Null for remote sources (their bytes are not there yet).
+ */
+function earlyZipCheck(file: ArchiveFile, source: ArchiveSource): Promise<number | null> | null {
+  const path = source.localPath?.(file.key);
+  if (path === undefined) return null;
+  return stat(path).then(async ({ size }) => { await checkArchiveZip(path, size, file); return size; }).catch(() => null);
+}
+
+async function parseInto(file: PlannedFile, fetched: FetchedObject, options: FromBinanceArchiveOptions, emit: Emit, zipCheck: Promise<number | null> | null): Promise<void> {
   const lastModifiedMs = fetched.lastModifiedMs ?? file.lastModifiedMs;
   const version = makeVersion('archive', lastModifiedMs ?? 0);
-  await checkArchiveZip(fetched.path, fetched.size, file); // a damaged zip fails here, before any of its rows is written
+  // A damaged zip fails here, before any of its rows is written (checked early only if those very bytes were).
+  if ((await zipCheck) !== fetched.size || fetched.spooled) await checkArchiveZip(fetched.path, fetched.size, file);
   const chunks = parseArchiveFile(fetched.path, fetched.size, file, { version, batchRows: options.batchRows, rejectedAtUs: Math.floor(lastModifiedMs ?? 0) * 1000 });
   const unitBase = `${file.key}@${fetched.sha256.slice(0, 16)}`;
   const window = Math.max(1, options.batchesInFlight ?? 1);

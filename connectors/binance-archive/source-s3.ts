@@ -3,9 +3,10 @@
  * zone, e.g. filled by `lakehouse mirror`). NoSuchKey/404 → `NotFoundUpstreamError`; other failures are
  * retriable `ConnectorError`s. The client is passed in (connectors/s3 creates it).
  */
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { ConnectorError, NotFoundUpstreamError } from '../../schemas/errors.js';
+import { s3Sdk } from '../s3/sdk.js';
 import type { ListedObject } from './listing.js';
 import type { ArchiveSource, SourceObject } from './source.js';
 
@@ -30,7 +31,7 @@ export function s3Source(client: S3Client, location: S3SourceLocation): ArchiveS
   const strip = (key: string): string => (location.prefix === '' ? key : key.slice(location.prefix.length + 1));
   const open = async (key: string, signal?: AbortSignal): Promise<SourceObject> => {
     try {
-      const out = await client.send(new GetObjectCommand({ Bucket: location.bucket, Key: full(key) }), { abortSignal: signal });
+      const out = await client.send(new (s3Sdk().GetObjectCommand)({ Bucket: location.bucket, Key: full(key) }), { abortSignal: signal });
       return {
         body: out.Body as Readable, size: out.ContentLength ?? null,
         lastModifiedMs: out.LastModified === undefined ? null : out.LastModified.getTime(),
@@ -53,7 +54,7 @@ export function s3Source(client: S3Client, location: S3SourceLocation): ArchiveS
       do {
         let out;
         try {
-          out = await client.send(new ListObjectsV2Command({ Bucket: location.bucket, Prefix: full(prefix), Delimiter: '/', ContinuationToken: token }), { abortSignal: signal });
+          out = await client.send(new (s3Sdk().ListObjectsV2Command)({ Bucket: location.bucket, Prefix: full(prefix), Delimiter: '/', ContinuationToken: token }), { abortSignal: signal });
         } catch (error) { throw wrap(error, prefix); }
         for (const o of out.Contents ?? []) objects.push({ key: strip(o.Key ?? ''), size: o.Size ?? 0, lastModifiedMs: o.LastModified?.getTime() ?? null });
         for (const p of out.CommonPrefixes ?? []) prefixes.push(strip(p.Prefix ?? ''));

@@ -12,7 +12,7 @@
  * that. Unsubscribing aborts an in-flight S3 upload and ends the worker; a local write already renamed stays
  * complete.
  */
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { Observable, concatMap, defer, from, map, mergeMap, type OperatorFunction } from 'rxjs';
 import { retry, type BackoffOptions } from '../backoff.js';
 import type { RecordBatch, WriteAck } from '../sink.js';

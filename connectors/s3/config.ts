@@ -2,8 +2,9 @@
  * S3 connection settings and the client factory. Values are passed in (pipelines resolve them from flags,
  * env and config); nothing here reads the environment. Works with AWS and with emulators (MinIO, moto).
  */
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { ConfigError } from '../../schemas/errors.js';
+import { s3Sdk } from './sdk.js';
 
 /** How to reach an S3-compatible store. */
 export interface S3Config {
@@ -29,7 +30,7 @@ export function createS3Client(config: S3Config): S3Client {
   if ((config.accessKeyId === undefined) !== (config.secretAccessKey === undefined)) {
     throw new ConfigError('S3: accessKeyId and secretAccessKey must be given together');
   }
-  return new S3Client({
+  return new (s3Sdk().S3Client)({
     region: config.region ?? 'us-east-1',
     ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
     forcePathStyle: config.forcePathStyle ?? config.endpoint !== undefined,

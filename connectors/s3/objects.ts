@@ -4,8 +4,9 @@
  * `lakehouse mirror` (skip objects already copied with the same checksum) and S3 archive sources; batched
  * DeleteObjects for the lake (parts of republished archive objects' old versions).
  */
-import { DeleteObjectsCommand, HeadObjectCommand, ListObjectsV2Command, NotFound, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { ConnectorError, SinkWriteError } from '../../schemas/errors.js';
+import { s3Sdk } from './sdk.js';
 
 /** One listed object, or a common prefix when `prefix` is set. */
 export type ListedEntry =
@@ -29,7 +30,7 @@ export interface ListObjectsOptions {
 export async function* listObjects(options: ListObjectsOptions): AsyncGenerator<ListedEntry> {
   let token: string | undefined;
   do {
-    const page = await options.client.send(new ListObjectsV2Command({
+    const page = await options.client.send(new (s3Sdk().ListObjectsV2Command)({
       Bucket: options.bucket, Prefix: options.prefix, Delimiter: options.delimiter, MaxKeys: options.pageSize, ContinuationToken: token,
     }), { abortSignal: options.signal });
     for (const p of page.CommonPrefixes ?? []) if (p.Prefix !== undefined) yield { kind: 'prefix', prefix: p.Prefix };
@@ -55,10 +56,10 @@ export interface ObjectHead {
 /** HEAD of `s3://bucket/key`, or `undefined` when there is no such object. */
 export async function headObject(client: S3Client, bucket: string, key: string): Promise<ObjectHead | undefined> {
   try {
-    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    const head = await client.send(new (s3Sdk().HeadObjectCommand)({ Bucket: bucket, Key: key }));
     return { sizeBytes: head.ContentLength ?? 0, ...(head.ETag === undefined ? {} : { etag: head.ETag }), metadata: head.Metadata ?? {} };
   } catch (error) {
-    if (error instanceof NotFound || error instanceof NoSuchKey) return undefined;
+    if (error instanceof s3Sdk().NotFound || error instanceof s3Sdk().NoSuchKey) return undefined;
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     if (status === 404) return undefined;
     throw new ConnectorError(`HEAD s3://${bucket}/${key} failed`, { service: 's3', url: `s3://${bucket}/${key}`, ...(status === undefined ? {} : { status }) }, {
@@ -81,7 +82,7 @@ export async function deleteObjects(client: S3Client, bucket: string, keys: read
     const chunk = keys.slice(start, start + MAX_DELETE_KEYS);
     let errors: readonly { Key?: string; Code?: string; Message?: string }[];
     try {
-      const out = await client.send(new DeleteObjectsCommand({
+      const out = await client.send(new (s3Sdk().DeleteObjectsCommand)({
         Bucket: bucket, Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true },
       }), { abortSignal: signal });
       errors = out.Errors ?? [];

@@ -4,9 +4,9 @@
  * no temporary files). Memory is bounded by `partSizeBytes × queueSize`.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
 import { SinkWriteError } from '../../schemas/errors.js';
+import { s3Storage } from './sdk.js';
 
 /** Arguments of {@link uploadStream}. */
 export interface UploadStreamOptions {
@@ -40,7 +40,7 @@ export interface UploadResult {
 
 /** Uploads `body` to `s3://bucket/key` with a multipart upload (a single PUT when it fits in one part). */
 export async function uploadStream(options: UploadStreamOptions): Promise<UploadResult> {
-  const upload = new Upload({
+  const upload = new (s3Storage().Upload)({
     client: options.client,
     params: {
       Bucket: options.bucket,

@@ -59,7 +59,9 @@ const WORKER_MODULE = new URL(`./encode-worker${import.meta.url.endsWith('.ts') 
 function startEncodeWorker(): Worker {
   if (!WORKER_MODULE.pathname.endsWith('.ts')) return startModuleWorker(WORKER_MODULE);
   const tsx = createRequire(import.meta.url).resolve('tsx/cjs/api');
-  const entry = `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(fileURLToPath(WORKER_MODULE))});`;
+  // `import()` first: the eval'd entry is an ES module when the parent runs with --input-type=module (no `require`).
+  const entry = `import('node:module').then(({ createRequire }) => { const require = createRequire(${JSON.stringify(WORKER_MODULE.href)});`
+    + ` require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(fileURLToPath(WORKER_MODULE))}); });`;
   const worker = new Worker(entry, { eval: true });
   worker.unref();
   return worker;

@@ -87,7 +87,7 @@ async function writeEncoded(
 }
 
 /** Like `concatMap` over promises, but up to `concurrency` run at once; results still come out in input order. */
-function mapInOrder<T, R>(project: (value: T) => Promise<R>, concurrency: number): OperatorFunction<T, R> {
+export function mapInOrder<T, R>(project: (value: T) => Promise<R>, concurrency: number): OperatorFunction<T, R> {
   return (source) => defer(() => {
     let next = 0;
     const done = new Map<number, R>(); // at most `concurrency` entries

@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
-import { lastValueFrom, toArray } from 'rxjs';
+import { lastValueFrom, tap, toArray } from 'rxjs';
 import { fromBinanceArchive, type ArchiveEvent } from '../../../connectors/binance-archive/from-binance-archive.js';
 import { resolveAvailability } from '../../../connectors/binance-archive/availability.js';
 import { dirSource } from '../../../connectors/binance-archive/source-dir.js';
@@ -51,6 +51,41 @@ describe('fromBinanceArchive', () => {
     assert.equal(maxInFlight, 1);
     assert.equal(written.length, 5);
     assert.equal(events.at(-1)?.type, 'file');
+  });
+
+  it('with batchesInFlight, that many batches of a file wait for their write at once, and loaded follows the last write', async () => {
+    const plan = await resolveAvailability(files(), dirSource(dir));
+    const order: string[] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const pace = async (batch: RecordBatch): Promise<void> => {
+      inFlight++; maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      order.push(`written ${batch.unitId.slice(-2)}`); inFlight--;
+    };
+    const events = fromBinanceArchive({ files: plan.files.slice(0, 1), source: dirSource(dir), batchRows: 100, pace, batchesInFlight: 3 });
+    await lastValueFrom(events.pipe(tap((e) => { if (e.type === 'file') order.push(e.outcome.status); }), toArray()));
+    assert.equal(maxInFlight, 3);
+    assert.equal(order.length, 11);
+    assert.equal(order.at(-1), 'loaded');
+  });
+
+  it('a write failing among several in flight fails the file once every write it started has settled', async () => {
+    const plan = await resolveAvailability(files(), dirSource(dir));
+    let settled = 0;
+    let settledAtOutcome = -1;
+    const pace = async (batch: RecordBatch): Promise<void> => {
+      await new Promise((r) => setTimeout(r, batch.unitId.endsWith('#1') ? 1 : 20));
+      settled++;
+      if (batch.unitId.endsWith('#1')) throw new Error('disk full');
+    };
+    const events = fromBinanceArchive({ files: plan.files.slice(0, 1), source: dirSource(dir), batchRows: 100, pace, batchesInFlight: 4 });
+    const all = await lastValueFrom(events.pipe(tap((e) => { if (e.type === 'file') settledAtOutcome = settled; }), toArray()));
+    const outcomes = all.flatMap((e) => (e.type === 'file' ? [e.outcome] : []));
+    assert.deepEqual(outcomes.map((o) => [o.status, o.reason]), [['failed', 'disk full']]);
+    const started = all.filter((e) => e.type === 'batch').length;
+    assert.ok(started > 2 && started <= 6, `${started} batches started`);
+    assert.equal(settledAtOutcome, started);
   });
 
   it('turns a sink failure into a failed outcome for that file only', async () => {

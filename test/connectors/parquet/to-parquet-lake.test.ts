@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Subject, firstValueFrom, from, take, toArray } from 'rxjs';
-import { toParquetLake } from '../../../connectors/parquet/to-parquet-lake.js';
+import { mapInOrder, toParquetLake } from '../../../connectors/parquet/to-parquet-lake.js';
 import { queryLake } from '../../../connectors/parquet/query-lake.js';
 import type { RecordBatch } from '../../../connectors/sink.js';
 import { KIND_NAMES, KINDS, type AnyRecord } from '../../../schemas/records.js';
@@ -117,4 +117,53 @@ test('taking one acknowledgement from an endless source unsubscribes from the so
     assert.equal((await first).rows, 2);
     assert.equal(source.observed, false);
   });
+});
+
+test('acknowledgements come in batch order while a later batch finishes first, and the files are those of in-place encoding', async () => {
+  const day = 86_400_000_000;
+  const spread = sampleRecords('trade', 3000).map((r, i) => ({ ...r, market: 'spot' as const, eventTimeUs: 1_751_328_000_000_000 + (i % 30) * day }));
+  const small = sampleRecords('trade', 1).map((r) => ({ ...r, market: 'spot' as const, symbol: 'ETHUSDT' }));
+  const batches: RecordBatch[] = [{ kind: 'trade', unitId: 'slow#0', records: spread }, { kind: 'trade', unitId: 'fast#1', records: small }];
+  await withLake(async (workerRoot) => withLake(async (inPlaceRoot) => {
+    const acks = await firstValueFrom(from(batches).pipe(toParquetLake({ root: workerRoot }), toArray()));
+    assert.deepEqual(acks.map((a) => [a.unitId, a.rows]), [['slow#0', 3000], ['fast#1', 1]]);
+    const inPlace = await firstValueFrom(from(batches).pipe(toParquetLake({ root: inPlaceRoot, encodeInWorker: false }), toArray()));
+    const files = async (root: string): Promise<string[]> => (await readdir(root, { recursive: true })).filter((n) => n.endsWith('.parquet')).sort();
+    assert.equal((await files(workerRoot)).length, 31);
+    assert.deepEqual(await files(workerRoot), await files(inPlaceRoot));
+    for (const name of await files(workerRoot)) assert.deepEqual(await readFile(join(workerRoot, name)), await readFile(join(inPlaceRoot, name)), name);
+    assert.deepEqual(inPlace.map((a) => a.unitId), ['slow#0', 'fast#1']);
+  }));
+});
+
+test('mapInOrder runs at most `concurrency` projects at once and emits results in input order', async () => {
+  const gates = new Map<number, () => void>();
+  let running = 0;
+  let maxRunning = 0;
+  const project = (n: number): Promise<number> => new Promise((resolve) => {
+    running++; maxRunning = Math.max(maxRunning, running);
+    gates.set(n, () => { running--; resolve(n * 10); });
+  });
+  const source = new Subject<number>();
+  const out: number[] = [];
+  const done = new Promise<void>((resolve, reject) => source.pipe(mapInOrder(project, 2)).subscribe({ next: (v) => out.push(v), error: reject, complete: resolve }));
+  for (const n of [1, 2, 3, 4]) source.next(n);
+  source.complete();
+  assert.deepEqual([...gates.keys()], [1, 2], 'the third waits for a free slot');
+  gates.get(2)?.();
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(out, [], '2 finished first but waits for 1');
+  gates.get(1)?.();
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(out, [10, 20]);
+  gates.get(4)?.();
+  gates.get(3)?.();
+  await done;
+  assert.deepEqual(out, [10, 20, 30, 40]);
+  assert.equal(maxRunning, 2);
+});
+
+test('mapInOrder errors the stream with a project\'s rejection', async () => {
+  const result = firstValueFrom(from([1, 2]).pipe(mapInOrder((n) => (n === 2 ? Promise.reject(new Error('boom')) : Promise.resolve(n)), 2), toArray()));
+  await assert.rejects(result, /boom/);
 });

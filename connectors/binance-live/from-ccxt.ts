@@ -46,6 +46,7 @@ interface CcxtExchange {
   markets_by_id: Record<string, { symbol: string }[] | undefined> | undefined;
   loadMarkets(): Promise<unknown>;
   loadHttpProxyAgent(): Promise<unknown>;
+  client(url: string): { send(message: unknown): Promise<unknown> };
   close(): Promise<unknown>;
   watchTrades(symbol: string, since?: number, limit?: number, params?: object): Promise<{ info: unknown }[]>;
   watchOHLCV(symbol: string, timeframe: string): Promise<CcxtOhlcv[]>;
@@ -66,6 +67,7 @@ export function createCcxtExchange(market: LiveMarket, wsUrl?: string, restUrl?:
   // loops here already back off (connectors/backoff.ts, aborted on unsubscribe), so ccxt dials at once.
   const options = { fetchMarkets: { types: [MARKET_TYPES[market]] }, ws: { backoff: { max: 0 } } };
   const ex = new Pro[CLASSES[market]]({ enableRateLimit: true, options });
+  observeSends(ex);
   if (wsUrl !== undefined) {
     const base = wsUrl.replace(/\/$/, '');
     const ws = ex.urls.api.ws as Record<string, unknown>;
@@ -79,6 +81,27 @@ export function createCcxtExchange(market: LiveMarket, wsUrl?: string, restUrl?:
     });
   }
   return ex;
+}
+
+/**
+ * ccxt 4.5.84 sends a throttled SUBSCRIBE without awaiting it (`client.throttle(cost).then(() => {
+ * client.send(message) })` in Exchange.watch/watchMultiple): when the socket closes first — a drop while
+ * resubscribing, or `close()` on teardown — that promise rejects with nobody listening, and Node ends the
+ * process (unhandled rejection). Every send of this exchange's sockets gets a no-op observer; whoever awaits
+ * the send still sees its rejection, and the closed socket itself fails the pending watch (a `gap`).
+ */
+function observeSends(ex: CcxtExchange): void {
+  const client = ex.client.bind(ex);
+  const observed = new WeakSet<object>();
+  ex.client = (url: string) => {
+    const c = client(url);
+    if (!observed.has(c)) {
+      observed.add(c);
+      const send = c.send.bind(c);
+      c.send = (message: unknown) => { const sent = send(message); sent.catch(() => undefined); return sent; };
+    }
+    return c;
+  };
 }
 
 /** A cold Observable of live records through ccxt. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Subject, lastValueFrom, takeUntil, tap, toArray } from 'rxjs';
-import { fromCcxt } from '../../../connectors/binance-live/from-ccxt.js';
+import { createCcxtExchange, fromCcxt } from '../../../connectors/binance-live/from-ccxt.js';
 import { exchangeInfoFromCapture, feedFromCapture } from '../../../connectors/binance-replay/replay-feed.js';
 import { startReplayServer } from '../../../connectors/binance-replay/replay-server.js';
 import type { GapRecord } from '../../../schemas/records.js';
@@ -11,7 +11,7 @@ const HANDLE_TYPES = new Set(['TCPWRAP', 'TCPSocketWrap', 'TCPServerWrap', 'Time
 const handles = (): string[] => process.getActiveResourcesInfo().filter((t) => HANDLE_TYPES.has(t)).sort();
 const sleepMs = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('fromCcxt teardown after repeated failed resubscribes', () => {
+describe('fromCcxt teardown and resubscribes', () => {
   it('opens no socket after unsubscribe, leaves no handle and raises no unhandled rejection, when the connection was dropped again and again', async () => {
     const before = handles();
     const unhandled: unknown[] = [];
@@ -44,5 +44,33 @@ describe('fromCcxt teardown after repeated failed resubscribes', () => {
     assert.equal(connectionsAfter, connectionsAtStop, 'no connection is dialled after the source was unsubscribed');
     assert.deepEqual(unhandled, []);
     assert.deepEqual(handles(), before, 'no socket, server or referenced timer is left');
+  });
+
+  it('raises no unhandled rejection when unsubscribed while ccxt still has SUBSCRIBE messages queued for sockets it is opening', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => { unhandled.push(reason); };
+    process.on('unhandledRejection', onUnhandled);
+    const infoText = exchangeInfoFromCapture(realFixtureText('BINANCE_FUTURES.0'));
+    const info = JSON.parse(infoText ?? '{}') as { symbols: { symbol: string; contractType: string; status: string }[] };
+    const symbols = info.symbols.filter((s) => s.contractType === 'PERPETUAL' && s.status === 'TRADING').map((s) => s.symbol).slice(0, 26);
+    const feed = feedFromCapture('um', realFixtureText('BINANCE_FUTURES.ws.1.0'), realFixtureText('BINANCE_FUTURES.http.0.0'), infoText);
+    const server = await startReplayServer({ feed, speed: 1, loop: true });
+    const stop = new Subject<void>();
+    const done = lastValueFrom(fromCcxt({ market: 'um', symbols, types: ['aggTrade', 'kline_1m'], wsUrl: server.wsUrl, restUrl: server.restUrl }).pipe(takeUntil(stop), toArray()));
+    while (server.stats.connections < 5) await sleepMs(2);
+    stop.next();
+    await done;
+    await sleepMs(500);
+    await server.close();
+    process.off('unhandledRejection', onUnhandled);
+    assert.deepEqual(unhandled.map((e) => (e as Error).message), []);
+  });
+
+  it('still rejects a send for a caller that awaits it (only the unobserved rejections are observed)', async () => {
+    const ex = createCcxtExchange('um', 'ws://127.0.0.1:9/ws');
+    await ex.loadHttpProxyAgent();
+    const client = ex.client('ws://127.0.0.1:9/market/ws/0'); // never connected: its send fails
+    await assert.rejects(client.send({ method: 'SUBSCRIBE', params: ['btcusdt@aggTrade'], id: 1 }));
+    await ex.close();
   });
 });

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { from, takeUntil } from 'rxjs';
+import { from, takeUntil, tap } from 'rxjs';
 import { fromBinanceLive, newLiveStats, type LiveStats } from '../../../connectors/binance-live/from-binance-live.js';
 import { feedFromCapture } from '../../../connectors/binance-replay/replay-feed.js';
 import { startReplayServer, type ReplayServer } from '../../../connectors/binance-replay/replay-server.js';
-import type { AnyRecord, FundingRateRecord, LiquidationRecord, MarkPriceRecord } from '../../../schemas/records.js';
+import type { AnyRecord, FundingRateRecord, GapRecord, LiquidationRecord, MarkPriceRecord } from '../../../schemas/records.js';
 import { makeVersion, rankOfVersion } from '../../../schemas/version.js';
 import { collectUntil } from './live-harness.js';
 import { combined, crawlerFrame, forceOrder, markPriceSeconds, wsCaptureText, type CaptureFrame } from './futures-capture.js';
@@ -189,3 +189,31 @@ describe('COIN-M markPrice and forceOrder end to end through the replay server',
     ]);
   });
 });
+
+describe('a disconnect on the futures-only streams', () => {
+  it('reports one unfillable ws_disconnect gap per markPrice and forceOrder stream, then the streams go on from the new socket', async () => {
+    const frames = markPriceSeconds('btcusd_perp@markPrice@1s', { s: 'BTCUSD_PERP', withIndex: false, fundingMs: FUNDING_MS + 3_600_000, ratesE8: [73684, 73690] }, FUNDING_MS - 300_000, 400);
+    const lastUs = (FUNDING_MS - 300_000 + 399 * 1000) * 1000;
+    const server = await startReplayServer({ feed: feedFromCapture('cm', wsCaptureText('wss://dstream.binance.com/stream?streams=btcusd_perp@markPrice', frames)), speed: 2000 });
+    servers.push(server);
+    const stats = newLiveStats();
+    let marks = 0;
+    const live = fromBinanceLive({ market: 'cm', symbols: ['BTCUSD_PERP'], types: ['markPrice', 'forceOrder'], wsUrl: server.wsUrl, restUrl: server.restUrl, stats, pingIntervalMs: 50, stallTimeoutMs: 5000, reconnectBaseDelayMs: 10, reconnectMaxDelayMs: 50 })
+      .pipe(tap((r) => { if (r.kind === 'markPrice' && ++marks === 100) server.faults.drop(); }));
+    const records = await collectUntil(live, (r) => r.kind === 'markPrice' && r.eventTimeUs === lastUs);
+    const gaps = records.filter((r): r is GapRecord => r.kind === 'gap');
+    assert.deepEqual(gaps.map((g) => [g.stream, g.dataType, g.cause, g.state]), [
+      ['binance.cm.markPrice.BTCUSD_PERP', 'markPrice', 'ws_disconnect', 'unfillable'],
+      ['binance.cm.liquidation.BTCUSD_PERP', 'liquidation', 'ws_disconnect', 'unfillable'],
+    ]);
+    const marksBefore = records.slice(0, records.indexOf(gaps[0])).filter((r): r is MarkPriceRecord => r.kind === 'markPrice');
+    assert.equal(gaps[0].fromUs, marksBefore.at(-1)!.eventTimeUs + 1, 'the hole starts after the last mark price seen');
+    assert.match(gaps[0].detail ?? '', /no REST history for this stream/);
+    const times = records.filter((r): r is MarkPriceRecord => r.kind === 'markPrice').map((m) => m.eventTimeUs);
+    assert.deepEqual(times, [...new Set(times)].sort((a, b) => a - b), 'mark prices stay in time order, each once');
+    assert.ok(records.indexOf(gaps[1]) < records.length - 1, 'records follow the gap');
+    assert.equal(stats.reconnects, 1);
+    assert.equal(server.faults.injected.drops, 1);
+  });
+});
+

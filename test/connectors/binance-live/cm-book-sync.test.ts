@@ -127,4 +127,41 @@ describe('COIN-M book sync end to end through the replay server', () => {
     assert.deepEqual(Object.keys(body), ['lastUpdateId', 'E', 'T', 'symbol', 'pair', 'bids', 'asks']);
     assert.deepEqual([body.lastUpdateId, body.E, body.T, body.symbol, body.pair], [last.u, last.E, last.T, 'BTCUSD_PERP', 'BTCUSD']);
   });
+
+  it('refetches a /dapi/v1/depth snapshot older than every buffered diff, and reports the book unfillable after 5 attempts', async () => {
+    const frames = cmDepthFrames(60, BEFORE).slice(BEFORE + 1); // every diff is newer than the snapshot: U > lastUpdateId
+    const server = await cmServer(frames, false);
+    const stats = newLiveStats();
+    const live = fromBinanceLive({ market: 'cm', symbols: ['BTCUSD_PERP'], types: ['depth'], wsUrl: server.wsUrl, restUrl: server.restUrl, stats, pingIntervalMs: 50, stallTimeoutMs: 5000 });
+    const records = await collectUntilAll(live, [(r) => r.kind === 'gap']);
+    assert.ok(diffsOf(frames).every((d) => d.U > cmSnapshotBody().lastUpdateId));
+    assert.deepEqual(records.map((r) => r.kind), ['gap'], 'no snapshot and no diff is emitted from a book that could not sync');
+    const gap = records[0] as GapRecord;
+    assert.deepEqual([gap.cause, gap.state, gap.stream], ['unfillable', 'unfillable', 'binance.cm.depthUpdate.BTCUSD_PERP']);
+    assert.equal(gap.detail, 'snapshot older than the buffered diffs after 5 attempts');
+    assert.equal(server.stats.restCalls, 5);
+  });
+
+  it('reports a dropped connection as a ws_disconnect gap and resyncs the COIN-M book from a new snapshot', async () => {
+    const frames = cmDepthFrames(60, BEFORE);
+    const diffs = diffsOf(frames);
+    const server = await cmServer(frames, true);
+    const stats = newLiveStats();
+    let applied = 0;
+    const live = fromBinanceLive({ market: 'cm', symbols: ['BTCUSD_PERP'], types: ['depth'], wsUrl: server.wsUrl, restUrl: server.restUrl, stats, pingIntervalMs: 50, stallTimeoutMs: 5000, reconnectBaseDelayMs: 10, reconnectMaxDelayMs: 50 })
+      .pipe(tap((r) => { if (r.kind === 'depthUpdate' && ++applied === 10) server.faults.drop(); }));
+    const records = await collectUntilAll(live, [(r) => r.kind === 'gap', (r) => r.kind === 'depthUpdate' && r.finalUpdateId === diffs.at(-1)!.u]);
+    const gaps = records.filter((r): r is GapRecord => r.kind === 'gap');
+    assert.deepEqual(gaps.map((g) => [g.cause, g.state, g.stream]), [['ws_disconnect', 'reported', 'binance.cm.depthUpdate.BTCUSD_PERP']]);
+    assert.match(gaps[0].detail ?? '', /book resyncs from a new snapshot/);
+    assert.equal(stats.reconnects, 1);
+    assert.equal(stats.resyncs, 1);
+    const snapshots = records.filter((r): r is BookSnapshotRecord => r.kind === 'bookSnapshot');
+    assert.equal(snapshots.length, 2);
+    assert.ok(records.indexOf(snapshots[1]) > records.indexOf(gaps[0]));
+    const after = records.slice(records.indexOf(snapshots[1]) + 1).filter((r): r is DepthUpdateRecord => r.kind === 'depthUpdate');
+    assert.ok(after[0].firstUpdateId <= snapshots[1].finalUpdateId && snapshots[1].finalUpdateId <= after[0].finalUpdateId);
+    for (let i = 1; i < after.length; i++) assert.equal(after[i].prevFinalUpdateId, after[i - 1].finalUpdateId);
+  });
 });
+

@@ -169,7 +169,8 @@ function ccxtHandler(ex: CcxtExchange, stream: LiveStream, symbol: string, conte
     }
     case 'bookTicker': return async () => { const tickers = await ex.watchBidsAsks([symbol]); const ms = now(); for (const t of Object.values(tickers)) viaInfo(t.info, mapBinanceBookTicker, ms); };
     case 'markPrice': return async () => { const t = await ex.watchMarkPrice(symbol); viaInfo(t.info, mapBinanceMarkPrice, now()); };
-    case 'forceOrder': return async () => { const list = await ex.watchLiquidations(symbol); const ms = now(); for (const l of list) viaInfo(l.info, mapBinanceForceOrder, ms); };
+    // ccxt's liquidation `info` is the event's order object `o`, not the event: wrap it back for the mapper.
+    case 'forceOrder': return async () => { const list = await ex.watchLiquidations(symbol); const ms = now(); for (const l of list) viaInfo({ e: 'forceOrder', o: l.info }, mapBinanceForceOrder, ms); };
     case 'depth': return bookHandler(ex, stream, symbol, context, emit, now);
     default: return ohlcvHandler(ex, stream, symbol, context, emit, now);
   }

@@ -2,9 +2,10 @@
  * Pure mappers from ccxt's unified structures to records, for the ccxt source (`--via ccxt`).
  *
  * What ccxt gives and what it cannot (ccxt 4.5.84, binance/binanceusdm/binancecoinm):
- * - trades, aggTrades, bookTickers (`watchBidsAsks`), mark prices (`watchMarkPrice`) and liquidations
- *   (`watchLiquidations`) keep the raw exchange event in `info`: these map through the same pure mappers
- *   as the raw path, field for field.
+ * - trades, aggTrades, bookTickers (`watchBidsAsks`) and mark prices (`watchMarkPrice`) keep the raw
+ *   exchange event in `info`; liquidations (`watchLiquidations`) keep the event's order object `o`, which
+ *   the source wraps back into a `forceOrder` event. These map through the same pure mappers as the raw
+ *   path, field for field.
  * - OHLCV (`watchOHLCV`) is `[openTime, o, h, l, c, v]` only: no closed flag (`x`), close time, quote volume,
  *   trade count or taker volumes. The source compensates: `closeTimeUs` = next open − 1 ms; a candle is
  *   emitted `isClosed: true` (closed-ws version) once a later candle starts — its last values are the

@@ -54,7 +54,7 @@ const strip = (r: AnyRecord): Record<string, unknown> => {
 
 for (const c of CASES) {
   describe(`ccxt source vs raw source on replayed ${c.market} markPrice and forceOrder frames`, () => {
-    it('watchMarkPrice and watchLiquidations yield the same markPrice, fundingRate and liquidation records as the raw path', async () => {
+    it('watchMarkPrice and watchLiquidations yield the same markPrice, fundingRate and liquidation records as the raw path', { timeout: 30_000 }, async () => {
       const options = { market: c.market as LiveMarket, symbols: [c.symbol], types: ['markPrice', 'forceOrder'] as const };
       const raw = await replayInto(c, (wsUrl, restUrl) => fromBinanceLive({ ...options, types: [...options.types], wsUrl, restUrl }));
       const viaCcxt = await replayInto(c, (wsUrl, restUrl) => fromCcxt({ ...options, types: [...options.types], wsUrl, restUrl }));

@@ -12,7 +12,7 @@ const handles = (): string[] => process.getActiveResourcesInfo().filter((t) => H
 const sleepMs = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('fromCcxt teardown and resubscribes', () => {
-  it('opens no socket after unsubscribe, leaves no handle and raises no unhandled rejection, when the connection was dropped again and again', async () => {
+  it('opens no socket after unsubscribe, leaves no handle and raises no unhandled rejection, when the connection was dropped again and again', { timeout: 30_000 }, async () => {
     const before = handles();
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown): void => { unhandled.push(reason); };
@@ -46,7 +46,7 @@ describe('fromCcxt teardown and resubscribes', () => {
     assert.deepEqual(handles(), before, 'no socket, server or referenced timer is left');
   });
 
-  it('raises no unhandled rejection when unsubscribed while ccxt still has SUBSCRIBE messages queued for sockets it is opening', async () => {
+  it('raises no unhandled rejection when unsubscribed while ccxt still has SUBSCRIBE messages queued for sockets it is opening', { timeout: 30_000 }, async () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown): void => { unhandled.push(reason); };
     process.on('unhandledRejection', onUnhandled);
@@ -66,7 +66,7 @@ describe('fromCcxt teardown and resubscribes', () => {
     assert.deepEqual(unhandled.map((e) => (e as Error).message), []);
   });
 
-  it('still rejects a send for a caller that awaits it (only the unobserved rejections are observed)', async () => {
+  it('still rejects a send for a caller that awaits it (only the unobserved rejections are observed)', { timeout: 30_000 }, async () => {
     const ex = createCcxtExchange('um', 'ws://127.0.0.1:9/ws');
     await ex.loadHttpProxyAgent();
     const client = ex.client('ws://127.0.0.1:9/market/ws/0'); // never connected: its send fails

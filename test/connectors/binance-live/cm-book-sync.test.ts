@@ -51,7 +51,7 @@ const strip = (r: AnyRecord): Record<string, unknown> => {
 };
 
 describe('COIN-M book sync end to end through the replay server', () => {
-  it('takes the snapshot from /dapi/v1/depth, drops diffs with u < lastUpdateId, starts at the diff with U <= lastUpdateId <= u and chains by pu', async () => {
+  it('takes the snapshot from /dapi/v1/depth, drops diffs with u < lastUpdateId, starts at the diff with U <= lastUpdateId <= u and chains by pu', { timeout: 30_000 }, async () => {
     const frames = cmDepthFrames(40, BEFORE);
     const diffs = diffsOf(frames);
     const snapshot = cmSnapshotBody();
@@ -74,7 +74,7 @@ describe('COIN-M book sync end to end through the replay server', () => {
     assert.equal(stats.resyncs, 0);
   });
 
-  it('reports a withheld diff (pu no longer the previous u) as a sequence_break gap, resyncs from a fresh /dapi/v1/depth and ends with the exchange\'s book', async () => {
+  it('reports a withheld diff (pu no longer the previous u) as a sequence_break gap, resyncs from a fresh /dapi/v1/depth and ends with the exchange\'s book', { timeout: 30_000 }, async () => {
     const frames = cmDepthFrames(60, BEFORE);
     const diffs = diffsOf(frames);
     const server = await cmServer(frames, true);
@@ -117,7 +117,7 @@ describe('COIN-M book sync end to end through the replay server', () => {
     assert.deepEqual([sorted(ours.bids), sorted(ours.asks)], [sorted(exchange.bids), sorted(exchange.asks)]);
   });
 
-  it('serves a fresh COIN-M snapshot in the shape of /dapi/v1/depth (symbol and pair kept), up to the last diff played', async () => {
+  it('serves a fresh COIN-M snapshot in the shape of /dapi/v1/depth (symbol and pair kept), up to the last diff played', { timeout: 30_000 }, async () => {
     const frames = cmDepthFrames(20, BEFORE);
     const server = await cmServer(frames, true);
     server.play();
@@ -128,7 +128,7 @@ describe('COIN-M book sync end to end through the replay server', () => {
     assert.deepEqual([body.lastUpdateId, body.E, body.T, body.symbol, body.pair], [last.u, last.E, last.T, 'BTCUSD_PERP', 'BTCUSD']);
   });
 
-  it('refetches a /dapi/v1/depth snapshot older than every buffered diff, and reports the book unfillable after 5 attempts', async () => {
+  it('refetches a /dapi/v1/depth snapshot older than every buffered diff, and reports the book unfillable after 5 attempts', { timeout: 30_000 }, async () => {
     const frames = cmDepthFrames(60, BEFORE).slice(BEFORE + 1); // every diff is newer than the snapshot: U > lastUpdateId
     const server = await cmServer(frames, false);
     const stats = newLiveStats();
@@ -142,7 +142,7 @@ describe('COIN-M book sync end to end through the replay server', () => {
     assert.equal(server.stats.restCalls, 5);
   });
 
-  it('reports a dropped connection as a ws_disconnect gap and resyncs the COIN-M book from a new snapshot', async () => {
+  it('reports a dropped connection as a ws_disconnect gap and resyncs the COIN-M book from a new snapshot', { timeout: 30_000 }, async () => {
     const frames = cmDepthFrames(60, BEFORE);
     const diffs = diffsOf(frames);
     const server = await cmServer(frames, true);

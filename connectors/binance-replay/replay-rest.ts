@@ -84,14 +84,20 @@ export class ReplayRest {
     return JSON.stringify(fresh);
   }
 
+  /**
+   * `premiumIndex` from the latest mark price played. USD-M: one object for a symbol (a list without one);
+   * COIN-M: always a list, each row with its `pair`, and delivery contracts (`r:""`) with empty funding fields.
+   */
   private premiumIndex(symbol: string, playedCount: number): Payload | Payload[] {
+    const cm = this.feed.market === 'cm';
     const latest = (s: string): Payload | undefined => (this.marks.get(s) ?? []).filter((m) => m.index < playedCount).at(-1)?.data;
     const one = (data: Payload): Payload => ({
-      symbol: data.s, markPrice: data.p, indexPrice: data.i ?? '', estimatedSettlePrice: data.P ?? '',
-      lastFundingRate: data.r ?? '', interestRate: '0.00010000', nextFundingTime: data.T, time: data.E,
+      symbol: data.s, ...(cm ? { pair: String(data.s).replace(/_.*$/, '') } : {}), markPrice: data.p, indexPrice: data.i ?? '',
+      estimatedSettlePrice: data.P ?? '', lastFundingRate: data.r ?? '', interestRate: data.r === '' ? '' : '0.00010000',
+      nextFundingTime: data.T, time: data.E,
     });
-    if (symbol !== '') { const data = latest(symbol); return data === undefined ? [] : one(data); }
-    return [...this.marks.keys()].flatMap((s) => { const data = latest(s); return data === undefined ? [] : [one(data)]; });
+    const rows = (symbol !== '' ? [symbol] : [...this.marks.keys()]).flatMap((s) => { const data = latest(s); return data === undefined ? [] : [one(data)]; });
+    return symbol !== '' && !cm ? rows[0] ?? [] : rows;
   }
 
   /** Funding rates seen in the markPrice stream: the last estimate before each funding time. */

@@ -46,7 +46,7 @@ describe('fromCcxt teardown and resubscribes', () => {
     assert.deepEqual(handles(), before, 'no socket, server or referenced timer is left');
   });
 
-  it('raises no unhandled rejection when unsubscribed while ccxt still has SUBSCRIBE messages queued for sockets it is opening', { timeout: 30_000 }, async () => {
+  it('raises no unhandled rejection when sockets close, by drops and by unsubscribing, while ccxt still has SUBSCRIBE messages queued for them', { timeout: 30_000 }, async () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown): void => { unhandled.push(reason); };
     process.on('unhandledRejection', onUnhandled);
@@ -57,7 +57,12 @@ describe('fromCcxt teardown and resubscribes', () => {
     const server = await startReplayServer({ feed, speed: 1, loop: true });
     const stop = new Subject<void>();
     const done = lastValueFrom(fromCcxt({ market: 'um', symbols, types: ['aggTrade', 'kline_1m'], wsUrl: server.wsUrl, restUrl: server.restUrl }).pipe(takeUntil(stop), toArray()));
-    while (server.stats.connections < 5) await sleepMs(2);
+    // Drop the sockets twice while ccxt opens them (its queued SUBSCRIBEs meet closed sockets), then unsubscribe the same way.
+    for (const atLeast of [5, 25]) {
+      while (server.stats.connections < atLeast) await sleepMs(2);
+      server.faults.drop();
+    }
+    while (server.stats.connections < 30) await sleepMs(2);
     stop.next();
     await done;
     await sleepMs(500);

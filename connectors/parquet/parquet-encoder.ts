@@ -9,7 +9,7 @@
  * parquet-wasm while the caller does other work) and ends {@link IDLE_WORKER_MS} after the last encoder closed,
  * so back-to-back sinks (a loop of small writes) share it. It keeps the process alive only while an encode is
  * pending. Jobs queue in the worker in call order; callers bound the queue by bounding calls in flight (the
- * lake sink: two batches).
+ * lake sink: four batches).
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';

@@ -5,9 +5,10 @@
  *
  * Encoding runs in a worker thread (parquet-encoder.ts; `encodeInWorker: false` keeps it on this thread): the
  * records are mapped onto column buffers here, the buffers move to the worker, the bytes come back and are
- * written from here. Two batches are in flight at once, so the next batch is mapped (and the source keeps
- * parsing) while the worker encodes this one; files are written and acknowledgements emitted in batch order.
- * Memory: two batches plus their encoded files.
+ * written from here. Up to four batches are in flight: a batch is mapped as soon as it arrives (its records can
+ * be collected young, and the source keeps parsing) while the worker encodes earlier ones; files of different
+ * batches may be written concurrently, acknowledgements are emitted in batch order.
+ * Memory: four batches' column buffers plus their encoded files (and the batches waiting behind them).
  * Retriable write errors are retried with connectors/backoff.ts; the stream errors with the last error after
  * that. Unsubscribing aborts an in-flight S3 upload and ends the worker; a local write already renamed stays
  * complete.
@@ -23,8 +24,11 @@ import { lakeStoreFor, type LakeStore } from './lake-store.js';
 import { cachedPartitionPathOf, partNameOf } from './lake-path.js';
 import { startParquetEncoder, type ParquetEncoder } from './parquet-encoder.js';
 
-/** Batches mapped, encoded or written at once: the next batch is mapped while the worker encodes this one. */
-const BATCHES_IN_FLIGHT = 2;
+/**
+ * Batches mapped, encoded or written at once. 4 (not 2) maps a backfill's batches on arrival: ~0.1 s less main
+ * thread CPU per 2M trades (fewer records survive a scavenge), +10 MB RSS.
+ */
+const BATCHES_IN_FLIGHT = 4;
 
 /** Options of {@link toParquetLake}. */
 export interface ParquetLakeOptions {

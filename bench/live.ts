@@ -4,7 +4,8 @@
  * frame received → record emitted latency (p50/p99), and frame received → Kafka acknowledged when
  * KAFKA_BROKERS and SCHEMA_REGISTRY_URL are set (the Kafka sink on its worker thread, as `lakehouse stream` runs it; small batches); loss (events sent − records
  * received, and gaps); RSS slope over the run. `BENCH_LIVE_SECONDS` sets the duration (default 20; the
- * 10-minute run is 600); latencies skip the first `BENCH_LIVE_WARMUP_SECONDS` (default 5: producer connect,
+ * 10-minute run is 600); `BENCH_LIVE_KAFKA_THREAD=main` runs the Kafka sink on the client's thread instead of its
+ * worker (for comparison); latencies skip the first `BENCH_LIVE_WARMUP_SECONDS` (default 5: producer connect,
  * topic creation, schema registration). Server and client share the machine's cores, so this is a lower bound.
  */
 import { performance } from 'node:perf_hooks';
@@ -89,10 +90,16 @@ export async function benchLive(): Promise<BenchResult[]> {
   const kafka = process.env.KAFKA_BROKERS !== undefined && process.env.SCHEMA_REGISTRY_URL !== undefined;
   if (kafka) {
     const { toKafkaInWorker } = await import('../connectors/kafka/to-kafka-worker.js');
+    const { toKafka: toKafkaHere } = await import('../connectors/kafka/to-kafka.js');
+    const { topicFor } = await import('../connectors/kafka/topic-for.js');
+    // BENCH_LIVE_KAFKA_THREAD=main runs the sink on the client's thread (for comparison), else on its worker.
+    const sinkOf = (o: Parameters<typeof toKafkaInWorker>[0]) => (process.env.BENCH_LIVE_KAFKA_THREAD === 'main'
+      ? toKafkaHere({ ...o, topicOf: (r) => `${o.topicPrefix ?? ''}${topicFor(r)}` })
+      : toKafkaInWorker(o));
     const { runLive } = await import('../pipelines/live-run.js');
     await runLive({
       source, stats, signal: new AbortController().signal, now, batches: { windowMs: Number(process.env.BENCH_LIVE_BATCH_MS ?? 5), maxRows: 2000 },
-      sinks: [toKafkaInWorker({ kafka: { brokers: process.env.KAFKA_BROKERS!.split(',') }, registry: { url: process.env.SCHEMA_REGISTRY_URL! }, topicPrefix: `bench${process.pid}.` })],
+      sinks: [sinkOf({ kafka: { brokers: process.env.KAFKA_BROKERS!.split(',') }, registry: { url: process.env.SCHEMA_REGISTRY_URL! }, topicPrefix: `bench${process.pid}.` })],
       onAcked: (batch, ackedAtMs) => { for (const r of batch.records) if (r.receiveTimeUs !== null && r.receiveTimeUs / 1000 >= warmupEndMs) toKafka.add(ackedAtMs - r.receiveTimeUs / 1000); },
     });
   } else {

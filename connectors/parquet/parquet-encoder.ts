@@ -11,9 +11,7 @@
  * pending. Jobs queue in the worker in call order; callers bound the queue by bounding calls in flight (the
  * lake sink: four batches).
  */
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { SinkWriteError } from '../../schemas/errors.js';
 import type { ParquetColumn } from '../../schemas/parquet-schema.js';
 import type { EncodeParquetOptions } from './encode-parquet.js';
@@ -51,20 +49,9 @@ export const IDLE_WORKER_MS = 2000;
 
 const WORKER_MODULE = new URL(`./encode-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 
-/**
- * Starts the encode worker. Under tsx (a `.ts` module) the worker registers tsx's CommonJS hook and `require`s
- * its entry: about half the CPU of registering tsx's ESM loader there (one more loader thread per worker,
- * ~0.4 s); compiled `.js` is imported as usual (`startModuleWorker`). Unref'd like `startModuleWorker`'s.
- */
+/** Starts the encode worker (unref'd; see worker-thread.ts for how it runs under tsx). */
 function startEncodeWorker(): Worker {
-  if (!WORKER_MODULE.pathname.endsWith('.ts')) return startModuleWorker(WORKER_MODULE);
-  const tsx = createRequire(import.meta.url).resolve('tsx/cjs/api');
-  // `import()` first: the eval'd entry is an ES module when the parent runs with --input-type=module (no `require`).
-  const entry = `import('node:module').then(({ createRequire }) => { const require = createRequire(${JSON.stringify(WORKER_MODULE.href)});`
-    + ` require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(fileURLToPath(WORKER_MODULE))}); });`;
-  const worker = new Worker(entry, { eval: true });
-  worker.unref();
-  return worker;
+  return startModuleWorker(WORKER_MODULE);
 }
 
 interface Job { readonly resolve: (bytes: Uint8Array) => void; readonly reject: (error: unknown) => void }

@@ -18,17 +18,29 @@ export interface RecordProcessor {
   flush(emit: Emit): void;
 }
 
+/**
+ * Drives the processors of a run of record operators piped one after another (`validate(), dedupe(),
+ * resample(…)`): one subscriber for the whole run, each processor handing its output straight to the next
+ * one's `push`, instead of one RxJS subscriber per operator (a `next`, a stopped check and a try/catch per
+ * operator and record). Completion flushes them in order, each flush flowing through the processors after it,
+ * exactly as separate operators complete one after another.
+ */
 class ProcessorSubscriber extends Subscriber<AnyRecord> {
-  private readonly emit: Emit;
+  private readonly first: RecordProcessor;
+  private readonly emits: Emit[];
 
-  constructor(destination: Subscriber<AnyRecord>, private readonly processor: RecordProcessor) {
+  constructor(destination: Subscriber<AnyRecord>, private readonly processors: readonly RecordProcessor[]) {
     super(destination);
-    this.emit = (record) => destination.next(record);
+    const emits: Emit[] = new Array<Emit>(processors.length);
+    emits[processors.length - 1] = (record) => destination.next(record);
+    for (let i = processors.length - 2; i >= 0; i--) emits[i] = stage(processors[i + 1], emits[i + 1]);
+    this.first = processors[0];
+    this.emits = emits;
   }
 
   protected override _next(record: AnyRecord): void {
     try {
-      this.processor.push(record, this.emit);
+      this.first.push(record, this.emits[0]);
     } catch (error) {
       this.error(error);
     }
@@ -36,7 +48,7 @@ class ProcessorSubscriber extends Subscriber<AnyRecord> {
 
   protected override _complete(): void {
     try {
-      this.processor.flush(this.emit);
+      for (let i = 0; i < this.processors.length; i++) this.processors[i].flush(this.emits[i]);
     } catch (error) {
       this.isStopped = false;
       this.error(error);
@@ -46,13 +58,26 @@ class ProcessorSubscriber extends Subscriber<AnyRecord> {
   }
 }
 
+function stage(processor: RecordProcessor, emit: Emit): Emit {
+  return (record) => processor.push(record, emit);
+}
+
+/** The observable of a run of record operators: its upstream and the processor factories, in order. */
+class RecordOperatorRun extends Observable<AnyRecord> {
+  constructor(readonly upstream: Observable<AnyRecord>, readonly creates: readonly (() => RecordProcessor)[]) {
+    super((subscriber) => {
+      upstream.subscribe(new ProcessorSubscriber(subscriber, creates.map((create) => create())));
+    });
+  }
+}
+
 /**
  * Makes a cold operator from a processor factory: every subscription gets a fresh processor (state is per
  * subscription), errors from the source pass through untouched, and unsubscribing tears the source down.
+ * Piped directly after another operator made here, the two run as one (see {@link ProcessorSubscriber}).
  */
 export function processRecords(create: () => RecordProcessor): MonoTypeOperatorFunction<AnyRecord> {
-  return (source) => new Observable<AnyRecord>((subscriber) => {
-    const processor = create();
-    source.subscribe(new ProcessorSubscriber(subscriber, processor));
-  });
+  return (source) => (source instanceof RecordOperatorRun
+    ? new RecordOperatorRun(source.upstream, [...source.creates, create])
+    : new RecordOperatorRun(source, [create]));
 }

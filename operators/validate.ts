@@ -154,3 +154,16 @@ function safeJson(record: AnyRecord): string {
 export function validate(options: ValidateOptions = {}): MonoTypeOperatorFunction<AnyRecord> {
   return processRecords(() => new ValidateProcessor(options));
 }
+
+/**
+ * {@link validate} over an array, synchronously: the same records out (dead letters in place of the rejected
+ * ones, same order), without an observable per call — for pipelines that validate a whole batch at once.
+ * State (the id order per stream) lives for the one call, as in one subscription of the operator.
+ */
+export function validateRecords(records: readonly AnyRecord[], options: ValidateOptions = {}): AnyRecord[] {
+  const processor = new ValidateProcessor(options);
+  const out: AnyRecord[] = [];
+  const emit: Emit = (record) => { out.push(record); };
+  for (let i = 0; i < records.length; i++) processor.push(records[i], emit);
+  return out;
+}

@@ -6,14 +6,13 @@
  * into the manifest, the progress display and the report.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { Subject, from, lastValueFrom, merge, toArray, type OperatorFunction, type Subscription } from 'rxjs';
+import { Subject, merge, type OperatorFunction, type Subscription } from 'rxjs';
 import type { ResolvedPlan } from '../connectors/binance-archive/availability.js';
 import { fromBinanceArchive, type ArchiveEvent, type FileOutcome } from '../connectors/binance-archive/from-binance-archive.js';
 import type { Manifest } from '../connectors/binance-archive/manifest.js';
 import type { ArchiveSource } from '../connectors/binance-archive/source.js';
 import type { RecordBatch, WriteAck } from '../connectors/sink.js';
-import { validate } from '../operators/validate.js';
-import type { AnyRecord } from '../schemas/records.js';
+import { validateRecords } from '../operators/validate.js';
 import { ReportBuilder, type BackfillReport } from './backfill-report.js';
 import { removeSupersededParts } from './lake-republish.js';
 import type { Progress } from './progress.js';
@@ -67,9 +66,9 @@ function sinkWriter(sinks: readonly OperatorFunction<RecordBatch, WriteAck>[]) {
 }
 
 /** Splits validation dead letters out of a batch (they go to the deadLetter table as their own unit). */
-async function validated(batch: RecordBatch): Promise<{ main: RecordBatch; rejected: RecordBatch | null }> {
+function validated(batch: RecordBatch): { main: RecordBatch; rejected: RecordBatch | null } {
   if (batch.kind === 'deadLetter') return { main: batch, rejected: null };
-  const out = await lastValueFrom(from(batch.records as AnyRecord[]).pipe(validate(), toArray()));
+  const out = validateRecords(batch.records);
   const kept = out.filter((r) => r.kind !== 'deadLetter');
   if (kept.length === out.length) return { main: batch, rejected: null };
   return {
@@ -84,7 +83,7 @@ export async function runBackfill(run: BackfillRun): Promise<BackfillReport> {
   for (const missing of run.plan.missing) report.addMissing(missing);
   const writer = sinkWriter(run.sinks);
   // Not an async function: its frame would hold the batch until the acks; the sinks may drop the records sooner.
-  const pace = (batch: RecordBatch): Promise<void> => (run.validate ? validated(batch) : Promise.resolve({ main: batch, rejected: null }))
+  const pace = (batch: RecordBatch): Promise<void> => new Promise<ReturnType<typeof validated>>((resolve) => resolve(run.validate ? validated(batch) : { main: batch, rejected: null }))
     .then(({ main, rejected }) => {
       if (rejected !== null) report.addRejected(rejected.records.length);
       return Promise.all([writer.write(main), ...(rejected === null ? [] : [writer.write(rejected)])]);

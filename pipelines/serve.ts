@@ -9,7 +9,7 @@ import { concatMap, from, lastValueFrom, toArray, type OperatorFunction } from '
 import { createKafka } from '../connectors/kafka/config.js';
 import { fromKafka, type KafkaBatch } from '../connectors/kafka/from-kafka.js';
 import { batchesByKind, type RecordBatch, type WriteAck } from '../connectors/sink.js';
-import { validate } from '../operators/validate.js';
+import { validateRecords } from '../operators/validate.js';
 import { ConfigError } from '../schemas/errors.js';
 import type { AnyRecord } from '../schemas/records.js';
 import { SINK_OPTIONS, buildSinks } from './backfill-sinks.js';
@@ -35,7 +35,7 @@ export function recordBatchesOf(batch: Pick<KafkaBatch, 'topic' | 'partition' | 
 
 /** Writes one Kafka batch to every sink, then commits it; resolves to the number of rejected records. */
 async function serveBatch(batch: KafkaBatch, sinks: readonly OperatorFunction<RecordBatch, WriteAck>[], check: boolean): Promise<number> {
-  const records = check ? await lastValueFrom(from(batch.records).pipe(validate(), toArray())) : [...batch.records];
+  const records = check ? validateRecords(batch.records) : [...batch.records];
   const batches = recordBatchesOf(batch, records);
   await Promise.all(sinks.map((sink) => lastValueFrom(from(batches).pipe(sink, toArray()))));
   await batch.commit();

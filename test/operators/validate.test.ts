@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { from } from 'rxjs';
-import { validate, VALIDATION_ERROR, type ValidateOptions } from '../../operators/validate.js';
+import { validate, validateRecords, VALIDATION_ERROR, type ValidateOptions } from '../../operators/validate.js';
 import { KINDS, type AnyRecord, type DeadLetterRecord } from '../../schemas/index.js';
 import { realFixtureText } from '../support/fixtures.js';
 import { aggTradesFromCsv, klinesFromCsv } from '../support/generate-market-day.js';
@@ -67,6 +67,14 @@ describe('validate', () => {
     assert.match((out[3] as DeadLetterRecord).reason, /trade id 4 after 6/);
     const unchecked = await run([trade(5, 5), trade(4, 7)], { checkIdOrder: false });
     assert.deepEqual(unchecked.map((r) => r.kind), ['trade', 'trade']);
+  });
+
+  it('validates an array synchronously (validateRecords) with exactly the operator\'s output', async () => {
+    const input: AnyRecord[] = [trade(5, 5), trade(6, 6), trade(6, 6), trade(4, 7), trade(3, 3, { source: 'ws' }), aggTrade(9, 1), aggTrade(8, 2),
+      kline(minute(3), { low: 999 }), kline(minute(4)), { ...trade(7, 8), price: -1 }];
+    assert.deepEqual(validateRecords(input), await run(input));
+    assert.deepEqual(validateRecords(input, { checkIdOrder: false }), await run(input, { checkIdOrder: false }));
+    assert.deepEqual(validateRecords([]), []);
   });
 
   it('checks trades and aggTrades: positive price, a quantity, first id not after last', async () => {

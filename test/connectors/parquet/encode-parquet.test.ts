@@ -6,15 +6,9 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { encodeParquet } from '../../../connectors/parquet/encode-parquet.js';
 import type { ParquetColumn } from '../../../schemas/parquet-schema.js';
+import { EVERY_TYPE_COLUMNS } from '../../support/parquet-columns.js';
 
-const COLUMNS: ParquetColumn[] = [
-  { name: 'n', type: 'INT64', optional: true, dictionary: false },
-  { name: 'i', type: 'INT32', optional: false, dictionary: false },
-  { name: 's', type: 'UTF8', optional: true, dictionary: true },
-  { name: 'b', type: 'BOOLEAN', optional: true, dictionary: false },
-  { name: 'd', type: 'DOUBLE', optional: false, dictionary: false },
-  { name: 'l', type: 'LIST<DOUBLE>', optional: false, dictionary: false },
-];
+const COLUMNS = EVERY_TYPE_COLUMNS;
 
 async function readBack(bytes: Uint8Array, sql: string): Promise<Record<string, unknown>[]> {
   const dir = await mkdtemp(join(tmpdir(), 'pq-'));

@@ -3,19 +3,12 @@ import assert from 'node:assert/strict';
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { encodeParquet, encodeParquetColumns } from '../../../connectors/parquet/encode-parquet.js';
 import { mapColumnBuffers, transferablesOf, type ColumnBuffer } from '../../../connectors/parquet/map-column-buffers.js';
-import type { ParquetColumn } from '../../../schemas/parquet-schema.js';
 import { parquetColumnsOf } from '../../../schemas/parquet-schema.js';
 import { KINDS } from '../../../schemas/records.js';
+import { EVERY_TYPE_COLUMNS } from '../../support/parquet-columns.js';
 import { sampleRecords } from '../../support/sample-records.js';
 
-const COLUMNS: ParquetColumn[] = [
-  { name: 'n', type: 'INT64', optional: true, dictionary: false },
-  { name: 'i', type: 'INT32', optional: false, dictionary: false },
-  { name: 's', type: 'UTF8', optional: true, dictionary: true },
-  { name: 'b', type: 'BOOLEAN', optional: true, dictionary: false },
-  { name: 'd', type: 'DOUBLE', optional: false, dictionary: false },
-  { name: 'l', type: 'LIST<DOUBLE>', optional: false, dictionary: false },
-];
+const COLUMNS = EVERY_TYPE_COLUMNS;
 
 const ROWS = [
   { n: 1_751_328_000_123_456, i: -7, s: 'BTCUSDT', b: true, d: 0.1, l: [1.5, 2] },

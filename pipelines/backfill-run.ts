@@ -6,7 +6,7 @@
  * into the manifest, the progress display and the report.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { Subject, merge, type OperatorFunction, type Subscription } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import type { ResolvedPlan } from '../connectors/binance-archive/availability.js';
 import { fromBinanceArchive, type ArchiveEvent, type FileOutcome } from '../connectors/binance-archive/from-binance-archive.js';
 import type { Manifest } from '../connectors/binance-archive/manifest.js';
@@ -16,6 +16,7 @@ import { validateRecords } from '../operators/validate.js';
 import { ReportBuilder, type BackfillReport } from './backfill-report.js';
 import { removeSupersededParts } from './lake-republish.js';
 import type { Progress } from './progress.js';
+import { sinkWriter } from './sink-writer.js';
 
 /**
  * Batches of one file written at once: parsing and validating the next batch overlaps the sinks' work on the
@@ -39,30 +40,6 @@ export interface BackfillRun {
   readonly signal?: AbortSignal;
   /** The Parquet lake sink's root (a directory, or `s3://…` with a client): parts of republished objects' old versions are removed from it. */
   readonly lake?: { readonly root: string; readonly s3Client?: S3Client };
-}
-
-/** A writer that sends each batch to every sink and resolves when all acknowledged it. */
-function sinkWriter(sinks: readonly OperatorFunction<RecordBatch, WriteAck>[]) {
-  const batches = new Subject<RecordBatch>();
-  const pending = new Map<string, { remaining: number; resolve: () => void; reject: (e: unknown) => void }>();
-  let failure: unknown = null;
-  const subscription: Subscription = merge(...sinks.map((sink) => batches.pipe(sink))).subscribe({
-    next: (ack) => {
-      const p = pending.get(ack.unitId);
-      if (p !== undefined && --p.remaining === 0) { pending.delete(ack.unitId); p.resolve(); }
-    },
-    error: (error: unknown) => {
-      failure = error;
-      for (const p of pending.values()) p.reject(error);
-      pending.clear();
-    },
-  });
-  const write = (batch: RecordBatch): Promise<void> => new Promise((resolve, reject) => {
-    if (failure !== null) return reject(failure);
-    pending.set(batch.unitId, { remaining: sinks.length, resolve, reject });
-    batches.next(batch);
-  });
-  return { write, close: () => { batches.complete(); subscription.unsubscribe(); } };
 }
 
 /** Splits validation dead letters out of a batch (they go to the deadLetter table as their own unit). */

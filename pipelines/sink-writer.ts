@@ -1,0 +1,44 @@
+/**
+ * Writing record batches to several sinks at once, for the pipelines that feed sinks (`backfill`, `stream`,
+ * `replay`): each batch goes to every sink, and its write resolves when all of them acknowledged it.
+ */
+import { Subject, map, merge, type OperatorFunction } from 'rxjs';
+import type { RecordBatch, WriteAck } from '../connectors/sink.js';
+
+/** A batch written and not yet acknowledged by every sink. */
+interface PendingWrite { readonly acked: boolean[]; remaining: number; readonly resolve: () => void; readonly reject: (e: unknown) => void }
+
+/**
+ * Subscribes every sink once (sinks open their clients per subscription) and writes each batch to all of
+ * them; `write` resolves when every sink acknowledged the batch. Several batches may be in flight, even two
+ * with the same unit id (the same records cut twice): a sink's ack settles the oldest write of that unit id
+ * the sink has not acknowledged yet (sinks acknowledge in order).
+ */
+export function sinkWriter(sinks: readonly OperatorFunction<RecordBatch, WriteAck>[]): { write: (batch: RecordBatch) => Promise<void>; close: () => void } {
+  const batches = new Subject<RecordBatch>();
+  const pending = new Map<string, PendingWrite[]>();
+  let failure: unknown = null;
+  const acks = sinks.map((sink, index) => batches.pipe(sink, map((ack) => [index, ack] as const)));
+  const subscription = merge(...acks).subscribe({
+    next: ([index, ack]) => {
+      const writes = pending.get(ack.unitId);
+      const p = writes?.find((w) => !w.acked[index]);
+      if (writes === undefined || p === undefined) return;
+      p.acked[index] = true;
+      if (--p.remaining > 0) return;
+      writes.splice(writes.indexOf(p), 1);
+      if (writes.length === 0) pending.delete(ack.unitId);
+      p.resolve();
+    },
+    error: (error: unknown) => { failure = error; for (const writes of pending.values()) for (const p of writes) p.reject(error); pending.clear(); },
+  });
+  const write = (batch: RecordBatch): Promise<void> => new Promise((resolve, reject) => {
+    if (failure !== null) { reject(failure); return; }
+    if (sinks.length === 0) { resolve(); return; }
+    const p: PendingWrite = { acked: sinks.map(() => false), remaining: sinks.length, resolve, reject };
+    const writes = pending.get(batch.unitId);
+    if (writes === undefined) pending.set(batch.unitId, [p]); else writes.push(p);
+    batches.next(batch);
+  });
+  return { write, close: (): void => { batches.complete(); subscription.unsubscribe(); } };
+}

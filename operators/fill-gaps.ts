@@ -25,12 +25,15 @@ export interface FillGapsOptions {
 }
 
 class FillGapsSubscriber extends Subscriber<AnyRecord> {
-  /** The last kline per stream (the flat policy's previous close), found without building key strings. */
-  private readonly lastKlines = new Map<string, { kline: KlineRecord | undefined }>();
+  /**
+   * The last kline per stream (the flat policy's previous close), found without building key strings. A gap
+   * names its stream by key: both ways reach the same stream through `byKey`.
+   */
+  private readonly byKey = new Map<string, StreamClock<{ kline: KlineRecord | undefined }>>();
   private readonly previous = new StreamIndex((key) => {
-    let slot = this.lastKlines.get(key);
-    if (slot === undefined) this.lastKlines.set(key, (slot = { kline: undefined }));
-    return new StreamClock(key, slot);
+    let clock = this.byKey.get(key);
+    if (clock === undefined) this.byKey.set(key, (clock = new StreamClock(key, { kline: undefined })));
+    return clock;
   });
   private readonly waiting: AnyRecord[] = [];
   private busy = false;

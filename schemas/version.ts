@@ -41,5 +41,5 @@ export function rankOfVersion(version: number): number {
  * the C library's fmod — measurable on the per-record path of `resample`.
  */
 export function sequenceOfVersion(version: number): number {
-  return version - Math.floor(version / VERSION_SEQUENCE_LIMIT) * VERSION_SEQUENCE_LIMIT;
+  return version - rankOfVersion(version) * VERSION_SEQUENCE_LIMIT;
 }

@@ -91,10 +91,10 @@ export async function benchLive(): Promise<BenchResult[]> {
   if (kafka) {
     const { toKafkaInWorker } = await import('../connectors/kafka/to-kafka-worker.js');
     const { toKafka: toKafkaHere } = await import('../connectors/kafka/to-kafka.js');
-    const { topicFor } = await import('../connectors/kafka/topic-for.js');
+    const { prefixedTopicFor } = await import('../connectors/kafka/topic-for.js');
     // BENCH_LIVE_KAFKA_THREAD=main runs the sink on the client's thread (for comparison), else on its worker.
     const sinkOf = (o: Parameters<typeof toKafkaInWorker>[0]) => (process.env.BENCH_LIVE_KAFKA_THREAD === 'main'
-      ? toKafkaHere({ ...o, topicOf: (r) => `${o.topicPrefix ?? ''}${topicFor(r)}` })
+      ? toKafkaHere({ ...o, topicOf: prefixedTopicFor(o.topicPrefix) })
       : toKafkaInWorker(o));
     const { runLive } = await import('../pipelines/live-run.js');
     await runLive({

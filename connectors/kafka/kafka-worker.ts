@@ -7,7 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { Subject } from 'rxjs';
 import type { RecordBatch } from '../sink.js';
 import { toKafka } from './to-kafka.js';
-import { topicFor } from './topic-for.js';
+import { prefixedTopicFor } from './topic-for.js';
 import type { KafkaWorkerIn, KafkaWorkerOut } from './to-kafka-worker.js';
 
 const port = parentPort;
@@ -20,8 +20,7 @@ port.on('message', (message: KafkaWorkerIn) => {
   switch (message.type) {
     case 'start': {
       const { topicPrefix, ...options } = message.options;
-      const topicOf = topicPrefix === undefined || topicPrefix === '' ? topicFor : (record: Parameters<typeof topicFor>[0]) => `${topicPrefix}${topicFor(record)}`;
-      const subscription = batches.pipe(toKafka({ ...options, topicOf })).subscribe({
+      const subscription = batches.pipe(toKafka({ ...options, topicOf: prefixedTopicFor(topicPrefix) })).subscribe({
         next: (ack) => post({ type: 'ack', ack }),
         error: (error: unknown) => {
           const e = error as { name?: string; message?: string; retriable?: boolean };

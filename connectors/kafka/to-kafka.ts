@@ -232,13 +232,16 @@ async function sendGroup(session: Session, group: readonly Pending[], options: T
  */
 export function cachedPartitioner(): ReturnType<ICustomPartitioner> {
   const partition = Partitioners.DefaultPartitioner();
-  const cache = new Map<string, Map<unknown, number>>();
+  // Per topic: the partition count the answers hold for (a topic that grows starts over), and one per key object.
+  const cache = new Map<string, { partitions: number; byKey: Map<unknown, number> }>();
   return (args) => {
     const { topic, partitionMetadata, message } = args;
     if (message.partition !== undefined && message.partition !== null) return message.partition;
-    const id = `${topic}/${partitionMetadata.length}`;
-    let byKey = cache.get(id);
-    if (byKey === undefined) cache.set(id, (byKey = new Map()));
+    let forTopic = cache.get(topic);
+    if (forTopic === undefined || forTopic.partitions !== partitionMetadata.length) {
+      cache.set(topic, (forTopic = { partitions: partitionMetadata.length, byKey: new Map() }));
+    }
+    const byKey = forTopic.byKey;
     let chosen = byKey.get(message.key);
     if (chosen === undefined) {
       chosen = partition(args);

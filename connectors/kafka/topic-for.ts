@@ -43,6 +43,11 @@ export function topicFor(record: AnyRecord): string {
   return `md.${record.exchange}.${record.market}.${TYPE_OF_KIND[record.kind]}`;
 }
 
+/** {@link topicFor} under a prefix (`--topic-prefix`, a test run's namespace); `topicFor` itself for none. */
+export function prefixedTopicFor(prefix: string | undefined): (record: AnyRecord) => string {
+  return prefix === undefined || prefix === '' ? topicFor : (record) => `${prefix}${topicFor(record)}`;
+}
+
 /**
  * The record kind carried by a topic of this naming scheme, ignoring any prefix before `md.` (so per-run test
  * topics like `it42.md.gaps` work); throws a `ConfigError` for foreign topics.

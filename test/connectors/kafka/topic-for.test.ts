@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DLQ_TOPIC, GAPS_TOPIC, barsTopic, kindOfTopic, topicFor } from '../../../connectors/kafka/topic-for.js';
+import { DLQ_TOPIC, GAPS_TOPIC, barsTopic, kindOfTopic, prefixedTopicFor, topicFor } from '../../../connectors/kafka/topic-for.js';
 import { ConfigError } from '../../../schemas/errors.js';
 import { KIND_NAMES } from '../../../schemas/records.js';
 import { sampleRecord } from '../../support/sample-records.js';
@@ -41,4 +41,11 @@ test('the topic of every kind maps back to that kind, with or without a run pref
 test('a foreign topic is a ConfigError naming it', () => {
   assert.throws(() => kindOfTopic('orders'), (e: Error) => e instanceof ConfigError && e.message.includes('"orders"'));
   assert.throws(() => kindOfTopic('md.binance.spot.nope'), ConfigError);
+});
+
+test('prefixedTopicFor puts topicFor under a prefix, and is topicFor itself without one', () => {
+  const record = sampleRecord('trade');
+  assert.equal(prefixedTopicFor('staging.')(record), `staging.${topicFor(record)}`);
+  assert.equal(prefixedTopicFor(''), topicFor);
+  assert.equal(prefixedTopicFor(undefined), topicFor);
 });

@@ -9,6 +9,10 @@ module.exports = {
       from: { path: '^connectors/' }, to: { path: '^(operators|pipelines|test|bench)/' } },
     { name: 'pipelines-never-import-tests', severity: 'error',
       from: { path: '^pipelines/' }, to: { path: '^(test|bench)/' } },
+    { name: 'kafkajs-only-through-its-loader', severity: 'error',
+      comment: 'kafkajs runtime only via connectors/kafka/kafkajs.ts, which installs its fast paths before kafkajs loads',
+      from: { pathNot: '^connectors/kafka/kafkajs\\.ts$' },
+      to: { path: 'node_modules/kafkajs/', dependencyTypesNot: ['type-only'] } },
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
   ],
   options: {

@@ -1,5 +1,5 @@
 /** Kafka connection settings and the kafkajs factory. Values are passed in; nothing here reads the environment. */
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from './kafkajs.js';
 import { ConfigError } from '../../schemas/errors.js';
 
 /** How to reach the brokers. */

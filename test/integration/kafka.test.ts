@@ -10,6 +10,7 @@ import { fromKafka, type FromKafkaOptions, type KafkaBatch } from '../../connect
 import { toKafka } from '../../connectors/kafka/to-kafka.js';
 import { topicFor } from '../../connectors/kafka/topic-for.js';
 import { createKafka } from '../../connectors/kafka/config.js';
+import { kafkajsFastPaths } from '../../connectors/kafka/kafkajs.js';
 import { valueSubjectOf } from '../../connectors/kafka/avro-serde.js';
 import type { RecordBatch } from '../../connectors/sink.js';
 import { KIND_NAMES, type AnyRecord } from '../../schemas/records.js';
@@ -43,8 +44,12 @@ test('a record of every kind goes through the registry and Kafka and comes back 
   const records = KIND_NAMES.flatMap((kind) => [sampleRecord(kind, 0, 0), sampleRecord(kind, 1, 1)]) as AnyRecord[];
   const topicOf = (record: AnyRecord): string => `${RUN}.${topicFor(record)}`;
   const batches: RecordBatch[] = KIND_NAMES.map((kind) => ({ kind, unitId: `${RUN}-${kind}`, records: records.filter((r) => r.kind === kind) }));
+  const before = { ...kafkajsFastPaths };
   const acks = await firstValueFrom(from(batches).pipe(toKafka({ kafka, registry, topicOf, partitions: 2 }), toArray()));
   assert.deepEqual(acks.map((a) => a.rows), batches.map((b) => b.records.length));
+  // The records went through the kafkajs fast paths (connectors/kafka/kafkajs.ts), and read back equal below.
+  assert.ok(kafkajsFastPaths.groupings > before.groupings);
+  assert.equal(kafkajsFastPaths.recordsEncoded - before.recordsEncoded, records.length);
 
   const topics = [...new Set(records.map(topicOf))];
   await t.test('each topic\'s subject holds the kind\'s schema with BACKWARD compatibility', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { Partitioners, type PartitionerArgs } from 'kafkajs';
+import type { PartitionerArgs } from 'kafkajs';
+import { Partitioners } from '../../../connectors/kafka/kafkajs.js';
 import { cachedPartitioner } from '../../../connectors/kafka/to-kafka.js';
 
 const metadata = (count: number): PartitionerArgs['partitionMetadata'] =>

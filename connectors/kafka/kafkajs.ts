@@ -1,0 +1,212 @@
+/**
+ * The one module that loads kafkajs' runtime (everything else imports only its types). Before kafkajs' own
+ * modules load, two of its producer internals are replaced by versions that give exactly the same results at
+ * a fraction of the cost — the two largest costs of a producer at 50,000 messages/s after our own encoding
+ * (bench/kafka.ts, bench/live.ts; `--cpu-prof` of the sink worker):
+ *
+ * - `producer/groupMessagesPerPartition`: kafkajs 2.2.4 copies a partition's whole array for every message
+ *   (`[...current, message]`), quadratic in the messages of a request, with megabytes of garbage per
+ *   thousand messages (upstream: tulios/kafkajs PR #1576, unmerged). Replaced by a linear grouping: same
+ *   partitions, same message order.
+ * - `protocol/recordBatch/record/v0` (one Kafka record of a record batch): kafkajs zero-fills a 512-byte
+ *   buffer per record, and allocates an array, a Buffer and several Long objects per varint. Replaced, for
+ *   the records this project sends (Buffer or null key and value, no headers, integer deltas), by a writer
+ *   into 64 KiB slabs that returns a view; the bytes are identical (tested against kafkajs' encoder). Any
+ *   other record (string values, headers) goes to kafkajs' own encoder.
+ *
+ * This only works while kafkajs' producer modules are not loaded yet, so the replacement is done here, at
+ * first import, and value imports of `kafkajs` elsewhere are refused by the lint (.dependency-cruiser.cjs).
+ * It is applied to kafkajs 2.2.4 only (the pinned version): another version loads unchanged, and
+ * {@link kafkajsFastPaths} says why.
+ */
+import { createRequire } from 'node:module';
+import type * as KafkaJs from 'kafkajs';
+
+const require = createRequire(import.meta.url);
+
+/** The kafkajs version whose internals the replacements match. */
+const PATCHED_VERSION = '2.2.4';
+
+const GROUP_MODULE = 'kafkajs/src/producer/groupMessagesPerPartition.js';
+const RECORD_MODULE = 'kafkajs/src/protocol/recordBatch/record/v0/index.js';
+const PRODUCER_MODULE = 'kafkajs/src/producer/sendMessages.js';
+
+/** Whether the fast paths are in use, and counters that show they run. */
+export interface KafkajsFastPaths {
+  readonly installed: boolean;
+  /** Why not, when not installed. */
+  readonly reason: string;
+  /** Produce requests grouped by the linear grouping. */
+  groupings: number;
+  /** Records encoded by the slab writer (not counting those handed to kafkajs' encoder). */
+  recordsEncoded: number;
+}
+
+interface GroupArgs {
+  readonly topic: string;
+  readonly partitionMetadata: readonly unknown[];
+  readonly messages: readonly unknown[];
+  readonly partitioner: (args: { topic: string; partitionMetadata: readonly unknown[]; message: unknown }) => number;
+}
+
+/** Arguments of kafkajs' record encoder. */
+export interface RecordArgs {
+  readonly offsetDelta?: number;
+  readonly timestampDelta?: number;
+  readonly key?: Buffer | string | null;
+  readonly value?: Buffer | string | null;
+  readonly headers?: Record<string, unknown> | null;
+}
+
+/** What kafkajs' record batch reads of an encoded record: `buf` (checked to be a Buffer) and `buffer`. */
+export class EncodedRecord {
+  constructor(readonly buf: Buffer) {}
+  get buffer(): Buffer {
+    return this.buf;
+  }
+  get offset(): number {
+    return this.buf.length;
+  }
+  size(): number {
+    return this.buf.length;
+  }
+}
+
+/** kafkajs' grouping with the same result, in linear time. */
+export function groupMessagesPerPartition(args: GroupArgs): Record<number, unknown[]> {
+  const { topic, partitionMetadata, messages, partitioner } = args;
+  if (partitionMetadata.length === 0) return {};
+  const result: Record<number, unknown[]> = {};
+  for (const message of messages) {
+    const partition = partitioner({ topic, partitionMetadata, message });
+    const current = result[partition];
+    if (current === undefined) result[partition] = [message];
+    else current.push(message);
+  }
+  return result;
+}
+
+const SLAB_BYTES = 64 * 1024;
+let slab = Buffer.allocUnsafe(SLAB_BYTES);
+let slabUsed = 0;
+
+/** Bytes of an unsigned LEB128 varint of a non-negative safe integer. */
+function uvarintSize(value: number): number {
+  let bytes = 1;
+  while (value >= 128) {
+    value = Math.floor(value / 128);
+    bytes++;
+  }
+  return bytes;
+}
+
+function writeUvarint(buf: Buffer, at: number, value: number): number {
+  while (value >= 128) {
+    buf[at++] = (value % 128) | 128;
+    value = Math.floor(value / 128);
+  }
+  buf[at++] = value;
+  return at;
+}
+
+/** Zigzag of a safe integer (the 64-bit one; equals the 32-bit one wherever that one applies). */
+function zigzag(value: number): number {
+  return value >= 0 ? value * 2 : -value * 2 - 1;
+}
+
+const MAX_DELTA = 2 ** 51;
+
+/** True for headers kafkajs would encode (and for a null, which its encoder rejects: left to it). */
+function hasHeaders(headers: Record<string, unknown> | undefined | null): boolean {
+  if (headers === undefined) return false;
+  if (headers === null) return true;
+  for (const _ in headers) return true;
+  return false;
+}
+
+/**
+ * One Kafka record (v2 record batch format) in kafkajs' layout, or undefined when the arguments are outside
+ * the fast path (the caller then uses kafkajs' encoder).
+ */
+export function encodeRecord(args: RecordArgs): EncodedRecord | undefined {
+  const { offsetDelta = 0, timestampDelta = 0, key, value, headers } = args;
+  if (hasHeaders(headers)) return undefined;
+  if (key !== null && key !== undefined && !Buffer.isBuffer(key)) return undefined;
+  if (value !== null && value !== undefined && !Buffer.isBuffer(value)) return undefined;
+  if (!Number.isInteger(offsetDelta) || offsetDelta < 0 || offsetDelta >= 2 ** 30) return undefined;
+  if (!Number.isInteger(timestampDelta) || Math.abs(timestampDelta) >= MAX_DELTA) return undefined;
+  const keyLength = key === null || key === undefined ? -1 : key.length;
+  const valueLength = value === null || value === undefined ? -1 : value.length;
+  const timestampZigzag = zigzag(timestampDelta);
+  // attributes + timestampDelta + offsetDelta + key + value + header count (0)
+  const body = 1 + uvarintSize(timestampZigzag) + uvarintSize(offsetDelta * 2)
+    + (keyLength < 0 ? 1 : uvarintSize(keyLength * 2) + keyLength)
+    + (valueLength < 0 ? 1 : uvarintSize(valueLength * 2) + valueLength)
+    + 1;
+  const total = uvarintSize(body * 2) + body;
+  if (slabUsed + total > slab.length) {
+    slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, total));
+    slabUsed = 0;
+  }
+  const buf = slab;
+  const start = slabUsed;
+  let at = writeUvarint(buf, start, body * 2);
+  buf[at++] = 0;
+  at = writeUvarint(buf, at, timestampZigzag);
+  at = writeUvarint(buf, at, offsetDelta * 2);
+  if (keyLength < 0) buf[at++] = 1;
+  else { at = writeUvarint(buf, at, keyLength * 2); at += (key as Buffer).copy(buf, at); }
+  if (valueLength < 0) buf[at++] = 1;
+  else { at = writeUvarint(buf, at, valueLength * 2); at += (value as Buffer).copy(buf, at); }
+  buf[at++] = 0;
+  slabUsed = at;
+  return new EncodedRecord(buf.subarray(start, at));
+}
+
+type RecordEncoder = (args: RecordArgs) => { buf: Buffer; readonly buffer: Buffer };
+
+interface CachedModule { exports: unknown }
+
+function install(): { status: KafkajsFastPaths; originalRecord: RecordEncoder | undefined } {
+  const not = (reason: string): { status: KafkajsFastPaths; originalRecord: undefined } => ({
+    status: { installed: false, reason, groupings: 0, recordsEncoded: 0 }, originalRecord: undefined,
+  });
+  let version: string;
+  let paths: { group: string; record: string; producer: string };
+  try {
+    version = (require('kafkajs/package.json') as { version: string }).version;
+    paths = { group: require.resolve(GROUP_MODULE), record: require.resolve(RECORD_MODULE), producer: require.resolve(PRODUCER_MODULE) };
+  } catch (error) {
+    return not(`kafkajs internals not found: ${(error as Error).message}`);
+  }
+  if (version !== PATCHED_VERSION) return not(`kafkajs ${version} is not ${PATCHED_VERSION}, the version the fast paths match`);
+  const cache = require.cache as Record<string, CachedModule | undefined>;
+  if (cache[paths.producer] !== undefined) return not('kafkajs was loaded before connectors/kafka/kafkajs.ts');
+  require(paths.group);
+  const originalRecord = require(paths.record) as RecordEncoder;
+  const status: KafkajsFastPaths = { installed: true, reason: '', groupings: 0, recordsEncoded: 0 };
+  (cache[paths.group] as CachedModule).exports = (args: GroupArgs) => {
+    status.groupings++;
+    return groupMessagesPerPartition(args);
+  };
+  (cache[paths.record] as CachedModule).exports = (args: RecordArgs) => {
+    const encoded = encodeRecord(args);
+    if (encoded === undefined) return originalRecord(args);
+    status.recordsEncoded++;
+    return encoded;
+  };
+  return { status, originalRecord };
+}
+
+const installed = install();
+
+/** Whether the fast paths are in use (and why not), with counters. */
+export const kafkajsFastPaths: KafkajsFastPaths = installed.status;
+
+/** kafkajs' own record encoder (for tests comparing bytes); undefined when the fast paths are not installed. */
+export const kafkajsRecordEncoder: RecordEncoder | undefined = installed.originalRecord;
+
+const kafkajs = require('kafkajs') as typeof KafkaJs;
+
+export const { Kafka, logLevel, CompressionTypes, Partitioners } = kafkajs;
+export type Kafka = KafkaJs.Kafka;

@@ -4,9 +4,15 @@
  * order) → counters,
  * a progress line every second, and a final report when the source ends, the duration passes, or the
  * signal aborts (SIGINT). The source is stopped first, so the last partial batch is still written.
+ *
+ * Memory is bounded by back-pressure: once `maxBacklogRecords` records were received but not yet acknowledged
+ * by every sink, the `flow` gate pauses the source's reads (its sockets' TCP buffers fill, the server is held
+ * back) until the backlog is down to half; the report counts the pauses. A source without a gate (ccxt) is
+ * not slowed down: its backlog shows in the progress line.
  */
 import { Subject, from, lastValueFrom, mergeMap, takeUntil, tap, type Observable, type OperatorFunction } from 'rxjs';
 import type { LiveStats } from '../connectors/binance-live/from-binance-live.js';
+import type { FlowGate } from '../connectors/flow-gate.js';
 import type { RecordBatch, WriteAck } from '../connectors/sink.js';
 import type { AnyRecord } from '../schemas/records.js';
 import { toLiveBatches, type LiveBatchOptions } from './live-batches.js';
@@ -14,6 +20,9 @@ import { sinkWriter } from './sink-writer.js';
 
 /** Default bound of batches written but not yet acknowledged (beyond it, batches wait in order). */
 export const MAX_BATCHES_IN_FLIGHT = 1024;
+
+/** Default bound of records received but not acknowledged by every sink before the source is paused. */
+export const MAX_BACKLOG_RECORDS = 500_000;
 
 /** What {@link runLive} needs. */
 export interface LiveRun {
@@ -28,6 +37,10 @@ export interface LiveRun {
   readonly finished?: Promise<void>;
   /** Batches handed to the sinks and not yet acknowledged by all, at most. @default {@link MAX_BATCHES_IN_FLIGHT} */
   readonly maxBatchesInFlight?: number;
+  /** The source's pause switch (`fromBinanceLive({ flow })`); without it the backlog is not bounded. */
+  readonly flow?: FlowGate;
+  /** Records received and not yet acknowledged by every sink at which `flow` pauses. @default {@link MAX_BACKLOG_RECORDS} */
+  readonly maxBacklogRecords?: number;
   /** Called with each batch once every sink acknowledged it (latency measurements). */
   readonly onAcked?: (batch: RecordBatch, ackedAtMs: number) => void;
   /** Progress output (stderr); nothing when absent. */
@@ -43,6 +56,47 @@ export interface LiveReport {
   readonly rowsAcked: number;
   readonly stats: LiveStats;
   readonly stoppedBy: 'signal' | 'duration' | 'source';
+  /** Back-pressure: times the source was paused, seconds paused in all, the largest backlog seen (records). */
+  readonly pauses: number;
+  readonly pausedS: number;
+  readonly maxBacklog: number;
+}
+
+/** Pauses `flow` when the backlog reaches `max`, resumes it at half. */
+class Backpressure {
+  received = 0;
+  acked = 0;
+  pauses = 0;
+  pausedMs = 0;
+  maxBacklog = 0;
+  private pausedAtMs = 0;
+
+  constructor(private readonly flow: FlowGate | undefined, private readonly max: number, private readonly now: () => number) {}
+
+  get backlog(): number { return this.received - this.acked; }
+
+  onReceived(): void {
+    this.received++;
+    const backlog = this.backlog;
+    if (backlog > this.maxBacklog) this.maxBacklog = backlog;
+    if (this.flow !== undefined && backlog >= this.max && !this.flow.paused) {
+      this.pauses++;
+      this.pausedAtMs = this.now();
+      this.flow.pause();
+    }
+  }
+
+  onAcked(rows: number): void {
+    this.acked += rows;
+    if (this.flow?.paused === true && this.backlog <= this.max / 2) this.release();
+  }
+
+  /** Resumes the source (also at the end, so nothing stays paused). */
+  release(): void {
+    if (this.flow?.paused !== true) return;
+    this.pausedMs += this.now() - this.pausedAtMs;
+    this.flow.resume();
+  }
 }
 
 /** Runs the live dataflow to its end; resolves with the report. */
@@ -59,12 +113,16 @@ export async function runLive(run: LiveRun): Promise<LiveReport> {
   if (run.signal.aborted) onAbort();
   void run.finished?.then(() => { if (stoppedBy !== 'signal') { stoppedBy = 'source'; stop.next(); } });
   const durationTimer = (run.durationMs ?? 0) > 0 ? setTimeout(() => { stoppedBy = 'duration'; stop.next(); }, run.durationMs) : undefined;
-  const progress = run.progress === undefined ? undefined : setInterval(() => writeProgress(run.progress!, run.stats, rowsAcked, (now() - started) / 1000), 1000);
+  const progress = run.progress === undefined ? undefined : setInterval(() => writeProgress(run.progress!, run.stats, rowsAcked, (now() - started) / 1000, run.flow?.paused === true), 1000);
   progress?.unref();
   const writer = sinkWriter(run.sinks);
+  const pressure = new Backpressure(run.flow, run.maxBacklogRecords ?? MAX_BACKLOG_RECORDS, now);
   try {
     // Stopping completes the source; the batcher then flushes its partial buffer and the writes finish.
-    const stopped = run.source.pipe(tap((record) => { recordsByKind[record.kind] = (recordsByKind[record.kind] ?? 0) + 1; }), takeUntil(stop));
+    const stopped = run.source.pipe(tap((record) => {
+      recordsByKind[record.kind] = (recordsByKind[record.kind] ?? 0) + 1;
+      pressure.onReceived();
+    }), takeUntil(stop));
     const batches = stopped.pipe(toLiveBatches(run.batches));
     // Batches go to the sinks as soon as they are cut (up to MAX_BATCHES_IN_FLIGHT unacknowledged), not one
     // ack at a time: a sink that fell behind then sees every waiting batch and can send them together (the
@@ -74,27 +132,32 @@ export async function runLive(run: LiveRun): Promise<LiveReport> {
       mergeMap((batch) => from(writer.write(batch).then(() => {
         batchesAcked++;
         rowsAcked += batch.records.length;
+        pressure.onAcked(batch.records.length);
         run.onAcked?.(batch, now());
       })), run.maxBatchesInFlight ?? MAX_BATCHES_IN_FLIGHT),
     ), { defaultValue: undefined });
   } finally {
+    pressure.release();
     writer.close();
     run.signal.removeEventListener('abort', onAbort);
     clearTimeout(durationTimer);
     clearInterval(progress);
     stop.complete();
   }
-  return { durationS: (now() - started) / 1000, recordsByKind, batchesAcked, rowsAcked, stats: { ...run.stats }, stoppedBy };
+  return {
+    durationS: (now() - started) / 1000, recordsByKind, batchesAcked, rowsAcked, stats: { ...run.stats }, stoppedBy,
+    pauses: pressure.pauses, pausedS: pressure.pausedMs / 1000, maxBacklog: pressure.maxBacklog,
+  };
 }
 
-function writeProgress(out: NodeJS.WritableStream & { isTTY?: boolean }, stats: LiveStats, rowsAcked: number, elapsedS: number): void {
+function writeProgress(out: NodeJS.WritableStream & { isTTY?: boolean }, stats: LiveStats, rowsAcked: number, elapsedS: number, paused: boolean): void {
   const rate = Math.round(stats.records / Math.max(elapsedS, 0.001));
   // Records received but not yet acknowledged by every sink: grows while the sinks fall behind the feed.
   const backlog = Math.max(0, stats.records - rowsAcked);
   if (out.isTTY === true) {
-    out.write(`\r\u001b[2K${stats.frames} frames · ${stats.records} records (${rate}/s) · ${rowsAcked} written · ${backlog} waiting for the sinks · ${stats.gaps} gaps · ${stats.reconnects} reconnects · ${stats.repaired} repaired`);
+    out.write(`\r\u001b[2K${stats.frames} frames · ${stats.records} records (${rate}/s) · ${rowsAcked} written · ${backlog} waiting for the sinks${paused ? ' (reads paused)' : ''} · ${stats.gaps} gaps · ${stats.reconnects} reconnects · ${stats.repaired} repaired`);
   } else {
-    out.write(JSON.stringify({ progress: { ...stats, rowsAcked, backlog, recordsPerS: rate, elapsedS: Math.round(elapsedS) } }) + '\n');
+    out.write(JSON.stringify({ progress: { ...stats, rowsAcked, backlog, paused, recordsPerS: rate, elapsedS: Math.round(elapsedS) } }) + '\n');
   }
 }
 
@@ -105,7 +168,7 @@ export function formatLiveReport(report: LiveReport): string {
   return [
     `stopped by ${report.stoppedBy} after ${report.durationS.toFixed(1)} s`,
     `records: ${kinds}`,
-    `written: ${report.rowsAcked} rows in ${report.batchesAcked} batches`,
+    `written: ${report.rowsAcked} rows in ${report.batchesAcked} batches; largest backlog ${report.maxBacklog} records${report.pauses > 0 ? `, reads paused ${report.pauses} times (${report.pausedS.toFixed(1)} s) while the sinks caught up` : ''}`,
     `frames ${s.frames}, gaps ${s.gaps}, reconnects ${s.reconnects}, rolls ${s.rolls}, repaired ${s.repaired}, overlap duplicates dropped ${s.duplicatesDropped}, dead letters ${s.deadLetters}, book resyncs ${s.resyncs}`,
   ].join('\n');
 }

@@ -12,6 +12,7 @@ import { liveStream, parseLiveStreamType, type LiveStreamType } from '../connect
 import { feedFromArchiveFile } from '../connectors/binance-replay/archive-csv.js';
 import { exchangeInfoFromCapture, feedFromCapture, mergeFeeds, type ReplayFeed } from '../connectors/binance-replay/replay-feed.js';
 import { startReplayServer, type ReplayServer } from '../connectors/binance-replay/replay-server.js';
+import { FlowGate } from '../connectors/flow-gate.js';
 import { ConfigError } from '../schemas/errors.js';
 import type { Command, CommandContext } from './command.js';
 import { resolveConfig, type OptionSpec, type ResolvedConfig } from './config.js';
@@ -80,14 +81,15 @@ async function serve(server: ReplayServer, context: CommandContext): Promise<num
 async function intoSinks(server: ReplayServer, feed: ReplayFeed, config: ResolvedConfig, context: CommandContext): Promise<number> {
   const { symbols, types } = streamsOfFeed(feed);
   const stats = newLiveStats();
-  const source = fromBinanceLive({ market: feed.market, symbols, types, wsUrl: server.wsUrl, restUrl: server.restUrl, stats });
+  const flow = new FlowGate();
+  const source = fromBinanceLive({ market: feed.market, symbols, types, wsUrl: server.wsUrl, restUrl: server.restUrl, stats, flow });
   void server.waitForSubscribers(symbols.flatMap((s) => types.map((t) => liveStream(t, s).name))).then(() => server.play());
   const drained = server.finished.then(async () => {
     for (let last = -1; last !== stats.frames;) { last = stats.frames; await new Promise((r) => setTimeout(r, 300)); }
   });
   const { sinks, close } = await buildLiveSinks(config);
   try {
-    const report = await runLive({ source, sinks, stats, signal: context.signal, finished: drained, progress: context.stderr, batches: { windowMs: config.batchMs as number, maxRows: config.batchRows as number } });
+    const report = await runLive({ source, sinks, stats, flow, maxBacklogRecords: config.maxBacklog as number, signal: context.signal, finished: drained, progress: context.stderr, batches: { windowMs: config.batchMs as number, maxRows: config.batchRows as number } });
     context.stdout.write(config.json === true ? JSON.stringify(report) + '\n' : formatLiveReport(report) + '\n');
     return 0;
   } finally {

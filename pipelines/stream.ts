@@ -9,6 +9,7 @@ import { fromCcxt } from '../connectors/binance-live/from-ccxt.js';
 import { LIVE_MARKETS, type LiveMarket } from '../connectors/binance-live/live-context.js';
 import { parseLiveStreamType } from '../connectors/binance-live/live-streams.js';
 import { RestLimiter } from '../connectors/binance-live/rest-limiter.js';
+import { FlowGate } from '../connectors/flow-gate.js';
 import { ConfigError } from '../schemas/errors.js';
 import type { Command, CommandContext } from './command.js';
 import { resolveConfig, type OptionSpec } from './config.js';
@@ -37,14 +38,16 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
   const wsUrl = config.wsUrl as string | undefined;
   const restUrl = config.restUrl as string | undefined;
   const stats = newLiveStats();
+  const flow = new FlowGate();
   const source = config.via === 'ccxt'
     ? fromCcxt({ market, symbols, types, wsUrl, restUrl })
-    : fromBinanceLive({ market, symbols, types, wsUrl, restUrl, stats, limiter: new RestLimiter({ weightPerMinute: config.restWeightPerMinute as number }), apiKey: config.binanceApiKey as string | undefined });
+    : fromBinanceLive({ market, symbols, types, wsUrl, restUrl, stats, flow, limiter: new RestLimiter({ weightPerMinute: config.restWeightPerMinute as number }), apiKey: config.binanceApiKey as string | undefined });
   const { names, sinks, close } = await buildLiveSinks(config);
   context.stderr.write(`streaming ${market} ${symbols.join(',')} ${types.join(',')} via ${String(config.via)} → ${names.join(', ')}\n`);
   try {
     const report = await runLive({
       source, sinks, stats, signal: context.signal, durationMs: (config.duration as number) * 1000, progress: context.stderr,
+      ...(config.via === 'ccxt' ? {} : { flow }), maxBacklogRecords: config.maxBacklog as number,
       batches: { windowMs: config.batchMs as number, maxRows: config.batchRows as number },
     });
     if (context.stderr.isTTY === true) context.stderr.write('\n');

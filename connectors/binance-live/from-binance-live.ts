@@ -10,12 +10,15 @@
  * `partial`/`unfillable`). An id hole inside a live stream (cause `sequence_break`) is repaired the same
  * way. Depth streams resync from a new snapshot (book-sync.ts). Sockets are rolled before Binance's 24 h
  * cut: a new connection opens, and the old one closes once the new one delivers; the overlap is deduplicated
- * per stream (stream-tracker.ts). A `serverShutdown` notice triggers the same roll at once.
+ * per stream (stream-tracker.ts). A `serverShutdown` notice triggers the same roll at once. With a `flow`
+ * gate, every socket stops reading while the gate is paused (the owner's sinks are behind): memory stays
+ * bounded and TCP holds the server back; a server that drops the paused connection is a disconnect as above.
  */
 import { Observable, type Subscriber } from 'rxjs';
 import type { AnyRecord } from '../../schemas/records.js';
 import { backoffDelayMs } from '../backoff.js';
 import { LiveRouter } from './live-router.js';
+import type { FlowGate } from '../flow-gate.js';
 import { LiveSocket } from './live-socket.js';
 import { DEFAULT_WS_URLS, liveStream, planConnections, type LiveConnectionPlan, type LiveStreamType } from './live-streams.js';
 import type { LiveMarket } from './live-context.js';
@@ -58,6 +61,8 @@ export interface BinanceLiveOptions {
   readonly stats?: LiveStats;
   /** API key sent with REST calls (only needed where Binance requires one, e.g. futures historicalTrades). */
   readonly apiKey?: string;
+  /** While paused, every socket stops reading (back-pressure from slow sinks, see connectors/flow-gate.ts). */
+  readonly flow?: FlowGate;
 }
 
 /** A cold Observable of live records of `options.types` × `options.symbols` on `options.market`. */
@@ -78,6 +83,7 @@ class LiveRun {
   private readonly router: LiveRouter;
   private readonly stats: LiveStats;
   private stopped = false;
+  private unflow: (() => void) | undefined;
 
   constructor(private readonly options: BinanceLiveOptions, private readonly subscriber: Subscriber<AnyRecord>) {
     this.now = options.now ?? Date.now;
@@ -94,11 +100,19 @@ class LiveRun {
     });
   }
 
-  start(): void { for (const group of this.groups) this.connect(group); }
+  start(): void {
+    this.unflow = this.options.flow?.onChange((paused) => {
+      for (const group of this.groups) {
+        for (const socket of [group.socket, group.rolling]) if (paused) socket?.pause(); else socket?.resume();
+      }
+    });
+    for (const group of this.groups) this.connect(group);
+  }
 
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.unflow?.();
     this.abort.abort(new Error('unsubscribed'));
     for (const group of this.groups) {
       group.socket?.close(); group.rolling?.close();
@@ -122,6 +136,7 @@ class LiveRun {
       },
       onClose: (reason) => this.onSocketClosed(group, socket, reason),
     }, { pingIntervalMs: this.options.pingIntervalMs ?? 30_000, stallTimeoutMs: this.options.stallTimeoutMs ?? 90_000 }, this.now);
+    if (this.options.flow?.paused === true) socket.pause();
     return socket;
   }
 

@@ -3,6 +3,12 @@
  * `stallTimeoutMs` without any frame or pong (or without opening) as a dead link and terminates it, and
  * reports exactly one `onClose(reason)` per socket unless the owner closed it. Server pings are answered
  * by the `ws` library. One interval timer per socket; `close()` clears it and is safe to call twice.
+ *
+ * `pause()` stops reading (frames already read may still arrive); the kernel's buffers then fill and TCP holds
+ * the server back. A paused socket is not judged stalled and sends no pings (their pongs would not be read);
+ * `resume()` restarts the stall clock. A server that gives up on a paused client closes the connection, which
+ * surfaces as `onClose` once the buffered frames before it were read — a disconnect like any other (gap,
+ * reconnect, repair).
  */
 import WebSocket from 'ws';
 
@@ -31,6 +37,7 @@ export class LiveSocket {
   private lastActivityMs: number;
   private lastPingMs: number;
   private ended = false;
+  private paused = false;
 
   constructor(readonly url: string, private readonly handlers: LiveSocketHandlers, private readonly timings: LiveSocketTimings, private readonly now: () => number) {
     this.lastActivityMs = now();
@@ -39,6 +46,7 @@ export class LiveSocket {
     this.ws.on('open', () => {
       this.openedAtMs = this.now();
       this.lastActivityMs = this.openedAtMs;
+      if (this.paused) this.ws.pause(); // ws ignores pause() before the socket opens
       if (!this.ended) handlers.onOpen();
     });
     this.ws.on('message', (data, isBinary) => {
@@ -56,6 +64,21 @@ export class LiveSocket {
   /** Whether the socket is open. */
   get open(): boolean { return !this.ended && this.ws.readyState === WebSocket.OPEN; }
 
+  /** Stops reading from the socket (see the module doc). */
+  pause(): void {
+    if (this.paused || this.ended) return;
+    this.paused = true;
+    this.ws.pause();
+  }
+
+  /** Reads again; the stall clock restarts now. */
+  resume(): void {
+    if (!this.paused || this.ended) return;
+    this.paused = false;
+    this.lastActivityMs = this.now();
+    this.ws.resume();
+  }
+
   /** Closes the socket without reporting `onClose`. */
   close(): void {
     if (this.ended) return;
@@ -69,6 +92,7 @@ export class LiveSocket {
   }
 
   private tick(): void {
+    if (this.paused) return;
     const now = this.now();
     if (now - this.lastActivityMs > this.timings.stallTimeoutMs) {
       this.end(`stalled: no frame or pong for ${Math.round(now - this.lastActivityMs)} ms`);

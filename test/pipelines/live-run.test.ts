@@ -2,11 +2,14 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { concatMap, delay, from, map, of, type Observable, type OperatorFunction } from 'rxjs';
-import { newLiveStats } from '../../connectors/binance-live/from-binance-live.js';
+import { fromBinanceLive, newLiveStats } from '../../connectors/binance-live/from-binance-live.js';
+import { startReplayServer } from '../../connectors/binance-replay/replay-server.js';
+import { FlowGate } from '../../connectors/flow-gate.js';
 import type { RecordBatch, WriteAck } from '../../connectors/sink.js';
 import { runLive } from '../../pipelines/live-run.js';
 import type { AnyRecord } from '../../schemas/index.js';
 import { sampleRecords } from '../support/sample-records.js';
+import { cmAggTradeEvents, cmFeed } from '../connectors/binance-live/live-harness.js';
 
 const ackOf = (batch: RecordBatch): WriteAck => ({ sink: 'memory', unitId: batch.unitId, kind: batch.kind, rows: batch.records.length, target: 'memory' });
 
@@ -63,5 +66,40 @@ describe('runLive', () => {
     const first = JSON.parse(text.split('\n')[0]) as { progress: { backlog: number; rowsAcked: number } };
     assert.equal(first.progress.rowsAcked, 0);
     assert.equal(first.progress.backlog, 300);
+  });
+
+  it('pauses the WebSocket reads while the sinks are behind, so the backlog stays bounded, and loses nothing', async () => {
+    const events = cmAggTradeEvents(4000);
+    const lastId = (events.at(-1)!.data as { a: number }).a;
+    const run = async (flow: FlowGate | undefined): Promise<{ ids: number[]; report: Awaited<ReturnType<typeof runLive>> }> => {
+      const server = await startReplayServer({ feed: cmFeed(events), speed: 1e9 });
+      try {
+        const ids: number[] = [];
+        let sawLast: () => void = () => undefined;
+        const finished = new Promise<void>((resolve) => { sawLast = resolve; });
+        const source = fromBinanceLive({ market: 'cm', symbols: ['BTCUSD_PERP'], types: ['aggTrade'], wsUrl: server.wsUrl, restUrl: server.restUrl, ...(flow === undefined ? {} : { flow }) })
+          .pipe(map((r) => { if (r.kind === 'aggTrade' && r.aggTradeId === lastId) sawLast(); return r; }));
+        const slowSink: OperatorFunction<RecordBatch, WriteAck> = (batches) => batches.pipe(concatMap((batch) => {
+          for (const r of batch.records) if (r.kind === 'aggTrade') ids.push(r.aggTradeId);
+          return of(ackOf(batch)).pipe(delay(25));
+        }));
+        const report = await runLive({
+          source, sinks: [slowSink], stats: newLiveStats(), signal: new AbortController().signal, finished,
+          batches: { windowMs: 10, maxRows: 100 }, maxBacklogRecords: 300, ...(flow === undefined ? {} : { flow }),
+        });
+        return { ids, report };
+      } finally {
+        await server.close();
+      }
+    };
+    const gated = await run(new FlowGate());
+    assert.deepEqual(gated.ids, events.map((e) => (e.data as { a: number }).a));
+    assert.ok(gated.report.pauses > 0);
+    // 300, plus what the socket had already read when it paused (one read of at most 64 KiB).
+    assert.ok(gated.report.maxBacklog < 1300, `largest backlog ${gated.report.maxBacklog}`);
+    const ungated = await run(undefined);
+    assert.equal(ungated.ids.length, events.length);
+    assert.equal(ungated.report.pauses, 0);
+    assert.ok(ungated.report.maxBacklog > 2000, `without a gate the backlog reached ${ungated.report.maxBacklog}`);
   });
 });

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { after, describe, it } from 'node:test';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { LiveSocket } from '../../../connectors/binance-live/live-socket.js';
+
+const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A WebSocket server on loopback; `client()` resolves with the server side of the next connection. */
+async function server(): Promise<{ url: string; client: () => Promise<WebSocket>; close: () => Promise<void> }> {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+  const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
+  return {
+    url,
+    client: () => new Promise((resolve) => wss.once('connection', (ws) => resolve(ws))),
+    close: () => new Promise((resolve) => { for (const c of wss.clients) c.terminate(); wss.close(() => resolve()); }),
+  };
+}
+
+describe('LiveSocket', () => {
+  const closers: (() => Promise<void>)[] = [];
+  after(() => Promise.all(closers.map((close) => close())));
+
+  it('reads nothing while paused, neither pings nor is judged stalled, and delivers every held frame in order on resume', async () => {
+    const s = await server();
+    closers.push(s.close);
+    const frames: string[] = [];
+    const closes: string[] = [];
+    const accepted = s.client();
+    const socket = new LiveSocket(s.url, {
+      onOpen: () => undefined, onFrame: (text) => frames.push(text), onClose: (reason) => closes.push(reason),
+    }, { pingIntervalMs: 20, stallTimeoutMs: 100 }, Date.now);
+    socket.pause(); // before the socket opened: applied once it opens
+    const peer = await accepted;
+    let pings = 0;
+    peer.on('ping', () => { pings++; });
+    await wait(50);
+    for (let i = 0; i < 500; i++) peer.send(JSON.stringify({ i }));
+    await wait(400); // four stall timeouts
+    assert.deepEqual(frames, []);
+    assert.deepEqual(closes, []);
+    assert.equal(socket.open, true);
+    assert.equal(pings, 0);
+    socket.resume();
+    for (let i = 0; i < 50 && frames.length < 500; i++) await wait(20);
+    assert.deepEqual(frames.map((f) => (JSON.parse(f) as { i: number }).i), Array.from({ length: 500 }, (_, i) => i));
+    await wait(200);
+    assert.ok(pings > 0, 'pings again once resumed');
+    assert.deepEqual(closes, []);
+    socket.close();
+  });
+});

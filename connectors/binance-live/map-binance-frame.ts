@@ -1,6 +1,7 @@
 /**
- * Decodes one raw WebSocket text frame into records: unwraps combined-stream frames (`{stream,data}`),
- * recognises control replies (`{result,id}`, `{code,msg}`) and `serverShutdown` notices, dispatches on the event type (`e`) — or, for the
+ * Decodes one raw WebSocket text frame into records: unwraps combined-stream frames (`{stream,data}`), maps
+ * bare arrays (raw `/ws/!markPrice@arr`), recognises control replies (`{result,id}`, `{code,msg}`,
+ * `{error:{code,msg},id}`) and `serverShutdown` notices, dispatches on the event type (`e`) — or, for the
  * spot bookTicker that has no `e`, on the stream name — and turns anything undecodable into a `deadLetter`
  * record carrying the raw frame (the stream continues). Events the connector does not model (tickers,
  * partial depth) decode to no records.
@@ -41,6 +42,24 @@ function mapEvent(event: JsonObject, stream: string | null, context: FrameContex
   }
 }
 
+/** The error of a control reply: flat `{code,msg}`, nested `{error:{code,msg},id}`, or null for a success. */
+function replyError(frame: JsonObject): string | null {
+  const nested = frame.error;
+  if (nested !== undefined && nested !== null) {
+    if (typeof nested !== 'object') return String(nested);
+    const { code, msg } = nested as JsonObject;
+    return `${String(code)}: ${String(msg)}`;
+  }
+  return 'code' in frame ? `${String(frame.code)}: ${String(frame.msg)}` : null;
+}
+
+/** The lineage name of a bare array frame (raw `/ws/!markPrice@arr`): its first event type + `@arr`. */
+function arrayStreamOf(events: unknown[]): string {
+  const first = events[0];
+  const e = typeof first === 'object' && first !== null ? (first as JsonObject).e : undefined;
+  return `${typeof e === 'string' ? e : 'raw'}@arr`;
+}
+
 /** A deadLetter record for a frame that could not be decoded. */
 export function deadLetterOf(error: unknown, raw: string, market: LiveMarket, receiveMs: number, ingestId: string): DeadLetterRecord {
   const receiveUs = Math.round(receiveMs * US_PER_MS);
@@ -59,9 +78,13 @@ export function mapBinanceFrame(raw: string, market: LiveMarket, receiveMs: numb
   try {
     let parsed: unknown;
     try { parsed = JSON.parse(raw); } catch (error) { throw new DecodeError('frame is not JSON', raw, {}, error); }
+    if (Array.isArray(parsed)) {
+      const context: FrameContext = { market, receiveMs, ingestId: `${ingestPrefix}${arrayStreamOf(parsed)}` };
+      return { type: 'records', stream: null, records: parsed.flatMap((event) => mapEvent(asObject(event, raw), null, context)) };
+    }
     const frame = asObject(parsed, raw);
-    if ('result' in frame || ('id' in frame && !('e' in frame)) || ('code' in frame && 'msg' in frame)) {
-      return { type: 'reply', id: frame.id ?? null, error: 'code' in frame ? `${String(frame.code)}: ${String(frame.msg)}` : null };
+    if ('result' in frame || 'error' in frame || ('id' in frame && !('e' in frame)) || ('code' in frame && 'msg' in frame)) {
+      return { type: 'reply', id: frame.id ?? null, error: replyError(frame) };
     }
     const wrapped = typeof frame.stream === 'string' && 'data' in frame;
     stream = wrapped ? (frame.stream as string) : null;

@@ -1,0 +1,104 @@
+/**
+ * REST failure answers of reference/binance.md §4.3: error bodies `{code,msg}`, 418/429 with and without
+ * Retry-After, 5xx, 404, a non-JSON body, and the used-weight header, against a local HTTP server that
+ * answers each request from a script.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { BinanceRest } from '../../../connectors/binance-live/rest-client.js';
+import { RestLimiter } from '../../../connectors/binance-live/rest-limiter.js';
+import { ConnectorError, NotFoundUpstreamError, RateLimitedError, RetriesExhaustedError } from '../../../schemas/errors.js';
+
+interface Answer { readonly status: number; readonly body: string; readonly headers?: Record<string, string> }
+
+const servers: Server[] = [];
+after(() => Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve)))));
+
+/** A server answering the n-th request with `answers[n]` (the last one repeats); records the request paths. */
+async function scripted(answers: readonly Answer[]): Promise<{ url: string; requests: string[] }> {
+  const requests: string[] = [];
+  const server = createServer((req: IncomingMessage, res) => {
+    const answer = answers[Math.min(requests.length, answers.length - 1)]!;
+    requests.push(req.url ?? '');
+    res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+    res.end(answer.body);
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests };
+}
+
+function client(url: string, market: 'spot' | 'um' | 'cm' = 'spot', maxAttempts = 3) {
+  const sleeps: number[] = [];
+  let nowMs = 1_000_000;
+  const limiter = new RestLimiter({ now: () => nowMs, sleep: async (ms) => { sleeps.push(ms); nowMs += ms; } });
+  return { rest: new BinanceRest({ market, baseUrl: url, limiter, maxAttempts, now: () => nowMs }), sleeps, limiter };
+}
+
+const KLINE = [1591256400000, '9653.69', '9653.69', '9651.38', '9651.55', '206', 1591256459999, '1986111.15', 159, '177', '1706149.63', '0'];
+
+describe('BinanceRest error answers', () => {
+  it('fails at once (no retry) on a 400 error body, naming its Binance code and message', async () => {
+    const server = await scripted([{ status: 400, body: '{"code":-1121,"msg":"Invalid symbol."}' }]);
+    const { rest } = client(server.url);
+    const error = await rest.klines('NOPE', '1m', 0, 10).catch((e: unknown) => e);
+    assert.ok(error instanceof ConnectorError && !(error instanceof RateLimitedError));
+    assert.equal(error.retriable, false);
+    assert.equal(error.context.status, 400);
+    assert.match(error.message, /-1121/);
+    assert.match(error.message, /Invalid symbol\./);
+    assert.equal(server.requests.length, 1);
+  });
+
+  it('takes a 429 (code -1003) without Retry-After as a one-minute pause, and a 418 ban for its Retry-After seconds', async () => {
+    const server = await scripted([
+      { status: 429, body: '{"code":-1003,"msg":"Too many requests; current limit of IP is 6000 requests per minute."}' },
+      { status: 418, body: '{"code":-1003,"msg":"Way too many requests; IP banned until 1700000120000."}', headers: { 'Retry-After': '120' } },
+      { status: 200, body: JSON.stringify([KLINE]) },
+    ]);
+    const { rest, sleeps, limiter } = client(server.url, 'spot', 5);
+    const rows = await rest.klines('BTCUSDT', '1m', 1591256400000, 1);
+    assert.equal(rows.length, 1);
+    assert.deepEqual(sleeps, [60_000, 120_000]);
+    assert.equal(limiter.stats.rateLimited, 2);
+    assert.equal(server.requests.length, 3);
+  });
+
+  it('gives up on a persisting 418 with RetriesExhaustedError carrying the RateLimitedError and its status', async () => {
+    const server = await scripted([{ status: 418, body: '{"code":-1003,"msg":"Way too many requests"}', headers: { 'Retry-After': '7' } }]);
+    const { rest } = client(server.url, 'um', 2);
+    const error = await rest.depth('BTCUSDT', 1000).catch((e: unknown) => e);
+    assert.ok(error instanceof RetriesExhaustedError && error.cause instanceof RateLimitedError);
+    assert.deepEqual([error.cause.retryAfterMs, error.cause.context.status], [7000, 418]);
+  });
+
+  it('retries a 5xx with backoff and then succeeds; reads X-MBX-USED-WEIGHT-1M into the limiter', async () => {
+    const server = await scripted([
+      { status: 502, body: '<html>Bad Gateway</html>' },
+      { status: 200, body: '{"lastUpdateId":19689626134,"bids":[["30618.66000000","1.82881000"]],"asks":[["30618.67000000","3.28780000"]]}', headers: { 'X-MBX-USED-WEIGHT-1M': '5990' } },
+      { status: 200, body: '{"lastUpdateId":19689626135,"bids":[],"asks":[]}' },
+    ]);
+    const { rest, sleeps } = client(server.url);
+    const snapshot = await rest.depth('BTCUSDT', 1000);
+    assert.equal(snapshot.finalUpdateId, 19689626134);
+    assert.equal(sleeps.length, 1, 'one backoff wait after the 502');
+    await rest.depth('BTCUSDT', 1000);
+    assert.ok(sleeps.length === 2 && sleeps[1]! > 0, 'the next call waits: 5990 of 6000 weight used this minute');
+    assert.match(server.requests[0] ?? '', /^\/api\/v3\/depth\?symbol=BTCUSDT&limit=1000$/);
+  });
+
+  it('turns a 404 into NotFoundUpstreamError at once and retries a non-JSON 200 body as transient, under the path prefix of the market', async () => {
+    const missing = await scripted([{ status: 404, body: '' }]);
+    const notFound = await client(missing.url, 'cm').rest.aggTrades('BTCUSD_PERP', 1, 10).catch((e: unknown) => e);
+    assert.ok(notFound instanceof NotFoundUpstreamError);
+    assert.match(missing.requests[0] ?? '', /^\/dapi\/v1\/aggTrades\?/);
+    const html = await scripted([{ status: 200, body: '<html>maintenance</html>' }]);
+    const bad = await client(html.url, 'um', 2).rest.trades('BTCUSDT', 1, 10).catch((e: unknown) => e);
+    assert.ok(bad instanceof RetriesExhaustedError && bad.cause instanceof ConnectorError, 'a maintenance page is taken as transient');
+    assert.match(bad.cause.message, /body is not JSON/);
+    assert.equal(html.requests.length, 2);
+    assert.match(html.requests[0] ?? '', /^\/fapi\/v1\/historicalTrades\?/);
+  });
+});

@@ -1,7 +1,8 @@
 /**
  * Parses one verified archive zip into records, streaming: central directory → the CSV member → inflate →
  * pieces of whole lines (bytes, csv.ts) → the data type's row mapper, which reads each row in place through
- * one reused RowCursor. A header on line 1 is sniffed and skipped. A malformed row becomes a `deadLetter`
+ * one reused RowCursor. A UTF-8 byte order mark before line 1 is skipped (else a headerless file would lose its
+ * first row to the header sniff); a header on line 1 is sniffed and skipped. A malformed row becomes a `deadLetter`
  * record (file, line, reason, raw line) and the file continues; a row repeating the previous row's id (trades,
  * aggTrades, klines, fundingRate, bookTicker) is a duplicate and goes to the DLQ too. Rows of a monthly file
  * outside the requested days are counted and not loaded. Memory: one chunk plus one batch.
@@ -110,6 +111,7 @@ class RowParser {
     const { cursor, file, stats, order } = this;
     while (start < bytes.length && this.records.length < this.batchRows) {
       const lineNo = ++this.lineNo;
+      if (lineNo === 1 && bytes[start] === 0xef && bytes[start + 1] === 0xbb && bytes[start + 2] === 0xbf) start += 3;
       const first = bytes[start];
       if (first === 10) { start++; continue; }
       if (first === 13 && bytes[start + 1] === 10) { start += 2; continue; }

@@ -153,6 +153,17 @@ describe('header and line-ending variants of every data type (§3.1)', () => {
   });
 });
 
+describe('a byte order mark before line 1', () => {
+  it('is skipped: a headerless spot file keeps its first row and a futures header is still sniffed', async () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    const rows = quoted('issues/386');
+    const spot = await parseBody(fileOf('spot', 'DOGEUSDT', 'klines:1s', '2025-01-01'), Buffer.concat([bom, Buffer.from(`${rows.join('\n')}\n`)]));
+    assert.deepEqual([spot.stats.header, spot.stats.rows, spot.dead.length, (spot.records[0] as KlineRecord | undefined)?.openTimeUs], [false, 3, 0, 1735689600000000]);
+    const cm = await parseBody(fileOf('cm', 'BTCUSD_PERP', 'klines:1h', '2023-10-27'), Buffer.concat([bom, Buffer.from(`${quoted('BTCUSD_PERP-1h-2023-10-27').join('\r\n')}\r\n`)]));
+    assert.deepEqual([cm.stats.header, cm.stats.rows, cm.dead.length], [true, 3, 0]);
+  });
+});
+
 describe('timestamp units per market and date (§3.2)', () => {
   it('reads spot trades, aggTrades and klines in ms up to 2024-12-31 and in µs from 2025-01-01 onto one µs scale', async () => {
     for (const type of ['klines:1m', 'trades', 'aggTrades']) {

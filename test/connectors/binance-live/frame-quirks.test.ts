@@ -9,6 +9,7 @@ import { mapBinanceFrame } from '../../../connectors/binance-live/map-binance-fr
 import { mapBinanceDepthSnapshot } from '../../../connectors/binance-live/map-binance-book.js';
 import { mapBinanceRestKline } from '../../../connectors/binance-live/map-binance-kline.js';
 import { mapBinanceRestAggTrade, mapBinanceRestTrade } from '../../../connectors/binance-live/map-binance-trade.js';
+import { mapCcxtOhlcv } from '../../../connectors/binance-live/map-ccxt.js';
 import type { FrameContext } from '../../../connectors/binance-live/live-context.js';
 import type { AnyRecord } from '../../../schemas/records.js';
 import { KINDS } from '../../../schemas/records.js';
@@ -210,5 +211,15 @@ describe('REST payloads (§4.3, Appendix B)', () => {
     assert.deepEqual([cm.contracts, cm.baseQty, cm.qty, cm.quoteQty, cm.isBestMatch], [1, 0.01037883, null, null, null]);
     const um = mapBinanceRestTrade({ id: 28457, price: '4.00000100', qty: '12.00000000', quoteQty: '48.00', time: 1499865549590, isBuyerMaker: true }, 'BTCUSDT', context('um'));
     assert.deepEqual([um.qty, um.quoteQty, um.contracts, um.isBestMatch], [12, 48, null, null]);
+  });
+});
+
+describe('ccxt OHLCV (§5.2)', () => {
+  it('takes ccxt watchOHLCV v (the frame v) as contracts on COIN-M and base volume elsewhere, closing one ms before the next open', () => {
+    const context = (market: 'um' | 'cm'): FrameContext => ({ market, receiveMs: RECEIVE_MS, ingestId: 'ccxt:ohlcv' });
+    const cm = mapCcxtOhlcv([1653818940000, 1786.56, 1789.24, 1785.25, 1788.67, 401601], 'ETHUSD_PERP', '1m', false, context('cm'));
+    assert.deepEqual([cm.contracts, cm.volume, cm.baseVolume, cm.closeTimeUs, cm.isClosed], [401601, null, null, 1653818999999000, false]);
+    const um = mapCcxtOhlcv([1651363200000, 37614.4, 40071.7, 26631, 29075.5, 13431981.671], 'BTCUSDT', '1M', true, context('um'));
+    assert.deepEqual([um.volume, um.contracts, um.closeTimeUs], [13431981.671, null, 1654041599999000]);
   });
 });

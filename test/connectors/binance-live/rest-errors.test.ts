@@ -90,6 +90,29 @@ describe('BinanceRest error answers', () => {
     assert.match(server.requests[0] ?? '', /^\/api\/v3\/depth\?symbol=BTCUSDT&limit=1000$/);
   });
 
+  it('books the documented request weights per market and caps klines at 1000 rows per request', async () => {
+    const server = await scripted([{ status: 200, body: '{"lastUpdateId":1,"bids":[],"asks":[]}' }]);
+    const weights = async (market: 'spot' | 'um', call: (rest: BinanceRest) => Promise<unknown>): Promise<number> => {
+      const { rest, limiter } = client(server.url, market);
+      await call(rest).catch(() => undefined);
+      return limiter.stats.weight;
+    };
+    assert.deepEqual(await Promise.all([
+      weights('spot', (r) => r.depth('BTCUSDT', 100)), weights('spot', (r) => r.depth('BTCUSDT', 500)),
+      weights('spot', (r) => r.depth('BTCUSDT', 1000)), weights('spot', (r) => r.depth('BTCUSDT', 5000)),
+      weights('um', (r) => r.depth('BTCUSDT', 50)), weights('um', (r) => r.depth('BTCUSDT', 100)),
+      weights('um', (r) => r.depth('BTCUSDT', 500)), weights('um', (r) => r.depth('BTCUSDT', 1000)),
+    ]), [5, 25, 50, 250, 2, 5, 10, 20]);
+    const klines = await scripted([{ status: 200, body: JSON.stringify([KLINE]) }]);
+    const spot = client(klines.url, 'spot');
+    await spot.rest.klines('BTCUSDT', '1m', 1591256400000, 1500);
+    const um = client(klines.url, 'um');
+    await um.rest.klines('BTCUSDT', '1m', 1591256400000, 1500);
+    await um.rest.klines('BTCUSDT', '1m', 1591256400000, 99);
+    assert.deepEqual([spot.limiter.stats.weight, um.limiter.stats.weight], [2, 5 + 1]);
+    assert.ok(klines.requests.slice(0, 2).every((r) => /[?&]limit=1000(&|$)/.test(r) && /startTime=1591256400000/.test(r)), klines.requests.join(' '));
+  });
+
   it('turns a 404 into NotFoundUpstreamError at once and retries a non-JSON 200 body as transient, under the path prefix of the market', async () => {
     const missing = await scripted([{ status: 404, body: '' }]);
     const notFound = await client(missing.url, 'cm').rest.aggTrades('BTCUSD_PERP', 1, 10).catch((e: unknown) => e);

@@ -6,8 +6,9 @@
  * same batch (a retried write replaces its file instead of duplicating it) while a later update of the same
  * keys (a kline's next tick, a gap's `filled` report) never overwrites the earlier batch.
  */
-import { bufferTime, concatMap, from, type OperatorFunction } from 'rxjs';
+import { bufferTime, concatMap, defer, from, type OperatorFunction } from 'rxjs';
 import type { RecordBatch } from '../connectors/sink.js';
+import { cachedStreamKeyOf } from '../operators/stream-key-cache.js';
 import { streamKeyOf } from '../schemas/identity.js';
 import type { AnyRecord } from '../schemas/records.js';
 
@@ -31,11 +32,15 @@ export function sequenceOf(record: AnyRecord): number {
   }
 }
 
-/** Groups one buffer into batches per (kind, stream key), in first-arrival order. */
-export function batchesOf(records: readonly AnyRecord[]): RecordBatch[] {
+/**
+ * Groups one buffer into batches per (kind, stream key), in first-arrival order. `keyOf` must return
+ * `streamKeyOf`'s key (a cached one builds no string per record).
+ */
+export function batchesOf(records: readonly AnyRecord[], keyOf: (record: AnyRecord) => string = streamKeyOf): RecordBatch[] {
   const groups = new Map<string, AnyRecord[]>();
   for (const record of records) {
-    const key = `${record.kind}|${streamKeyOf(record)}`;
+    // Stream keys name their kind, except a gap's (the key of the stream it is a gap in).
+    const key = record.kind === 'gap' ? `gap|${record.stream}` : keyOf(record);
     const list = groups.get(key);
     if (list === undefined) groups.set(key, [record]); else list.push(record);
   }
@@ -51,8 +56,11 @@ export function batchesOf(records: readonly AnyRecord[]): RecordBatch[] {
 
 /** Buffers live records by time and rows and emits their batches. */
 export function toLiveBatches(options: LiveBatchOptions = {}): OperatorFunction<AnyRecord, RecordBatch> {
-  return (records) => records.pipe(
-    bufferTime(options.windowMs ?? 1000, null, options.maxRows ?? 10_000),
-    concatMap((buffer) => from(batchesOf(buffer))),
-  );
+  return (records) => defer(() => {
+    const keyOf = cachedStreamKeyOf();
+    return records.pipe(
+      bufferTime(options.windowMs ?? 1000, null, options.maxRows ?? 10_000),
+      concatMap((buffer) => from(batchesOf(buffer, keyOf))),
+    );
+  });
 }

@@ -35,7 +35,8 @@ const TRACKED_KIND: Record<string, string> = { trade: 'trade', aggTrade: 'aggTra
 
 /** Routes decoded records of one live run. */
 export class LiveRouter {
-  private readonly trackers = new Map<string, StreamTracker>();
+  /** Trackers by symbol, told apart by kind and kline interval (no key string built per record). */
+  private readonly trackers = new Map<string, { kind: string; interval: string; tracker: StreamTracker }[]>();
   private readonly books = new Map<string, BookSync>();
   private readonly openGaps = new Map<StreamTracker, GapRecord>();
   private readonly snapshotAttempts = new Map<string, number>();
@@ -72,15 +73,14 @@ export class LiveRouter {
 
   private tracker(record: AnyRecord): StreamTracker {
     const interval = record.kind === 'kline' ? record.interval : '';
-    const key = `${record.kind}:${record.symbol}:${interval}`;
-    let tracker = this.trackers.get(key);
-    if (tracker === undefined) {
-      const type = record.kind === 'kline' ? `kline_${interval}` : TRACKED_KIND[record.kind] ?? record.kind;
-      const stream = this.o.streams.find((s) => s.type === type && s.symbol === record.symbol)
-        ?? { type: type as LiveStream['type'], symbol: record.symbol, interval: interval || null, name: `${record.symbol.toLowerCase()}@${type}` };
-      tracker = new StreamTracker(stream);
-      this.trackers.set(key, tracker);
-    }
+    let ofSymbol = this.trackers.get(record.symbol);
+    if (ofSymbol === undefined) this.trackers.set(record.symbol, (ofSymbol = []));
+    for (const entry of ofSymbol) if (entry.kind === record.kind && entry.interval === interval) return entry.tracker;
+    const type = record.kind === 'kline' ? `kline_${interval}` : TRACKED_KIND[record.kind] ?? record.kind;
+    const stream = this.o.streams.find((s) => s.type === type && s.symbol === record.symbol)
+      ?? { type: type as LiveStream['type'], symbol: record.symbol, interval: interval || null, name: `${record.symbol.toLowerCase()}@${type}` };
+    const tracker = new StreamTracker(stream);
+    ofSymbol.push({ kind: record.kind, interval, tracker });
     return tracker;
   }
 
@@ -109,7 +109,7 @@ export class LiveRouter {
         continue;
       }
       const kinds = stream.type === 'markPrice' ? ['markPrice'] : stream.type === 'forceOrder' ? ['liquidation'] : [stream.type.startsWith('kline_') ? 'kline' : stream.type];
-      const tracker = this.trackers.get(`${kinds[0]}:${stream.symbol}:${stream.interval ?? ''}`);
+      const tracker = this.trackers.get(stream.symbol)?.find((e) => e.kind === kinds[0] && e.interval === (stream.interval ?? ''))?.tracker;
       const dataType = kinds[0] as GapSpec['dataType'];
       const fromUs = tracker?.lastEventUs === null || tracker === undefined ? nowUs : tracker.lastEventUs + 1;
       const repairable = this.o.repair && (stream.type === 'trade' || stream.type === 'aggTrade' || stream.interval !== null);

@@ -4,6 +4,7 @@ import { lastValueFrom, of, toArray } from 'rxjs';
 import { makeGap } from '../../connectors/binance-live/gap-record.js';
 import { mapBinanceFrame } from '../../connectors/binance-live/map-binance-frame.js';
 import { parseWsCapture } from '../../connectors/binance-replay/capture-file.js';
+import { cachedStreamKeyOf } from '../../operators/stream-key-cache.js';
 import { batchesOf, toLiveBatches } from '../../pipelines/live-batches.js';
 import type { AnyRecord } from '../../schemas/records.js';
 import { realFixtureText } from '../support/fixtures.js';
@@ -28,6 +29,15 @@ describe('live batches', () => {
     const open = batchesOf([makeGap({ ...spec, state: 'open', receiveMs: 1000 })])[0];
     const filled = batchesOf([makeGap({ ...spec, state: 'filled', receiveMs: 2000 })])[0];
     assert.notEqual(open.unitId, filled.unitId);
+  });
+
+  it('groups the same way with cached stream keys, gaps apart from the records of their stream', () => {
+    const gap = makeGap({ market: 'um', symbol: 'SUSHIUSDT', dataType: 'depthUpdate', fromUs: 1, toUs: 2, cause: 'ws_disconnect', ingestId: 'x', state: 'reported', receiveMs: 1000 });
+    const mixed = [...records.slice(0, 150), gap, ...records.slice(150)];
+    const keyOf = cachedStreamKeyOf();
+    assert.deepEqual(batchesOf(mixed, keyOf), batchesOf(mixed));
+    assert.deepEqual(batchesOf(mixed, keyOf), batchesOf(mixed, keyOf));
+    assert.equal(batchesOf(mixed).filter((b) => b.kind === 'gap').length, 1);
   });
 
   it('cuts batches by row count', async () => {

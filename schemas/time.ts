@@ -47,12 +47,19 @@ export function parseEpochUs(text: string): number {
 const DIGITS = /^\d{1,16}$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?Z?$/;
 
-/** Parses a UTC text timestamp `YYYY-MM-DD HH:MM:SS[.ffffff]` (metrics, bookDepth) to µs. */
+/**
+ * Parses a UTC text timestamp `YYYY-MM-DD HH:MM:SS[.ffffff]` (metrics, bookDepth) to µs. An impossible
+ * date or time (`2025-02-30`, `24:00:00`) is rejected, not rolled over into another time.
+ */
 export function parseUtcDateTimeUs(text: string): number {
   const m = DATE_TIME.exec(text);
   if (m === null) throw new DecodeError(`not a UTC date-time: ${JSON.stringify(text)}`, text);
   const ms = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
-  if (Number.isNaN(ms)) throw new DecodeError(`not a UTC date-time: ${JSON.stringify(text)}`, text);
+  const back = new Date(ms);
+  const fields = [back.getUTCFullYear(), back.getUTCMonth() + 1, back.getUTCDate(), back.getUTCHours(), back.getUTCMinutes(), back.getUTCSeconds()];
+  if (Number.isNaN(ms) || fields.some((value, i) => value !== +m[i + 1])) {
+    throw new DecodeError(`not a UTC date-time: ${JSON.stringify(text)}`, text);
+  }
   const fraction = m[7] === undefined ? 0 : Number(m[7].padEnd(6, '0'));
   return ms * US_PER_MS + fraction;
 }

@@ -30,6 +30,13 @@ describe('time units', () => {
     assert.throws(() => parseUtcDateTimeUs('19/05/2025 11:07'), DecodeError);
   });
 
+  it('rejects impossible text timestamps instead of rolling them over into another time', () => {
+    for (const bad of ['2025-02-30 00:00:00', '2025-13-01 00:00:00', '2025-05-19 24:00:00', '2025-05-19 11:60:00', '2025-05-19 11:07:60', '2025-00-10 00:00:00']) {
+      assert.throws(() => parseUtcDateTimeUs(bad), DecodeError, bad);
+    }
+    assert.equal(parseUtcDateTimeUs('2024-02-29 23:59:59'), Date.UTC(2024, 1, 29, 23, 59, 59) * 1000);
+  });
+
   it('parses and formats inclusive UTC days and rejects impossible ones', () => {
     assert.equal(formatUtcDay(parseUtcDayUs('2024-02-29')), '2024-02-29');
     assert.throws(() => parseUtcDayUs('2023-02-29'), DecodeError);

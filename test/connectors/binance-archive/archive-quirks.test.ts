@@ -128,6 +128,19 @@ const MATRIX: [Market, string, string, string, ('daily' | 'monthly')?][] = [
   ['option', 'BTCBVOLUSDT', 'BVOLIndex', '2026-04-01'], ['option', 'BTCUSDT', 'EOHSummary', '2024-01-01'],
 ];
 
+describe('archive keys of every symbol form (§1.1)', () => {
+  it('plans um delivery, settled, cm perpetual/delivery and bare-pair index kline folders under their own names', () => {
+    const key = (market: Market, symbol: string, type: string): string => fileOf(market, symbol, type, '2025-06-02').key;
+    assert.equal(key('um', 'BTCUSDT_260925', 'aggTrades'), 'data/futures/um/daily/aggTrades/BTCUSDT_260925/BTCUSDT_260925-aggTrades-2025-06-02.zip');
+    assert.equal(key('um', 'ICPUSDTSETTLED', 'klines:1m'), 'data/futures/um/daily/klines/ICPUSDTSETTLED/1m/ICPUSDTSETTLED-1m-2025-06-02.zip');
+    assert.equal(key('cm', 'BTCUSD_250627', 'trades'), 'data/futures/cm/daily/trades/BTCUSD_250627/BTCUSD_250627-trades-2025-06-02.zip');
+    assert.equal(key('cm', 'BTCUSD', 'indexPriceKlines:1h'), 'data/futures/cm/daily/indexPriceKlines/BTCUSD/1h/BTCUSD-1h-2025-06-02.zip');
+    assert.equal(key('cm', 'BTCUSD_PERP', 'premiumIndexKlines:1h'), 'data/futures/cm/daily/premiumIndexKlines/BTCUSD_PERP/1h/BTCUSD_PERP-1h-2025-06-02.zip');
+    assert.equal(key('option', 'ETHBVOLUSDT', 'BVOLIndex'), 'data/option/daily/BVOLIndex/ETHBVOLUSDT/ETHBVOLUSDT-BVOLIndex-2025-06-02.zip');
+    assert.equal(key('option', 'BTCUSDT', 'EOHSummary'), 'data/option/daily/EOHSummary/BTCUSDT/BTCUSDT-EOHSummary-2025-06-02.zip');
+  });
+});
+
 describe('header and line-ending variants of every data type (§3.1)', () => {
   it('reads each type the same with a header, without one, with CRLF endings, blank trailing lines and no final newline', async () => {
     for (const [market, symbol, type, day, period] of MATRIX) {

@@ -7,7 +7,10 @@ import { ConnectorError } from '../../schemas/errors.js';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
-/** The sha256 (lower-case hex) in a `.CHECKSUM` file's text; throws a non-retriable {@link ConnectorError} otherwise. */
+/**
+ * The sha256 (lower-case hex) in a `.CHECKSUM` file's text; otherwise throws a retriable {@link ConnectorError}
+ * (an error page served in its place is usually transient).
+ */
 export function parseChecksumText(text: string, file?: string): string {
   const token = text.trim().split(/\s+/, 1)[0]?.toLowerCase() ?? '';
   if (!SHA256_HEX.test(token)) {

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { ConnectorError } from '../../../schemas/errors.js';
 import { listAllPages, listingPageUrl, parseListingXml } from '../../../connectors/binance-archive/listing.js';
 import { parseChecksumText } from '../../../connectors/binance-archive/checksum.js';
 import { realFixtureText } from '../../support/fixtures.js';
@@ -44,5 +45,12 @@ describe('CHECKSUM files', () => {
 
   it('rejects an HTML page served as a CHECKSUM', () => {
     assert.throws(() => parseChecksumText('<html>Not Found</html>', 'x.zip.CHECKSUM'), /x.zip.CHECKSUM: not a sha256sum line/);
+  });
+
+  it('reads the first token of a sha256sum line with CRLF or upper-case hex, and takes a bad body as transient (retriable)', () => {
+    const sha = 'dd579c62368ded93d3f01a1904575b932279e32936e181c062763e605793c1c2';
+    assert.equal(parseChecksumText(`${sha.toUpperCase()}  BTCUSDT-1m-2020-01-01.zip\r\n`), sha);
+    assert.equal(parseChecksumText(`${sha} *BTCUSDT-1m-2020-01-01.zip`), sha);
+    assert.throws(() => parseChecksumText(`${sha.slice(1)}  x.zip`), (e: unknown) => e instanceof ConnectorError && e.retriable);
   });
 });

@@ -89,8 +89,9 @@ describe('raw and combined frames (§4.1, Appendix B)', () => {
     }
   });
 
-  it('ignores a partial-depth snapshot on a raw spot stream (no e, no symbol)', () => {
+  it('ignores a partial-depth snapshot on a raw spot stream (no e, no symbol), tickers and the obsolete options trade_all', () => {
     assert.deepEqual(records(unwrapped(crawler(580)), 'spot'), []);
+    for (const [line, market] of [[148, 'um'], [1076, 'spot'], [1107, 'cm'], [1217, 'um']] as const) assert.deepEqual(records(crawler(line), market), [], `crawler ${line}`);
   });
 });
 

@@ -22,15 +22,18 @@ import { planArchiveFiles, parseTypeRequests, type ArchiveFile } from '../connec
 import { writeArchiveFile } from '../test/support/archive-mirror.js';
 import type { BenchResult } from './result.js';
 
-const ROOT = join(tmpdir(), 'lakehouse-bench-archive');
+/** Where the generated bench archives live (reused across runs). */
+export const ROOT = join(tmpdir(), 'lakehouse-bench-archive');
 
-function fileFor(type: string, day: string, symbol = 'BTCUSDT', lastDay = day): ArchiveFile {
+/** The planned archive file of `type` for `day` (through `lastDay`: a monthly file). */
+export function fileFor(type: string, day: string, symbol = 'BTCUSDT', lastDay = day): ArchiveFile {
   const [file] = planArchiveFiles({ markets: ['spot'], symbols: [symbol], types: parseTypeRequests([type]), fromDay: day, toDay: lastDay });
   if (file === undefined) throw new Error('no file planned');
   return file;
 }
 
-async function ensure(root: string, file: ArchiveFile, eventsPerDay: number): Promise<string> {
+/** Generates `file` under `root` once (Binance layout, `.CHECKSUM`); returns its path. */
+export async function ensure(root: string, file: ArchiveFile, eventsPerDay: number): Promise<string> {
   const path = join(root, file.key);
   if (!existsSync(`${path}.CHECKSUM`)) await writeArchiveFile(root, file, { eventsPerDay });
   return path;
@@ -73,9 +76,13 @@ function childRunner(): string {
   return path;
 }
 
-function backfillChild(archive: string, file: ArchiveFile): { seconds: number; maxRssMb: number; rows: number } {
+/**
+ * `lakehouse backfill` of one file in a child process (startup included): wall seconds, peak RSS, rows.
+ * `sinkArgs` chooses the sinks (default: a fresh Parquet lake in the temp directory, removed afterwards).
+ */
+export function backfillChild(archive: string, file: ArchiveFile, sinkArgs?: readonly string[]): { seconds: number; maxRssMb: number; rows: number } {
   const lake = join(tmpdir(), `lakehouse-bench-lake-${process.pid}`);
-  const args = [childRunner(), '--archive', archive, '--lake', lake,
+  const args = [childRunner(), '--archive', archive, ...(sinkArgs ?? ['--lake', lake]),
     '--market', 'spot', '--symbols', file.symbol, '--types', file.interval === null ? file.dataType : `${file.dataType}:${file.interval}`,
     '--from', file.date, '--json', '--manifest', join(lake, 'm.jsonl')];
   const started = process.hrtime.bigint();

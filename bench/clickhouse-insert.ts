@@ -12,16 +12,18 @@ import { migrate } from '../connectors/clickhouse/migrate.js';
 import { probeCapabilities } from '../connectors/clickhouse/probe-capabilities.js';
 import { toClickHouse } from '../connectors/clickhouse/to-clickhouse.js';
 import { quoteIdentifier } from '../schemas/clickhouse-ddl.js';
+import type { FieldSpec } from '../schemas/fields.js';
 import { TRADE } from '../schemas/records.js';
 import { benchTrades } from './parquet.js';
 import type { BenchResult } from './result.js';
 
-function csvOf(rows: readonly Record<string, unknown>[]): string[] {
+/** Rows as CSV text chunks of 8,192 rows (ClickHouse CSV: `\N` for null, quoted strings, 1/0 booleans). */
+export function csvOf(rows: readonly Record<string, unknown>[], fields: readonly FieldSpec[] = TRADE.fields): string[] {
   const chunks: string[] = [];
   for (let start = 0; start < rows.length; start += 8192) {
     let chunk = '';
     for (const row of rows.slice(start, start + 8192)) {
-      chunk += TRADE.fields.map((f) => {
+      chunk += fields.map((f) => {
         const v = row[f.name];
         if (v === null) return '\\N';
         if (typeof v === 'string') return '"' + v.replace(/"/g, '""') + '"';
@@ -49,7 +51,7 @@ export async function benchClickHouseInsert(config: ClickHouseConfig, rowCount =
     await migrate(client, { database, kinds: ['trade'], features });
     await client.command({ query: `CREATE TABLE ${quoteIdentifier(database)}.trades_csv AS ${quoteIdentifier(database)}.trades` });
     const rows = benchTrades(rowCount);
-    const csv = csvOf(rows as unknown as Record<string, unknown>[]);
+    const csv = csvOf(rows as unknown as Record<string, unknown>[], TRADE.fields);
     const csvMs = await timeMs(() => client.insert({
       table: `${quoteIdentifier(database)}.trades_csv`, format: 'CSV', values: Readable.from(csv, { objectMode: false }),
     }));

@@ -16,6 +16,7 @@ const MODULES: readonly BenchModule[] = [
   { name: 'live', run: async () => (await import('./live.js')).benchLive() },
   { name: 'archive', run: async () => (await import('./archive.js')).benchArchive() },
   { name: 'kafka', run: async () => (await import('./kafka.js')).benchKafka() },
+  { name: 'clickhouse', run: async () => (await import('./clickhouse.js')).benchClickHouse() },
 ];
 
 function formatValue(value: number): string {

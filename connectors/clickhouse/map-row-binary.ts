@@ -10,14 +10,25 @@ import type { FieldSpec } from '../../schemas/fields.js';
 
 const TWO_TO_32 = 4294967296;
 
-/** A growable byte buffer writing little-endian values. */
+/**
+ * A growable byte buffer writing little-endian values. Strings repeated from the previous row in the same
+ * column (symbol, market, source…) are copied from where they were written instead of encoded again.
+ */
 class ByteSink {
   buffer: Buffer;
   view: DataView;
   length = 0;
-  constructor(initialBytes: number) {
+  /** Per column: the last string written, and where its encoded bytes (length prefix included) are. */
+  private readonly lastString: (string | undefined)[];
+  private readonly lastStart: number[];
+  private readonly lastEnd: number[];
+
+  constructor(initialBytes: number, columns: number) {
     this.buffer = Buffer.allocUnsafe(initialBytes);
     this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
+    this.lastString = new Array<string | undefined>(columns).fill(undefined);
+    this.lastStart = new Array<number>(columns).fill(0);
+    this.lastEnd = new Array<number>(columns).fill(0);
   }
   reserve(bytes: number): void {
     if (this.length + bytes <= this.buffer.byteLength) return;
@@ -25,6 +36,24 @@ class ByteSink {
     this.buffer.copy(next, 0, 0, this.length);
     this.buffer = next;
     this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
+  }
+  /** A string of column `column`: copied when it is the column's previous string, else encoded. */
+  cachedString(value: string, column: number): void {
+    if (this.lastString[column] === value) {
+      const start = this.lastStart[column];
+      const bytes = this.lastEnd[column] - start;
+      this.reserve(bytes);
+      const buffer = this.buffer;
+      let at = this.length;
+      for (let i = start; i < start + bytes; i++) buffer[at++] = buffer[i];
+      this.length = at;
+      return;
+    }
+    const start = this.length;
+    this.string(value);
+    this.lastString[column] = value;
+    this.lastStart[column] = start;
+    this.lastEnd[column] = this.length;
   }
   u8(value: number): void { this.reserve(1); this.buffer[this.length++] = value; }
   varint(value: number): void {
@@ -46,6 +75,7 @@ class ByteSink {
   string(value: string): void {
     const max = value.length * 3;
     this.reserve(max + 10);
+    if (value.length < 128 && this.ascii(value)) return;
     if (value.length < 43) { // the length prefix fits one byte only if the UTF-8 form is < 128 bytes
       const start = this.length + 1;
       const bytes = this.buffer.write(value, start, 'utf8');
@@ -55,50 +85,87 @@ class ByteSink {
     this.varint(bytes);
     this.length += this.buffer.write(value, this.length, 'utf8');
   }
-  take(): Buffer { const out = Buffer.from(this.buffer.subarray(0, this.length)); this.length = 0; return out; }
+  /** Writes a short string byte by byte (no native call) when it is ASCII; false, writing nothing, otherwise. */
+  private ascii(value: string): boolean {
+    const buffer = this.buffer;
+    const start = this.length + 1;
+    for (let i = 0; i < value.length; i++) {
+      const code = value.charCodeAt(i);
+      if (code >= 0x80) return false;
+      buffer[start + i] = code;
+    }
+    buffer[this.length] = value.length;
+    this.length = start + value.length;
+    return true;
+  }
+  /** The bytes written so far (a copy), and a fresh start; cached strings do not outlive a chunk. */
+  take(): Buffer {
+    const out = Buffer.from(this.buffer.subarray(0, this.length));
+    this.length = 0;
+    this.lastString.fill(undefined);
+    return out;
+  }
 }
-
-const EXPECTED_TYPEOF = { string: 'string', long: 'number', int: 'number', double: 'number', boolean: 'boolean' } as const;
 
 /** A value that does not fit its column would be written as garbage in a binary format: refuse it. */
 function badValue(value: unknown, field: FieldSpec): SinkWriteError {
   return new SinkWriteError(`field ${field.name} (${field.type}${field.nullable === true ? ', nullable' : ''}) cannot hold ${JSON.stringify(value) ?? 'undefined'}`, { service: 'clickhouse' }, { retriable: false });
 }
 
-function writeValue(sink: ByteSink, value: unknown, field: FieldSpec): void {
-  if (value === null || value === undefined) {
-    if (field.nullable !== true) throw badValue(value, field);
-    sink.u8(1);
-    return;
+function writeArray(sink: ByteSink, items: readonly unknown[], field: FieldSpec): void {
+  sink.varint(items.length);
+  for (const item of items) {
+    if (typeof item !== 'number') throw badValue(items, field);
+    sink.float64(item);
   }
-  if (field.nullable === true) sink.u8(0);
-  if (field.type === 'doubleArray' ? !Array.isArray(value) : typeof value !== EXPECTED_TYPEOF[field.type]) throw badValue(value, field);
+}
+
+/** The statement writing field `i` (value in `v`) of a compiled row writer. */
+function fieldWriter(field: FieldSpec, i: number): string {
+  const bad = `throw bad(v, f[${i}]);`;
+  let write: string;
   switch (field.type) {
-    case 'string': sink.string(value as string); break;
-    case 'long': sink.int64(value as number); break;
-    case 'int': sink.int32(value as number); break;
-    case 'double': sink.float64(value as number); break;
-    case 'boolean': sink.u8(value === true ? 1 : 0); break;
-    case 'doubleArray': {
-      const items = value as readonly number[];
-      sink.varint(items.length);
-      for (const item of items) sink.float64(item);
-      break;
-    }
+    case 'string': write = `if (typeof v !== 'string') ${bad} s.cachedString(v, ${i});`; break;
+    case 'long': write = `if (typeof v !== 'number') ${bad} s.int64(v);`; break;
+    case 'int': write = `if (typeof v !== 'number') ${bad} s.int32(v);`; break;
+    case 'double': write = `if (typeof v !== 'number') ${bad} s.float64(v);`; break;
+    case 'boolean': write = `if (typeof v !== 'boolean') ${bad} s.u8(v ? 1 : 0);`; break;
+    case 'doubleArray': write = `if (!Array.isArray(v)) ${bad} arr(s, v, f[${i}]);`; break;
   }
+  const read = `v = r[${JSON.stringify(field.name)}];`;
+  return field.nullable === true
+    ? `${read} if (v === null || v === undefined) s.u8(1); else { s.u8(0); ${write} }`
+    : `${read} if (v === null || v === undefined) ${bad} ${write}`;
+}
+
+type RowWriter = (sink: ByteSink, record: Readonly<Record<string, unknown>>) => void;
+
+/**
+ * One function per field table with a fixed property read per column (monomorphic, no loop over the table,
+ * no keyed lookups): about 3× the generic loop. Field names come from the schema tables, never from input.
+ */
+function compileRowWriter(fields: readonly FieldSpec[]): RowWriter {
+  const body = fields.map((field, i) => fieldWriter(field, i)).join('\n');
+  return new Function('f', 'bad', 'arr', `return function (s, r) { let v;\n${body}\n};`)(fields, badValue, writeArray) as RowWriter;
+}
+
+const WRITERS = new WeakMap<readonly FieldSpec[], RowWriter>();
+
+function writerFor(fields: readonly FieldSpec[]): RowWriter {
+  let writer = WRITERS.get(fields);
+  if (writer === undefined) WRITERS.set(fields, (writer = compileRowWriter(fields)));
+  return writer;
 }
 
 /** Records as RowBinary chunks of at most `rowsPerChunk` rows, columns in field-table order. */
 export function* rowBinaryChunks(
   records: readonly Readonly<Record<string, unknown>>[], fields: readonly FieldSpec[], rowsPerChunk = 8192,
 ): Generator<Buffer> {
-  const sink = new ByteSink(1 << 20);
+  const write = writerFor(fields);
+  const sink = new ByteSink(1 << 20, fields.length);
   for (let start = 0; start < records.length; start += rowsPerChunk) {
     const end = Math.min(records.length, start + rowsPerChunk);
-    for (let i = start; i < end; i++) {
-      const record = records[i];
-      for (const field of fields) writeValue(sink, record[field.name], field);
-    }
+    for (let i = start; i < end; i++) write(sink, records[i]);
     yield sink.take();
   }
 }

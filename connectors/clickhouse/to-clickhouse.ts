@@ -5,14 +5,21 @@
  * on the identity key (query with `FINAL` or after merges); on servers with `insert_deduplication_token` the
  * unit id is the token and the replayed insert is dropped outright.
  *
- * Batches are inserted one after another (`concatMap`). Transport failures and server overload are retried
+ * One insert runs at a time; batches that arrive meanwhile wait, and the next insert takes every waiting batch
+ * of the head's kind (up to `maxInsertRows`): ClickHouse wants few large inserts (each insert is a part to
+ * sort, write and merge later — 100 inserts of 20,000 rows cost the server several times one of 2,000,000),
+ * and a sink that falls behind then catches up with larger inserts instead of more of them. Acknowledgements
+ * stay one per batch, in input order. The dedup token of a combined insert is a hash of its unit ids (the
+ * same batches, combined the same way, give the same token; combined differently after a crash, the rows
+ * are inserted again and collapse on the identity key). Transport failures and server overload are retried
  * with connectors/backoff.ts; rejected data (syntax, types) is not. A client created from `config` is closed
  * on teardown; a client passed in is left open.
  */
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { ClickHouseError, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
-import { Observable, concatMap, defer, from, type OperatorFunction } from 'rxjs';
+import { Observable, defer, type OperatorFunction } from 'rxjs';
 import { retry, type BackoffOptions } from '../backoff.js';
 import type { RecordBatch, WriteAck } from '../sink.js';
 import { quoteIdentifier, tableNameOf } from '../../schemas/clickhouse-ddl.js';
@@ -40,7 +47,12 @@ export interface ToClickHouseOptions {
   readonly retry?: BackoffOptions;
   /** Insert encoding. @default 'RowBinary' for servers, 'TabSeparated' for the embedded engine */
   readonly format?: 'RowBinary' | 'TabSeparated';
+  /** Waiting batches of one kind are combined into inserts of at most this many rows. @default {@link MAX_INSERT_ROWS} */
+  readonly maxInsertRows?: number;
 }
+
+/** Default most rows in one insert (batches are combined up to it, see the module doc). */
+export const MAX_INSERT_ROWS = 500_000;
 
 /** Server error codes worth retrying: timeouts, overload, network, too many parts, unknown insert status. */
 const RETRIABLE_CODES = new Set(['159', '164', '202', '203', '209', '210', '241', '252', '285', '319', '425', '999']);
@@ -82,14 +94,34 @@ async function insertOnce(target: Target, table: string, fields: readonly FieldS
   await finished(result.stream);
 }
 
-async function insertBatch(target: Target, batch: RecordBatch, options: ToClickHouseOptions): Promise<WriteAck> {
+/** The head batch and the batches right behind it of the same kind, up to `maxRows` rows (the head always). */
+function takeGroup(queue: RecordBatch[], maxRows: number): RecordBatch[] {
+  const group = [queue.shift() as RecordBatch];
+  let rows = group[0].records.length;
+  while (queue.length > 0 && queue[0].kind === group[0].kind && rows + queue[0].records.length <= maxRows) {
+    rows += queue[0].records.length;
+    group.push(queue.shift() as RecordBatch);
+  }
+  return group;
+}
+
+/** The insert dedup token of a group: its unit id alone, or a hash of all of them. */
+function tokenOf(group: readonly RecordBatch[]): string {
+  if (group.length === 1) return group[0].unitId;
+  return `sha256:${createHash('sha256').update(group.map((b) => b.unitId).join('\n')).digest('hex')}`;
+}
+
+/** Inserts the records of a group of batches of one kind in one insert; one ack per batch. */
+async function insertGroup(target: Target, group: readonly RecordBatch[], options: ToClickHouseOptions): Promise<WriteAck[]> {
+  const kind = group[0].kind;
   const database = options.database ?? 'lakehouse';
-  const table = `${quoteIdentifier(database)}.${quoteIdentifier((options.tableOf ?? tableNameOf)(batch.kind))}`;
-  const fields = KINDS[batch.kind].fields;
-  const ack: WriteAck = { sink: 'clickhouse', unitId: batch.unitId, kind: batch.kind, rows: batch.records.length, target: table };
-  if (batch.records.length === 0) return ack;
-  const settings: ClickHouseSettings = target.features.insertDeduplicationToken ? { insert_deduplicate: 1, insert_deduplication_token: batch.unitId } : {};
-  const body = encodeBody(target.format, fields, batch.records as unknown as Rows);
+  const table = `${quoteIdentifier(database)}.${quoteIdentifier((options.tableOf ?? tableNameOf)(kind))}`;
+  const acks = group.map((batch): WriteAck => ({ sink: 'clickhouse', unitId: batch.unitId, kind, rows: batch.records.length, target: table }));
+  const records = group.length === 1 ? group[0].records : group.flatMap((batch) => batch.records);
+  if (records.length === 0) return acks;
+  const fields = KINDS[kind].fields;
+  const settings: ClickHouseSettings = target.features.insertDeduplicationToken ? { insert_deduplicate: 1, insert_deduplication_token: tokenOf(group) } : {};
+  const body = encodeBody(target.format, fields, records as unknown as Rows);
   try {
     await retry(async () => {
       try {
@@ -101,7 +133,7 @@ async function insertBatch(target: Target, batch: RecordBatch, options: ToClickH
   } finally {
     if (settings.insert_deduplication_token !== undefined && isEmbeddedClient(target.client)) await resetSessionToken(target.client);
   }
-  return ack;
+  return acks;
 }
 
 /**
@@ -122,9 +154,28 @@ export function toClickHouse(options: ToClickHouseOptions): OperatorFunction<Rec
       const format = options.format ?? (isEmbeddedClient(client) ? 'TabSeparated' : 'RowBinary');
       return { client, format, features: options.features ?? (await probeCapabilities(client)) };
     })());
-    const subscription = batches
-      .pipe(concatMap((batch) => from(connect().then((t) => insertBatch(t, batch, options)))))
-      .subscribe(subscriber);
+    const queue: RecordBatch[] = [];
+    let inserting = false;
+    let inputDone = false;
+    const drain = async (): Promise<void> => {
+      while (queue.length > 0 && !subscriber.closed) {
+        const group = takeGroup(queue, options.maxInsertRows ?? MAX_INSERT_ROWS);
+        for (const ack of await insertGroup(await connect(), group, options)) subscriber.next(ack);
+      }
+      inserting = false;
+      if (inputDone) subscriber.complete();
+    };
+    const subscription = batches.subscribe({
+      next: (batch) => {
+        queue.push(batch);
+        if (inserting) return;
+        inserting = true;
+        // From the next microtask: batches handed over in one synchronous burst go into the first insert too.
+        Promise.resolve().then(drain).catch((error: unknown) => subscriber.error(error));
+      },
+      error: (error: unknown) => subscriber.error(error),
+      complete: () => { inputDone = true; if (!inserting) subscriber.complete(); },
+    });
     return () => {
       subscription.unsubscribe();
       // Close a client this sink created, also when connecting or probing failed after it was created.

@@ -14,8 +14,9 @@
  * complete.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { Observable, concatMap, defer, from, map, mergeMap, type OperatorFunction } from 'rxjs';
+import { Observable, defer, type OperatorFunction } from 'rxjs';
 import { retry, type BackoffOptions } from '../backoff.js';
+import { mapInOrder } from '../map-in-order.js';
 import type { RecordBatch, WriteAck } from '../sink.js';
 import { parquetColumnsOf } from '../../schemas/parquet-schema.js';
 import { KINDS, type AnyRecord } from '../../schemas/records.js';
@@ -88,23 +89,6 @@ async function writeEncoded(
   }
   const target = files.length === 1 ? files[0] : `${store.root} (${files.length} files)`;
   return { ...ack, target };
-}
-
-/** Like `concatMap` over promises, but up to `concurrency` run at once; results still come out in input order. */
-export function mapInOrder<T, R>(project: (value: T) => Promise<R>, concurrency: number): OperatorFunction<T, R> {
-  return (source) => defer(() => {
-    let next = 0;
-    const done = new Map<number, R>(); // at most `concurrency` entries
-    return source.pipe(
-      mergeMap((value, index) => from(project(value)).pipe(map((result) => [index, result] as const)), concurrency),
-      concatMap(([index, result]) => {
-        done.set(index, result);
-        const ready: R[] = [];
-        while (done.has(next)) { ready.push(done.get(next) as R); done.delete(next++); }
-        return ready;
-      }),
-    );
-  });
 }
 
 /** Writes each batch into the lake and emits one acknowledgement per batch, in order. */

@@ -94,3 +94,32 @@ test('a record that cannot be encoded fails the batch before anything is sent, w
   );
   assert.equal(calls.length, 0);
 });
+
+test('waiting batches of one kind go into one insert (up to maxInsertRows), acknowledged one by one in order', async () => {
+  const { client, calls } = fakeClient();
+  const trades = (n: number, at: number): RecordBatch => ({ kind: 'trade', unitId: `t#${at}`, records: sampleRecords('trade', n + at).slice(at) });
+  const klines: RecordBatch = { kind: 'kline', unitId: 'k#0', records: sampleRecords('kline', 2) };
+  const input = [trades(3, 0), trades(4, 3), klines, trades(2, 7), trades(5, 9), trades(1, 14)];
+  const acks = await firstValueFrom(from(input).pipe(toClickHouse({ client, database: 'db', features: modern, maxInsertRows: 7 }), toArray()));
+  assert.deepEqual(acks.map((a) => [a.unitId, a.rows]), input.map((b) => [b.unitId, b.records.length]));
+  // [3+4] trades, [2] klines (another kind ends the group), [2+5] trades, [1] (a 9th row would pass 7).
+  assert.deepEqual(calls.map((c) => c.query.split(' ')[2]), ['`db`.`trades`', '`db`.`klines`', '`db`.`trades`', '`db`.`trades`']);
+  const rows = (batches: RecordBatch[]): Buffer => Buffer.concat([...rowBinaryChunks(batches.flatMap((b) => b.records) as unknown as Record<string, unknown>[], KINDS[batches[0].kind].fields)]);
+  assert.deepEqual(calls.map((c) => c.body), [rows(input.slice(0, 2)), rows([klines]), rows(input.slice(3, 5)), rows(input.slice(5))]);
+  // A combined insert's dedup token is a hash of its unit ids; a lone batch keeps its own.
+  assert.match(String(calls[0].settings.insert_deduplication_token), /^sha256:[0-9a-f]{64}$/);
+  assert.equal(calls[1].settings.insert_deduplication_token, 'k#0');
+  assert.notEqual(calls[0].settings.insert_deduplication_token, calls[2].settings.insert_deduplication_token);
+});
+
+test('batches that arrive while an insert runs are combined into the next one', async () => {
+  const { client, calls } = fakeClient();
+  const input = new Subject<RecordBatch>();
+  const acks = firstValueFrom(input.pipe(toClickHouse({ client, features: legacy }), toArray()));
+  input.next({ kind: 'trade', unitId: 'a', records: sampleRecords('trade', 2) });
+  await new Promise((resolve) => setImmediate(resolve)); // the first insert is running
+  for (const unitId of ['b', 'c', 'd']) input.next({ kind: 'trade', unitId, records: sampleRecords('trade', 3) });
+  input.complete();
+  assert.deepEqual((await acks).map((a) => a.unitId), ['a', 'b', 'c', 'd']);
+  assert.equal(calls.length, 2);
+});

@@ -4,6 +4,7 @@
  * repairs and depth snapshots, and re-reports each repaired gap with its fate. Per-stream state: one
  * tracker per (kind, symbol, interval) and one book per symbol.
  */
+import { ConnectorError } from '../../schemas/errors.js';
 import type { AnyRecord, GapRecord } from '../../schemas/records.js';
 import { US_PER_MS } from '../../schemas/time.js';
 import { backoffDelayMs } from '../backoff.js';
@@ -13,7 +14,7 @@ import type { LiveStats } from './live-stats.js';
 import type { LiveMarket } from './live-context.js';
 import { repairIds, repairKlines } from './live-repair.js';
 import type { LiveStream } from './live-streams.js';
-import { mapBinanceFrame } from './map-binance-frame.js';
+import { deadLetterOf, mapBinanceFrame } from './map-binance-frame.js';
 import type { BinanceRest } from './rest-client.js';
 import { StreamTracker, type IdHole } from './stream-tracker.js';
 
@@ -48,7 +49,11 @@ export class LiveRouter {
     this.o.stats.frames++;
     const decoded = mapBinanceFrame(text, this.o.market, receiveMs);
     if (decoded.type === 'shutdown') return true;
-    if (decoded.type === 'reply') return false;
+    if (decoded.type === 'reply') {
+      // An error answer (a refused subscription, a malformed request) must not vanish: a dead letter says it.
+      if (decoded.error !== null) this.route(deadLetterOf(new ConnectorError(`Binance answered an error: ${decoded.error}`), text, this.o.market, receiveMs, 'ws:reply'), receiveMs);
+      return false;
+    }
     for (const record of decoded.records) this.route(record, receiveMs);
     return false;
   }

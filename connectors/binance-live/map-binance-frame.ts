@@ -60,6 +60,21 @@ function arrayStreamOf(events: unknown[]): string {
   return `${typeof e === 'string' ? e : 'raw'}@arr`;
 }
 
+/** Lineage ids by prefix and stream name, so the records of a stream share one string (bounded). */
+const INGEST_IDS = new Map<string, Map<string, string>>();
+const MAX_INGEST_IDS = 4096;
+
+function ingestIdOf(prefix: string, stream: string): string {
+  let ofPrefix = INGEST_IDS.get(prefix);
+  if (ofPrefix === undefined) INGEST_IDS.set(prefix, (ofPrefix = new Map()));
+  let id = ofPrefix.get(stream);
+  if (id === undefined) {
+    if (ofPrefix.size >= MAX_INGEST_IDS) ofPrefix.clear();
+    ofPrefix.set(stream, (id = `${prefix}${stream}`));
+  }
+  return id;
+}
+
 /** A deadLetter record for a frame that could not be decoded. */
 export function deadLetterOf(error: unknown, raw: string, market: LiveMarket, receiveMs: number, ingestId: string): DeadLetterRecord {
   const receiveUs = Math.round(receiveMs * US_PER_MS);
@@ -83,19 +98,21 @@ export function mapBinanceFrame(raw: string, market: LiveMarket, receiveMs: numb
       return { type: 'records', stream: null, records: parsed.flatMap((event) => mapEvent(asObject(event, raw), null, context)) };
     }
     const frame = asObject(parsed, raw);
-    if ('result' in frame || 'error' in frame || ('id' in frame && !('e' in frame)) || ('code' in frame && 'msg' in frame)) {
+    // A combined-stream envelope is data; only a bare object can be a control reply.
+    const wrapped = typeof frame.stream === 'string' && 'data' in frame;
+    if (!wrapped && ('result' in frame || 'error' in frame || ('id' in frame && !('e' in frame)) || ('code' in frame && 'msg' in frame))) {
       return { type: 'reply', id: frame.id ?? null, error: replyError(frame) };
     }
-    const wrapped = typeof frame.stream === 'string' && 'data' in frame;
     stream = wrapped ? (frame.stream as string) : null;
-    const context: FrameContext = { market, receiveMs, ingestId: `${ingestPrefix}${stream ?? String(frame.e ?? 'raw')}` };
+    const context: FrameContext = { market, receiveMs, ingestId: ingestIdOf(ingestPrefix, stream ?? String(frame.e ?? 'raw')) };
     const data = wrapped ? frame.data : frame;
     if (typeof data === 'object' && data !== null && (data as JsonObject).e === 'serverShutdown') {
       const e = (data as JsonObject).E;
       return { type: 'shutdown', eventTimeMs: typeof e === 'number' ? e : null };
     }
-    const events = Array.isArray(data) ? data : [data];
-    const records = events.flatMap((event) => mapEvent(asObject(event, raw), stream, context));
+    const records = Array.isArray(data)
+      ? data.flatMap((event) => mapEvent(asObject(event, raw), stream, context))
+      : mapEvent(asObject(data, raw), stream, context);
     return { type: 'records', stream, records };
   } catch (error) {
     return { type: 'records', stream, records: [deadLetterOf(error, raw, market, receiveMs, `${ingestPrefix}${stream ?? 'unknown'}`)] };

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { newLiveStats } from '../../../connectors/binance-live/live-stats.js';
+import { LiveRouter } from '../../../connectors/binance-live/live-router.js';
+import { BinanceRest } from '../../../connectors/binance-live/rest-client.js';
+import { RestLimiter } from '../../../connectors/binance-live/rest-limiter.js';
+import type { AnyRecord } from '../../../schemas/records.js';
+
+function router(): { router: LiveRouter; out: AnyRecord[]; stats: ReturnType<typeof newLiveStats> } {
+  const out: AnyRecord[] = [];
+  const stats = newLiveStats();
+  const rest = new BinanceRest({ market: 'spot', baseUrl: 'http://127.0.0.1:9', limiter: new RestLimiter({}), now: Date.now });
+  const r = new LiveRouter({
+    market: 'spot', streams: [], rest, stats, signal: new AbortController().signal, now: Date.now, repair: false, depthLimit: 1000,
+    emit: (record) => out.push(record),
+  });
+  return { router: r, out, stats };
+}
+
+describe('LiveRouter', () => {
+  it('turns an error answer (a refused SUBSCRIBE) into a dead letter carrying the frame, and a success into nothing', () => {
+    const { router: r, out, stats } = router();
+    r.onFrame('{"result":null,"id":1}', 1_777_000_000_000);
+    assert.deepEqual(out, []);
+    const refused = '{"error":{"code":2,"msg":"Invalid request: unknown stream"},"id":2}';
+    r.onFrame(refused, 1_777_000_000_000);
+    assert.equal(out.length, 1);
+    const letter = out[0];
+    assert.equal(letter.kind, 'deadLetter');
+    if (letter.kind !== 'deadLetter') return;
+    assert.equal(letter.errorName, 'ConnectorError');
+    assert.match(letter.reason, /Invalid request: unknown stream/);
+    assert.equal(letter.raw, refused);
+    assert.equal(stats.deadLetters, 1);
+  });
+});

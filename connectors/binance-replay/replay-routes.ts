@@ -34,10 +34,20 @@ export function parseWsRoute(pathname: string, search: URLSearchParams): WsRoute
  * `BTCUSDT@depth@100ms` → `btcusdt@depth`, `btcusdt@markPrice@1s` → `btcusdt@markPrice`.
  */
 export function canonicalStream(stream: string): string {
-  const [head, ...rest] = stream.split('@');
-  const type = rest.filter((part) => !/^\d+m?s$/.test(part)).join('@');
-  return `${head.startsWith('!') ? head : head.toLowerCase()}@${type}`;
+  let canonical = CANONICAL.get(stream);
+  if (canonical === undefined) {
+    const [head, ...rest] = stream.split('@');
+    const type = rest.filter((part) => !/^\d+m?s$/.test(part)).join('@');
+    canonical = `${head.startsWith('!') ? head : head.toLowerCase()}@${type}`;
+    if (CANONICAL.size >= MAX_CACHED_STREAMS) CANONICAL.clear();
+    CANONICAL.set(stream, canonical);
+  }
+  return canonical;
 }
+
+/** Canonical names already worked out (a feed has few streams; every played event asks). Bounded. */
+const CANONICAL = new Map<string, string>();
+const MAX_CACHED_STREAMS = 4096;
 
 /** The all-market stream (`!forceOrder@arr`, …) an event of `type` also belongs to, if any. */
 export function allMarketStream(eventType: unknown): string | null {

@@ -49,7 +49,8 @@ test('a record of every kind goes through the registry and Kafka and comes back 
   assert.deepEqual(acks.map((a) => a.rows), batches.map((b) => b.records.length));
   // The records went through the kafkajs fast paths (connectors/kafka/kafkajs.ts), and read back equal below.
   assert.ok(kafkajsFastPaths.groupings > before.groupings);
-  assert.equal(kafkajsFastPaths.recordsEncoded - before.recordsEncoded, records.length);
+  // At least once each: kafkajs encodes a request again when it retries it (e.g. a new topic's leader not ready yet).
+  assert.ok(kafkajsFastPaths.recordsEncoded - before.recordsEncoded >= records.length);
 
   const topics = [...new Set(records.map(topicOf))];
   await t.test('each topic\'s subject holds the kind\'s schema with BACKWARD compatibility', async () => {

@@ -1,6 +1,6 @@
 /**
- * `fromBinanceArchive(options)`: a cold Observable that loads planned archive files with bounded concurrency
- * and emits, per file, its record batches and then one outcome: `loaded`, `skipped` (the manifest has these
+ * `fromBinanceArchive(options)`: a cold Observable that loads planned archive files — `concurrency` of them
+ * fetched and verified at once, `parseConcurrency` (one) parsed and written at once — and emits, per file, its record batches and then one outcome: `loaded`, `skipped` (the manifest has these
  * exact bytes), `missing` (404 upstream; a missing monthly file falls back to its dailies) or `failed`
  * (checksum mismatch after retries → quarantined, corrupt zip, no CSV member, 5xx/timeouts after retries).
  * A failed file never stops the others. Batches carry `unitId = <key>@<sha256 prefix>#<part>` so the same
@@ -52,8 +52,15 @@ export type ArchiveEvent =
 export interface FromBinanceArchiveOptions {
   readonly files: readonly PlannedFile[];
   readonly source: ArchiveSource;
-  /** Files in flight at once. @default 8 */
+  /** Files fetched and verified at once (downloads overlap; see `parseConcurrency`). @default 8 */
   readonly concurrency?: number;
+  /**
+   * Files parsed and written at once. Parsing runs on the calling thread, so more than one only interleaves
+   * files while multiplying the batches held: 8 files at once took 2.2× the peak RSS of one at a time, and
+   * longer (16 M trade rows into the lake: 787 vs 364 MB, 34.5 vs 30.7 s). Fetched files wait for a slot.
+   * @default 1
+   */
+  readonly parseConcurrency?: number;
   /** Verify SHA-256 against `.CHECKSUM`. @default true */
   readonly verify?: boolean;
   /** Skips files recorded as loaded with the same checksum. */
@@ -76,6 +83,38 @@ export interface FromBinanceArchiveOptions {
 
 type Emit = (event: ArchiveEvent) => void;
 
+/** At most `size` holders at once; the others wait in arrival order. */
+class Slots {
+  private readonly waiting: (() => void)[] = [];
+  constructor(private free: number) {}
+
+  /** Resolves with the release function once a slot is free (rejects if `signal` aborts first). */
+  take(signal: AbortSignal): Promise<() => void> {
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next === undefined) this.free++;
+      else next();
+    };
+    if (this.free > 0) {
+      this.free--;
+      return Promise.resolve(release);
+    }
+    return new Promise((resolve, reject) => {
+      const grant = (): void => { signal.removeEventListener('abort', onAbort); resolve(release); };
+      const onAbort = (): void => {
+        const at = this.waiting.indexOf(grant);
+        if (at >= 0) this.waiting.splice(at, 1);
+        reject(signal.reason);
+      };
+      this.waiting.push(grant);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
 const describe = (error: unknown): { reason: string; errorName: string } => {
   const inner = error instanceof RetriesExhaustedError && error.cause instanceof Error ? error.cause : error;
   const name = inner instanceof Error ? inner.name : 'Error';
@@ -92,16 +131,19 @@ function outcome(file: ArchiveFile, status: FileOutcome['status'], extra: Partia
 
 /** Loads the planned files; see the module doc. */
 export function fromBinanceArchive(options: FromBinanceArchiveOptions): Observable<ArchiveEvent> {
-  return defer(() => from(options.files).pipe(
-    mergeMap((file) => fileEvents(file, options), Math.max(1, options.concurrency ?? 8)),
-  ));
+  return defer(() => {
+    const parsing = new Slots(Math.max(1, options.parseConcurrency ?? 1));
+    return from(options.files).pipe(
+      mergeMap((file) => fileEvents(file, options, parsing), Math.max(1, options.concurrency ?? 8)),
+    );
+  });
 }
 
-function fileEvents(file: PlannedFile, options: FromBinanceArchiveOptions): Observable<ArchiveEvent> {
+function fileEvents(file: PlannedFile, options: FromBinanceArchiveOptions, parsing: Slots): Observable<ArchiveEvent> {
   return new Observable<ArchiveEvent>((subscriber) => {
     const controller = new AbortController();
     const emit: Emit = (event) => { if (!controller.signal.aborted) subscriber.next(event); };
-    loadFile(file, options, emit, controller.signal).then(
+    loadFile(file, options, emit, controller.signal, parsing).then(
       () => subscriber.complete(),
       (error: unknown) => { if (!controller.signal.aborted) subscriber.error(error); },
     );
@@ -109,7 +151,7 @@ function fileEvents(file: PlannedFile, options: FromBinanceArchiveOptions): Obse
   });
 }
 
-async function loadFile(file: PlannedFile, options: FromBinanceArchiveOptions, emit: Emit, signal: AbortSignal): Promise<void> {
+async function loadFile(file: PlannedFile, options: FromBinanceArchiveOptions, emit: Emit, signal: AbortSignal, parsing: Slots): Promise<void> {
   let expected: string | null = null;
   try {
     if (options.verify !== false) {
@@ -118,7 +160,7 @@ async function loadFile(file: PlannedFile, options: FromBinanceArchiveOptions, e
     }
   } catch (error) {
     if (signal.aborted) throw error;
-    return fileFailed(file, error, options, emit, signal);
+    return fileFailed(file, error, options, emit, signal, parsing);
   }
   if (isLoaded(options.manifest, file.key, expected)) {
     emit({ type: 'file', outcome: outcome(file, 'skipped', { reason: 'already loaded with the same checksum (manifest)', sha256: expected }) });
@@ -133,15 +175,18 @@ async function loadFile(file: PlannedFile, options: FromBinanceArchiveOptions, e
     });
   } catch (error) {
     if (signal.aborted) throw error;
-    return fileFailed(file, error, options, emit, signal);
+    return fileFailed(file, error, options, emit, signal, parsing);
   }
   emit({ type: 'fetched', file, bytes: fetched.size });
+  let release: (() => void) | undefined;
   try {
+    release = await parsing.take(signal);
     await parseInto(file, fetched, options, emit, zipCheck);
   } catch (error) {
     if (signal.aborted) throw error;
     emit({ type: 'file', outcome: outcome(file, 'failed', { ...describe(error), bytes: fetched.size, sha256: fetched.sha256 }) });
   } finally {
+    release?.();
     await releaseFetched(fetched);
   }
 }
@@ -191,12 +236,12 @@ async function parseInto(file: PlannedFile, fetched: FetchedObject, options: Fro
   }
 }
 
-async function fileFailed(file: PlannedFile, error: unknown, options: FromBinanceArchiveOptions, emit: Emit, signal: AbortSignal): Promise<void> {
+async function fileFailed(file: PlannedFile, error: unknown, options: FromBinanceArchiveOptions, emit: Emit, signal: AbortSignal, parsing: Slots): Promise<void> {
   const notFound = error instanceof NotFoundUpstreamError
     || (error instanceof RetriesExhaustedError && error.cause instanceof NotFoundUpstreamError);
   if (notFound && file.fallback.length > 0) {
     emit({ type: 'file', outcome: outcome(file, 'missing', { reason: `monthly file missing upstream; loading its ${file.fallback.length} daily files instead` }) });
-    for (const daily of file.fallback) await loadFile({ ...daily, size: null, lastModifiedMs: null }, options, emit, signal);
+    for (const daily of file.fallback) await loadFile({ ...daily, size: null, lastModifiedMs: null }, options, emit, signal, parsing);
     return;
   }
   if (notFound) {

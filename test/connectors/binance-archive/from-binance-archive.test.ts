@@ -53,6 +53,37 @@ describe('fromBinanceArchive', () => {
     assert.equal(events.at(-1)?.type, 'file');
   });
 
+  it('fetches files concurrently but parses and writes one file at a time (parseConcurrency 1), or more when asked', async () => {
+    const plan = await resolveAvailability(files(), dirSource(dir));
+    const run = async (parseConcurrency: number | undefined): Promise<{ order: string[]; maxFiles: number; fetchedBeforeFirstDone: number }> => {
+      const writing = new Map<string, number>(); // file key → batches being written
+      let maxFiles = 0;
+      const pace = async (batch: RecordBatch): Promise<void> => {
+        const key = batch.unitId.split('@')[0];
+        writing.set(key, (writing.get(key) ?? 0) + 1);
+        maxFiles = Math.max(maxFiles, [...writing.values()].filter((n) => n > 0).length);
+        await new Promise((r) => setTimeout(r, 3));
+        writing.set(key, (writing.get(key) ?? 1) - 1);
+      };
+      const events = await lastValueFrom(fromBinanceArchive({
+        files: plan.files, source: dirSource(dir), batchRows: 200, concurrency: 4, pace, batchesInFlight: 2,
+        ...(parseConcurrency === undefined ? {} : { parseConcurrency }),
+      }).pipe(toArray()));
+      const firstDone = events.findIndex((e) => e.type === 'file');
+      return {
+        order: events.flatMap((e) => (e.type === 'batch' ? [e.file.key] : [])),
+        maxFiles,
+        fetchedBeforeFirstDone: events.slice(0, firstDone).filter((e) => e.type === 'fetched').length,
+      };
+    };
+    const one = await run(undefined);
+    assert.equal(one.maxFiles, 1);
+    assert.deepEqual(one.order, [...one.order].sort(), 'the batches of one file all come before the next file\'s');
+    assert.equal(one.fetchedBeforeFirstDone, 2, 'both files were fetched before the first finished loading');
+    const two = await run(2);
+    assert.equal(two.maxFiles, 2);
+  });
+
   it('with batchesInFlight, that many batches of a file wait for their write at once, and loaded follows the last write', async () => {
     const plan = await resolveAvailability(files(), dirSource(dir));
     const order: string[] = [];

@@ -53,9 +53,9 @@ describe('fromBinanceArchive', () => {
     assert.equal(events.at(-1)?.type, 'file');
   });
 
-  it('fetches files concurrently but parses and writes one file at a time (parseConcurrency 1), or more when asked', async () => {
+  it('fetches files concurrently, parses big files one at a time and small ones together (byte budget)', async () => {
     const plan = await resolveAvailability(files(), dirSource(dir));
-    const run = async (parseConcurrency: number | undefined): Promise<{ order: string[]; maxFiles: number; fetchedBeforeFirstDone: number }> => {
+    const run = async (parseBudgetBytes: number | undefined): Promise<{ order: string[]; maxFiles: number; fetchedBeforeFirstDone: number }> => {
       const writing = new Map<string, number>(); // file key → batches being written
       let maxFiles = 0;
       const pace = async (batch: RecordBatch): Promise<void> => {
@@ -67,7 +67,7 @@ describe('fromBinanceArchive', () => {
       };
       const events = await lastValueFrom(fromBinanceArchive({
         files: plan.files, source: dirSource(dir), batchRows: 200, concurrency: 4, pace, batchesInFlight: 2,
-        ...(parseConcurrency === undefined ? {} : { parseConcurrency }),
+        ...(parseBudgetBytes === undefined ? {} : { parseBudgetBytes }),
       }).pipe(toArray()));
       const firstDone = events.findIndex((e) => e.type === 'file');
       return {
@@ -76,11 +76,11 @@ describe('fromBinanceArchive', () => {
         fetchedBeforeFirstDone: events.slice(0, firstDone).filter((e) => e.type === 'fetched').length,
       };
     };
-    const one = await run(undefined);
+    const one = await run(generated[0].size + 1); // room for one of these files at a time
     assert.equal(one.maxFiles, 1);
     assert.deepEqual(one.order, [...one.order].sort(), 'the batches of one file all come before the next file\'s');
     assert.equal(one.fetchedBeforeFirstDone, 2, 'both files were fetched before the first finished loading');
-    const two = await run(2);
+    const two = await run(undefined); // the default budget (32 MiB) holds both small files
     assert.equal(two.maxFiles, 2);
   });
 

@@ -16,7 +16,7 @@ export const ARCHIVE_OPTIONS: readonly OptionSpec[] = [
   { name: 'listingUrl', type: 'string', doc: 'S3 ListObjects endpoint of an HTTP archive (default: derived from --archive)', placeholder: 'URL' },
   { name: 'list', type: 'boolean', doc: 'Discover availability from the bucket listing (--no-list: assume every planned file exists)', default: true },
   { name: 'verify', type: 'boolean', doc: 'Verify SHA-256 against .CHECKSUM (--no-verify loads unverified data)', default: true },
-  { name: 'concurrency', type: 'number', doc: 'Files downloaded and verified at once (1–64); parsing and writing take one file at a time', default: 8 },
+  { name: 'concurrency', type: 'number', doc: 'Files downloaded and verified at once (1–64); parsing then takes big files one at a time, small ones several at once', default: 8 },
   { name: 'timeoutMs', type: 'number', doc: 'HTTP response/stall timeout', default: 30000 },
   { name: 's3Endpoint', type: 'string', doc: 'S3 endpoint for s3:// archives and lakes', env: ['S3_ENDPOINT'] },
   { name: 's3Region', type: 'string', doc: 'S3 region', env: ['AWS_REGION', 'AWS_DEFAULT_REGION'] },

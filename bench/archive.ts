@@ -78,11 +78,12 @@ function childRunner(): string {
 
 /**
  * `lakehouse backfill` of one file in a child process (startup included): wall seconds, peak RSS, rows.
- * `sinkArgs` chooses the sinks (default: a fresh Parquet lake in the temp directory, removed afterwards).
+ * `sinkArgs` chooses the sinks (default: only a fresh Parquet lake in the temp directory, removed afterwards).
  */
 export function backfillChild(archive: string, file: ArchiveFile, sinkArgs?: readonly string[]): { seconds: number; maxRssMb: number; rows: number } {
   const lake = join(tmpdir(), `lakehouse-bench-lake-${process.pid}`);
-  const args = [childRunner(), '--archive', archive, ...(sinkArgs ?? ['--lake', lake]),
+  // The lake alone by default, explicitly: with KAFKA_BROKERS or CLICKHOUSE_URL set, backfill's default sinks include them.
+  const args = [childRunner(), '--archive', archive, ...(sinkArgs ?? ['--sink', 'parquet', '--lake', lake]),
     '--market', 'spot', '--symbols', file.symbol, '--types', file.interval === null ? file.dataType : `${file.dataType}:${file.interval}`,
     '--from', file.date, '--json', '--manifest', join(lake, 'm.jsonl')];
   const started = process.hrtime.bigint();

@@ -4,21 +4,20 @@
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Market } from '../../../schemas/ids.js';
 import { identityKeyOf } from '../../../schemas/identity.js';
 import type {
-  AggTradeRecord, AnyRecord, BookDepthRecord, BookTickerRecord, BvolIndexRecord, DeadLetterRecord, EohSummaryRecord,
+  AggTradeRecord, AnyRecord, BookDepthRecord, BookTickerRecord, BvolIndexRecord, EohSummaryRecord,
   FundingRateRecord, KlineRecord, LiquidationRecord, MetricsRecord, TradeRecord,
 } from '../../../schemas/records.js';
 import { formatUtcDay } from '../../../schemas/time.js';
-import { parseArchiveFile, type ParseStats } from '../../../connectors/binance-archive/parse-archive-file.js';
 import { planArchiveFiles, parseTypeRequests, type ArchiveFile } from '../../../connectors/binance-archive/plan.js';
 import { realFixture, realFixtureText } from '../../support/fixtures.js';
 import { fileSpanUs, seedOf } from '../../support/archive-mirror.js';
 import { archiveRows, headerOf } from '../../support/archive-rows.js';
 import { writeZip } from '../../support/archive-zip.js';
+import { parseAll, type ParsedArchive } from '../../support/parse-all.js';
 import { removeTempDirs, tempDir } from '../../pipelines/backfill-support.js';
 
 after(removeTempDirs);
@@ -32,18 +31,9 @@ function fileOf(market: Market, symbol: string, type: string, day: string, perio
   return file;
 }
 
-interface Parsed { records: AnyRecord[]; dead: DeadLetterRecord[]; stats: ParseStats }
+type Parsed = ParsedArchive;
 
-async function parsePath(path: string, file: ArchiveFile): Promise<Parsed> {
-  const chunks = parseArchiveFile(path, statSync(path).size, file, { version: 1, batchRows: 7 });
-  const records: AnyRecord[] = [];
-  const dead: DeadLetterRecord[] = [];
-  for (;;) {
-    const next = await chunks.next();
-    if (next.done === true) return { records, dead, stats: next.value };
-    for (const r of next.value.records) (r.kind === 'deadLetter' ? dead : records).push(r as never);
-  }
-}
+const parsePath = (path: string, file: ArchiveFile): Promise<Parsed> => parseAll(path, file, 7);
 
 /** Zips `body` as the file's CSV member (named like the zip) and parses it. */
 async function parseBody(file: ArchiveFile, body: string | Buffer): Promise<Parsed> {

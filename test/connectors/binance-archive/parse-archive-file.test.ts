@@ -1,15 +1,14 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AnyRecord, DeadLetterRecord, KlineRecord } from '../../../schemas/records.js';
-import { parseArchiveFile, type ParseStats } from '../../../connectors/binance-archive/parse-archive-file.js';
+import type { KlineRecord } from '../../../schemas/records.js';
 import { planArchiveFiles, parseTypeRequests, type ArchiveFile } from '../../../connectors/binance-archive/plan.js';
 import { mapArchiveKline } from '../../../connectors/binance-archive/map-archive-kline.js';
 import { RowCursor } from '../../../connectors/binance-archive/row-cursor.js';
 import { writeArchiveFile } from '../../support/archive-mirror.js';
 import { writeChecksum, writeZip } from '../../support/archive-zip.js';
+import { parseAll } from '../../support/parse-all.js';
 import { removeTempDirs, tempDir } from '../../pipelines/backfill-support.js';
 
 after(removeTempDirs);
@@ -19,17 +18,6 @@ const planned = (market: 'spot' | 'um', type: string): ArchiveFile => {
   assert.ok(file !== undefined);
   return file;
 };
-
-async function parseAll(path: string, file: ArchiveFile, batchRows?: number): Promise<{ records: AnyRecord[]; dead: DeadLetterRecord[]; stats: ParseStats }> {
-  const chunks = parseArchiveFile(path, statSync(path).size, file, { version: 1, batchRows });
-  const records: AnyRecord[] = [];
-  const dead: DeadLetterRecord[] = [];
-  for (;;) {
-    const next = await chunks.next();
-    if (next.done === true) return { records, dead, stats: next.value };
-    for (const r of next.value.records) (r.kind === 'deadLetter' ? dead : records).push(r as never);
-  }
-}
 
 async function zipOf(file: ArchiveFile, body: Buffer): Promise<string> {
   const path = join(await tempDir('parse-archive'), file.key);

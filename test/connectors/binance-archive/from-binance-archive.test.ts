@@ -62,7 +62,7 @@ describe('fromBinanceArchive', () => {
         const key = batch.unitId.split('@')[0];
         writing.set(key, (writing.get(key) ?? 0) + 1);
         maxFiles = Math.max(maxFiles, [...writing.values()].filter((n) => n > 0).length);
-        await new Promise((r) => setTimeout(r, 3));
+        await new Promise((r) => setTimeout(r, 10));
         writing.set(key, (writing.get(key) ?? 1) - 1);
       };
       const events = await lastValueFrom(fromBinanceArchive({
@@ -78,7 +78,8 @@ describe('fromBinanceArchive', () => {
     };
     const one = await run(generated[0].size + 1); // room for one of these files at a time
     assert.equal(one.maxFiles, 1);
-    assert.deepEqual(one.order, [...one.order].sort(), 'the batches of one file all come before the next file\'s');
+    // Either file may be fetched first; its batches all come before the other file's.
+    assert.equal(one.order.filter((key, i) => i > 0 && key !== one.order[i - 1]).length, 1, `interleaved: ${one.order.join(' ')}`);
     assert.equal(one.fetchedBeforeFirstDone, 2, 'both files were fetched before the first finished loading');
     const two = await run(undefined); // the default budget (32 MiB) holds both small files
     assert.equal(two.maxFiles, 2);

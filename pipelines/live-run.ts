@@ -14,6 +14,7 @@ import { Subject, from, lastValueFrom, mergeMap, takeUntil, tap, type Observable
 import type { LiveStats } from '../connectors/binance-live/from-binance-live.js';
 import type { FlowGate } from '../connectors/flow-gate.js';
 import type { RecordBatch, WriteAck } from '../connectors/sink.js';
+import { ConfigError } from '../schemas/errors.js';
 import type { AnyRecord } from '../schemas/records.js';
 import { toLiveBatches, type LiveBatchOptions } from './live-batches.js';
 import { sinkWriter } from './sink-writer.js';
@@ -101,6 +102,8 @@ class Backpressure {
 
 /** Runs the live dataflow to its end; resolves with the report. */
 export async function runLive(run: LiveRun): Promise<LiveReport> {
+  const maxBacklog = run.maxBacklogRecords ?? MAX_BACKLOG_RECORDS;
+  if (!Number.isSafeInteger(maxBacklog) || maxBacklog < 1) throw new ConfigError(`--max-backlog must be a positive whole number of records; got ${maxBacklog}`);
   const now = run.now ?? Date.now;
   const started = now();
   const recordsByKind: Record<string, number> = {};
@@ -116,7 +119,7 @@ export async function runLive(run: LiveRun): Promise<LiveReport> {
   const progress = run.progress === undefined ? undefined : setInterval(() => writeProgress(run.progress!, run.stats, rowsAcked, (now() - started) / 1000, run.flow?.paused === true), 1000);
   progress?.unref();
   const writer = sinkWriter(run.sinks);
-  const pressure = new Backpressure(run.flow, run.maxBacklogRecords ?? MAX_BACKLOG_RECORDS, now);
+  const pressure = new Backpressure(run.flow, maxBacklog, now);
   try {
     // Stopping completes the source; the batcher then flushes its partial buffer and the writes finish.
     const stopped = run.source.pipe(tap((record) => {

@@ -102,4 +102,10 @@ describe('runLive', () => {
     assert.equal(ungated.report.pauses, 0);
     assert.ok(ungated.report.maxBacklog > 2000, `without a gate the backlog reached ${ungated.report.maxBacklog}`);
   });
+
+  it('refuses a backlog bound that could never release the paused source', async () => {
+    for (const maxBacklogRecords of [0, -5, 1.5, Number.NaN]) {
+      await assert.rejects(runLive({ source: from([]), sinks: [], stats: newLiveStats(), signal: new AbortController().signal, flow: new FlowGate(), maxBacklogRecords }), /--max-backlog must be a positive whole number/);
+    }
+  });
 });

@@ -34,6 +34,10 @@ describe('fromCcxt teardown and resubscribes', () => {
     await sleepMs(400); // the watch loops called ccxt again (after 125-250 ms of our backoff): ccxt now waits to dial
     stop.next();
     await done;
+    // A dial ccxt started just before the stop may still be connecting: let it land (it is closed by the
+    // teardown; the handle check below proves it) before counting. A redial after the stop would come after
+    // ccxt's reconnect delay (2 s ± 20 %), well after this.
+    await sleepMs(300);
     connectionsAtStop = server.stats.connections;
     await sleepMs(3500); // longer than ccxt's own reconnect delay after two failures (2 s ± 20 %)
     const connectionsAfter = server.stats.connections;

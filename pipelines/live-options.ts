@@ -17,7 +17,7 @@ export const LIVE_SINK_OPTIONS: readonly OptionSpec[] = [
   ...ARCHIVE_OPTIONS.filter((spec) => S3_NAMES.has(spec.name)),
   { name: 'batchMs', type: 'number', doc: 'Longest a record waits for its sink batch, ms', default: 1000 },
   { name: 'batchRows', type: 'number', doc: 'Records per batch window at most', default: 10000 },
-  { name: 'maxBacklog', type: 'number', doc: 'Records received but not yet written by every sink, at most: beyond it the WebSocket reads pause (TCP holds the server back) until half are written', default: 500000 },
+  { name: 'maxBacklog', type: 'number', doc: 'Records received but not yet written by every sink, at most: beyond it the WebSocket reads pause (TCP holds the server back) until half are written (raw client; ccxt sockets cannot pause)', default: 500000 },
   { name: 'json', type: 'boolean', doc: 'Print the final report as JSON on stdout', default: false },
 ];
 

@@ -7,6 +7,7 @@
  */
 import { SinkWriteError } from '../../schemas/errors.js';
 import type { FieldSpec } from '../../schemas/fields.js';
+import { writeUtf8 } from '../utf8.js';
 
 const TWO_TO_32 = 4294967296;
 
@@ -73,30 +74,20 @@ class ByteSink {
   int32(value: number): void { this.reserve(4); this.view.setInt32(this.length, value, true); this.length += 4; }
   float64(value: number): void { this.reserve(8); this.view.setFloat64(this.length, value, true); this.length += 8; }
   string(value: string): void {
-    const max = value.length * 3;
-    this.reserve(max + 10);
-    if (value.length < 128 && this.ascii(value)) return;
-    if (value.length < 43) { // the length prefix fits one byte only if the UTF-8 form is < 128 bytes
+    this.reserve(value.length * 3 + 10);
+    if (value.length < 128) {
+      // Written after a one-byte length prefix, which is right when the UTF-8 form is under 128 bytes.
       const start = this.length + 1;
-      const bytes = this.buffer.write(value, start, 'utf8');
-      if (bytes < 128) { this.buffer[this.length] = bytes; this.length = start + bytes; return; }
+      const bytes = writeUtf8(this.buffer, start, value);
+      if (bytes < 128) {
+        this.buffer[this.length] = bytes;
+        this.length = start + bytes;
+        return;
+      }
     }
     const bytes = Buffer.byteLength(value, 'utf8');
     this.varint(bytes);
     this.length += this.buffer.write(value, this.length, 'utf8');
-  }
-  /** Writes a short string byte by byte (no native call) when it is ASCII; false, writing nothing, otherwise. */
-  private ascii(value: string): boolean {
-    const buffer = this.buffer;
-    const start = this.length + 1;
-    for (let i = 0; i < value.length; i++) {
-      const code = value.charCodeAt(i);
-      if (code >= 0x80) return false;
-      buffer[start + i] = code;
-    }
-    buffer[this.length] = value.length;
-    this.length = start + value.length;
-    return true;
   }
   /** The bytes written so far (a copy), and a fresh start; cached strings do not outlive a chunk. */
   take(): Buffer {
@@ -142,7 +133,8 @@ type RowWriter = (sink: ByteSink, record: Readonly<Record<string, unknown>>) => 
 
 /**
  * One function per field table with a fixed property read per column (monomorphic, no loop over the table,
- * no keyed lookups): about 3× the generic loop. Field names come from the schema tables, never from input.
+ * no keyed lookups): 2.2–2.3× the generic per-field loop it replaced (400,000 spot trades, A/B in one
+ * process). Field names come from the schema tables, never from input.
  */
 function compileRowWriter(fields: readonly FieldSpec[]): RowWriter {
   const body = fields.map((field, i) => fieldWriter(field, i)).join('\n');

@@ -11,6 +11,7 @@
  * Memory: about 8 bytes per numeric cell, the UTF-8 bytes of the strings, 1 bit per boolean.
  */
 import type { ParquetColumn } from '../../schemas/parquet-schema.js';
+import { writeUtf8 } from '../utf8.js';
 import { readColumns, type ColumnValues } from './read-columns.js';
 
 type Row = Readonly<Record<string, unknown>>;
@@ -35,21 +36,6 @@ export type ColumnBuffer = Validity & (
 export interface ColumnBuffers {
   readonly length: number;
   readonly columns: readonly ColumnBuffer[];
-}
-
-/**
- * Writes `value` as UTF-8 at `at`, returning the byte count. Short ASCII strings are copied in JS (a native
- * `Buffer.write` call costs more than the copy); anything else goes through `Buffer.write`.
- */
-function writeUtf8(data: Buffer, at: number, value: string): number {
-  const length = value.length;
-  if (length > 64) return data.write(value, at, 'utf8');
-  for (let j = 0; j < length; j++) {
-    const code = value.charCodeAt(j);
-    if (code >= 0x80) return data.write(value, at, 'utf8');
-    data[at + j] = code;
-  }
-  return length;
 }
 
 /**

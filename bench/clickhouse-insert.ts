@@ -36,7 +36,8 @@ export function csvOf(rows: readonly Record<string, unknown>[], fields: readonly
   return chunks;
 }
 
-async function timeMs(fn: () => Promise<unknown>): Promise<number> {
+/** Milliseconds `fn` takes to settle. */
+export async function timeMs(fn: () => Promise<unknown>): Promise<number> {
   const start = process.hrtime.bigint();
   await fn();
   return Number(process.hrtime.bigint() - start) / 1e6;

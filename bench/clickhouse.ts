@@ -14,12 +14,11 @@
  * Ratio = ours / the server's CSV ingest into the serving table, against 0.7. Fresh databases, dropped after.
  */
 import { execFileSync } from 'node:child_process';
-import { createReadStream, rmSync } from 'node:fs';
+import { createReadStream, rmSync, statSync } from 'node:fs';
+import { appendFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { writeFile, appendFile } from 'node:fs/promises';
-import { statSync } from 'node:fs';
 import { parseArchiveFile } from '../connectors/binance-archive/parse-archive-file.js';
 import { createClickHouseClient } from '../connectors/clickhouse/config.js';
 import { migrate } from '../connectors/clickhouse/migrate.js';
@@ -27,7 +26,7 @@ import { probeCapabilities } from '../connectors/clickhouse/probe-capabilities.j
 import { quoteIdentifier } from '../schemas/clickhouse-ddl.js';
 import { TRADE } from '../schemas/records.js';
 import { ROOT, backfillChild, ensure, fileFor } from './archive.js';
-import { csvOf } from './clickhouse-insert.js';
+import { csvOf, timeMs } from './clickhouse-insert.js';
 import type { BenchResult } from './result.js';
 
 const TARGET_RATIO = 0.7;
@@ -52,23 +51,18 @@ export async function benchClickHouse(url = process.env.CLICKHOUSE_URL): Promise
   const stamp = Date.now().toString(36);
   const [ours, baseline, raw] = [`bench_zip_${stamp}`, `bench_csv_${stamp}`, `bench_raw_${stamp}`];
   const client = await createClickHouseClient({ url, username: process.env.CLICKHOUSE_USER, password: process.env.CLICKHOUSE_PASSWORD });
-  const timed = async (fn: () => Promise<unknown>): Promise<number> => {
-    const started = process.hrtime.bigint();
-    await fn();
-    return Number(process.hrtime.bigint() - started) / 1e9;
-  };
   try {
     const features = await probeCapabilities(client);
     await migrate(client, { database: baseline, kinds: ['trade'], features });
     const columns = TRADE.fields.map((f) => quoteIdentifier(f.name));
-    const servingSeconds = await timed(() => client.insert({
+    const servingSeconds = (await timeMs(() => client.insert({
       table: `${quoteIdentifier(baseline)}.trades`, format: 'CSV', columns: columns as [string, ...string[]], values: createReadStream(servingCsv),
-    }));
+    }))) / 1000;
     await client.command({ query: `CREATE DATABASE ${quoteIdentifier(raw)}` });
     await client.command({
       query: `CREATE TABLE ${quoteIdentifier(raw)}.trades_csv (id UInt64, price Float64, qty Float64, quote_qty Float64, time UInt64, is_buyer_maker String, is_best_match String) ENGINE = MergeTree ORDER BY id`,
     });
-    const rawSeconds = await timed(() => client.insert({ table: `${quoteIdentifier(raw)}.trades_csv`, format: 'CSV', values: createReadStream(rawCsv) }));
+    const rawSeconds = (await timeMs(() => client.insert({ table: `${quoteIdentifier(raw)}.trades_csv`, format: 'CSV', values: createReadStream(rawCsv) }))) / 1000;
     const run = backfillChild(ROOT, trades, ['--sink', 'clickhouse', '--clickhouse-url', url, '--clickhouse-database', ours]);
     const loaded = await client.query({ query: `SELECT count() AS n FROM ${quoteIdentifier(ours)}.trades`, format: 'JSONEachRow' }).then((r) => r.json<{ n: string }>());
     const servingRate = ROWS / servingSeconds;

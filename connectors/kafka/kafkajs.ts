@@ -64,12 +64,6 @@ export class EncodedRecord {
   get buffer(): Buffer {
     return this.buf;
   }
-  get offset(): number {
-    return this.buf.length;
-  }
-  size(): number {
-    return this.buf.length;
-  }
 }
 
 /** kafkajs' grouping with the same result, in linear time. */

@@ -63,7 +63,7 @@ export interface LiveReport {
   readonly maxBacklog: number;
 }
 
-/** Pauses `flow` when the backlog reaches `max`, resumes it at half. */
+/** Counts records received and rows acknowledged; pauses `flow` when the backlog reaches `max`, resumes it at half. */
 class Backpressure {
   received = 0;
   acked = 0;
@@ -108,7 +108,6 @@ export async function runLive(run: LiveRun): Promise<LiveReport> {
   const started = now();
   const recordsByKind: Record<string, number> = {};
   let batchesAcked = 0;
-  let rowsAcked = 0;
   let stoppedBy: LiveReport['stoppedBy'] = 'source';
   const stop = new Subject<void>();
   const onAbort = (): void => { stoppedBy = 'signal'; stop.next(); };
@@ -116,10 +115,10 @@ export async function runLive(run: LiveRun): Promise<LiveReport> {
   if (run.signal.aborted) onAbort();
   void run.finished?.then(() => { if (stoppedBy !== 'signal') { stoppedBy = 'source'; stop.next(); } });
   const durationTimer = (run.durationMs ?? 0) > 0 ? setTimeout(() => { stoppedBy = 'duration'; stop.next(); }, run.durationMs) : undefined;
-  const progress = run.progress === undefined ? undefined : setInterval(() => writeProgress(run.progress!, run.stats, rowsAcked, (now() - started) / 1000, run.flow?.paused === true), 1000);
+  const pressure = new Backpressure(run.flow, maxBacklog, now);
+  const progress = run.progress === undefined ? undefined : setInterval(() => writeProgress(run.progress!, run.stats, pressure.acked, (now() - started) / 1000, run.flow?.paused === true), 1000);
   progress?.unref();
   const writer = sinkWriter(run.sinks);
-  const pressure = new Backpressure(run.flow, maxBacklog, now);
   try {
     // Stopping completes the source; the batcher then flushes its partial buffer and the writes finish.
     const stopped = run.source.pipe(tap((record) => {
@@ -134,7 +133,6 @@ export async function runLive(run: LiveRun): Promise<LiveReport> {
     await lastValueFrom(batches.pipe(
       mergeMap((batch) => from(writer.write(batch).then(() => {
         batchesAcked++;
-        rowsAcked += batch.records.length;
         pressure.onAcked(batch.records.length);
         run.onAcked?.(batch, now());
       })), run.maxBatchesInFlight ?? MAX_BATCHES_IN_FLIGHT),
@@ -148,7 +146,7 @@ export async function runLive(run: LiveRun): Promise<LiveReport> {
     stop.complete();
   }
   return {
-    durationS: (now() - started) / 1000, recordsByKind, batchesAcked, rowsAcked, stats: { ...run.stats }, stoppedBy,
+    durationS: (now() - started) / 1000, recordsByKind, batchesAcked, rowsAcked: pressure.acked, stats: { ...run.stats }, stoppedBy,
     pauses: pressure.pauses, pausedS: pressure.pausedMs / 1000, maxBacklog: pressure.maxBacklog,
   };
 }

@@ -3,7 +3,8 @@
  */
 import type { MonoTypeOperatorFunction } from 'rxjs';
 import { identityKeyOf, type AnyRecord } from '../schemas/index.js';
-import { processRecords, type Emit, type RecordProcessor } from './record-processor.js';
+import { processRecords, type Emit, type RecordProcessor, type RunContext } from './record-processor.js';
+import { END_OF_INPUT, type WatermarkHolder } from './stream-key-cache.js';
 import { WatermarkTracker, type StreamClock, type WatermarkOptions } from './watermark.js';
 
 /** Options of {@link dedupe}. */
@@ -58,18 +59,20 @@ export class HeldIdentities {
     this.slots[3 * entry + 1] = version;
   }
 
-  hold(id: string | number, version: number, eventTimeUs: number): void {
+  /** Holds the identity of a record (its version and event time are read here, not passed: see WatermarkHolder). */
+  hold(id: string | number, record: { readonly version: number; readonly eventTimeUs: number }): void {
     const entry = this.size++;
     this.index?.set(id, entry);
     const slot = 3 * entry;
     this.slots[slot] = id;
-    this.slots[slot + 1] = version;
-    this.slots[slot + 2] = eventTimeUs;
+    this.slots[slot + 1] = record.version;
+    this.slots[slot + 2] = record.eventTimeUs;
     if (this.index === undefined && this.size - this.head > SCAN_LIMIT) this.reindex();
   }
 
-  /** Forgets identities whose event time is below `horizonUs` (oldest arrivals first); returns how many. */
-  prune(horizonUs: number): number {
+  /** Forgets identities with event time below `clock.watermarkUs − retentionUs` (oldest arrivals first); returns how many. */
+  prune(clock: WatermarkHolder, retentionUs: number): number {
+    const horizonUs = clock.watermarkUs - retentionUs;
     const start = this.head;
     while (this.head < this.size && (this.slots[3 * this.head + 2] as number) < horizonUs) {
       this.index?.delete(this.slots[3 * this.head]);
@@ -128,8 +131,8 @@ class DedupeProcessor implements RecordProcessor {
   private readonly retentionUs: number;
   private held = 0;
 
-  constructor(options: DedupeOptions) {
-    this.tracker = new WatermarkTracker(options, () => new HeldIdentities());
+  constructor(options: DedupeOptions, run: RunContext) {
+    this.tracker = new WatermarkTracker(options, () => new HeldIdentities(), run.streams);
     this.identityOf = options.identityOf ?? defaultIdentity;
     this.retentionUs = options.retentionUs ?? 0;
     options.stateProbe?.(() => this.held);
@@ -140,13 +143,13 @@ class DedupeProcessor implements RecordProcessor {
       emit(record);
       return;
     }
-    const clock = this.tracker.advance(this.tracker.clockFor(record), record.eventTimeUs);
+    const clock = this.tracker.advance(this.tracker.clockFor(record), record);
     const id = this.identityOf(record);
     const stream = clock.state;
     const position = stream.find(id);
     if (position < 0) {
       if (record.eventTimeUs >= clock.watermarkUs - this.retentionUs) {
-        stream.hold(id, record.version, record.eventTimeUs);
+        stream.hold(id, record);
         this.held++;
       }
       emit(record);
@@ -159,11 +162,11 @@ class DedupeProcessor implements RecordProcessor {
   }
 
   flush(): void {
-    for (const clock of this.tracker.clocksNow()) this.held -= clock.state.prune(Infinity);
+    for (const clock of this.tracker.clocksNow()) this.held -= clock.state.prune(END_OF_INPUT, 0);
   }
 
   private prune(clock: StreamClock<HeldIdentities>): void {
-    this.held -= clock.state.prune(clock.watermarkUs - this.retentionUs);
+    this.held -= clock.state.prune(clock, this.retentionUs);
   }
 }
 
@@ -181,5 +184,5 @@ class DedupeProcessor implements RecordProcessor {
  * record rate × (maxOutOfOrderUs + retentionUs) and the number of streams.
  */
 export function dedupe(options: DedupeOptions = {}): MonoTypeOperatorFunction<AnyRecord> {
-  return processRecords(() => new DedupeProcessor(options));
+  return processRecords((run) => new DedupeProcessor(options, run));
 }

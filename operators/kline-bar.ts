@@ -82,11 +82,23 @@ export class KlineBar {
     if (sequence > this.v[SEQUENCE]) this.v[SEQUENCE] = sequence;
   }
 
-  /** Adds a finer kline (ordered by its open time). */
+  /**
+   * Adds a finer kline (ordered by its open time). Real data into a real bar (the common case) updates the
+   * prices right here: passed to {@link price}, which is too big to be inlined, the five prices and times
+   * were boxed into five heap numbers per record (bench/operators.ts allocation profile).
+   */
   addKline(k: KlineRecord): void {
-    this.price(k.openTimeUs, k.open, k.close, k.high, k.low, k.source === 'fill');
-    this.sequence(k.version);
     const v = this.v;
+    if (k.source !== 'fill' && !this.synthetic) {
+      const order = k.openTimeUs;
+      if (order < v[FIRST]) { v[FIRST] = order; v[OPEN] = k.open; }
+      if (order >= v[LAST]) { v[LAST] = order; v[CLOSE] = k.close; }
+      if (k.high > v[HIGH]) v[HIGH] = k.high;
+      if (k.low < v[LOW]) v[LOW] = k.low;
+    } else {
+      this.price(k.openTimeUs, k.open, k.close, k.high, k.low, k.source === 'fill');
+    }
+    this.sequence(k.version);
     if (k.volume !== null) { v[V_VOLUME] += k.volume; this.present |= VOLUME; }
     if (k.quoteVolume !== null) { v[V_QUOTE] += k.quoteVolume; this.present |= QUOTE; }
     if (k.contracts !== null) { v[V_CONTRACTS] += k.contracts; this.present |= CONTRACTS; }
@@ -101,9 +113,19 @@ export class KlineBar {
   /** Adds a trade or an aggTrade (ordered by its id; an aggTrade counts lastTradeId − firstTradeId + 1 trades). */
   addTrade(t: TradeRecord | AggTradeRecord): void {
     const isTrade = t.kind === 'trade';
-    this.price(isTrade ? t.tradeId : t.aggTradeId, t.price, t.price, t.price, t.price, false);
-    this.sequence(t.version);
     const v = this.v;
+    const order = isTrade ? t.tradeId : t.aggTradeId;
+    if (!this.synthetic) {
+      // As in addKline: the common case in place, no boxed arguments.
+      const price = t.price;
+      if (order < v[FIRST]) { v[FIRST] = order; v[OPEN] = price; }
+      if (order >= v[LAST]) { v[LAST] = order; v[CLOSE] = price; }
+      if (price > v[HIGH]) v[HIGH] = price;
+      if (price < v[LOW]) v[LOW] = price;
+    } else {
+      this.price(order, t.price, t.price, t.price, t.price, false);
+    }
+    this.sequence(t.version);
     v[V_COUNT] += isTrade ? 1 : t.lastTradeId - t.firstTradeId + 1;
     this.present |= COUNT;
     const takerBuy = !t.isBuyerMaker;

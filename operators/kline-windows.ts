@@ -7,11 +7,12 @@
  * every record counts exactly once at every interval.
  */
 import {
-  isCoarserInterval, KLINE_INTERVALS, nextWindowStartUs, windowStartUs, type AggTradeRecord, type KlineInterval,
-  type KlineRecord, type TradeRecord,
+  fixedIntervalUs, isCoarserInterval, KLINE_INTERVALS, nextWindowStartUs, US_PER_DAY, windowStartUs, type AggTradeRecord,
+  type KlineInterval, type KlineRecord, type TradeRecord,
 } from '../schemas/index.js';
 import { KlineBar, type BarTemplate } from './kline-bar.js';
 import type { Emit } from './record-processor.js';
+import type { WatermarkHolder } from './stream-key-cache.js';
 
 /** A record `resample` aggregates. */
 export type BarInput = KlineRecord | TradeRecord | AggTradeRecord;
@@ -23,8 +24,26 @@ export class Target {
   /** Smallest event time at which some held window must be emitted or dropped. */
   nextDueUs = Infinity;
   current: KlineBar | undefined;
+  /** Window length (µs) of a fixed interval, 0 for the calendar month. */
+  private readonly sizeUs: number;
+  /** Alignment offset (µs): weeks start on Monday, four days after the epoch. */
+  private readonly offsetUs: number;
 
-  constructor(readonly template: BarTemplate, readonly linked: boolean) {}
+  constructor(readonly template: BarTemplate, readonly linked: boolean) {
+    this.sizeUs = fixedIntervalUs(template.interval) ?? 0;
+    this.offsetUs = template.interval === '1w' ? 4 * US_PER_DAY : 0;
+  }
+
+  /** The start of the window holding `timeUs` (`windowStartUs` inline for fixed intervals). */
+  startOf(timeUs: number): number {
+    const size = this.sizeUs;
+    return size === 0 ? windowStartUs(timeUs, '1M') : Math.floor((timeUs - this.offsetUs) / size) * size + this.offsetUs;
+  }
+
+  /** The end of the window starting at `startUs`. */
+  endOf(startUs: number): number {
+    return this.sizeUs === 0 ? nextWindowStartUs(startUs, '1M') : startUs + this.sizeUs;
+  }
 
   /** Index of the first bar starting at or after `startUs` (binary search). */
   private lowerBound(startUs: number): number {
@@ -89,13 +108,13 @@ export class WindowBook {
    * identifies the input within its stream (trade id, aggTrade id, kline window number): a bar counts each
    * id once, so a repeated input (an upgrade that `dedupe` let through) is not counted twice.
    */
-  feed(targets: readonly Target[], record: BarInput, id: number, watermarkUs: number, emit: Emit): KlineInterval[] | undefined {
+  feed(targets: readonly Target[], record: BarInput, id: number, clock: WatermarkHolder, emit: Emit): KlineInterval[] | undefined {
     let missed: KlineInterval[] | undefined;
     let direct = true;
     for (let i = 0; i < targets.length; i++) {
       const target = targets[i];
       if (target.linked && !direct) continue;
-      const outcome = this.add(target, record, id, watermarkUs, emit);
+      const outcome = this.add(target, record, id, clock, emit);
       if (outcome === DUPLICATE) return missed;
       if (outcome === MISSED) (missed ??= []).push(target.template.interval);
       direct = outcome !== ABSORBED;
@@ -104,7 +123,8 @@ export class WindowBook {
   }
 
   /** Emits the bars the watermark closed (finest target first, window order), hands them up, drops old ones. */
-  close(targets: readonly Target[], watermarkUs: number, emit: Emit): void {
+  close(targets: readonly Target[], clock: WatermarkHolder, emit: Emit): void {
+    const watermarkUs = clock.watermarkUs;
     for (let i = 0; i < targets.length; i++) {
       const target = targets[i];
       if (watermarkUs < target.nextDueUs) continue;
@@ -118,7 +138,7 @@ export class WindowBook {
           bar.emitted = true;
           emit(bar.toKline(target.template));
           if (parent !== undefined) {
-            this.barFor(parent, windowStartUs(bar.startUs, parent.template.interval)).addBar(bar);
+            this.barFor(parent, parent.startOf(bar.startUs)).addBar(bar);
             bar.handedUp = true;
           }
         }
@@ -142,14 +162,15 @@ export class WindowBook {
     }
   }
 
-  private add(target: Target, record: BarInput, id: number, watermarkUs: number, emit: Emit): number {
+  private add(target: Target, record: BarInput, id: number, clock: WatermarkHolder, emit: Emit): number {
     const t = record.eventTimeUs;
+    const watermarkUs = clock.watermarkUs;
     let bar = target.current;
     if (bar === undefined || t < bar.startUs || t >= bar.endUs) {
-      const startUs = windowStartUs(t, target.template.interval);
+      const startUs = target.startOf(t);
       bar = target.find(startUs);
       if (bar === undefined) {
-        if (nextWindowStartUs(startUs, target.template.interval) + this.latenessUs <= watermarkUs) return MISSED;
+        if (target.endOf(startUs) + this.latenessUs <= watermarkUs) return MISSED;
         bar = this.barFor(target, startUs);
       }
       target.current = bar;
@@ -170,7 +191,7 @@ export class WindowBook {
   private barFor(target: Target, startUs: number): KlineBar {
     let bar = target.find(startUs);
     if (bar === undefined) {
-      const endUs = nextWindowStartUs(startUs, target.template.interval);
+      const endUs = target.endOf(startUs);
       bar = this.spare.length > 0 ? (this.spare.pop() as KlineBar).reset(startUs, endUs) : new KlineBar(startUs, endUs);
       target.insert(bar);
       this.held++;

@@ -6,9 +6,16 @@
  */
 import { Observable, Subscriber, type MonoTypeOperatorFunction } from 'rxjs';
 import type { AnyRecord } from '../schemas/index.js';
+import { SharedStreams } from './stream-key-cache.js';
 
 /** Sends one record downstream. */
 export type Emit = (record: AnyRecord) => void;
+
+/** What the processors of one fused run share (one per subscription). */
+export interface RunContext {
+  /** The stream lookup of the run: one lookup per record for all its stateful operators. */
+  readonly streams: SharedStreams;
+}
 
 /** The state machine of one subscription of a record operator. */
 export interface RecordProcessor {
@@ -29,7 +36,11 @@ class ProcessorSubscriber extends Subscriber<AnyRecord> {
   private readonly first: RecordProcessor;
   private readonly emits: Emit[];
 
-  constructor(destination: Subscriber<AnyRecord>, private readonly processors: readonly RecordProcessor[]) {
+  constructor(
+    destination: Subscriber<AnyRecord>,
+    private readonly processors: readonly RecordProcessor[],
+    private readonly streams: SharedStreams,
+  ) {
     super(destination);
     const emits: Emit[] = new Array<Emit>(processors.length);
     emits[processors.length - 1] = (record) => destination.next(record);
@@ -39,6 +50,7 @@ class ProcessorSubscriber extends Subscriber<AnyRecord> {
   }
 
   protected override _next(record: AnyRecord): void {
+    this.streams.clear();
     try {
       this.first.push(record, this.emits[0]);
     } catch (error) {
@@ -47,6 +59,7 @@ class ProcessorSubscriber extends Subscriber<AnyRecord> {
   }
 
   protected override _complete(): void {
+    this.streams.clear();
     try {
       for (let i = 0; i < this.processors.length; i++) this.processors[i].flush(this.emits[i]);
     } catch (error) {
@@ -64,9 +77,10 @@ function stage(processor: RecordProcessor, emit: Emit): Emit {
 
 /** The observable of a run of record operators: its upstream and the processor factories, in order. */
 class RecordOperatorRun extends Observable<AnyRecord> {
-  constructor(readonly upstream: Observable<AnyRecord>, readonly creates: readonly (() => RecordProcessor)[]) {
+  constructor(readonly upstream: Observable<AnyRecord>, readonly creates: readonly ((run: RunContext) => RecordProcessor)[]) {
     super((subscriber) => {
-      upstream.subscribe(new ProcessorSubscriber(subscriber, creates.map((create) => create())));
+      const run: RunContext = { streams: new SharedStreams() };
+      upstream.subscribe(new ProcessorSubscriber(subscriber, creates.map((create) => create(run)), run.streams));
     });
   }
 }
@@ -76,7 +90,7 @@ class RecordOperatorRun extends Observable<AnyRecord> {
  * subscription), errors from the source pass through untouched, and unsubscribing tears the source down.
  * Piped directly after another operator made here, the two run as one (see {@link ProcessorSubscriber}).
  */
-export function processRecords(create: () => RecordProcessor): MonoTypeOperatorFunction<AnyRecord> {
+export function processRecords(create: (run: RunContext) => RecordProcessor): MonoTypeOperatorFunction<AnyRecord> {
   return (source) => (source instanceof RecordOperatorRun
     ? new RecordOperatorRun(source.upstream, [...source.creates, create])
     : new RecordOperatorRun(source, [create]));

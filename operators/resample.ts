@@ -4,7 +4,8 @@
 import type { MonoTypeOperatorFunction } from 'rxjs';
 import { fixedIntervalUs, US_PER_DAY, type AnyRecord, type DeadLetterRecord, type KlineInterval } from '../schemas/index.js';
 import { targetsFor, WindowBook, type BarInput, type Target } from './kline-windows.js';
-import { processRecords, type Emit, type RecordProcessor } from './record-processor.js';
+import { processRecords, type Emit, type RecordProcessor, type RunContext } from './record-processor.js';
+import { END_OF_INPUT } from './stream-key-cache.js';
 import { WatermarkTracker, type WatermarkOptions } from './watermark.js';
 
 /** The `errorName` of the dead letters that carry records too late for their bars. */
@@ -44,8 +45,8 @@ class ResampleProcessor implements RecordProcessor {
   private readonly passThrough: boolean;
   private readonly book: WindowBook;
 
-  constructor(private readonly options: ResampleOptions) {
-    this.tracker = new WatermarkTracker(options, () => new ResampleStream());
+  constructor(private readonly options: ResampleOptions, run: RunContext) {
+    this.tracker = new WatermarkTracker(options, () => new ResampleStream(), run.streams);
     this.latenessUs = options.allowedLatenessUs ?? 0;
     this.passThrough = options.passThrough ?? true;
     this.book = new WindowBook(this.latenessUs);
@@ -62,15 +63,15 @@ class ResampleProcessor implements RecordProcessor {
     const stream = clock.state;
     const targets = stream.targets ?? (stream.targets = targetsFor(record, this.options.intervals, this.options.closeTimeResolutionUs ?? 1000));
     const watermarkUs = clock.watermarkUs;
-    const missed = record.kind === 'kline' && !record.isClosed ? undefined : this.book.feed(targets, record, inputId(record, stream), watermarkUs, emit);
+    const missed = record.kind === 'kline' && !record.isClosed ? undefined : this.book.feed(targets, record, inputId(record, stream), clock, emit);
     if (missed !== undefined) emit(lateLetter(record, missed, watermarkUs, this.latenessUs));
-    this.tracker.advance(clock, record.eventTimeUs);
-    if (clock.watermarkUs > watermarkUs) this.book.close(targets, clock.watermarkUs, emit);
-    if (this.tracker.detectsIdle) for (const idle of this.tracker.advanceIdle()) this.book.close(idle.state.targets ?? [], idle.watermarkUs, emit);
+    this.tracker.advance(clock, record);
+    if (clock.watermarkUs > watermarkUs) this.book.close(targets, clock, emit);
+    if (this.tracker.detectsIdle) for (const idle of this.tracker.advanceIdle()) this.book.close(idle.state.targets ?? [], idle, emit);
   }
 
   flush(emit: Emit): void {
-    for (const clock of this.tracker.clocksNow()) this.book.close(clock.state.targets ?? [], Infinity, emit);
+    for (const clock of this.tracker.clocksNow()) this.book.close(clock.state.targets ?? [], END_OF_INPUT, emit);
   }
 }
 
@@ -132,5 +133,5 @@ function lateLetter(record: BarInput, intervals: KlineInterval[], watermarkUs: n
  * never per record.
  */
 export function resample(options: ResampleOptions): MonoTypeOperatorFunction<AnyRecord> {
-  return processRecords(() => new ResampleProcessor(options));
+  return processRecords((run) => new ResampleProcessor(options, run));
 }

@@ -13,8 +13,20 @@
  */
 import { streamKeyOf, type AnyRecord } from '../schemas/index.js';
 
+/**
+ * Where a stream's watermark is read. Window and retention code takes the holder, not the number: a µs time
+ * passed to (or returned from) a call that is not inlined is boxed into a fresh heap number — once per record
+ * and call on the hot path, which was half of what validate → dedupe → resample allocated (bench/operators.ts).
+ */
+export interface WatermarkHolder {
+  readonly watermarkUs: number;
+}
+
+/** The watermark at the end of the input: every window closes, every identity is forgotten. */
+export const END_OF_INPUT: WatermarkHolder = Object.freeze({ watermarkUs: Infinity });
+
 /** One stream: its key, its event-time clock (see watermark.ts), the operator's state, and its index entry. */
-export class StreamClock<S = undefined> {
+export class StreamClock<S = undefined> implements WatermarkHolder {
   /** Highest event time seen, µs. */
   maxEventUs = -Infinity;
   /** The stream's watermark, µs (never goes back). */
@@ -63,6 +75,36 @@ export class StreamIndex<S> {
     clock.next = first;
     this.bySymbol.set(record.symbol, clock);
     return clock;
+  }
+}
+
+/**
+ * The stream lookup shared by the record operators fused into one run (see record-processor.ts): the first
+ * operator that asks for a record's stream looks it up, the operators after it get the answer for the same
+ * record object from a one-entry memo — one lookup per record for the whole run instead of one per stateful
+ * operator. Each stream gets a small number, by which an operator keeps its own clock in an array.
+ * The memo is cleared before every input record, so a record object reused by its producer (a parser's
+ * scratch record) is looked up afresh each time.
+ * Memory: one entry per stream seen.
+ */
+export class SharedStreams {
+  private readonly index = new StreamIndex<number>((key) => new StreamClock(key, this.count++));
+  private count = 0;
+  private last: AnyRecord | undefined = undefined;
+  private lastStream: StreamClock<number> | undefined = undefined;
+
+  /** The stream of a record: its key and its number (`state`). */
+  streamOf(record: AnyRecord): StreamClock<number> {
+    if (record === this.last) return this.lastStream as StreamClock<number>;
+    const stream = this.index.get(record);
+    this.last = record;
+    this.lastStream = stream;
+    return stream;
+  }
+
+  /** Forgets the memo (before each input record). */
+  clear(): void {
+    this.last = undefined;
   }
 }
 

@@ -4,8 +4,8 @@
  */
 import { asyncScheduler, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
 import { KINDS, MARKETS, SOURCES, US_PER_MS, type AnyRecord, type DeadLetterRecord, type FieldSpec, type Market, type Source } from '../schemas/index.js';
-import { processRecords, type Emit, type RecordProcessor } from './record-processor.js';
-import { StreamClock, StreamIndex } from './stream-key-cache.js';
+import { processRecords, type Emit, type RecordProcessor, type RunContext } from './record-processor.js';
+import { WatermarkTracker } from './watermark.js';
 import { sanityProblem } from './validate-rules.js';
 
 /** The `errorName` of every dead letter this operator writes. */
@@ -79,12 +79,18 @@ export function schemaProblem(record: AnyRecord): string | null {
 /** The last id per source of one trade / aggTrade stream (−∞ before the first). */
 type LastIds = Record<Source, number>;
 
+function newLastIds(): LastIds {
+  return { archive: -Infinity, rest: -Infinity, ws: -Infinity, resample: -Infinity, fill: -Infinity };
+}
+
 class ValidateProcessor implements RecordProcessor {
-  private readonly lastIds = new StreamIndex<LastIds>((key) => new StreamClock(key, { archive: -Infinity, rest: -Infinity, ws: -Infinity, resample: -Infinity, fill: -Infinity }));
+  /** Last ids per stream; its watermarks are not used (a tracker for the run's shared stream lookup). */
+  private readonly lastIds: WatermarkTracker<LastIds>;
   private readonly checkIdOrder: boolean;
   private readonly scheduler: SchedulerLike;
 
-  constructor(private readonly options: ValidateOptions) {
+  constructor(private readonly options: ValidateOptions, run?: RunContext) {
+    this.lastIds = new WatermarkTracker<LastIds>({}, newLastIds, run?.streams);
     this.checkIdOrder = options.checkIdOrder ?? true;
     this.scheduler = options.scheduler ?? asyncScheduler;
   }
@@ -103,7 +109,7 @@ class ValidateProcessor implements RecordProcessor {
   private idProblem(record: AnyRecord): string | null {
     if (!this.checkIdOrder || (record.kind !== 'trade' && record.kind !== 'aggTrade')) return null;
     const id = record.kind === 'trade' ? record.tradeId : record.aggTradeId;
-    const lastIds = this.lastIds.get(record).state;
+    const lastIds = this.lastIds.clockFor(record).state;
     const last = lastIds[record.source];
     if (id < last) return `${record.kind} id ${id} after ${last} in ${record.source} stream ${record.market}/${record.symbol}: ids must not decrease`;
     lastIds[record.source] = id;
@@ -152,7 +158,7 @@ function safeJson(record: AnyRecord): string {
  * Memory: one last id per source of each trade/aggTrade stream — bounded by the number of streams, not records.
  */
 export function validate(options: ValidateOptions = {}): MonoTypeOperatorFunction<AnyRecord> {
-  return processRecords(() => new ValidateProcessor(options));
+  return processRecords((run) => new ValidateProcessor(options, run));
 }
 
 /**

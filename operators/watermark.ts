@@ -15,8 +15,8 @@
 import { asyncScheduler, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
 import type { AnyRecord } from '../schemas/index.js';
 import { EventTimeQueue } from './event-time-queue.js';
-import { processRecords, type Emit, type RecordProcessor } from './record-processor.js';
-import { StreamClock, StreamIndex } from './stream-key-cache.js';
+import { processRecords, type Emit, type RecordProcessor, type RunContext } from './record-processor.js';
+import { StreamClock, StreamIndex, type SharedStreams } from './stream-key-cache.js';
 
 export { StreamClock };
 
@@ -54,11 +54,18 @@ export class WatermarkTracker<S = undefined> {
 
   private readonly index: StreamIndex<S> | undefined;
   private readonly keyOf: ((record: AnyRecord) => string) | undefined;
+  /** The run's shared lookup (default keys only), and this tracker's clocks by shared stream number. */
+  private readonly shared: SharedStreams | undefined;
+  private readonly byNumber: (StreamClock<S> | undefined)[] = [];
 
-  /** `createState` makes the operator's state of a stream on its first record. */
-  constructor(options: WatermarkOptions, private readonly createState: (key: string) => S) {
+  /**
+   * `createState` makes the operator's state of a stream on its first record. With `shared` (the run's
+   * lookup; used only for the default stream key) the stream of a record is looked up once per run.
+   */
+  constructor(options: WatermarkOptions, private readonly createState: (key: string) => S, shared?: SharedStreams) {
     this.keyOf = options.keyOf;
-    this.index = options.keyOf === undefined ? new StreamIndex<S>((key) => this.clockOf(key)) : undefined;
+    this.shared = options.keyOf === undefined ? shared : undefined;
+    this.index = options.keyOf === undefined && this.shared === undefined ? new StreamIndex<S>((key) => this.clockOf(key)) : undefined;
     this.maxOutOfOrderUs = options.maxOutOfOrderUs ?? 0;
     this.idleTimeoutMs = options.idleTimeoutMs ?? Infinity;
     this.scheduler = options.scheduler ?? asyncScheduler;
@@ -82,7 +89,19 @@ export class WatermarkTracker<S = undefined> {
 
   /** The clock of a record's stream (by `keyOf`), created on first use. */
   clockFor(record: AnyRecord): StreamClock<S> {
+    if (this.shared !== undefined) {
+      const stream = this.shared.streamOf(record);
+      return this.byNumber[stream.state] ?? this.numbered(stream);
+    }
     return this.index !== undefined ? this.index.get(record) : this.clockOf((this.keyOf as (record: AnyRecord) => string)(record));
+  }
+
+  /** First sight of a shared stream number: this tracker's clock for its key. */
+  private numbered(stream: StreamClock<number>): StreamClock<S> {
+    const clock = this.clockOf(stream.key);
+    while (this.byNumber.length < stream.state) this.byNumber.push(undefined);
+    this.byNumber[stream.state] = clock;
+    return clock;
   }
 
   /** The clock of a key, or undefined when the key was never seen. */
@@ -97,11 +116,15 @@ export class WatermarkTracker<S = undefined> {
 
   /** Records an event on a key and advances its watermark; returns the key's clock. */
   observe(key: string, eventTimeUs: number): StreamClock<S> {
-    return this.advance(this.clockOf(key), eventTimeUs);
+    return this.advance(this.clockOf(key), { eventTimeUs });
   }
 
-  /** Records an event on a clock already looked up and advances its watermark. */
-  advance(clock: StreamClock<S>, eventTimeUs: number): StreamClock<S> {
+  /**
+   * Records a record's event on a clock already looked up and advances its watermark. Takes the record, not
+   * its time: a µs time passed to a call that is not inlined is boxed into a fresh heap number per record.
+   */
+  advance(clock: StreamClock<S>, record: { readonly eventTimeUs: number }): StreamClock<S> {
+    const eventTimeUs = record.eventTimeUs;
     if (this.idleTimeoutMs !== Infinity) clock.lastSeenMs = this.scheduler.now();
     if (eventTimeUs > clock.maxEventUs) {
       clock.maxEventUs = eventTimeUs;
@@ -144,14 +167,14 @@ type ReorderStream = StreamClock<EventTimeQueue>;
 class ReorderProcessor implements RecordProcessor {
   private readonly tracker: WatermarkTracker<EventTimeQueue>;
 
-  constructor(options: WatermarkOptions) {
-    this.tracker = new WatermarkTracker(options, () => new EventTimeQueue());
+  constructor(options: WatermarkOptions, run: RunContext) {
+    this.tracker = new WatermarkTracker(options, () => new EventTimeQueue(), run.streams);
   }
 
   push(record: AnyRecord, emit: Emit): void {
     const stream = this.tracker.clockFor(record);
     const late = record.eventTimeUs < stream.watermarkUs;
-    this.tracker.advance(stream, record.eventTimeUs);
+    this.tracker.advance(stream, record);
     if (late) {
       emit(record);
     } else {
@@ -183,5 +206,5 @@ function release(stream: ReorderStream, emit: Emit): void {
  * held records of an idle stream are released when it goes idle); everything is flushed on completion.
  */
 export function watermark(options: WatermarkOptions = {}): MonoTypeOperatorFunction<AnyRecord> {
-  return processRecords(() => new ReorderProcessor(options));
+  return processRecords((run) => new ReorderProcessor(options, run));
 }

@@ -64,8 +64,8 @@ describe('dedupe', () => {
       const held = new HeldIdentities();
       let maxCapacity = 0;
       for (let i = 0; i < 20_000; i++) {
-        held.hold(i, 1, i);
-        held.prune(i - live + 1);
+        held.hold(i, { version: 1, eventTimeUs: i });
+        held.prune({ watermarkUs: i - live + 1 }, 0);
         maxCapacity = Math.max(maxCapacity, held.capacity);
       }
       assert.ok(maxCapacity <= 2 * live + 17, `${live} live identities: capacity reached ${maxCapacity}`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { from, identity, map, take, type MonoTypeOperatorFunction } from 'rxjs';
+import { from, identity, map, Observable, take, type MonoTypeOperatorFunction } from 'rxjs';
 import { dedupe } from '../../operators/dedupe.js';
 import { detectGaps } from '../../operators/detect-gaps.js';
 import { resample } from '../../operators/resample.js';
@@ -34,5 +34,21 @@ describe('record operators piped one after another', () => {
     assert.equal((await collect(pipeAll(input, [...chain(false), take(3)]))).length, 3);
     const throwing = validate({ check: (r) => { if (r.kind === 'trade' && r.tradeId === 5) throw new Error('boom'); return null; } });
     await assert.rejects(collect(pipeAll(input, [dedupe(), throwing, resample({ intervals: ['1m'] })])), /boom/);
+  });
+
+  it('look a reused record object up afresh for every emission (a producer that mutates one scratch record)', async () => {
+    // Two symbols through one scratch object: the run's shared stream lookup must not carry the stream of
+    // the previous emission over to the next one, or the two symbols' trades land in one stream.
+    const scratch = trade(1, minute(0));
+    const source = new Observable<AnyRecord>((subscriber) => {
+      for (let i = 0; i < 20; i++) {
+        Object.assign(scratch, { symbol: i % 2 === 0 ? 'AAAUSDT' : 'BBBUSDT', tradeId: Math.floor(i / 2) + 1, eventTimeUs: minute(Math.floor(i / 2)) });
+        subscriber.next(scratch);
+      }
+      subscriber.complete();
+    });
+    const bars = (await collect(source.pipe(validate(), dedupe(), resample({ intervals: ['1m'], passThrough: false }))))
+      .filter((r): r is Extract<AnyRecord, { kind: 'kline' }> => r.kind === 'kline');
+    assert.deepEqual(bars.map((b) => `${b.symbol}:${b.tradeCount}`).sort(), Array.from({ length: 10 }, () => ['AAAUSDT:1', 'BBBUSDT:1']).flat().sort());
   });
 });

@@ -45,9 +45,13 @@ class ByteSink {
       const bytes = this.lastEnd[column] - start;
       this.reserve(bytes);
       const buffer = this.buffer;
-      let at = this.length;
-      for (let i = start; i < start + bytes; i++) buffer[at++] = buffer[i];
-      this.length = at;
+      const at = this.length;
+      if (bytes <= 16) {
+        for (let i = 0; i < bytes; i++) buffer[at + i] = buffer[start + i];
+      } else {
+        buffer.copyWithin(at, start, start + bytes); // a file-long ingestId: 60+ bytes per row
+      }
+      this.length = at + bytes;
       return;
     }
     const start = this.length;
@@ -111,22 +115,40 @@ function writeArray(sink: ByteSink, items: readonly unknown[], field: FieldSpec)
   }
 }
 
-/** The statement writing field `i` (value in `v`) of a compiled row writer. */
+/** Bytes a field takes at most when its type has a fixed width (null flag included), else 0 (strings, arrays). */
+function fixedWidth(field: FieldSpec): number {
+  const flag = field.nullable === true ? 1 : 0;
+  switch (field.type) {
+    case 'long': case 'double': return 8 + flag;
+    case 'int': return 4 + flag;
+    case 'boolean': return 1 + flag;
+    default: return flag;
+  }
+}
+
+/**
+ * The statement writing field `i` (value in `v`) of a compiled row writer. Fixed-width values are written
+ * in place (`s.view`, `s.buffer`, `s.length`) into room the row reserved once for all of them: a method
+ * call with its own bounds check per column was a third of the encoding time.
+ */
 function fieldWriter(field: FieldSpec, i: number): string {
   const bad = `throw bad(v, f[${i}]);`;
   let write: string;
   switch (field.type) {
     case 'string': write = `if (typeof v !== 'string') ${bad} s.cachedString(v, ${i});`; break;
-    case 'long': write = `if (typeof v !== 'number') ${bad} s.int64(v);`; break;
-    case 'int': write = `if (typeof v !== 'number') ${bad} s.int32(v);`; break;
-    case 'double': write = `if (typeof v !== 'number') ${bad} s.float64(v);`; break;
-    case 'boolean': write = `if (typeof v !== 'boolean') ${bad} s.u8(v ? 1 : 0);`; break;
+    case 'long':
+      write = `if (typeof v !== 'number') ${bad} h = Math.floor(v / ${TWO_TO_32}); n = s.length; s.view.setUint32(n, v - h * ${TWO_TO_32}, true); s.view.setInt32(n + 4, h, true); s.length = n + 8;`;
+      break;
+    case 'int': write = `if (typeof v !== 'number') ${bad} n = s.length; s.view.setInt32(n, v, true); s.length = n + 4;`; break;
+    case 'double': write = `if (typeof v !== 'number') ${bad} n = s.length; s.view.setFloat64(n, v, true); s.length = n + 8;`; break;
+    case 'boolean': write = `if (typeof v !== 'boolean') ${bad} s.buffer[s.length++] = v ? 1 : 0;`; break;
     case 'doubleArray': write = `if (!Array.isArray(v)) ${bad} arr(s, v, f[${i}]);`; break;
   }
   const read = `v = r[${JSON.stringify(field.name)}];`;
-  return field.nullable === true
-    ? `${read} if (v === null || v === undefined) s.u8(1); else { s.u8(0); ${write} }`
-    : `${read} if (v === null || v === undefined) ${bad} ${write}`;
+  if (field.nullable !== true) return `${read} if (v === null || v === undefined) ${bad} ${write}`;
+  // A string or array writes its own bytes (and reserves them), so its flag is written with a reserve too.
+  const flag = (value: number): string => (fixedWidth(field) > 1 ? `s.buffer[s.length++] = ${value};` : `s.u8(${value});`);
+  return `${read} if (v === null || v === undefined) ${flag(1)} else { ${flag(0)} ${write} }`;
 }
 
 type RowWriter = (sink: ByteSink, record: Readonly<Record<string, unknown>>) => void;
@@ -137,8 +159,17 @@ type RowWriter = (sink: ByteSink, record: Readonly<Record<string, unknown>>) => 
  * process). Field names come from the schema tables, never from input.
  */
 function compileRowWriter(fields: readonly FieldSpec[]): RowWriter {
-  const body = fields.map((field, i) => fieldWriter(field, i)).join('\n');
-  return new Function('f', 'bad', 'arr', `return function (s, r) { let v;\n${body}\n};`)(fields, badValue, writeArray) as RowWriter;
+  // Each run of fixed-width fields reserves its room once; strings and arrays reserve their own.
+  const statements: string[] = [];
+  for (let i = 0; i < fields.length; i++) {
+    if (fixedWidth(fields[i]) > (fields[i].nullable === true ? 1 : 0)) {
+      let room = 0;
+      for (let j = i; j < fields.length && fixedWidth(fields[j]) > (fields[j].nullable === true ? 1 : 0); j++) room += fixedWidth(fields[j]);
+      if (i === 0 || !(fixedWidth(fields[i - 1]) > (fields[i - 1].nullable === true ? 1 : 0))) statements.push(`s.reserve(${room});`);
+    }
+    statements.push(fieldWriter(fields[i], i));
+  }
+  return new Function('f', 'bad', 'arr', `return function (s, r) { let v, n, h;\n${statements.join('\n')}\n};`)(fields, badValue, writeArray) as RowWriter;
 }
 
 const WRITERS = new WeakMap<readonly FieldSpec[], RowWriter>();

@@ -9,7 +9,9 @@
  * of the head's kind (up to `maxInsertRows`): ClickHouse wants few large inserts (each insert is a part to
  * sort, write and merge later: a 2,000,000-row backfill into the 18.16 server took 7.2 s in inserts of 20,000
  * rows and 4.7 s in inserts of 200,000),
- * and a sink that falls behind then catches up with larger inserts instead of more of them. Acknowledgements
+ * and a sink that falls behind then catches up with larger inserts instead of more of them. A batch is
+ * encoded when it arrives and waits as bytes (RowBinary: ~150 bytes per trade, about half of the records'
+ * heap), so its records can be dropped at once. Acknowledgements
  * stay one per batch, in input order. The dedup token of a combined insert is a hash of its unit ids (the
  * same batches, combined the same way, give the same token; combined differently after a crash, the rows
  * are inserted again and collapse on the identity key). Transport failures and server overload are retried
@@ -72,10 +74,26 @@ type Rows = readonly Readonly<Record<string, unknown>>[];
 
 /**
  * The encoded body, built before sending: a record that cannot be encoded fails the batch before any byte
- * reaches the server (never a half-sent insert), and retries resend the same bytes.
+ * reaches the server (never a half-sent insert), and retries resend the same bytes. Neither format has a
+ * header, so the body of several batches is their bodies one after another.
  */
 function encodeBody(format: Target['format'], fields: readonly FieldSpec[], records: Rows): (string | Buffer)[] {
   return format === 'TabSeparated' ? [...tsvChunks(records, fields)] : [...rowBinaryChunks(records, fields)];
+}
+
+/** A batch waiting for its insert: its records until the format is known, then only its encoded body. */
+interface Waiting {
+  readonly kind: KindName;
+  readonly unitId: string;
+  readonly rows: number;
+  records: Rows | undefined;
+  body: (string | Buffer)[] | undefined;
+}
+
+function encodeWaiting(waiting: Waiting, format: Target['format']): void {
+  if (waiting.body !== undefined) return;
+  waiting.body = encodeBody(format, KINDS[waiting.kind].fields, waiting.records as Rows);
+  waiting.records = undefined;
 }
 
 async function insertOnce(target: Target, table: string, fields: readonly FieldSpec[], body: readonly (string | Buffer)[], settings: ClickHouseSettings): Promise<void> {
@@ -96,33 +114,33 @@ async function insertOnce(target: Target, table: string, fields: readonly FieldS
 }
 
 /** The head batch and the batches right behind it of the same kind, up to `maxRows` rows (the head always). */
-function takeGroup(queue: RecordBatch[], maxRows: number): RecordBatch[] {
-  const group = [queue.shift() as RecordBatch];
-  let rows = group[0].records.length;
-  while (queue.length > 0 && queue[0].kind === group[0].kind && rows + queue[0].records.length <= maxRows) {
-    rows += queue[0].records.length;
-    group.push(queue.shift() as RecordBatch);
+function takeGroup(queue: Waiting[], maxRows: number): Waiting[] {
+  const group = [queue.shift() as Waiting];
+  let rows = group[0].rows;
+  while (queue.length > 0 && queue[0].kind === group[0].kind && rows + queue[0].rows <= maxRows) {
+    rows += queue[0].rows;
+    group.push(queue.shift() as Waiting);
   }
   return group;
 }
 
 /** The insert dedup token of a group: its unit id alone, or a hash of all of them. */
-function tokenOf(group: readonly RecordBatch[]): string {
+function tokenOf(group: readonly Waiting[]): string {
   if (group.length === 1) return group[0].unitId;
   return `sha256:${createHash('sha256').update(group.map((b) => b.unitId).join('\n')).digest('hex')}`;
 }
 
 /** Inserts the records of a group of batches of one kind in one insert; one ack per batch. */
-async function insertGroup(target: Target, group: readonly RecordBatch[], options: ToClickHouseOptions): Promise<WriteAck[]> {
+async function insertGroup(target: Target, group: readonly Waiting[], options: ToClickHouseOptions): Promise<WriteAck[]> {
   const kind = group[0].kind;
   const database = options.database ?? 'lakehouse';
   const table = `${quoteIdentifier(database)}.${quoteIdentifier((options.tableOf ?? tableNameOf)(kind))}`;
-  const acks = group.map((batch): WriteAck => ({ sink: 'clickhouse', unitId: batch.unitId, kind, rows: batch.records.length, target: table }));
-  const records = group.length === 1 ? group[0].records : group.flatMap((batch) => batch.records);
-  if (records.length === 0) return acks;
+  const acks = group.map((batch): WriteAck => ({ sink: 'clickhouse', unitId: batch.unitId, kind, rows: batch.rows, target: table }));
+  if (group.every((batch) => batch.rows === 0)) return acks;
   const fields = KINDS[kind].fields;
   const settings: ClickHouseSettings = target.features.insertDeduplicationToken ? { insert_deduplicate: 1, insert_deduplication_token: tokenOf(group) } : {};
-  const body = encodeBody(target.format, fields, records as unknown as Rows);
+  for (const batch of group) encodeWaiting(batch, target.format);
+  const body = group.length === 1 ? group[0].body as (string | Buffer)[] : group.flatMap((batch) => batch.body as (string | Buffer)[]);
   try {
     await retry(async () => {
       try {
@@ -150,12 +168,14 @@ export function toClickHouse(options: ToClickHouseOptions): OperatorFunction<Rec
   return (batches) => defer(() => new Observable<WriteAck>((subscriber) => {
     let client: ClickHouseClient | undefined = options.client;
     let target: Promise<Target> | undefined;
+    // The body format, once known (at once for a client passed in): batches are encoded as they arrive.
+    let format: Target['format'] | undefined = options.format ?? (client === undefined ? undefined : isEmbeddedClient(client) ? 'TabSeparated' : 'RowBinary');
     const connect = (): Promise<Target> => (target ??= (async () => {
       client ??= await createClickHouseClient(options.config ?? {});
-      const format = options.format ?? (isEmbeddedClient(client) ? 'TabSeparated' : 'RowBinary');
+      format ??= options.format ?? (isEmbeddedClient(client) ? 'TabSeparated' : 'RowBinary');
       return { client, format, features: options.features ?? (await probeCapabilities(client)) };
     })());
-    const queue: RecordBatch[] = [];
+    const queue: Waiting[] = [];
     let inserting = false;
     let inputDone = false;
     const drain = async (): Promise<void> => {
@@ -168,7 +188,16 @@ export function toClickHouse(options: ToClickHouseOptions): OperatorFunction<Rec
     };
     const subscription = batches.subscribe({
       next: (batch) => {
-        queue.push(batch);
+        const waiting: Waiting = { kind: batch.kind, unitId: batch.unitId, rows: batch.records.length, records: batch.records as unknown as Rows, body: undefined };
+        if (format !== undefined) {
+          try {
+            encodeWaiting(waiting, format);
+          } catch (error) {
+            subscriber.error(error); // a SinkWriteError naming the record and field (map-row-binary.ts)
+            return;
+          }
+        }
+        queue.push(waiting);
         if (inserting) return;
         inserting = true;
         // From the next microtask: batches handed over in one synchronous burst go into the first insert too.

@@ -123,3 +123,18 @@ test('batches that arrive while an insert runs are combined into the next one', 
   assert.deepEqual((await acks).map((a) => a.unitId), ['a', 'b', 'c', 'd']);
   assert.equal(calls.length, 2);
 });
+
+test('a batch is encoded when it arrives: records changed by their producer afterwards do not change the insert', async () => {
+  const { client, calls } = fakeClient();
+  const input = new Subject<RecordBatch>();
+  const acks = firstValueFrom(input.pipe(toClickHouse({ client, features: legacy }), toArray()));
+  input.next({ kind: 'trade', unitId: 'a', records: sampleRecords('trade', 2) });
+  await new Promise((resolve) => setImmediate(resolve)); // the first insert is running; 'b' will wait
+  const waiting = sampleRecords('trade', 3);
+  const expected = Buffer.concat([...rowBinaryChunks(waiting as unknown as Record<string, unknown>[], KINDS.trade.fields)]);
+  input.next({ kind: 'trade', unitId: 'b', records: waiting });
+  (waiting[0] as { price: number }).price = 1e9; // a producer reusing its scratch records
+  input.complete();
+  await acks;
+  assert.deepEqual(calls[1].body, expected);
+});

@@ -1,11 +1,12 @@
 /**
  * The worker side of {@link toKafkaInWorker} (to-kafka-worker.ts): runs `toKafka` on the batches the owner
  * posts and posts back its acknowledgements, its error or its completion. Messages in: `{ type: 'start',
- * options }` once, then `batch`, `complete`, or `stop` (tear down now). Out: `ack`, `error`, `complete`.
+ * options }` once, then `columns` or `batch`, `complete`, or `stop` (tear down now). Out: `ack`, `error`, `complete`.
  */
 import { parentPort } from 'node:worker_threads';
 import { Subject } from 'rxjs';
 import type { RecordBatch } from '../sink.js';
+import { fromColumns } from './columnar-batch.js';
 import { toKafka } from './to-kafka.js';
 import { prefixedTopicFor } from './topic-for.js';
 import type { KafkaWorkerIn, KafkaWorkerOut } from './to-kafka-worker.js';
@@ -32,6 +33,7 @@ port.on('message', (message: KafkaWorkerIn) => {
       return;
     }
     case 'batch': batches.next(message.batch); return;
+    case 'columns': batches.next(fromColumns(message.batch)); return;
     case 'complete': batches.complete(); return;
     case 'stop': stop?.(); port.close(); return;
   }

@@ -2,14 +2,17 @@
  * The Kafka sink on its own thread: {@link toKafkaInWorker} behaves like `toKafka` (same acks, order and
  * guarantees, see to-kafka.ts) but Avro encoding and kafkajs' request building — about 16 µs of CPU per
  * message, the most expensive step of a live pipeline — run in a worker thread, so the thread that reads the
- * WebSockets (or parses archives) keeps its core. Batches are copied to the worker (structured clone, a few µs
- * per record). Options must be plain data: a topic prefix instead of a `topicOf` function, no `serde`.
+ * WebSockets (or parses archives) keeps its core. Batches go to the worker as columns with their buffers
+ * transferred (columnar-batch.ts; a batch that does not fit its field table goes as objects, by structured
+ * clone, so the worker's encoder reports it). Options must be plain data: a topic prefix instead of a
+ * `topicOf` function, no `serde`.
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import { ConfigError, SinkWriteError } from '../../schemas/errors.js';
 import type { BackoffOptions } from '../backoff.js';
 import type { RecordBatch, WriteAck } from '../sink.js';
 import { startModuleWorker } from '../worker-thread.js';
+import { toColumns, type ColumnarBatch } from './columnar-batch.js';
 import type { ToKafkaOptions } from './to-kafka.js';
 
 /** Options of {@link toKafkaInWorker}: those of `toKafka` that are plain data, and a topic prefix. */
@@ -24,6 +27,7 @@ export type KafkaWorkerOptions = Omit<ToKafkaOptions, 'serde' | 'topicOf' | 'ret
 export type KafkaWorkerIn =
   | { readonly type: 'start'; readonly options: KafkaWorkerOptions }
   | { readonly type: 'batch'; readonly batch: RecordBatch }
+  | { readonly type: 'columns'; readonly batch: ColumnarBatch }
   | { readonly type: 'complete' }
   | { readonly type: 'stop' };
 
@@ -60,7 +64,11 @@ export function toKafkaInWorker(options: KafkaWorkerOptions): OperatorFunction<R
     });
     post({ type: 'start', options });
     const subscription = batches.subscribe({
-      next: (batch) => post({ type: 'batch', batch }),
+      next: (batch) => {
+        const columnar = toColumns(batch);
+        if (columnar === undefined) post({ type: 'batch', batch });
+        else worker.postMessage({ type: 'columns', batch: columnar.batch } satisfies KafkaWorkerIn, columnar.transfer);
+      },
       error: (error: unknown) => subscriber.error(error),
       complete: () => post({ type: 'complete' }),
     });

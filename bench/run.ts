@@ -21,6 +21,7 @@ const MODULES: readonly BenchModule[] = [
   { name: 'archive', run: async () => (await import('./archive.js')).benchArchive() },
   { name: 'kafka', run: async () => (await import('./kafka.js')).benchKafka() },
   { name: 'clickhouse', run: async () => (await import('./clickhouse.js')).benchClickHouse() },
+  { name: 'handoff', run: async () => (await import('./handoff.js')).benchHandoff() },
 ];
 
 function formatValue(value: number): string {

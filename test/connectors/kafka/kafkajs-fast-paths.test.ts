@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import fc from 'fast-check';
 import {
   encodeRecord, groupMessagesPerPartition, kafkajsFastPaths, kafkajsRecordEncoder, type RecordArgs,
@@ -87,4 +87,36 @@ describe('kafkajs fast paths', () => {
     const theirs = await unpatched(request).encode();
     assert.deepEqual(ours.buffer, theirs.buffer);
   });
+
+  it('encode whole produce requests in one pass to the bytes of kafkajs\' request, whatever the topics, partitions and messages', async () => {
+    type Produce = (args: unknown) => { encode: () => Promise<{ buffer: Buffer }> };
+    const patched = require('kafkajs/src/protocol/requests/produce/v3/request.js') as Produce;
+    const unpatched = pristine<Produce>('kafkajs/src/protocol/requests/produce/v3/request.js', {
+      '../../../recordBatch/record/v0': pristine('kafkajs/src/protocol/recordBatch/record/v0/index.js'),
+    });
+    const message = fc.record({
+      key: fc.option(bytes),
+      value: fc.option(bytes),
+      timestamp: fc.option(fc.oneof(fc.integer({ min: 1_700_000_000_000, max: 1_800_000_000_000 }), fc.integer({ min: 1_000_000, max: 99_999_999 }).map(String)), { freq: 3 }),
+      headers: fc.option(fc.constant({ h: 'x' }), { freq: 10, nil: undefined }),
+    }, { requiredKeys: ['key', 'value'] });
+    const partition = fc.record({ partition: fc.integer({ min: 0, max: 11 }), firstSequence: fc.option(fc.integer({ min: 0, max: 2 ** 31 - 1 }), { nil: undefined }), messages: fc.array(message, { maxLength: 40 }) });
+    const request = fc.record({
+      acks: fc.constantFrom(-1, 1), timeout: fc.integer({ min: 0, max: 60_000 }),
+      transactionalId: fc.option(fc.constantFrom('tx-1', 'é-tx'), { nil: null }), producerId: fc.oneof(fc.integer({ min: -1, max: 2 ** 31 - 1 }), fc.constant(undefined)),
+      producerEpoch: fc.integer({ min: 0, max: 5 }), compression: fc.constant(0),
+      topicData: fc.array(fc.record({ topic: fc.constantFrom('a', 'binance.spot.trade', 'ü.topic'), partitions: fc.array(partition, { minLength: 1, maxLength: 4 }) }), { minLength: 1, maxLength: 3 }),
+    });
+    const now = mock.method(Date, 'now', () => 1_777_000_000_123);
+    try {
+      const before = kafkajsFastPaths.produceRequests;
+      await fc.assert(fc.asyncProperty(request, async (args) => {
+        assert.deepEqual((await patched(args).encode()).buffer, (await unpatched(args).encode()).buffer);
+      }), { numRuns: 300 });
+      assert.ok(kafkajsFastPaths.produceRequests - before >= 300, 'the one-pass encoder ran');
+    } finally {
+      now.mock.restore();
+    }
+  });
 });
+

@@ -22,8 +22,13 @@ export interface DedupeOptions extends WatermarkOptions {
 
 /** Above this many live identities a stream indexes them in a Map; below, a linear scan is faster. */
 const SCAN_LIMIT = 16;
-/** The dead head (pruned entries) is reclaimed once it is at least this long and at least as long as the live tail. */
-const COMPACT_AFTER = 16;
+/**
+ * The dead head (pruned entries) is reclaimed once it is at least this long and at least as long as the live
+ * tail. Small: a stream holding one identity then keeps an array of 3 entries (one or two cache lines) instead
+ * of walking through 17 (was 16: validate → dedupe → resample over 1,000 streams ran ~20 % faster at 2, median
+ * of 5 alternating A/B processes; bench/operators.ts).
+ */
+const COMPACT_AFTER = 2;
 
 /**
  * Identities held for one stream in arrival order (a FIFO pruned from the head as the watermark passes),

@@ -68,7 +68,7 @@ describe('dedupe', () => {
         held.prune({ watermarkUs: i - live + 1 }, 0);
         maxCapacity = Math.max(maxCapacity, held.capacity);
       }
-      assert.ok(maxCapacity <= 2 * live + 17, `${live} live identities: capacity reached ${maxCapacity}`);
+      assert.ok(maxCapacity <= 2 * live + 3, `${live} live identities: capacity reached ${maxCapacity}`);
       assert.ok(held.find(19_999) >= 0 && held.find(19_999 - live) === -1);
     }
   });

@@ -129,9 +129,32 @@ function total(node: ProfileNode): number {
   return node.children.reduce((sum, child) => sum + total(child), node.selfSize);
 }
 
+/**
+ * A probe of the host's memory latency: 20 M random reads and writes over 32 MB, in ms. On this project's
+ * shared 2-core host the same loop varies by up to 2× between quiet and busy periods of its neighbours, and
+ * the operator chain's rate moves with it (it is partly bound by memory): printed before and after the runs
+ * so that a low reading can be told from a regression (compare with the probe of a good run).
+ */
+function memoryProbeMs(): number {
+  const size = 4 << 20;
+  const cells = new Float64Array(size);
+  let j = 1;
+  let sum = 0;
+  const started = performance.now();
+  for (let i = 0; i < 20_000_000; i++) {
+    j = (j * 1103515245 + 12345) & (size - 1);
+    sum += cells[j];
+    cells[j] = i;
+  }
+  const ms = performance.now() - started;
+  if (Number.isNaN(sum)) throw new Error('memory probe: NaN'); // uses the sum, so the loop is not optimised away
+  return ms;
+}
+
 /** Runs the operator benchmark: throughput of validate → dedupe → resample and the state size it holds. */
 export async function benchOperators(minutes = 2000): Promise<BenchResult[]> {
   const count = minutes * SYMBOLS;
+  const probeBefore = memoryProbeMs();
   runChain(hotKlines(30), 30 * SYMBOLS);
   const small = runChain(hotKlines(minutes / 10), count / 10);
   // Best of 5: the fastest run is the one least disturbed (this chain is partly memory-bound, and a shared
@@ -140,10 +163,11 @@ export async function benchOperators(minutes = 2000): Promise<BenchResult[]> {
   const coldRecords = interleavedKlines(600);
   const cold = [0, 1].map(() => runChain(from(coldRecords), coldRecords.length)).sort((a, b) => a.seconds - b.seconds)[0];
   const bytesPerRecord = await allocatedPerRecord(minutes / 4);
+  const probeAfter = memoryProbeMs();
   const rate = count / hot.seconds;
   const cpuRate = count / hot.cpuSeconds;
   const coldRate = coldRecords.length / cold.seconds;
-  const load = `machine load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`;
+  const load = `machine load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores; memory probe ${probeBefore.toFixed(0)} / ${probeAfter.toFixed(0)} ms before / after`;
   return [
     {
       name: 'operators: validate → dedupe → resample 1m→5m,1h (1,000 symbols interleaved)',

@@ -52,6 +52,15 @@ describe('validate', () => {
     assert.equal(await reason(kline(minute(0), { priceKind: 'premium', open: -0.001, high: 0.001, low: -0.002, close: 0 })), undefined);
   });
 
+  it('rejects negative trade and aggTrade quantities, naming the first one, and accepts zero', async () => {
+    assert.equal(await reason(trade(1, 1, { qty: 0, quoteQty: 0 })), undefined);
+    assert.match(await reason(trade(1, 1, { qty: -0.5 })) ?? '', /^qty is negative: -0.5$/);
+    assert.match(await reason(trade(1, 1, { quoteQty: -1 })) ?? '', /^quoteQty is negative: -1$/);
+    assert.match(await reason(trade(1, 1, { qty: null, quoteQty: null, contracts: 2, baseQty: -3 })) ?? '', /^baseQty is negative: -3$/);
+    assert.match(await reason(aggTrade(1, 1, { qty: null, contracts: -2 })) ?? '', /^contracts is negative: -2$/);
+    assert.equal(await reason(aggTrade(1, 1, { qty: null, contracts: 2 })), undefined);
+  });
+
   it('checks the schema: missing fields, wrong types, unknown enum values and kinds', async () => {
     const { qty: _qty, ...missing } = trade(1, 1);
     assert.match(await reason(missing as unknown as AnyRecord) ?? '', /^qty is not a finite number/);

@@ -7,7 +7,7 @@
  * every record counts exactly once at every interval.
  */
 import {
-  fixedIntervalUs, isCoarserInterval, KLINE_INTERVALS, nextWindowStartUs, US_PER_DAY, windowStartUs, type AggTradeRecord,
+  fixedIntervalUs, isCoarserInterval, KLINE_INTERVALS, nextWindowStartUs, windowOffsetUs, windowStartUs, type AggTradeRecord,
   type KlineInterval, type KlineRecord, type TradeRecord,
 } from '../schemas/index.js';
 import { KlineBar, type BarTemplate } from './kline-bar.js';
@@ -31,7 +31,7 @@ export class Target {
 
   constructor(readonly template: BarTemplate, readonly linked: boolean) {
     this.sizeUs = fixedIntervalUs(template.interval) ?? 0;
-    this.offsetUs = template.interval === '1w' ? 4 * US_PER_DAY : 0;
+    this.offsetUs = windowOffsetUs(template.interval);
   }
 
   /** The start of the window holding `timeUs` (`windowStartUs` inline for fixed intervals). */

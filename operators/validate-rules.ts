@@ -3,7 +3,7 @@
  * null. They run after the schema check, so fields have their declared types.
  */
 import {
-  fixedIntervalUs, KLINE_INTERVALS, nextWindowStartUs, US_PER_DAY, windowStartUs, type AggTradeRecord, type AnyRecord,
+  fixedIntervalUs, KLINE_INTERVALS, nextWindowStartUs, windowOffsetUs, windowStartUs, type AggTradeRecord, type AnyRecord,
   type KlineRecord, type TradeRecord,
 } from '../schemas/index.js';
 
@@ -18,7 +18,7 @@ function negative(record: object, names: readonly string[]): string | null {
 
 /** Fixed-length intervals: window length and alignment offset (weeks start on Monday, 4 days after the epoch). */
 const FIXED_WINDOWS = new Map<string, { readonly sizeUs: number; readonly offsetUs: number }>(
-  KLINE_INTERVALS.filter((i) => i !== '1M').map((i) => [i, { sizeUs: fixedIntervalUs(i) as number, offsetUs: i === '1w' ? 4 * US_PER_DAY : 0 }]),
+  KLINE_INTERVALS.filter((i) => i !== '1M').map((i) => [i, { sizeUs: fixedIntervalUs(i) as number, offsetUs: windowOffsetUs(i) }]),
 );
 
 /** Why a kline of a non-fixed interval is not a Binance window, or null for an aligned calendar month. */

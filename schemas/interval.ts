@@ -44,6 +44,11 @@ export function fixedIntervalUs(interval: KlineInterval): number | undefined {
   return interval === '1M' ? undefined : FIXED_US[interval];
 }
 
+/** Where the windows of a fixed interval are aligned, µs after the epoch: Monday for weeks, else the epoch. */
+export function windowOffsetUs(interval: KlineInterval): number {
+  return interval === '1w' ? WEEK_OFFSET_US : 0;
+}
+
 /** The start (µs) of the window of `interval` that contains `timeUs`. */
 export function windowStartUs(timeUs: number, interval: KlineInterval): number {
   if (interval === '1M') {
@@ -51,7 +56,7 @@ export function windowStartUs(timeUs: number, interval: KlineInterval): number {
     return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) * US_PER_MS;
   }
   const size = FIXED_US[interval];
-  const offset = interval === '1w' ? WEEK_OFFSET_US : 0;
+  const offset = windowOffsetUs(interval);
   return Math.floor((timeUs - offset) / size) * size + offset;
 }
 

@@ -198,22 +198,19 @@ function install(): { status: KafkajsFastPaths; originalRecord: RecordEncoder | 
     status.groupings++;
     return groupMessagesPerPartition(args);
   };
-  (cache[paths.record] as CachedModule).exports = (args: RecordArgs) => {
+  // Ours where it applies, else kafkajs' own: for kafkajs' record batches and for the one-pass produce request.
+  const record: RecordEncoder = (args) => {
     const encoded = encodeRecord(args);
     if (encoded === undefined) return originalRecord(args);
     status.recordsEncoded++;
     return encoded;
   };
+  (cache[paths.record] as CachedModule).exports = record;
   const originalProduce = require(paths.produce) as (args: ProduceArgs) => ProduceRequestV3;
   const kernel: ProduceKernel = {
     Encoder: require(ENCODER_MODULE) as ProduceKernel['Encoder'],
     crc32C: require(CRC32C_MODULE) as ProduceKernel['crc32C'],
-    record: (args) => {
-      const encoded = encodeRecord(args);
-      if (encoded === undefined) return originalRecord(args).buffer;
-      status.recordsEncoded++;
-      return encoded.buf;
-    },
+    record: (args) => record(args).buffer,
   };
   (cache[paths.produce] as CachedModule).exports = (args: ProduceArgs) => {
     const request = originalProduce(args);

@@ -8,11 +8,10 @@
  * One insert runs at a time; batches that arrive meanwhile wait, and the next insert takes every waiting batch
  * of the head's kind (up to `maxInsertRows`): ClickHouse wants few large inserts (each insert is a part to
  * sort, write and merge later: a 2,000,000-row backfill into the 18.16 server took 7.2 s in inserts of 20,000
- * rows and 4.7 s in inserts of 200,000),
- * and a sink that falls behind then catches up with larger inserts instead of more of them. A batch is
- * encoded when it arrives and waits as bytes (RowBinary: ~150 bytes per trade, about half of the records'
- * heap), so its records can be dropped at once. Acknowledgements
- * stay one per batch, in input order. The dedup token of a combined insert is a hash of its unit ids (the
+ * rows and 4.7 s in inserts of 200,000), and a sink that falls behind then catches up with larger inserts
+ * instead of more of them. A batch is encoded when it arrives and waits as bytes (RowBinary: ~150 bytes per
+ * trade, about half of the records' heap), so its records can be dropped at once. Acknowledgements stay one
+ * per batch, in input order. The dedup token of a combined insert is a hash of its unit ids (the
  * same batches, combined the same way, give the same token; combined differently after a crash, the rows
  * are inserted again and collapse on the identity key). Transport failures and server overload are retried
  * with connectors/backoff.ts; rejected data (syntax, types) is not. A client created from `config` is closed
@@ -168,11 +167,12 @@ export function toClickHouse(options: ToClickHouseOptions): OperatorFunction<Rec
   return (batches) => defer(() => new Observable<WriteAck>((subscriber) => {
     let client: ClickHouseClient | undefined = options.client;
     let target: Promise<Target> | undefined;
+    const formatFor = (c: ClickHouseClient): Target['format'] => options.format ?? (isEmbeddedClient(c) ? 'TabSeparated' : 'RowBinary');
     // The body format, once known (at once for a client passed in): batches are encoded as they arrive.
-    let format: Target['format'] | undefined = options.format ?? (client === undefined ? undefined : isEmbeddedClient(client) ? 'TabSeparated' : 'RowBinary');
+    let format: Target['format'] | undefined = client === undefined ? options.format : formatFor(client);
     const connect = (): Promise<Target> => (target ??= (async () => {
       client ??= await createClickHouseClient(options.config ?? {});
-      format ??= options.format ?? (isEmbeddedClient(client) ? 'TabSeparated' : 'RowBinary');
+      format ??= formatFor(client);
       return { client, format, features: options.features ?? (await probeCapabilities(client)) };
     })());
     const queue: Waiting[] = [];

@@ -52,7 +52,7 @@ export function toKafkaInWorker(options: KafkaWorkerOptions): OperatorFunction<R
   return (batches) => new Observable<WriteAck>((subscriber) => {
     const worker = startModuleWorker(WORKER_MODULE);
     let finished = false;
-    const post = (message: KafkaWorkerIn): void => worker.postMessage(message);
+    const post = (message: KafkaWorkerIn, transfer?: ArrayBuffer[]): void => worker.postMessage(message, transfer);
     worker.on('message', (message: KafkaWorkerOut) => {
       if (message.type === 'ack') subscriber.next(message.ack);
       else if (message.type === 'error') { finished = true; subscriber.error(errorOf(message.error)); }
@@ -67,7 +67,7 @@ export function toKafkaInWorker(options: KafkaWorkerOptions): OperatorFunction<R
       next: (batch) => {
         const columnar = toColumns(batch);
         if (columnar === undefined) post({ type: 'batch', batch });
-        else worker.postMessage({ type: 'columns', batch: columnar.batch } satisfies KafkaWorkerIn, columnar.transfer);
+        else post({ type: 'columns', batch: columnar.batch }, columnar.transfer);
       },
       error: (error: unknown) => subscriber.error(error),
       complete: () => post({ type: 'complete' }),

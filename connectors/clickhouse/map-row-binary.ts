@@ -115,15 +115,15 @@ function writeArray(sink: ByteSink, items: readonly unknown[], field: FieldSpec)
   }
 }
 
-/** Bytes a field takes at most when its type has a fixed width (null flag included), else 0 (strings, arrays). */
+/** True for the types of fixed width (written in place into room reserved per run of them); not strings, arrays. */
+function isFixed(field: FieldSpec): boolean {
+  return field.type !== 'string' && field.type !== 'doubleArray';
+}
+
+/** Bytes a fixed-width field takes at most (null flag included). */
 function fixedWidth(field: FieldSpec): number {
   const flag = field.nullable === true ? 1 : 0;
-  switch (field.type) {
-    case 'long': case 'double': return 8 + flag;
-    case 'int': return 4 + flag;
-    case 'boolean': return 1 + flag;
-    default: return flag;
-  }
+  return (field.type === 'int' ? 4 : field.type === 'boolean' ? 1 : 8) + flag;
 }
 
 /**
@@ -147,7 +147,7 @@ function fieldWriter(field: FieldSpec, i: number): string {
   const read = `v = r[${JSON.stringify(field.name)}];`;
   if (field.nullable !== true) return `${read} if (v === null || v === undefined) ${bad} ${write}`;
   // A string or array writes its own bytes (and reserves them), so its flag is written with a reserve too.
-  const flag = (value: number): string => (fixedWidth(field) > 1 ? `s.buffer[s.length++] = ${value};` : `s.u8(${value});`);
+  const flag = (value: number): string => (isFixed(field) ? `s.buffer[s.length++] = ${value};` : `s.u8(${value});`);
   return `${read} if (v === null || v === undefined) ${flag(1)} else { ${flag(0)} ${write} }`;
 }
 
@@ -162,10 +162,10 @@ function compileRowWriter(fields: readonly FieldSpec[]): RowWriter {
   // Each run of fixed-width fields reserves its room once; strings and arrays reserve their own.
   const statements: string[] = [];
   for (let i = 0; i < fields.length; i++) {
-    if (fixedWidth(fields[i]) > (fields[i].nullable === true ? 1 : 0)) {
+    if (isFixed(fields[i]) && (i === 0 || !isFixed(fields[i - 1]))) {
       let room = 0;
-      for (let j = i; j < fields.length && fixedWidth(fields[j]) > (fields[j].nullable === true ? 1 : 0); j++) room += fixedWidth(fields[j]);
-      if (i === 0 || !(fixedWidth(fields[i - 1]) > (fields[i - 1].nullable === true ? 1 : 0))) statements.push(`s.reserve(${room});`);
+      for (let j = i; j < fields.length && isFixed(fields[j]); j++) room += fixedWidth(fields[j]);
+      statements.push(`s.reserve(${room});`);
     }
     statements.push(fieldWriter(fields[i], i));
   }

@@ -9,23 +9,24 @@
  * busiest one.
  */
 import { statSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { parseTypeRequests, planArchiveFiles } from '../connectors/binance-archive/plan.js';
 import { parseArchiveFile } from '../connectors/binance-archive/parse-archive-file.js';
 import { fromColumns, toColumns, type ColumnarBatch } from '../connectors/kafka/columnar-batch.js';
 import type { RecordBatch } from '../connectors/sink.js';
 import type { AnyRecord } from '../schemas/index.js';
+import { realFixture } from '../test/support/fixtures.js';
 import type { BenchResult } from './result.js';
 
-const FIXTURE = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'shared', 'fixtures', 'real', 'BTCUSD_PERP-aggTrades-2026-05-08.zip');
+const FIXTURE = 'BTCUSD_PERP-aggTrades-2026-05-08.zip';
 const BATCH = 2000;
 
 async function fixtureBatches(): Promise<RecordBatch[]> {
   const [file] = planArchiveFiles({ markets: ['cm'], symbols: ['BTCUSD_PERP'], types: parseTypeRequests(['aggTrades']), fromDay: '2026-05-08', toDay: '2026-05-08' });
   const records: AnyRecord[] = [];
-  for await (const chunk of parseArchiveFile(FIXTURE, statSync(FIXTURE).size, file, { version: 1 })) records.push(...chunk.records);
+  const path = realFixture(FIXTURE);
+  for await (const chunk of parseArchiveFile(path, statSync(path).size, file, { version: 1 })) records.push(...chunk.records);
   const batches: RecordBatch[] = [];
   for (let i = 0; i + BATCH <= records.length; i += BATCH) batches.push({ kind: 'aggTrade', unitId: `u${i}`, records: records.slice(i, i + BATCH) });
   return batches;

@@ -10,12 +10,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
 import { Subject, takeUntil, tap } from 'rxjs';
+import { realFixture } from '../test/support/fixtures.js';
 import type { BenchResult } from './result.js';
 
-const FIXTURE = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'shared', 'fixtures', 'real', 'BTCUSD_PERP-aggTrades-2026-05-08.zip');
+const FIXTURE = 'BTCUSD_PERP-aggTrades-2026-05-08.zip';
 
 /** Latency histogram: 1 µs buckets below 100 ms, 1 ms buckets up to 100 s. */
 class Histogram {
@@ -51,7 +50,7 @@ function slopePerMinute(points: readonly [number, number][]): number {
 async function serverWorker(): Promise<void> {
   const { feedFromArchiveFile } = await import('../connectors/binance-replay/archive-csv.js');
   const { startReplayServer } = await import('../connectors/binance-replay/replay-server.js');
-  const feed = await feedFromArchiveFile(FIXTURE, 'cm');
+  const feed = await feedFromArchiveFile(realFixture(FIXTURE), 'cm');
   const spanMs = feed.events.at(-1)!.timeMs - feed.events[0].timeMs;
   const speed = ((workerData as { rate: number }).rate * spanMs) / 1000 / feed.events.length;
   const server = await startReplayServer({ feed, speed, loop: true });

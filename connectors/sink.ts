@@ -27,6 +27,13 @@ export interface WriteAck {
   readonly rows: number;
   /** Where it went: a file path or URL, a table, a topic. */
   readonly target: string;
+  /**
+   * When the sink received the service's acknowledgement (the broker's produce response), ms on the
+   * `performance.timeOrigin + performance.now()` clock, which every thread of the process shares. A sink on
+   * another thread stamps it there, so the time does not include the wait for the owner's event loop.
+   * Absent when the sink does not stamp its acks.
+   */
+  readonly ackedAtMs?: number;
 }
 
 /** Splits records into one batch per kind, in first-seen kind order, keeping input order within a kind. */

@@ -42,8 +42,12 @@ export interface LiveRun {
   readonly flow?: FlowGate;
   /** Records received and not yet acknowledged by every sink at which `flow` pauses. @default {@link MAX_BACKLOG_RECORDS} */
   readonly maxBacklogRecords?: number;
-  /** Called with each batch once every sink acknowledged it (latency measurements). */
-  readonly onAcked?: (batch: RecordBatch, ackedAtMs: number) => void;
+  /**
+   * Called with each batch once every sink acknowledged it (latency measurements): `ackedAtMs` is when the
+   * last sink received its service's acknowledgement, as the sink stamped it (`WriteAck.ackedAtMs`; `seenAtMs`
+   * when no sink stamps), `seenAtMs` when this thread learned of it (`now`); ms since the epoch.
+   */
+  readonly onAcked?: (batch: RecordBatch, ackedAtMs: number, seenAtMs: number) => void;
   /** Progress output (stderr); nothing when absent. */
   readonly progress?: NodeJS.WritableStream & { isTTY?: boolean };
   readonly now?: () => number;
@@ -131,10 +135,10 @@ export async function runLive(run: LiveRun): Promise<LiveReport> {
     // Kafka sink packs them into one request), so its throughput grows with the backlog instead of staying
     // at one small batch per round trip. Sinks acknowledge in input order.
     await lastValueFrom(batches.pipe(
-      mergeMap((batch) => from(writer.write(batch).then(() => {
+      mergeMap((batch) => from(writer.write(batch).then((ackedAtMs) => {
         batchesAcked++;
         pressure.onAcked(batch.records.length);
-        run.onAcked?.(batch, now());
+        if (run.onAcked !== undefined) { const seenAtMs = now(); run.onAcked(batch, ackedAtMs ?? seenAtMs, seenAtMs); }
       })), run.maxBatchesInFlight ?? MAX_BATCHES_IN_FLIGHT),
     ), { defaultValue: undefined });
   } finally {

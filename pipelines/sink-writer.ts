@@ -6,15 +6,16 @@ import { Subject, map, merge, type OperatorFunction } from 'rxjs';
 import type { RecordBatch, WriteAck } from '../connectors/sink.js';
 
 /** A batch written and not yet acknowledged by every sink. */
-interface PendingWrite { readonly acked: boolean[]; remaining: number; readonly resolve: () => void; readonly reject: (e: unknown) => void }
+interface PendingWrite { readonly acked: boolean[]; remaining: number; ackedAtMs: number | undefined; readonly resolve: (ackedAtMs: number | undefined) => void; readonly reject: (e: unknown) => void }
 
 /**
  * Subscribes every sink once (sinks open their clients per subscription) and writes each batch to all of
  * them; `write` resolves when every sink acknowledged the batch. Several batches may be in flight, even two
  * with the same unit id (the same records cut twice): a sink's ack settles the oldest write of that unit id
- * the sink has not acknowledged yet (sinks acknowledge in order).
+ * the sink has not acknowledged yet (sinks acknowledge in order). A write resolves with the latest
+ * `ackedAtMs` its sinks stamped (when the last of them heard from its service), or undefined if none stamps.
  */
-export function sinkWriter(sinks: readonly OperatorFunction<RecordBatch, WriteAck>[]): { write: (batch: RecordBatch) => Promise<void>; close: () => void } {
+export function sinkWriter(sinks: readonly OperatorFunction<RecordBatch, WriteAck>[]): { write: (batch: RecordBatch) => Promise<number | undefined>; close: () => void } {
   const batches = new Subject<RecordBatch>();
   const pending = new Map<string, PendingWrite[]>();
   let failure: unknown = null;
@@ -25,17 +26,18 @@ export function sinkWriter(sinks: readonly OperatorFunction<RecordBatch, WriteAc
       const p = writes?.find((w) => !w.acked[index]);
       if (writes === undefined || p === undefined) return;
       p.acked[index] = true;
+      if (ack.ackedAtMs !== undefined && (p.ackedAtMs === undefined || ack.ackedAtMs > p.ackedAtMs)) p.ackedAtMs = ack.ackedAtMs;
       if (--p.remaining > 0) return;
       writes.splice(writes.indexOf(p), 1);
       if (writes.length === 0) pending.delete(ack.unitId);
-      p.resolve();
+      p.resolve(p.ackedAtMs);
     },
     error: (error: unknown) => { failure = error; for (const writes of pending.values()) for (const p of writes) p.reject(error); pending.clear(); },
   });
-  const write = (batch: RecordBatch): Promise<void> => new Promise((resolve, reject) => {
+  const write = (batch: RecordBatch): Promise<number | undefined> => new Promise((resolve, reject) => {
     if (failure !== null) { reject(failure); return; }
-    if (sinks.length === 0) { resolve(); return; }
-    const p: PendingWrite = { acked: sinks.map(() => false), remaining: sinks.length, resolve, reject };
+    if (sinks.length === 0) { resolve(undefined); return; }
+    const p: PendingWrite = { acked: sinks.map(() => false), remaining: sinks.length, ackedAtMs: undefined, resolve, reject };
     const writes = pending.get(batch.unitId);
     if (writes === undefined) pending.set(batch.unitId, [p]); else writes.push(p);
     batches.next(batch);

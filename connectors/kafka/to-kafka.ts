@@ -25,6 +25,7 @@
  *   when the sink fails; it is then not acknowledged, and the pipeline's re-run writes it again with a new
  *   producer id (duplicates that consumers drop by identity key and version).
  */
+import { performance } from 'node:perf_hooks';
 import type { Admin, ICustomPartitioner, Kafka, Producer } from 'kafkajs';
 import { CompressionTypes, Partitioners } from './kafkajs.js';
 import { Observable, defer, type OperatorFunction } from 'rxjs';
@@ -192,7 +193,7 @@ async function sendRequest(session: Session, request: ProduceRequest, options: T
 
 function ackOf(batch: RecordBatch, messages: readonly OutMessage[]): WriteAck {
   const topics = [...new Set(messages.map((m) => m.topic))];
-  return { sink: 'kafka', unitId: batch.unitId, kind: batch.kind, rows: batch.records.length, target: topics.join(',') };
+  return { sink: 'kafka', unitId: batch.unitId, kind: batch.kind, rows: batch.records.length, target: topics.join(','), ackedAtMs: performance.timeOrigin + performance.now() };
 }
 
 /** The head batch (encoded) and the batches right behind it that are already encoded and fit one request. */

@@ -4,6 +4,7 @@
  * that cannot be reached surfaces as an error of the operator, and the worker does not keep the process alive.
  */
 import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
 import { test } from 'node:test';
 import { firstValueFrom, from, lastValueFrom, toArray } from 'rxjs';
 import { fromKafka } from '../../connectors/kafka/from-kafka.js';
@@ -24,8 +25,12 @@ test('toKafkaInWorker writes every kind with acks in order, and a consumer reads
   const batches: RecordBatch[] = KIND_NAMES.flatMap((kind) => [0, 1].map((part) => ({
     kind, unitId: `${RUN}${kind}#${part}`, records: records.filter((r) => r.kind === kind).slice(part === 0 ? 0 : 2, part === 0 ? 2 : 3),
   })));
+  const sentAtMs = performance.timeOrigin + performance.now();
   const acks = await firstValueFrom(from(batches).pipe(toKafkaInWorker({ kafka, registry, topicPrefix: RUN, partitions: 2 }), toArray()));
+  const doneAtMs = performance.timeOrigin + performance.now();
   assert.deepEqual(acks.map((a) => [a.unitId, a.rows]), batches.map((b) => [b.unitId, b.records.length]));
+  // Stamped on the worker's thread, on the clock this thread shares, between the send and the last ack here.
+  for (const a of acks) assert.ok(a.ackedAtMs !== undefined && a.ackedAtMs >= sentAtMs && a.ackedAtMs <= doneAtMs, `ack ${a.unitId} stamped ${a.ackedAtMs}, outside ${sentAtMs}..${doneAtMs}`);
 
   const topics = [...new Set(records.map((r) => `${RUN}${topicFor(r)}`))];
   const back = await new Promise<AnyRecord[]>((resolve, reject) => {

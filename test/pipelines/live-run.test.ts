@@ -52,6 +52,30 @@ describe('runLive', () => {
     assert.equal(report.batchesAcked, 3);
   });
 
+  it('reports a batch acknowledged when the last sink heard from its service, as the sinks stamped it', async () => {
+    const records = sampleRecords('trade', 4) as AnyRecord[];
+    // Stamps far from any clock reading: the first sink's 1000 + n, the second's 2000 + n; a third stamps nothing.
+    const stamping = (base: number): OperatorFunction<RecordBatch, WriteAck> => (batches) => {
+      let n = 0;
+      return batches.pipe(map((batch) => ({ ...ackOf(batch), ackedAtMs: base + n++ })));
+    };
+    const seen: [number, number][] = [];
+    await runLive({
+      source: from(records), stats: newLiveStats(), signal: new AbortController().signal, batches: { windowMs: 1000, maxRows: 2 }, now: () => 5000,
+      sinks: [stamping(1000), stamping(2000), memorySink(0, { received: 0, acked: 0, maxWaiting: 0 })],
+      onAcked: (_batch, ackedAtMs, seenAtMs) => seen.push([ackedAtMs, seenAtMs]),
+    });
+    assert.ok(seen.length > 0);
+    assert.deepEqual(seen, seen.map((_, k) => [2000 + k, 5000]));
+    // No sink stamps: acknowledged when this thread saw it.
+    const unstamped: number[] = [];
+    await runLive({
+      source: from(records), stats: newLiveStats(), signal: new AbortController().signal, batches: { windowMs: 1000, maxRows: 2 }, now: () => 5000,
+      sinks: [memorySink(0, { received: 0, acked: 0, maxWaiting: 0 })], onAcked: (_batch, ackedAtMs) => unstamped.push(ackedAtMs),
+    });
+    assert.deepEqual(unstamped, seen.map(() => 5000));
+  });
+
   it('shows in its progress how many received records still wait for the sinks', async () => {
     const stats = newLiveStats();
     const records = sampleRecords('trade', 300) as AnyRecord[];

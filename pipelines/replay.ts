@@ -27,6 +27,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'http', type: 'string', doc: 'Captured REST traffic for depth snapshots (*.http.0.0)', placeholder: 'FILE' },
   { name: 'exchangeInfo', type: 'string', doc: 'REST capture or JSON file holding exchangeInfo (default: synthesised)', placeholder: 'FILE' },
   { name: 'speed', type: 'string', doc: 'Speed factor: 1 = real time, N = N× faster, max = as fast as possible', default: '1' },
+  { name: 'rate', type: 'number', doc: 'Events per second at an even pace instead of the recorded one (a constant load; replaces --speed)', placeholder: 'N' },
   { name: 'port', type: 'number', doc: 'Port to serve on (0 = any free port)', default: 0 },
   { name: 'loop', type: 'boolean', doc: 'Play the feed again and again (ids and times shifted per lap)', default: false },
   ...LIVE_SINK_OPTIONS,
@@ -101,7 +102,9 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
   const { config } = resolveConfig('replay', OPTIONS, argv, context.env);
   const feed = await loadFeed(config);
   const speed = speedOf(config.speed as string);
-  const server = await startReplayServer({ feed, speed, port: config.port as number, loop: config.loop === true, pingIntervalMs: 20_000, autoPlay: config.serve === true, freshSnapshots: config.serve === true });
+  const rate = config.rate as number | undefined;
+  if (rate !== undefined && !(rate > 0)) throw new ConfigError(`lakehouse replay: --rate must be a positive number of events per second; got ${rate}`);
+  const server = await startReplayServer({ feed, speed, rate, port: config.port as number, loop: config.loop === true, pingIntervalMs: 20_000, autoPlay: config.serve === true, freshSnapshots: config.serve === true });
   try {
     return config.serve === true ? await serve(server, context) : await intoSinks(server, feed, config, context);
   } finally {
@@ -112,7 +115,7 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
 /** The `replay` command. */
 export const replayCommand: Command = {
   name: 'replay',
-  usage: 'replay --serve --market spot --files BTCUSDT-trades-2025-07-01.zip [--capture X.ws.1.0 --http X.http.0.0] [--speed 1|N|max] [--port 9443] [--loop]\n  replay --market cm --files BTCUSD_PERP-aggTrades-2026-05-08.zip --speed max [--sink kafka|parquet]',
+  usage: 'replay --serve --market spot --files BTCUSDT-trades-2025-07-01.zip [--capture X.ws.1.0 --http X.http.0.0] [--speed 1|N|max | --rate EVENTS_PER_S] [--port 9443] [--loop]\n  replay --market cm --files BTCUSD_PERP-aggTrades-2026-05-08.zip --speed max [--sink kafka|parquet]',
   options: OPTIONS,
   run,
 };

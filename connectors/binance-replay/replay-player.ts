@@ -1,6 +1,7 @@
 /**
  * The replay clock: plays feed events at `speed` × their recorded pace (Infinity = as fast as possible, in
- * chunks that yield to the event loop so faults and client traffic interleave), pausing while the sockets
+ * chunks that yield to the event loop so faults and client traffic interleave), or at an even `rate` of
+ * events per second whatever their recorded times (a load test's constant push), pausing while the sockets
  * are congested. Timers are cleared by `stop()`.
  */
 import { performance } from 'node:perf_hooks';
@@ -28,12 +29,20 @@ export class ReplayPlayer {
   /** Trade id span of one lap (looping shifts `t`, `f`, `l` by this per lap). */
   readonly lapTradeIdSpan: number;
   private readonly t0: number;
+  private readonly speed: number;
+  private readonly rate: number | undefined;
 
+  /**
+   * `pace` is a speed factor (a number: 1 = real time, Infinity = as fast as possible) or `{ rate }`: that
+   * many events per second, evenly spaced (event n of the run is due n / rate s after the start).
+   */
   constructor(
-    private readonly events: readonly FeedEvent[], private readonly speed: number, private readonly loop: boolean,
+    private readonly events: readonly FeedEvent[], pace: number | { readonly rate: number }, private readonly loop: boolean,
     private readonly deliver: (event: FeedEvent, lap: number) => boolean, private readonly beforeBatch: () => void,
     private readonly afterBatch: () => void = () => undefined,
   ) {
+    this.speed = typeof pace === 'number' ? pace : Infinity;
+    this.rate = typeof pace === 'number' ? undefined : pace.rate;
     this.t0 = events[0]?.timeMs ?? 0;
     this.lapSpanMs = Math.max(1, Math.ceil((events.at(-1)?.timeMs ?? 0) - this.t0 + 1));
     this.lapAggIdSpan = idSpan(events, ['a']);
@@ -76,6 +85,7 @@ export class ReplayPlayer {
   }
 
   private dueWallMs(event: FeedEvent): number {
+    if (this.rate !== undefined) return this.startWallMs + ((this.lap * this.events.length + this.cursor) * 1000) / this.rate;
     if (!Number.isFinite(this.speed)) return 0;
     return this.startWallMs + (event.timeMs - this.t0 + this.lap * this.lapSpanMs) / this.speed;
   }

@@ -53,3 +53,32 @@ describe('a zip damaged inside its deflate stream', () => {
     assert.match(outcome.outcome.reason ?? '', /corrupt or truncated zip/);
   });
 });
+
+describe('a zip whose stored CRC-32 is wrong (inflates cleanly to the right rows)', () => {
+  let dir = '';
+  let intact: GeneratedFile;
+  let badCrc: GeneratedFile;
+  before(async () => {
+    dir = await tempDir('bad-crc');
+    [intact, badCrc] = await generateArchiveMirror(dir, { markets: ['spot'], symbols: ['BTCUSDT'], types: ['trades'], fromDay: '2025-07-01', toDay: '2025-07-02', eventsPerDay: 5000 }) as [GeneratedFile, GeneratedFile];
+    // Only a check at the member's end can tell, after every row has been parsed; the CHECKSUM matches.
+    const bytes = await readFile(badCrc.path);
+    const central = bytes.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    bytes.writeUInt32LE(bytes.readUInt32LE(14) ^ 0x5a5a5a5a, 14);
+    bytes.writeUInt32LE(bytes.readUInt32LE(central + 16) ^ 0x5a5a5a5a, central + 16);
+    await writeFile(badCrc.path, bytes);
+    await writeChecksum(badCrc.path, createHash('sha256').update(bytes).digest('hex'), true);
+  });
+
+  it('emits none of its batches and reports a CRC-32 mismatch; the intact file loads in order', async () => {
+    const plan = await resolveAvailability([intact.file, badCrc.file], dirSource(dir));
+    const events = await lastValueFrom(fromBinanceArchive({ files: plan.files, source: dirSource(dir), batchRows: 200, concurrency: 1, parseConcurrency: 1 }).pipe(toArray()));
+    const units = (key: string): string[] => events.flatMap((e) => (e.type === 'batch' && e.file.key === key ? [e.batch.unitId.split('#')[1] ?? ''] : []));
+    assert.deepEqual(units(intact.key), Array.from({ length: 25 }, (_, i) => String(i)));
+    assert.deepEqual(units(badCrc.key), []);
+    const outcomes = events.flatMap((e) => (e.type === 'file' ? [e.outcome] : []));
+    assert.deepEqual(outcomes.map((o) => [o.file.key, o.status]), [[intact.key, 'loaded'], [badCrc.key, 'failed']]);
+    assert.match(outcomes[1]?.reason ?? '', /BTCUSDT-trades-2025-07-02\.zip.*CRC-32 mismatch/);
+    assert.equal(outcomes[0]?.stats?.rows, 5000);
+  });
+});

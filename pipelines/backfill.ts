@@ -20,14 +20,31 @@ import { runBackfill } from './backfill-run.js';
 import { SINK_OPTIONS, buildSinks } from './backfill-sinks.js';
 import { startProgress } from './progress.js';
 
+/** Default records per batch: one batch is one Parquet part of the lake. */
+export const LAKE_BATCH_ROWS = 20_000;
+
+/**
+ * Default records per batch when ClickHouse is a sink and the lake is not: fewer, larger inserts, so fewer
+ * parts for the server to write and merge (2 M trades: 20 parts instead of 100, 4.6 s instead of 5.1 s median
+ * of 6 runs on 2 cores; peak RSS 400 instead of 270 MB). With the lake, parts stay lake-sized (100,000-row
+ * batches there took no less time and 250 MB more RSS).
+ */
+export const CLICKHOUSE_BATCH_ROWS = 100_000;
+
 const OPTIONS: readonly OptionSpec[] = [
   ...ARCHIVE_OPTIONS, ...SINK_OPTIONS,
   { name: 'plan', type: 'boolean', doc: 'List the files and bytes that would be loaded, fetch nothing', default: false },
   { name: 'json', type: 'boolean', doc: 'Print the plan/report as JSON on stdout', default: false },
   { name: 'validate', type: 'boolean', doc: 'Run the validate operator (--no-validate skips it)', default: true },
   { name: 'manifest', type: 'string', doc: 'Resume manifest (default <lake>/_manifest/backfill-<sinks>.jsonl, or ./.lakehouse/backfill-<sinks>.jsonl without a local lake)', placeholder: 'FILE' },
-  { name: 'batchRows', type: 'number', doc: 'Records per batch and Parquet part (memory grows with it)', default: 20000 },
+  { name: 'batchRows', type: 'number', doc: `Records per batch and Parquet part (memory grows with it); default ${LAKE_BATCH_ROWS}, or ${CLICKHOUSE_BATCH_ROWS} when ClickHouse is a sink and the lake is not`, placeholder: 'NUMBER' },
 ];
+
+/** Records per batch: `--batch-rows`, else by sink (see {@link CLICKHOUSE_BATCH_ROWS}). */
+export function batchRowsFor(explicit: number | undefined, sinkNames: readonly string[]): number {
+  if (explicit !== undefined) return explicit;
+  return sinkNames.includes('clickhouse') && !sinkNames.includes('parquet') ? CLICKHOUSE_BATCH_ROWS : LAKE_BATCH_ROWS;
+}
 
 /** One manifest per lake and sink set: files loaded into ClickHouse only must not be skipped for the lake. */
 function manifestPathOf(config: ResolvedConfig, sinkNames: readonly string[]): string {
@@ -75,7 +92,7 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
   try {
     const report = await runBackfill({
       plan, source, sinks, manifest, concurrency: config.concurrency as number, verify: config.verify !== false,
-      validate: config.validate !== false, lake: lakeTarget, batchRows: config.batchRows as number, progress, signal: context.signal,
+      validate: config.validate !== false, lake: lakeTarget, batchRows: batchRowsFor(config.batchRows as number | undefined, names), progress, signal: context.signal,
       spoolDir, quarantineDir: join(dirname(manifestPath), 'quarantine'),
     });
     if (context.signal.aborted) report.exitCode = 130;

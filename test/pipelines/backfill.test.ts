@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, readFile, rm, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { backfillCommand } from '../../pipelines/backfill.js';
+import { CLICKHOUSE_BATCH_ROWS, LAKE_BATCH_ROWS, backfillCommand, batchRowsFor } from '../../pipelines/backfill.js';
 import { generateArchiveMirror, writeArchiveFile, type GeneratedFile } from '../support/archive-mirror.js';
 import { startArchiveServer, type ArchiveServer } from '../support/archive-server.js';
 import { writeChecksum, writeZip } from '../support/archive-zip.js';
@@ -215,5 +215,18 @@ describe('lakehouse backfill monthly files', () => {
     assert.equal(run.exitCode, 0, run.stdout);
     assert.equal(run.report.rows, 6);
     assert.equal(run.report.outOfRangeRows, 90 - 6);
+  });
+});
+
+describe('records per batch', () => {
+  it('is lake-sized with the lake among the sinks, larger for ClickHouse without it, and --batch-rows wins', () => {
+    assert.equal(LAKE_BATCH_ROWS, 20_000);
+    assert.equal(CLICKHOUSE_BATCH_ROWS, 100_000);
+    assert.equal(batchRowsFor(undefined, ['parquet']), LAKE_BATCH_ROWS);
+    assert.equal(batchRowsFor(undefined, ['parquet', 'clickhouse']), LAKE_BATCH_ROWS);
+    assert.equal(batchRowsFor(undefined, ['kafka']), LAKE_BATCH_ROWS);
+    assert.equal(batchRowsFor(undefined, ['clickhouse']), CLICKHOUSE_BATCH_ROWS);
+    assert.equal(batchRowsFor(undefined, ['clickhouse', 'kafka']), CLICKHOUSE_BATCH_ROWS);
+    assert.equal(batchRowsFor(5000, ['clickhouse']), 5000);
   });
 });

@@ -51,6 +51,17 @@ function lateWindows(windows: readonly ({ records: number; late: number } | unde
   return `records over ${KAFKA_TARGET_MS} ms in ${late.length} of ${measured.length} 250-ms windows${late.length > 0 ? ` (worst: ${worst} of theirs)` : ''}`;
 }
 
+/** The lowest (t, y) of each `spanMs` of t. */
+function troughsOf(points: readonly [number, number][], spanMs: number): [number, number][] {
+  const lowest = new Map<number, [number, number]>();
+  for (const p of points) {
+    const span = Math.floor(p[0] / spanMs);
+    const seen = lowest.get(span);
+    if (seen === undefined || p[1] < seen[1]) lowest.set(span, p);
+  }
+  return [...lowest.values()];
+}
+
 /** Least-squares slope of (t, y) in y-units per minute. */
 function slopePerMinute(points: readonly [number, number][]): number {
   const n = points.length;
@@ -121,7 +132,9 @@ async function benchLivePace(pace: Pace): Promise<BenchResult[]> {
   let firstRecordMs = 0;
   const source = fromBinanceLive({ market: 'cm', symbols: ['BTCUSD_PERP'], types: ['aggTrade'], wsUrl: ready.wsUrl, restUrl: ready.restUrl, stats, now, stallTimeoutMs: 10_000 })
     .pipe(tap((r) => { if (firstRecordMs === 0) firstRecordMs = now(); if (r.receiveTimeUs !== null && r.receiveTimeUs / 1000 >= warmupEndMs) toRecord.add(now() - r.receiveTimeUs / 1000); }), takeUntil(stop));
+  const heap: [number, number][] = []; // the reading thread's heap in use, sampled 10 times a second
   const sampler = setInterval(() => rss.push([now() - started, process.memoryUsage().rss / 1e6]), 1000);
+  const heapSampler = setInterval(() => heap.push([now() - started, process.memoryUsage().heapUsed / 1e6]), 100);
   const stopper = setTimeout(() => stop.next(), seconds * 1000);
   const kafka = process.env.KAFKA_BROKERS !== undefined && process.env.SCHEMA_REGISTRY_URL !== undefined;
   if (kafka) {
@@ -152,6 +165,7 @@ async function benchLivePace(pace: Pace): Promise<BenchResult[]> {
     await new Promise<void>((resolve, reject) => source.subscribe({ complete: resolve, error: reject }));
   }
   clearInterval(sampler);
+  clearInterval(heapSampler);
   clearTimeout(stopper);
   const served = await new Promise<{ framesSent: number }>((resolve) => {
     worker.on('message', (m: { type: string; stats: { framesSent: number } }) => { if (m.type === 'stats') resolve(m.stats); });
@@ -166,6 +180,11 @@ async function benchLivePace(pace: Pace): Promise<BenchResult[]> {
     { name: 'live: frame→record p99', value: toRecord.percentile(0.99), unit: 'ms' },
     { name: 'live: frames sent but not received at stop', value: Math.max(0, served.framesSent - stats.frames), unit: 'frames', note: `gaps ${stats.gaps}, reconnects ${stats.reconnects}, dead letters ${stats.deadLetters} (in-flight frames at the stop are not loss)` },
     { name: 'live: RSS slope (after first third)', value: Number(slopePerMinute(late).toFixed(2)), unit: 'MB/min', note: `RSS ${late[0]?.[1].toFixed(0) ?? '?'} → ${late.at(-1)?.[1].toFixed(0) ?? '?'} MB over ${seconds} s` },
+    (() => {
+      // A leak shows in what survives collections: the lowest heap of each 10 s, after the first third.
+      const troughs = troughsOf(heap.filter(([t]) => t >= (seconds * 1000) / 3), 10_000);
+      return { name: 'live: reading thread heap after GC, slope', value: Number(slopePerMinute(troughs).toFixed(2)), unit: 'MB/min', note: `lowest heap in use per 10 s: ${troughs[0]?.[1].toFixed(0) ?? '?'} → ${troughs.at(-1)?.[1].toFixed(0) ?? '?'} MB (RSS also holds the server's and the Kafka sink's threads)` };
+    })(),
   ];
   if (kafka) {
     results.push(

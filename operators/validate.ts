@@ -167,9 +167,20 @@ export function validate(options: ValidateOptions = {}): MonoTypeOperatorFunctio
  * State (the id order per stream) lives for the one call, as in one subscription of the operator.
  */
 export function validateRecords(records: readonly AnyRecord[], options: ValidateOptions = {}): AnyRecord[] {
+  return recordValidator(options)(records);
+}
+
+/**
+ * {@link validateRecords} with its state kept from one call to the next, as one subscription of the operator:
+ * for a stream read a run of records at a time (a file parsed a few thousand rows at a time), so the id
+ * order is checked across the runs too.
+ */
+export function recordValidator(options: ValidateOptions = {}): (records: readonly AnyRecord[]) => AnyRecord[] {
   const processor = new ValidateProcessor(options);
-  const out: AnyRecord[] = [];
-  const emit: Emit = (record) => { out.push(record); };
-  for (let i = 0; i < records.length; i++) processor.push(records[i], emit);
-  return out;
+  return (records) => {
+    const out: AnyRecord[] = [];
+    const emit: Emit = (record) => { out.push(record); };
+    for (let i = 0; i < records.length; i++) processor.push(records[i], emit);
+    return out;
+  };
 }

@@ -1,6 +1,7 @@
 /**
  * The embedded backfill dataflow, top to bottom: resolved plan → fromBinanceArchive (bounded concurrency,
- * verified fetch, streaming parse) → validate (per batch, rejects become dead letters) → every sink (each
+ * verified fetch, streaming parse) → validate (per batch, rejects become dead letters; or, with one sink
+ * taking an early encoding, validate + encode a few thousand rows at a time as they are parsed) → every sink (each
  * batch to all of them) → acknowledgements release the file's next batches (backpressure, a few batches in
  * flight per file) → per-file outcomes
  * into the manifest, the progress display and the report.
@@ -11,9 +12,10 @@ import type { ResolvedPlan } from '../connectors/binance-archive/availability.js
 import { fromBinanceArchive, type ArchiveEvent, type FileOutcome } from '../connectors/binance-archive/from-binance-archive.js';
 import type { Manifest } from '../connectors/binance-archive/manifest.js';
 import type { ArchiveSource } from '../connectors/binance-archive/source.js';
-import type { RecordBatch, WriteAck } from '../connectors/sink.js';
+import { rowsOf, type RecordBatch, type WriteAck } from '../connectors/sink.js';
 import { validateRecords } from '../operators/validate.js';
 import { ReportBuilder, type BackfillReport } from './backfill-report.js';
+import { rowBinaryEncoders } from './early-encoding.js';
 import { removeSupersededParts } from './lake-republish.js';
 import type { Progress } from './progress.js';
 import { sinkWriter } from './sink-writer.js';
@@ -40,11 +42,16 @@ export interface BackfillRun {
   readonly signal?: AbortSignal;
   /** The Parquet lake sink's root (a directory, or `s3://…` with a client): parts of republished objects' old versions are removed from it. */
   readonly lake?: { readonly root: string; readonly s3Client?: S3Client };
+  /**
+   * The encoding the only sink takes (a ClickHouse server: RowBinary): records are then validated and encoded
+   * as they are parsed (pipelines/early-encoding.ts). Absent: batches of records, validated per batch.
+   */
+  readonly earlyEncoding?: 'RowBinary';
 }
 
 /** Splits validation dead letters out of a batch (they go to the deadLetter table as their own unit). */
 function validated(batch: RecordBatch): { main: RecordBatch; rejected: RecordBatch | null } {
-  if (batch.kind === 'deadLetter') return { main: batch, rejected: null };
+  if (batch.kind === 'deadLetter' || batch.encoded !== undefined) return { main: batch, rejected: null }; // encoded: validated before
   const out = validateRecords(batch.records);
   const kept = out.filter((r) => r.kind !== 'deadLetter');
   if (kept.length === out.length) return { main: batch, rejected: null };
@@ -69,10 +76,11 @@ export async function runBackfill(run: BackfillRun): Promise<BackfillReport> {
   const events = fromBinanceArchive({
     files: run.plan.files, source: run.source, concurrency: run.concurrency, verify: run.verify, manifest: run.manifest,
     spoolDir: run.spoolDir, quarantineDir: run.quarantineDir, batchRows: run.batchRows, pace, batchesInFlight: BATCHES_IN_FLIGHT,
+    ...(run.earlyEncoding === undefined ? {} : { encoder: rowBinaryEncoders(run.validate, (rows) => report.addRejected(rows)) }),
   });
   const onEvent = async (event: ArchiveEvent): Promise<void> => {
     if (event.type === 'fetched') run.progress?.bytes(event.bytes);
-    else if (event.type === 'batch') { if (event.batch.kind !== 'deadLetter') run.progress?.rows(event.batch.records.length); }
+    else if (event.type === 'batch') { if (event.batch.kind !== 'deadLetter') run.progress?.rows(rowsOf(event.batch)); }
     else { run.progress?.file(); report.addOutcome(event.outcome); await record(run, report, event.outcome); }
   };
   try {

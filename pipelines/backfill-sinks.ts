@@ -41,10 +41,15 @@ export function sinkNamesOf(config: ResolvedConfig): string[] {
 }
 
 /** Builds the sink operators (ClickHouse tables are migrated first); returns them with a close function. */
-export async function buildSinks(config: ResolvedConfig): Promise<{ names: string[]; sinks: OperatorFunction<RecordBatch, WriteAck>[]; close: () => Promise<void> }> {
+export async function buildSinks(config: ResolvedConfig): Promise<{
+  names: string[]; sinks: OperatorFunction<RecordBatch, WriteAck>[]; close: () => Promise<void>;
+  /** Set when the only sink is a ClickHouse server: it takes batches encoded as they are parsed (RowBinary). */
+  earlyEncoding?: 'RowBinary';
+}> {
   const names = sinkNamesOf(config);
   const sinks: OperatorFunction<RecordBatch, WriteAck>[] = [];
   const closers: (() => Promise<void>)[] = [];
+  let rowBinary = false;
   for (const name of names) {
     if (name === 'parquet') {
       const root = config.lake as string;
@@ -53,12 +58,13 @@ export async function buildSinks(config: ResolvedConfig): Promise<{ names: strin
     } else if (name === 'clickhouse') {
       const url = config.clickhouseUrl as string | undefined;
       if (url === undefined) throw new ConfigError('--sink clickhouse needs --clickhouse-url or CLICKHOUSE_URL');
-      const { createClickHouseClient, migrate, toClickHouse } = await import('../connectors/clickhouse/index.js');
+      const { createClickHouseClient, isEmbeddedClient, migrate, toClickHouse } = await import('../connectors/clickhouse/index.js');
       const client = await createClickHouseClient({ url, ...(config.clickhouseUser === undefined ? {} : { username: config.clickhouseUser as string }), ...(config.clickhousePassword === undefined ? {} : { password: config.clickhousePassword as string }) });
       const database = clickhouseDatabaseOf(config) ?? DEFAULT_CLICKHOUSE_DATABASE;
       await migrate(client, { database });
       sinks.push(toClickHouse({ client, database }));
       closers.push(() => client.close());
+      rowBinary = !isEmbeddedClient(client);
     } else {
       const brokers = config.kafkaBrokers as readonly string[] | undefined;
       const registry = config.schemaRegistryUrl as string | undefined;
@@ -70,5 +76,6 @@ export async function buildSinks(config: ResolvedConfig): Promise<{ names: strin
       sinks.push(toKafkaInWorker({ kafka: { brokers }, registry: { url: registry }, topicPrefix: (config.topicPrefix as string | undefined) ?? '' }));
     }
   }
-  return { names, sinks, close: async () => { for (const close of closers) await close(); } };
+  const close = async (): Promise<void> => { for (const closer of closers) await closer(); };
+  return names.length === 1 && rowBinary ? { names, sinks, close, earlyEncoding: 'RowBinary' } : { names, sinks, close };
 }

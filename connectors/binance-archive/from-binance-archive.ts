@@ -7,16 +7,19 @@
  * A failed file never stops the others. Batches carry `unitId = <key>@<sha256 prefix>#<part>` so the same
  * bytes always give the same units; with `pace`, at most `batchesInFlight` batches of a file wait for their
  * write at once (backpressure: the next batch is read only when fewer are pending), and `loaded` is emitted
- * after every batch's pace resolved, so it means acknowledged by the sinks. Unsubscribing aborts downloads
- * and removes spool files.
+ * after every batch's pace resolved, so it means acknowledged by the sinks. With an `encoder` (early encoding
+ * for a single sink), a file is parsed a few thousand records at a time into it, its batches carry encoded rows,
+ * and the zip check runs beside the parse: the encoded batches wait (bounded by `holdBytes`) until it passed.
+ * Unsubscribing aborts downloads and removes spool files.
  */
 import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Observable, defer, from, mergeMap } from 'rxjs';
-import type { RecordBatch } from '../sink.js';
+import type { EncodedRows, RecordBatch } from '../sink.js';
 import { retry, type BackoffOptions } from '../backoff.js';
 import { EngineError, NotFoundUpstreamError, RetriesExhaustedError, ChecksumMismatchError } from '../../schemas/errors.js';
+import type { AnyRecord, KindName } from '../../schemas/records.js';
 import { makeVersion } from '../../schemas/version.js';
 import type { PlannedFile } from './availability.js';
 import { checksumKey, parseChecksumText } from './checksum.js';
@@ -49,6 +52,31 @@ export type ArchiveEvent =
   | { readonly type: 'batch'; readonly file: ArchiveFile; readonly batch: RecordBatch }
   | { readonly type: 'fetched'; readonly file: ArchiveFile; readonly bytes: number }
   | { readonly type: 'file'; readonly outcome: FileOutcome };
+
+/** Records parsed at a time for an {@link EarlyEncoder}: they are encoded while still in the young generation. */
+export const ENCODE_CHUNK_ROWS = 4096;
+
+/**
+ * Early encoding of one file's records for the one sink that writes them (connectors/sink.ts `EncodedRows`):
+ * the file is parsed {@link ENCODE_CHUNK_ROWS} records at a time, each run goes to `add` at once, and the
+ * file's batches carry only the encoded rows (`batchRows` of them), its dead letters apart.
+ */
+export interface EarlyEncoder {
+  /** Takes a run of parsed records, in order; returns the ones it rejected, as dead letters. */
+  add(records: readonly AnyRecord[]): readonly AnyRecord[];
+  /** Rows taken since the last {@link EarlyEncoder.take}. */
+  readonly rows: number;
+  /** The rows taken since the last take, encoded. */
+  take(): EncodedRows;
+}
+
+/**
+ * Default encoded bytes of one file parsed while its zip check runs, held until the check passed (see
+ * `parseInto`): the check (one inflate of the CSV member) takes about a quarter of the parse, which meanwhile
+ * encodes ~150 bytes per trade. Dead letters count {@link DEAD_LETTER_BYTES} each.
+ */
+export const DEFAULT_HOLD_BYTES = 64 * 1024 * 1024;
+const DEAD_LETTER_BYTES = 1024;
 
 /** Options of {@link fromBinanceArchive}. */
 export interface FromBinanceArchiveOptions {
@@ -84,6 +112,10 @@ export interface FromBinanceArchiveOptions {
    * the previous ones (memory: that many batches per file). A rejected pace fails the file. @default 1
    */
   readonly batchesInFlight?: number;
+  /** An early encoder for each file of a kind (state such as the id order lives for the file), or null for none. */
+  readonly encoder?: (kind: KindName) => EarlyEncoder | null;
+  /** With an encoder: bytes of a file parsed and held while its zip check runs. @default {@link DEFAULT_HOLD_BYTES} */
+  readonly holdBytes?: number;
 }
 
 type Emit = (event: ArchiveEvent) => void;
@@ -178,34 +210,74 @@ function earlyZipCheck(file: ArchiveFile, source: ArchiveSource): Promise<number
 async function parseInto(file: PlannedFile, fetched: FetchedObject, options: FromBinanceArchiveOptions, emit: Emit, zipCheck: Promise<number | null> | null): Promise<void> {
   const lastModifiedMs = fetched.lastModifiedMs ?? file.lastModifiedMs;
   const version = makeVersion('archive', lastModifiedMs ?? 0);
-  // A damaged zip fails here, before any of its rows is written (checked early only if those very bytes were).
-  if ((await zipCheck) !== fetched.size || fetched.spooled) await checkArchiveZip(fetched.path, fetched.size, file);
-  const chunks = parseArchiveFile(fetched.path, fetched.size, file, { version, batchRows: options.batchRows, rejectedAtUs: Math.floor(lastModifiedMs ?? 0) * 1000 });
+  // A damaged zip fails before any of its rows is written (checked early only if those very bytes were).
+  const check = (async (): Promise<void> => {
+    if ((await zipCheck) !== fetched.size || fetched.spooled) await checkArchiveZip(fetched.path, fetched.size, file);
+  })();
+  const encoder = options.encoder?.(file.kind) ?? null;
+  // Batches of records wait for the check; encoded ones are parsed meanwhile and held (bytes, no records to
+  // collect) up to `holdBytes`, then written once it passed: the check's inflate runs beside the parse.
+  let checked = encoder === null;
+  if (checked) await check; else check.catch(() => undefined);
+  const held: [KindName, readonly AnyRecord[], EncodedRows | undefined][] = [];
+  let heldBytes = 0;
+  const batchRows = options.batchRows ?? 20_000;
+  const chunks = parseArchiveFile(fetched.path, fetched.size, file, {
+    version, batchRows: encoder === null ? batchRows : Math.min(batchRows, ENCODE_CHUNK_ROWS), rejectedAtUs: Math.floor(lastModifiedMs ?? 0) * 1000,
+  });
   const unitBase = `${file.key}@${fetched.sha256.slice(0, 16)}`;
   const window = Math.max(1, options.batchesInFlight ?? 1);
   const pending: Promise<void>[] = []; // paces not known to be resolved, oldest first
   let parts = 0;
   let deadParts = 0;
+  let dead: AnyRecord[] = []; // with an encoder: the file's dead letters (parse and encoder rejects), batched apart
+  const write = async (kind: KindName, records: readonly AnyRecord[], encoded?: EncodedRows): Promise<void> => {
+    const unitId = `${unitBase}#${kind === 'deadLetter' ? `dlq${deadParts++}` : parts++}`;
+    const batch: RecordBatch = encoded === undefined ? { kind, unitId, records } : { kind, unitId, records, encoded };
+    emit({ type: 'batch', file, batch });
+    if (options.pace === undefined) return;
+    const paced = options.pace(batch);
+    paced.catch(() => undefined); // observed below, in order; a later batch's rejection must not go unhandled meanwhile
+    pending.push(paced);
+    if (pending.length >= window) await pending.shift();
+  };
+  const release = async (): Promise<void> => {
+    await check;
+    checked = true;
+    for (const [kind, records, encoded] of held.splice(0)) await write(kind, records, encoded);
+  };
+  const send = async (kind: KindName, records: readonly AnyRecord[], encoded?: EncodedRows): Promise<void> => {
+    if (checked) return write(kind, records, encoded);
+    held.push([kind, records, encoded]);
+    heldBytes += encoded === undefined ? records.length * DEAD_LETTER_BYTES : encoded.chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+    if (heldBytes >= (options.holdBytes ?? DEFAULT_HOLD_BYTES)) await release();
+  };
+  const keepDead = async (records: readonly AnyRecord[]): Promise<void> => {
+    for (const record of records) dead.push(record);
+    if (dead.length >= batchRows) { await send('deadLetter', dead); dead = []; }
+  };
   try {
     for (;;) {
       const next = await chunks.next();
       if (next.done === true) {
+        if (encoder !== null && encoder.rows > 0) await send(file.kind, [], encoder.take());
+        if (dead.length > 0) await send('deadLetter', dead);
+        if (!checked) await release();
         await Promise.all(pending);
         emit({ type: 'file', outcome: outcome(file, 'loaded', { bytes: fetched.size, sha256: fetched.sha256, lastModifiedMs, parts, stats: next.value }) });
         return;
       }
-      const dead = next.value.kind === 'deadLetter';
-      const batch: RecordBatch = { kind: next.value.kind, unitId: `${unitBase}#${dead ? `dlq${deadParts++}` : parts++}`, records: next.value.records };
-      emit({ type: 'batch', file, batch });
-      if (options.pace === undefined) continue;
-      const paced = options.pace(batch);
-      paced.catch(() => undefined); // observed below, in order; a later batch's rejection must not go unhandled meanwhile
-      pending.push(paced);
-      if (pending.length >= window) await pending.shift();
+      const { kind, records } = next.value;
+      if (encoder === null) { await send(kind, records); continue; }
+      if (kind === 'deadLetter') { await keepDead(records); continue; }
+      const rejected = encoder.add(records);
+      if (rejected.length > 0) await keepDead(rejected);
+      if (encoder.rows >= batchRows) await send(kind, [], encoder.take());
     }
   } catch (error) {
     await Promise.allSettled(pending); // the file's outcome follows every write it started
-    throw error;
+    // A damaged zip is reported as the check finds it, also when the parse beside it tripped over it first.
+    throw await check.then(() => error, (checkError: unknown) => checkError);
   }
 }
 

@@ -180,15 +180,40 @@ function writerFor(fields: readonly FieldSpec[]): RowWriter {
   return writer;
 }
 
+/**
+ * An encoder kept across calls (early encoding: a few thousand records at a time as they are parsed): its
+ * buffer is reused, and {@link RowBinaryEncoder.take} copies out what was written since the last take.
+ */
+export class RowBinaryEncoder {
+  private readonly write: RowWriter;
+  private readonly sink: ByteSink;
+  private count = 0;
+  constructor(fields: readonly FieldSpec[], initialBytes = 1 << 20) {
+    this.write = writerFor(fields);
+    this.sink = new ByteSink(initialBytes, fields.length);
+  }
+  /** Rows written since the last take. */
+  get rows(): number { return this.count; }
+  /** Appends the records (throws a `SinkWriteError` naming the field of a value its column cannot hold). */
+  add(records: readonly Readonly<Record<string, unknown>>[], start = 0, end = records.length): void {
+    const { write, sink } = this;
+    for (let i = start; i < end; i++) write(sink, records[i]);
+    this.count += end - start;
+  }
+  /** The bytes written since the last take (a copy the size of the data), and a fresh start. */
+  take(): Buffer {
+    this.count = 0;
+    return this.sink.take();
+  }
+}
+
 /** Records as RowBinary chunks of at most `rowsPerChunk` rows, columns in field-table order. */
 export function* rowBinaryChunks(
   records: readonly Readonly<Record<string, unknown>>[], fields: readonly FieldSpec[], rowsPerChunk = 8192,
 ): Generator<Buffer> {
-  const write = writerFor(fields);
-  const sink = new ByteSink(1 << 20, fields.length);
+  const encoder = new RowBinaryEncoder(fields);
   for (let start = 0; start < records.length; start += rowsPerChunk) {
-    const end = Math.min(records.length, start + rowsPerChunk);
-    for (let i = start; i < end; i++) write(sink, records[i]);
-    yield sink.take();
+    encoder.add(records, start, Math.min(records.length, start + rowsPerChunk));
+    yield encoder.take();
   }
 }

@@ -13,7 +13,8 @@
  * trade, about half of the records' heap), so its records can be dropped at once. Acknowledgements stay one
  * per batch, in input order. The dedup token of a combined insert is a hash of its unit ids (the
  * same batches, combined the same way, give the same token; combined differently after a crash, the rows
- * are inserted again and collapse on the identity key). Transport failures and server overload are retried
+ * are inserted again and collapse on the identity key). A batch may come encoded already (RowBinary, early
+ * encoding: connectors/sink.ts `EncodedRows`); its bytes are sent as they are. Transport failures and server overload are retried
  * with connectors/backoff.ts; rejected data (syntax, types) is not. A client created from `config` is closed
  * on teardown; a client passed in is left open.
  */
@@ -87,9 +88,14 @@ interface Waiting {
   readonly rows: number;
   records: Rows | undefined;
   body: (string | Buffer)[] | undefined;
+  /** The format of a batch that came encoded (early encoding), else null. */
+  readonly encodedAs: 'RowBinary' | null;
 }
 
 function encodeWaiting(waiting: Waiting, format: Target['format']): void {
+  if (waiting.encodedAs !== null && waiting.encodedAs !== format) {
+    throw new SinkWriteError(`batch ${waiting.unitId} came encoded as ${waiting.encodedAs}, but this ClickHouse target takes ${format}`, { service: 'clickhouse' }, { retriable: false });
+  }
   if (waiting.body !== undefined) return;
   waiting.body = encodeBody(format, KINDS[waiting.kind].fields, waiting.records as Rows);
   waiting.records = undefined;
@@ -188,7 +194,10 @@ export function toClickHouse(options: ToClickHouseOptions): OperatorFunction<Rec
     };
     const subscription = batches.subscribe({
       next: (batch) => {
-        const waiting: Waiting = { kind: batch.kind, unitId: batch.unitId, rows: batch.records.length, records: batch.records as unknown as Rows, body: undefined };
+        const { encoded } = batch;
+        const waiting: Waiting = encoded === undefined
+          ? { kind: batch.kind, unitId: batch.unitId, rows: batch.records.length, records: batch.records as unknown as Rows, body: undefined, encodedAs: null }
+          : { kind: batch.kind, unitId: batch.unitId, rows: encoded.rows, records: undefined, body: [...encoded.chunks], encodedAs: encoded.format };
         if (format !== undefined) {
           try {
             encodeWaiting(waiting, format);

@@ -10,7 +10,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { ConfigError, SinkWriteError } from '../../schemas/errors.js';
 import type { BackoffOptions } from '../backoff.js';
-import type { RecordBatch, WriteAck } from '../sink.js';
+import { recordsOf, type RecordBatch, type WriteAck } from '../sink.js';
 import { startModuleWorker } from '../worker-thread.js';
 import { toColumns, type ColumnarBatch } from './columnar-batch.js';
 import type { ToKafkaOptions } from './to-kafka.js';
@@ -65,6 +65,12 @@ export function toKafkaInWorker(options: KafkaWorkerOptions): OperatorFunction<R
     post({ type: 'start', options });
     const subscription = batches.subscribe({
       next: (batch) => {
+        try {
+          recordsOf(batch, 'kafka');
+        } catch (error) {
+          subscriber.error(error);
+          return;
+        }
         const columnar = toColumns(batch);
         if (columnar === undefined) post({ type: 'batch', batch });
         else post({ type: 'columns', batch: columnar.batch }, columnar.transfer);

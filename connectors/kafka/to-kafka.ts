@@ -30,7 +30,7 @@ import type { Admin, ICustomPartitioner, Kafka, Producer } from 'kafkajs';
 import { CompressionTypes, Partitioners } from './kafkajs.js';
 import { Observable, defer, type OperatorFunction } from 'rxjs';
 import { retry, type BackoffOptions } from '../backoff.js';
-import type { RecordBatch, WriteAck } from '../sink.js';
+import { recordsOf, type RecordBatch, type WriteAck } from '../sink.js';
 import { ConfigError, EngineError, SinkWriteError } from '../../schemas/errors.js';
 import type { AnyRecord } from '../../schemas/records.js';
 import { createAvroSerde, createRegistryClient, type AvroSerde, type RegistryConfig } from './avro-serde.js';
@@ -289,6 +289,12 @@ export function toKafka(options: ToKafkaOptions): OperatorFunction<RecordBatch, 
     };
     const subscription = batches.subscribe({
       next: (batch) => {
+        try {
+          recordsOf(batch, 'kafka');
+        } catch (error) {
+          subscriber.error(error);
+          return;
+        }
         queue.push({ batch, encoded: undefined, ready: false, messages: [], bytes: 0 });
         encodeAhead(queue.slice(inFlight), lookahead, serde, topicOf);
         kick();

@@ -17,7 +17,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { Observable, defer, type OperatorFunction } from 'rxjs';
 import { retry, type BackoffOptions } from '../backoff.js';
 import { mapInOrder } from '../map-in-order.js';
-import type { RecordBatch, WriteAck } from '../sink.js';
+import { recordsOf, type RecordBatch, type WriteAck } from '../sink.js';
 import { parquetColumnsOf } from '../../schemas/parquet-schema.js';
 import { KINDS, type AnyRecord } from '../../schemas/records.js';
 import { createS3Client, type S3Config } from '../s3/config.js';
@@ -68,7 +68,7 @@ function writeBatch(store: LakeStore, encoder: ParquetEncoder, batch: RecordBatc
   const columns = parquetColumnsOf(KINDS[batch.kind]);
   const encodeOptions = options.maxRowGroupRows === undefined ? {} : { maxRowGroupRows: options.maxRowGroupRows };
   const encoded: { cell: string; bytes: Promise<Uint8Array> }[] = [];
-  for (const [cell, records] of cellsOf(batch.records)) {
+  for (const [cell, records] of cellsOf(recordsOf(batch, 'parquet'))) {
     const bytes = encoder.encode(records as unknown as Record<string, unknown>[], columns, encodeOptions);
     bytes.catch(() => undefined); // awaited below; if a later cell throws, this one must not reject unhandled
     encoded.push({ cell, bytes });

@@ -130,6 +130,39 @@ describe('lakehouse backfill into ClickHouse and Kafka (real services)', () => {
     assert.deepEqual(versions, [{ price: plain(newPrice), version: String(makeVersion('archive', Math.floor(later.getTime() / 1000) * 1000)) }]);
   });
 
+  it('into a server as the only sink (rows encoded as parsed): malformed, duplicated and invalid rows go to dead_letters, the rest to trades', { timeout: 240_000 }, async (t) => {
+    const service = await clickhouseService();
+    if (service === undefined) { t.skip('ClickHouse not configured (CLICKHOUSE_URL)'); return; }
+    const env = { CLICKHOUSE_URL: service.url, CLICKHOUSE_USER: service.username, CLICKHOUSE_PASSWORD: service.password };
+    const client = await createClickHouseClient(service);
+    const database = `early_${RUN.toLowerCase()}`;
+    t.after(async () => { await client.command({ query: `DROP DATABASE IF EXISTS ${database}` }); await client.close(); });
+    const dir = await tempDir('sinks-early');
+    const symbol = runSymbol('E');
+    const [file] = await generateArchiveMirror(dir, { markets: ['spot'], symbols: [symbol], types: ['trades'], fromDay: '2025-07-01', toDay: '2025-07-01', eventsPerDay: 9000 });
+    assert.ok(file !== undefined);
+    const lines = csvLines(file.path);
+    const first = lines.findIndex((l) => /^\d/.test(l));
+    const at = (n: number): string[] => lines[first + n]!.split(',');
+    lines[first + 10] = 'not,a,trade'; // malformed: DLQ from the parser
+    lines.splice(first + 5000, 0, lines[first + 4999]!); // duplicated row, in the second 4,096-row run
+    const negative = at(7001);
+    lines[first + 7001] = [negative[0], negative[1], `-${negative[2]}`, ...negative.slice(3)].join(','); // parses, fails validation
+    await writeArchiveFile(dir, file.file, { lines });
+    const manifest = `${dir}/m.jsonl`;
+    const result = await runBackfillJson({ ...backfillCommand, run: (a, context) => backfillCommand.run(a, { ...context, env }) }, [
+      '--market', 'spot', '--symbols', symbol, '--types', 'trades', '--from', '2025-07-01', '--archive', dir, '--sink', 'clickhouse',
+      '--clickhouse-database', database, '--manifest', manifest, '--batch-rows', '3000',
+    ]);
+    assert.equal(result.exitCode, 3, result.stdout + result.stderr);
+    assert.equal(result.report.rejectedRows, 3);
+    const [count] = await select<{ n: string }>(client, `SELECT toString(count()) AS n FROM ${database}.trades FINAL WHERE symbol = '${symbol}'`);
+    assert.equal(count?.n, String(9000 - 2));
+    const dead = await select<{ line: string; error: string }>(client, `SELECT toString(originLine) AS line, errorName AS error FROM ${database}.dead_letters WHERE symbol = '${symbol}' ORDER BY originLine`);
+    assert.equal(dead.length, 3);
+    assert.deepEqual(dead.map((d) => d.error).sort(), ['DecodeError', 'DuplicateRow', 'ValidationError'].sort());
+  });
+
   it('produces every parsed record to the md.binance.spot topics, Avro-decoded back equal by fromKafka', { timeout: 240_000 }, async (t) => {
     const [kafka, registry] = await Promise.all([kafkaService(), registryService()]);
     if (kafka === undefined || registry === undefined) { t.skip('Kafka or Schema Registry not configured'); return; }

@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { lastValueFrom, toArray } from 'rxjs';
-import { fromBinanceArchive } from '../../../connectors/binance-archive/from-binance-archive.js';
+import { fromBinanceArchive, type EarlyEncoder } from '../../../connectors/binance-archive/from-binance-archive.js';
+import type { RecordBatch } from '../../../connectors/sink.js';
+import type { KindName } from '../../../schemas/records.js';
 import { checkArchiveZip } from '../../../connectors/binance-archive/parse-archive-file.js';
 import { resolveAvailability } from '../../../connectors/binance-archive/availability.js';
 import { dirSource } from '../../../connectors/binance-archive/source-dir.js';
@@ -17,6 +19,25 @@ import { removeTempDirs, tempDir } from '../../pipelines/backfill-support.js';
 
 after(removeTempDirs);
 
+/** Flips bytes in the last fifth of the compressed member (the central directory stays intact); the CHECKSUM matches. */
+async function damageDeflate(g: GeneratedFile): Promise<void> {
+  const bytes = await readFile(g.path);
+  const directory = bytes.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+  for (let i = Math.floor(directory * 0.8); i < directory - 20; i += 50) bytes[i] = (bytes[i] ?? 0) ^ 0xff;
+  await writeFile(g.path, bytes);
+  await writeChecksum(g.path, createHash('sha256').update(bytes).digest('hex'), true);
+}
+
+/** Changes the stored CRC-32 (local header and central directory): only a check at the member's end can tell. */
+async function breakCrc(g: GeneratedFile): Promise<void> {
+  const bytes = await readFile(g.path);
+  const central = bytes.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+  bytes.writeUInt32LE(bytes.readUInt32LE(14) ^ 0x5a5a5a5a, 14);
+  bytes.writeUInt32LE(bytes.readUInt32LE(central + 16) ^ 0x5a5a5a5a, central + 16);
+  await writeFile(g.path, bytes);
+  await writeChecksum(g.path, createHash('sha256').update(bytes).digest('hex'), true);
+}
+
 describe('a zip damaged inside its deflate stream', () => {
   let dir = '';
   let intact: GeneratedFile;
@@ -24,12 +45,7 @@ describe('a zip damaged inside its deflate stream', () => {
   before(async () => {
     dir = await tempDir('damaged-zip');
     [intact, damaged] = await generateArchiveMirror(dir, { markets: ['spot'], symbols: ['BTCUSDT'], types: ['trades'], fromDay: '2025-07-01', toDay: '2025-07-02', eventsPerDay: 5000 }) as [GeneratedFile, GeneratedFile];
-    // Flip bytes in the last fifth of the compressed member (the central directory stays intact); matching CHECKSUM.
-    const bytes = await readFile(damaged.path);
-    const directory = bytes.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
-    for (let i = Math.floor(directory * 0.8); i < directory - 20; i += 50) bytes[i] = (bytes[i] ?? 0) ^ 0xff;
-    await writeFile(damaged.path, bytes);
-    await writeChecksum(damaged.path, createHash('sha256').update(bytes).digest('hex'), true);
+    await damageDeflate(damaged);
   });
 
   it('checkArchiveZip accepts the intact file and rejects the damaged one, naming it', async () => {
@@ -61,13 +77,7 @@ describe('a zip whose stored CRC-32 is wrong (inflates cleanly to the right rows
   before(async () => {
     dir = await tempDir('bad-crc');
     [intact, badCrc] = await generateArchiveMirror(dir, { markets: ['spot'], symbols: ['BTCUSDT'], types: ['trades'], fromDay: '2025-07-01', toDay: '2025-07-02', eventsPerDay: 5000 }) as [GeneratedFile, GeneratedFile];
-    // Only a check at the member's end can tell, after every row has been parsed; the CHECKSUM matches.
-    const bytes = await readFile(badCrc.path);
-    const central = bytes.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
-    bytes.writeUInt32LE(bytes.readUInt32LE(14) ^ 0x5a5a5a5a, 14);
-    bytes.writeUInt32LE(bytes.readUInt32LE(central + 16) ^ 0x5a5a5a5a, central + 16);
-    await writeFile(badCrc.path, bytes);
-    await writeChecksum(badCrc.path, createHash('sha256').update(bytes).digest('hex'), true);
+    await breakCrc(badCrc);
   });
 
   it('emits none of its batches and reports a CRC-32 mismatch; the intact file loads in order', async () => {
@@ -81,4 +91,52 @@ describe('a zip whose stored CRC-32 is wrong (inflates cleanly to the right rows
     assert.match(outcomes[1]?.reason ?? '', /BTCUSDT-trades-2025-07-02\.zip.*CRC-32 mismatch/);
     assert.equal(outcomes[0]?.stats?.rows, 5000);
   });
+});
+
+/** An early encoder for the tests: each record as a JSON line; rejects nothing. */
+function jsonLines(): (kind: KindName) => EarlyEncoder {
+  return () => {
+    let chunks: Buffer[] = [];
+    let rows = 0;
+    return {
+      get rows() { return rows; },
+      add(records) { chunks.push(Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join(''))); rows += records.length; return []; },
+      take() { const out = { format: 'RowBinary' as const, rows, chunks }; chunks = []; rows = 0; return out; },
+    };
+  };
+}
+
+describe('early encoding: parsed while the zip check runs, held until it passed', () => {
+  let dir = '';
+  let intact: GeneratedFile;
+  let badCrc: GeneratedFile;
+  let damaged: GeneratedFile;
+  before(async () => {
+    dir = await tempDir('early-encoding-zip');
+    [intact, badCrc, damaged] = await generateArchiveMirror(dir, { markets: ['spot'], symbols: ['BTCUSDT'], types: ['trades'], fromDay: '2025-07-01', toDay: '2025-07-03', eventsPerDay: 5000 }) as [GeneratedFile, GeneratedFile, GeneratedFile];
+    await breakCrc(badCrc);
+    await damageDeflate(damaged);
+  });
+
+  // holdBytes 1: every batch waits for the check at once; the default holds the whole (small) file.
+  for (const holdBytes of [1, undefined]) {
+    it(`writes every row of the intact file in encoded batches and nothing of a damaged one (hold ${holdBytes ?? 'default'})`, async () => {
+      const plan = await resolveAvailability([intact.file, badCrc.file, damaged.file], dirSource(dir));
+      const paced: RecordBatch[] = [];
+      const events = await lastValueFrom(fromBinanceArchive({
+        files: plan.files, source: dirSource(dir), batchRows: 1000, concurrency: 1, parseConcurrency: 1, encoder: jsonLines(),
+        pace: async (batch) => { paced.push(batch); }, batchesInFlight: 2, ...(holdBytes === undefined ? {} : { holdBytes }),
+      }).pipe(toArray()));
+      const batches = events.flatMap((e) => (e.type === 'batch' ? [e] : []));
+      assert.deepEqual(batches.map((e) => e.file.key), Array.from({ length: 5 }, () => intact.key));
+      assert.deepEqual(paced.map((b) => [b.unitId.split('#')[1], b.records.length, b.encoded?.rows]), Array.from({ length: 5 }, (_, i) => [String(i), 0, 1000]));
+      const ids = paced.flatMap((b) => Buffer.concat(b.encoded?.chunks ?? []).toString().trim().split('\n').map((line) => (JSON.parse(line) as { tradeId: number }).tradeId));
+      assert.equal(ids.length, 5000);
+      assert.ok(ids.every((id, i) => i === 0 || id > (ids[i - 1] ?? 0)), 'rows in file order');
+      const outcomes = events.flatMap((e) => (e.type === 'file' ? [e.outcome] : []));
+      assert.deepEqual(outcomes.map((o) => [o.file.key, o.status]), [[intact.key, 'loaded'], [badCrc.key, 'failed'], [damaged.key, 'failed']]);
+      assert.match(outcomes[1]?.reason ?? '', /BTCUSDT-trades-2025-07-02\.zip.*CRC-32 mismatch/);
+      assert.match(outcomes[2]?.reason ?? '', /BTCUSDT-trades-2025-07-03\.zip: corrupt or truncated zip/);
+    });
+  }
 });

@@ -6,7 +6,7 @@ import { Subject, firstValueFrom, from, take, toArray } from 'rxjs';
 import { rowBinaryChunks } from '../../../connectors/clickhouse/map-row-binary.js';
 import { featuresFromProbe } from '../../../connectors/clickhouse/probe-capabilities.js';
 import { toClickHouse } from '../../../connectors/clickhouse/to-clickhouse.js';
-import type { RecordBatch } from '../../../connectors/sink.js';
+import { recordsOf, rowsOf, type RecordBatch } from '../../../connectors/sink.js';
 import { KINDS } from '../../../schemas/records.js';
 import { sampleRecords } from '../../support/sample-records.js';
 
@@ -137,4 +137,24 @@ test('a batch is encoded when it arrives: records changed by their producer afte
   input.complete();
   await acks;
   assert.deepEqual(calls[1].body, expected);
+});
+
+test('a batch encoded early is inserted as its bytes, combined with a batch of records behind it', async () => {
+  const { client, calls } = fakeClient();
+  const records = batch.records as unknown as Record<string, unknown>[];
+  const chunks = [...rowBinaryChunks(records, KINDS.trade.fields, 2)];
+  const encoded: RecordBatch = { kind: 'trade', unitId: 'file.zip#1', records: [], encoded: { format: 'RowBinary', rows: 3, chunks } };
+  const acks = await firstValueFrom(from([encoded, batch]).pipe(toClickHouse({ client, database: 'db', features: legacy }), toArray()));
+  assert.deepEqual(acks.map((a) => [a.unitId, a.rows]), [['file.zip#1', 3], ['file.zip#0', 3]]);
+  assert.equal(calls.length, 1);
+  assert.deepEqual(calls[0].body, Buffer.concat([...chunks, ...rowBinaryChunks(records, KINDS.trade.fields)]));
+});
+
+test('a batch encoded as RowBinary fails on a target that takes TabSeparated, and sinks of records refuse it', async () => {
+  const { client } = fakeClient();
+  const encoded: RecordBatch = { kind: 'trade', unitId: 'file.zip#1', records: [], encoded: { format: 'RowBinary', rows: 1, chunks: [Buffer.from([1])] } };
+  await assert.rejects(firstValueFrom(from([encoded]).pipe(toClickHouse({ client, features: legacy, format: 'TabSeparated' }), toArray())), /came encoded as RowBinary, but this ClickHouse target takes TabSeparated/);
+  assert.throws(() => recordsOf(encoded, 'parquet'), /the parquet sink cannot write batch file\.zip#1: its rows are already encoded as RowBinary/);
+  assert.equal(rowsOf(encoded), 1);
+  assert.equal(rowsOf(batch), 3);
 });

@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rowBinaryChunks } from '../../connectors/clickhouse/map-row-binary.js';
+import { validateRecords } from '../../operators/validate.js';
+import { rowBinaryEncoders } from '../../pipelines/early-encoding.js';
+import { KINDS, type TradeRecord } from '../../schemas/records.js';
+import { sampleRecords } from '../support/sample-records.js';
+
+/** Valid spot trades with increasing ids (the sample records are edge cases, some of them invalid on purpose). */
+function trades(count: number): TradeRecord[] {
+  const base = sampleRecords('trade', 1)[0] as TradeRecord;
+  return Array.from({ length: count }, (_, i) => ({
+    ...base, symbol: i % 3 === 0 ? 'ETHUSDT' : 'BTCUSDT', tradeId: 1000 + i, eventTimeUs: base.eventTimeUs + i, price: 100 + i / 8,
+    qty: 0.5, quoteQty: 50, contracts: null, baseQty: null,
+  }));
+}
+
+test('early RowBinary encoding writes the bytes the sink would, in runs, and keeps the id order across them', () => {
+  const records = trades(20_000);
+  let counted = 0;
+  const encoder = rowBinaryEncoders(true, (rows) => { counted += rows; })('trade');
+  assert.ok(encoder !== null);
+  for (let i = 0; i < records.length; i += 4096) assert.deepEqual(encoder.add(records.slice(i, i + 4096)), []);
+  assert.equal(encoder.rows, 20_000);
+  const encoded = encoder.take();
+  assert.equal(encoded.rows, 20_000);
+  assert.equal(encoder.rows, 0);
+  assert.ok(encoded.chunks.length > 1, 'cut in chunks');
+  assert.deepEqual(Buffer.concat(encoded.chunks), Buffer.concat([...rowBinaryChunks(records, KINDS.trade.fields)]));
+  assert.equal(counted, 0);
+
+  // A run whose ids go back (one validator per file) and one with a bad value: both rejected, counted, not encoded.
+  const back: TradeRecord = { ...records[0] as TradeRecord };
+  const bad = { ...records[1] as TradeRecord, price: Number.NaN };
+  const rejected = encoder.add([back, bad]);
+  assert.deepEqual(rejected.map((r) => r.kind), ['deadLetter', 'deadLetter']);
+  assert.deepEqual(rejected, validateRecords([records[19_998] as TradeRecord, back, bad]).slice(1));
+  assert.equal(counted, 2);
+  assert.equal(encoder.take().rows, 0);
+});
+
+test('without validation every record is encoded, and kinds that are not data have no early encoder', () => {
+  const encoder = rowBinaryEncoders(false, () => assert.fail('nothing validated'))('trade');
+  const bad = { ...trades(1)[0] as TradeRecord, qty: null };
+  assert.deepEqual(encoder?.add([bad]), []);
+  assert.equal(encoder?.take().rows, 1);
+  assert.equal(rowBinaryEncoders(true, () => undefined)('deadLetter'), null);
+});

@@ -12,10 +12,10 @@
  * Inputs are generated once into the temp directory (`lakehouse-bench-archive`) and reused.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArchiveFile } from '../connectors/binance-archive/parse-archive-file.js';
 import { readZipDirectory } from '../connectors/binance-archive/unzip.js';
 import { planArchiveFiles, parseTypeRequests, type ArchiveFile } from '../connectors/binance-archive/plan.js';
@@ -67,13 +67,15 @@ function unzipRate(path: string): number {
   return lines / (Number(process.hrtime.bigint() - started) / 1e9);
 }
 
-/** A child runner that imports only the backfill pipeline (not every CLI command), written to the temp dir; run with `--import tsx` from the repo. */
-function childRunner(): string {
-  const path = join(tmpdir(), 'lakehouse-bench-backfill-child.mjs');
-  const module = fileURLToPath(new URL('../pipelines/backfill.ts', import.meta.url));
-  writeFileSync(path, `const { backfillCommand } = await import(${JSON.stringify(pathToFileURL(module).href)});\n`
-    + 'process.exitCode = await backfillCommand.run(process.argv.slice(2), { env: process.env, stdout: process.stdout, stderr: { write() { return true; } }, signal: new AbortController().signal });\n');
-  return path;
+/**
+ * `bin/lakehouse.mjs`, which runs the build in dist/ when it is up to date (as `npm install` leaves it): built
+ * once per bench process, so the child starts as a user's `lakehouse` does.
+ */
+let built = false;
+function lakehouseBin(): string {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  if (!built) { execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')]); built = true; }
+  return join(root, 'bin', 'lakehouse.mjs');
 }
 
 /**
@@ -83,11 +85,11 @@ function childRunner(): string {
 export function backfillChild(archive: string, file: ArchiveFile, sinkArgs?: readonly string[]): { seconds: number; maxRssMb: number; rows: number } {
   const lake = join(tmpdir(), `lakehouse-bench-lake-${process.pid}`);
   // The lake alone by default, explicitly: with KAFKA_BROKERS or CLICKHOUSE_URL set, backfill's default sinks include them.
-  const args = [childRunner(), '--archive', archive, ...(sinkArgs ?? ['--sink', 'parquet', '--lake', lake]),
+  const args = [lakehouseBin(), 'backfill', '--archive', archive, ...(sinkArgs ?? ['--sink', 'parquet', '--lake', lake]),
     '--market', 'spot', '--symbols', file.symbol, '--types', file.interval === null ? file.dataType : `${file.dataType}:${file.interval}`,
     '--from', file.date, '--json', '--manifest', join(lake, 'm.jsonl')];
   const started = process.hrtime.bigint();
-  const child = spawnSync('/usr/bin/time', ['-f', 'MAXRSS_KB=%M', process.execPath, '--import', 'tsx', ...args], { encoding: 'utf8', maxBuffer: 1 << 26, cwd: fileURLToPath(new URL('..', import.meta.url)) });
+  const child = spawnSync('/usr/bin/time', ['-f', 'MAXRSS_KB=%M', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 26, cwd: fileURLToPath(new URL('..', import.meta.url)) });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   execFileSync('rm', ['-rf', lake]);
   const rss = /MAXRSS_KB=(\d+)/.exec(child.stderr ?? '');

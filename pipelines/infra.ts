@@ -1,11 +1,19 @@
 /** `lakehouse infra up|down|status|env|install`: the local Kafka, Schema Registry, ClickHouse and S3 services. */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../schemas/errors.js';
 import type { Command } from './command.js';
 
-const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', 'infra', 'local', 'infra.sh');
+/** The repository's infra script, from the sources (pipelines/) or the build (dist/pipelines/). */
+function scriptPath(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [join(here, '..', 'infra', 'local', 'infra.sh'), join(here, '..', '..', 'infra', 'local', 'infra.sh')];
+  return candidates.find((path) => existsSync(path)) ?? (candidates[0] as string);
+}
+
+const SCRIPT = scriptPath();
 const ACTIONS = ['up', 'down', 'status', 'env', 'install'] as const;
 
 export const infraCommand: Command = {

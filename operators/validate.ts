@@ -184,3 +184,22 @@ export function recordValidator(options: ValidateOptions = {}): (records: readon
     return out;
   };
 }
+
+/**
+ * The output of {@link validateRecords} (or a {@link recordValidator}) over data records, split in one pass:
+ * the accepted records (`out` itself when none was rejected) and the dead letters that replaced the rejected ones.
+ */
+export function splitRejected(out: readonly AnyRecord[]): { kept: readonly AnyRecord[]; rejected: readonly AnyRecord[] } {
+  let kept: AnyRecord[] | null = null;
+  const rejected: AnyRecord[] = [];
+  for (let i = 0; i < out.length; i++) {
+    const record = out[i];
+    if (record.kind === 'deadLetter') {
+      kept ??= out.slice(0, i);
+      rejected.push(record);
+    } else if (kept !== null) {
+      kept.push(record);
+    }
+  }
+  return { kept: kept ?? out, rejected };
+}

@@ -13,7 +13,7 @@ import { fromBinanceArchive, type ArchiveEvent, type FileOutcome } from '../conn
 import type { Manifest } from '../connectors/binance-archive/manifest.js';
 import type { ArchiveSource } from '../connectors/binance-archive/source.js';
 import { rowsOf, type RecordBatch, type WriteAck } from '../connectors/sink.js';
-import { validateRecords } from '../operators/validate.js';
+import { splitRejected, validateRecords } from '../operators/validate.js';
 import { ReportBuilder, type BackfillReport } from './backfill-report.js';
 import { rowBinaryEncoders } from './early-encoding.js';
 import { removeSupersededParts } from './lake-republish.js';
@@ -52,12 +52,11 @@ export interface BackfillRun {
 /** Splits validation dead letters out of a batch (they go to the deadLetter table as their own unit). */
 function validated(batch: RecordBatch): { main: RecordBatch; rejected: RecordBatch | null } {
   if (batch.kind === 'deadLetter' || batch.encoded !== undefined) return { main: batch, rejected: null }; // encoded: validated before
-  const out = validateRecords(batch.records);
-  const kept = out.filter((r) => r.kind !== 'deadLetter');
-  if (kept.length === out.length) return { main: batch, rejected: null };
+  const { kept, rejected } = splitRejected(validateRecords(batch.records));
+  if (rejected.length === 0) return { main: batch, rejected: null };
   return {
     main: { ...batch, records: kept },
-    rejected: { kind: 'deadLetter', unitId: `${batch.unitId}#invalid`, records: out.filter((r) => r.kind === 'deadLetter') },
+    rejected: { kind: 'deadLetter', unitId: `${batch.unitId}#invalid`, records: rejected },
   };
 }
 

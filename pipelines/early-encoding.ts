@@ -7,13 +7,11 @@
 import type { EarlyEncoder } from '../connectors/binance-archive/from-binance-archive.js';
 import { RowBinaryEncoder } from '../connectors/clickhouse/map-row-binary.js';
 import type { EncodedRows } from '../connectors/sink.js';
-import { recordValidator } from '../operators/validate.js';
-import { KINDS, type AnyRecord, type KindName } from '../schemas/records.js';
+import { recordValidator, splitRejected } from '../operators/validate.js';
+import { KINDS, type KindName } from '../schemas/records.js';
 
 /** Rows per chunk of an encoded batch: the encoder's reused buffer stays near 1 MB. */
 const ROWS_PER_CHUNK = 8192;
-
-const isDeadLetter = (record: AnyRecord): boolean => record.kind === 'deadLetter';
 
 /**
  * Early RowBinary encoders, one per file: records validated first (unless `validate` is false; one validator
@@ -30,13 +28,8 @@ export function rowBinaryEncoders(validate: boolean, onRejected: (rows: number) 
     return {
       get rows() { return rows; },
       add(records) {
-        let kept = records;
-        let rejected: readonly AnyRecord[] = [];
-        if (check !== null) {
-          const out = check(records);
-          rejected = out.filter(isDeadLetter);
-          if (rejected.length > 0) { kept = out.filter((r) => !isDeadLetter(r)); onRejected(rejected.length); }
-        }
+        const { kept, rejected } = check === null ? { kept: records, rejected: [] } : splitRejected(check(records));
+        if (rejected.length > 0) onRejected(rejected.length);
         encoder.add(kept as unknown as readonly Readonly<Record<string, unknown>>[]);
         rows += kept.length;
         if (encoder.rows >= ROWS_PER_CHUNK) chunks.push(encoder.take());

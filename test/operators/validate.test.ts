@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { from } from 'rxjs';
-import { validate, validateRecords, VALIDATION_ERROR, type ValidateOptions } from '../../operators/validate.js';
+import { splitRejected, validate, validateRecords, VALIDATION_ERROR, type ValidateOptions } from '../../operators/validate.js';
 import { KINDS, type AnyRecord, type DeadLetterRecord } from '../../schemas/index.js';
 import { realFixtureText } from '../support/fixtures.js';
 import { aggTradesFromCsv, klinesFromCsv } from '../support/generate-market-day.js';
@@ -76,6 +76,17 @@ describe('validate', () => {
     assert.match((out[3] as DeadLetterRecord).reason, /trade id 4 after 6/);
     const unchecked = await run([trade(5, 5), trade(4, 7)], { checkIdOrder: false });
     assert.deepEqual(unchecked.map((r) => r.kind), ['trade', 'trade']);
+  });
+
+  it('splits validator output into the accepted records, in order, and the dead letters (splitRejected)', () => {
+    const good = [trade(1, minute(0)), trade(2, minute(0)), trade(4, minute(1))];
+    const clean = validateRecords(good);
+    assert.equal(splitRejected(clean).kept, clean, 'no copy when nothing was rejected');
+    assert.deepEqual(splitRejected(clean).rejected, []);
+    const out = validateRecords([good[0]!, trade(0, minute(0)), good[1]!, trade(3, minute(0), { price: -1 }), good[2]!]);
+    const { kept, rejected } = splitRejected(out);
+    assert.deepEqual(kept, good);
+    assert.deepEqual(rejected.map((r) => r.kind), ['deadLetter', 'deadLetter']);
   });
 
   it('validates an array synchronously (validateRecords) with exactly the operator\'s output', async () => {

@@ -24,6 +24,24 @@ export interface RecordBatch<R extends AnyRecord = AnyRecord> {
    * such batches, and a sink that does not take it fails on one ({@link recordsOf}) instead of writing nothing.
    */
   readonly encoded?: EncodedRows;
+  /**
+   * The batch belongs to a staged unit (see {@link Stage}): its rows stay invisible until the unit's `commit`
+   * batch is acknowledged, and are dropped by an `abort` batch. Only sinks that stage (ClickHouse) get such
+   * batches; the others fail on one ({@link recordsOf}).
+   */
+  readonly stage?: Stage;
+}
+
+/**
+ * A staged unit: a whole input (an archive file) written as it is parsed and made visible at once, only after
+ * its end verified it (the zip's CRC-32 and size), so a file damaged anywhere leaves nothing behind without
+ * being inflated twice. Its batches carry the same `id`; one last batch with `end` (no rows) commits or
+ * aborts it, and its acknowledgement means the rows are visible (commit) or gone (abort). The id is
+ * deterministic per input, so a rerun after a crash replaces what the crashed run had staged.
+ */
+export interface Stage {
+  readonly id: string;
+  readonly end?: 'commit' | 'abort';
 }
 
 /**
@@ -45,10 +63,13 @@ export function rowsOf(batch: RecordBatch): number {
   return batch.encoded === undefined ? batch.records.length : batch.encoded.rows;
 }
 
-/** A batch's records, for a sink that writes records: an encoded batch (not meant for it) fails loudly. */
+/** A batch's records, for a sink that writes records: an encoded or staged batch (not meant for it) fails loudly. */
 export function recordsOf<R extends AnyRecord>(batch: RecordBatch<R>, sink: string): readonly R[] {
   if (batch.encoded !== undefined) {
     throw new SinkWriteError(`the ${sink} sink cannot write batch ${batch.unitId}: its rows are already encoded as ${batch.encoded.format} for another sink`, { service: sink }, { retriable: false });
+  }
+  if (batch.stage !== undefined) {
+    throw new SinkWriteError(`the ${sink} sink cannot write batch ${batch.unitId}: it belongs to staged unit ${batch.stage.id}, and this sink does not stage`, { service: sink }, { retriable: false });
   }
   return batch.records;
 }

@@ -47,6 +47,8 @@ export interface BackfillRun {
    * as they are parsed (pipelines/early-encoding.ts). Absent: batches of records, validated per batch.
    */
   readonly earlyEncoding?: 'RowBinary';
+  /** Every sink stages (ClickHouse alone): each file is a staged unit, visible once whole and verified. @default false */
+  readonly staged?: boolean;
 }
 
 /** Splits validation dead letters out of a batch (they go to the deadLetter table as their own unit). */
@@ -75,6 +77,7 @@ export async function runBackfill(run: BackfillRun): Promise<BackfillReport> {
   const events = fromBinanceArchive({
     files: run.plan.files, source: run.source, concurrency: run.concurrency, verify: run.verify, manifest: run.manifest,
     spoolDir: run.spoolDir, quarantineDir: run.quarantineDir, batchRows: run.batchRows, pace, batchesInFlight: BATCHES_IN_FLIGHT,
+    staged: run.staged === true,
     ...(run.earlyEncoding === undefined ? {} : { encoder: rowBinaryEncoders(run.validate, (rows) => report.addRejected(rows)) }),
   });
   const onEvent = async (event: ArchiveEvent): Promise<void> => {

@@ -45,6 +45,8 @@ export async function buildSinks(config: ResolvedConfig): Promise<{
   names: string[]; sinks: OperatorFunction<RecordBatch, WriteAck>[]; close: () => Promise<void>;
   /** Set when the only sink is a ClickHouse server: it takes batches encoded as they are parsed (RowBinary). */
   earlyEncoding?: 'RowBinary';
+  /** Every sink stages (connectors/sink.ts `Stage`): ClickHouse alone. Files then load whole or not at all, inflated once. */
+  staged: boolean;
 }> {
   const names = sinkNamesOf(config);
   const sinks: OperatorFunction<RecordBatch, WriteAck>[] = [];
@@ -77,5 +79,6 @@ export async function buildSinks(config: ResolvedConfig): Promise<{
     }
   }
   const close = async (): Promise<void> => { for (const closer of closers) await closer(); };
-  return names.length === 1 && rowBinary ? { names, sinks, close, earlyEncoding: 'RowBinary' } : { names, sinks, close };
+  const staged = names.length === 1 && names[0] === 'clickhouse';
+  return names.length === 1 && rowBinary ? { names, sinks, close, staged, earlyEncoding: 'RowBinary' } : { names, sinks, close, staged };
 }

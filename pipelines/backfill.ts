@@ -81,7 +81,7 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
     return 130;
   }
   if (config.plan === true) { printPlan(plan, context, config.json === true); return 0; }
-  const { names, sinks, close, earlyEncoding } = await buildSinks(config);
+  const { names, sinks, close, earlyEncoding, staged } = await buildSinks(config);
   const lake = config.lake as string;
   const s3Client = names.includes('parquet') && isS3Url(lake) ? createS3Client(s3ConfigOf(config)) : undefined;
   const lakeTarget = names.includes('parquet') ? { root: lake, ...(s3Client === undefined ? {} : { s3Client }) } : undefined;
@@ -94,7 +94,7 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
     const report = await runBackfill({
       plan, source, sinks, manifest, concurrency: config.concurrency as number, verify: config.verify !== false,
       validate: config.validate !== false, lake: lakeTarget, batchRows: batchRowsFor(config.batchRows as number | undefined, names), progress, signal: context.signal,
-      spoolDir, quarantineDir: join(dirname(manifestPath), 'quarantine'), ...(earlyEncoding === undefined ? {} : { earlyEncoding }),
+      spoolDir, quarantineDir: join(dirname(manifestPath), 'quarantine'), staged, ...(earlyEncoding === undefined ? {} : { earlyEncoding }),
     });
     if (context.signal.aborted) report.exitCode = 130;
     context.stdout.write(config.json === true ? JSON.stringify(report) + '\n' : formatReport(report) + '\n');

@@ -10,13 +10,16 @@
  * after every batch's pace resolved, so it means acknowledged by the sinks. With an `encoder` (early encoding
  * for a single sink), a file is parsed a few thousand records at a time into it, its batches carry encoded rows,
  * and the zip check runs beside the parse: the encoded batches wait (bounded by `holdBytes`) until it passed.
- * Unsubscribing aborts downloads and removes spool files.
+ * With `staged` (sinks that stage, connectors/sink.ts `Stage`), each file is one staged unit instead: its batches
+ * are written as they are parsed, without a separate zip check, and a last batch commits the unit once the parse's
+ * own inflate verified the CRC-32 and size at the end of the member (or aborts it on any failure), so the file is
+ * inflated once and a damaged one still leaves nothing visible. Unsubscribing aborts downloads and removes spool files.
  */
 import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Observable, defer, from, mergeMap } from 'rxjs';
-import type { EncodedRows, RecordBatch } from '../sink.js';
+import type { EncodedRows, RecordBatch, Stage } from '../sink.js';
 import { retry, type BackoffOptions } from '../backoff.js';
 import { EngineError, NotFoundUpstreamError, RetriesExhaustedError, ChecksumMismatchError } from '../../schemas/errors.js';
 import type { AnyRecord, KindName } from '../../schemas/records.js';
@@ -116,6 +119,12 @@ export interface FromBinanceArchiveOptions {
   readonly encoder?: (kind: KindName) => EarlyEncoder | null;
   /** With an encoder: bytes of a file parsed and held while its zip check runs. @default {@link DEFAULT_HOLD_BYTES} */
   readonly holdBytes?: number;
+  /**
+   * Every sink stages (connectors/sink.ts `Stage`; ClickHouse does): each file is one staged unit, written as
+   * it is parsed and committed after the parse verified the zip member's CRC-32 and size (aborted on any
+   * failure), instead of being inflated once more by a zip check before its first batch. @default false
+   */
+  readonly staged?: boolean;
 }
 
 type Emit = (event: ArchiveEvent) => void;
@@ -171,7 +180,7 @@ async function loadFile(file: PlannedFile, options: FromBinanceArchiveOptions, e
     emit({ type: 'file', outcome: outcome(file, 'skipped', { reason: 'already loaded with the same checksum (manifest)', sha256: expected }) });
     return;
   }
-  const zipCheck = earlyZipCheck(file, options.source);
+  const zipCheck = options.staged === true ? null : earlyZipCheck(file, options.source);
   let fetched: FetchedObject;
   try {
     fetched = await fetchArchiveObject(options.source, file.key, {
@@ -210,14 +219,17 @@ function earlyZipCheck(file: ArchiveFile, source: ArchiveSource): Promise<number
 async function parseInto(file: PlannedFile, fetched: FetchedObject, options: FromBinanceArchiveOptions, emit: Emit, zipCheck: Promise<number | null> | null): Promise<void> {
   const lastModifiedMs = fetched.lastModifiedMs ?? file.lastModifiedMs;
   const version = makeVersion('archive', lastModifiedMs ?? 0);
-  // A damaged zip fails before any of its rows is written (checked early only if those very bytes were).
-  const check = (async (): Promise<void> => {
+  const unitBase = `${file.key}@${fetched.sha256.slice(0, 16)}`;
+  // Staged: the file's rows stay invisible until the commit that follows the parse's own CRC and size check.
+  const stage: Stage | undefined = options.staged === true ? { id: unitBase } : undefined;
+  // Else a damaged zip fails before any of its rows is written (checked early only if those very bytes were).
+  const check = stage !== undefined ? Promise.resolve() : (async (): Promise<void> => {
     if ((await zipCheck) !== fetched.size || fetched.spooled) await checkArchiveZip(fetched.path, fetched.size, file);
   })();
   const encoder = options.encoder?.(file.kind) ?? null;
   // Batches of records wait for the check; encoded ones are parsed meanwhile and held (bytes, no records to
   // collect) up to `holdBytes`, then written once it passed: the check's inflate runs beside the parse.
-  let checked = encoder === null;
+  let checked = stage !== undefined || encoder === null;
   if (checked) await check; else check.catch(() => undefined);
   const held: [KindName, readonly AnyRecord[], EncodedRows | undefined][] = [];
   let heldBytes = 0;
@@ -225,7 +237,6 @@ async function parseInto(file: PlannedFile, fetched: FetchedObject, options: Fro
   const chunks = parseArchiveFile(fetched.path, fetched.size, file, {
     version, batchRows: encoder === null ? batchRows : Math.min(batchRows, ENCODE_CHUNK_ROWS), rejectedAtUs: Math.floor(lastModifiedMs ?? 0) * 1000,
   });
-  const unitBase = `${file.key}@${fetched.sha256.slice(0, 16)}`;
   const window = Math.max(1, options.batchesInFlight ?? 1);
   const pending: Promise<void>[] = []; // paces not known to be resolved, oldest first
   let parts = 0;
@@ -233,7 +244,7 @@ async function parseInto(file: PlannedFile, fetched: FetchedObject, options: Fro
   let dead: AnyRecord[] = []; // with an encoder: the file's dead letters (parse and encoder rejects), batched apart
   const write = async (kind: KindName, records: readonly AnyRecord[], encoded?: EncodedRows): Promise<void> => {
     const unitId = `${unitBase}#${kind === 'deadLetter' ? `dlq${deadParts++}` : parts++}`;
-    const batch: RecordBatch = encoded === undefined ? { kind, unitId, records } : { kind, unitId, records, encoded };
+    const batch: RecordBatch = { kind, unitId, records, ...(encoded === undefined ? {} : { encoded }), ...(stage === undefined ? {} : { stage }) };
     emit({ type: 'batch', file, batch });
     if (options.pace === undefined) return;
     const paced = options.pace(batch);
@@ -263,6 +274,10 @@ async function parseInto(file: PlannedFile, fetched: FetchedObject, options: Fro
         if (encoder !== null && encoder.rows > 0) await send(file.kind, [], encoder.take());
         if (dead.length > 0) await send('deadLetter', dead);
         if (!checked) await release();
+        if (stage !== undefined) {
+          await Promise.all(pending); // every staged batch acknowledged before the commit
+          await endStage(file, stage, 'commit', emit, options.pace);
+        }
         await Promise.all(pending);
         emit({ type: 'file', outcome: outcome(file, 'loaded', { bytes: fetched.size, sha256: fetched.sha256, lastModifiedMs, parts, stats: next.value }) });
         return;
@@ -276,9 +291,17 @@ async function parseInto(file: PlannedFile, fetched: FetchedObject, options: Fro
     }
   } catch (error) {
     await Promise.allSettled(pending); // the file's outcome follows every write it started
+    if (stage !== undefined) await endStage(file, stage, 'abort', emit, options.pace).catch(() => undefined);
     // A damaged zip is reported as the check finds it, also when the parse beside it tripped over it first.
     throw await check.then(() => error, (checkError: unknown) => checkError);
   }
+}
+
+/** Writes the last batch of a file's stage (no rows): its commit, or its abort. */
+async function endStage(file: PlannedFile, stage: Stage, end: 'commit' | 'abort', emit: Emit, pace: FromBinanceArchiveOptions['pace']): Promise<void> {
+  const batch: RecordBatch = { kind: file.kind, unitId: `${stage.id}#${end}`, records: [], stage: { id: stage.id, end } };
+  emit({ type: 'batch', file, batch });
+  await pace?.(batch);
 }
 
 async function fileFailed(file: PlannedFile, error: unknown, options: FromBinanceArchiveOptions, emit: Emit, signal: AbortSignal, parsing: ParseSlots): Promise<void> {

@@ -70,7 +70,9 @@ function csvNameOf(file: ArchiveFile): string {
 /**
  * Inflates the CSV member once without parsing it and checks its CRC-32 and size, so a zip damaged anywhere
  * (even one matching its `.CHECKSUM`, i.e. damaged upstream, or loaded with --no-verify) fails before its first
- * row reaches a sink. Costs one extra native inflate of the member; memory: one chunk.
+ * row reaches a sink. Costs one extra native inflate of the member (2 M trades, 161 MB: 0.6 s); memory: one
+ * chunk. Sinks that stage do without it: the parse's own inflate checks the same at the member's end, before
+ * the file's stage is committed (from-binance-archive.ts).
  */
 export async function checkArchiveZip(path: string, size: number, file: ArchiveFile): Promise<void> {
   const entries = await readZipDirectory(path, size, file.key);

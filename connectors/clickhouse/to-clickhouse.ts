@@ -17,6 +17,15 @@
  * encoding: connectors/sink.ts `EncodedRows`); its bytes are sent as they are. Transport failures and server overload are retried
  * with connectors/backoff.ts; rejected data (syntax, types) is not. A client created from `config` is closed
  * on teardown; a client passed in is left open.
+ *
+ * Staged units (connectors/sink.ts `Stage`, an archive file loaded whole or not at all): a staged batch goes
+ * into a staging table beside its kind's table (`<table>__stage_<hash of the stage id>`, from the kind's DDL,
+ * so same columns, engine, partitioning and sort key; dropped and recreated when a crashed run left one), and
+ * the unit's `commit` batch moves the staged rows into the table with `ATTACH PARTITION … FROM` per partition
+ * (hard links of the staged parts: no rows re-sent or re-sorted; one month partition per daily or monthly
+ * file, so one statement, atomic) and drops the staging table; `abort` drops it. Readers never see a
+ * staged file's rows before its commit. A retried attach whose first attempt landed attaches the rows twice;
+ * they collapse on the identity key like any replayed insert.
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -24,8 +33,8 @@ import { finished } from 'node:stream/promises';
 import { ClickHouseError, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { Observable, defer, type OperatorFunction } from 'rxjs';
 import { retry, type BackoffOptions } from '../backoff.js';
-import type { RecordBatch, WriteAck } from '../sink.js';
-import { quoteIdentifier, tableNameOf } from '../../schemas/clickhouse-ddl.js';
+import type { RecordBatch, Stage, WriteAck } from '../sink.js';
+import { clickhouseTableDdl, quoteIdentifier, tableNameOf } from '../../schemas/clickhouse-ddl.js';
 import { SinkWriteError } from '../../schemas/errors.js';
 import type { FieldSpec } from '../../schemas/fields.js';
 import { KINDS, type KindName } from '../../schemas/records.js';
@@ -33,6 +42,7 @@ import { createClickHouseClient, isEmbeddedClient, type ClickHouseConfig } from 
 import { rowBinaryChunks } from './map-row-binary.js';
 import { tsvChunks } from './map-tsv-row.js';
 import { probeCapabilities, type ClickHouseFeatures } from './probe-capabilities.js';
+import { quoteString } from './sql-literal.js';
 
 /** Options of {@link toClickHouse}. Give `client` or `config`. */
 export interface ToClickHouseOptions {
@@ -90,6 +100,8 @@ interface Waiting {
   body: (string | Buffer)[] | undefined;
   /** The format of a batch that came encoded (early encoding), else null. */
   readonly encodedAs: 'RowBinary' | null;
+  /** The staged unit it belongs to (or ends), if any. */
+  readonly stage: Stage | undefined;
 }
 
 function encodeWaiting(waiting: Waiting, format: Target['format']): void {
@@ -118,11 +130,16 @@ async function insertOnce(target: Target, table: string, fields: readonly FieldS
   await finished(result.stream);
 }
 
-/** The head batch and the batches right behind it of the same kind, up to `maxRows` rows (the head always). */
+/**
+ * The head batch and the batches right behind it of the same kind and stage, up to `maxRows` rows (the head
+ * always); the end of a stage is a group of its own.
+ */
 function takeGroup(queue: Waiting[], maxRows: number): Waiting[] {
   const group = [queue.shift() as Waiting];
   let rows = group[0].rows;
-  while (queue.length > 0 && queue[0].kind === group[0].kind && rows + queue[0].rows <= maxRows) {
+  const sameUnit = (next: Waiting): boolean => next.kind === group[0].kind && next.stage?.id === group[0].stage?.id
+    && next.stage?.end === undefined && group[0].stage?.end === undefined;
+  while (queue.length > 0 && sameUnit(queue[0]) && rows + queue[0].rows <= maxRows) {
     rows += queue[0].rows;
     group.push(queue.shift() as Waiting);
   }
@@ -135,13 +152,99 @@ function tokenOf(group: readonly Waiting[]): string {
   return `sha256:${createHash('sha256').update(group.map((b) => b.unitId).join('\n')).digest('hex')}`;
 }
 
+/**
+ * The staging tables of the open stages: stage id → kind's table name → its staging table's name, once
+ * (re)created. A stage's tables are created by its first non-empty insert into each.
+ */
+type StagingTables = Map<string, Map<string, Promise<string>>>;
+
+/** The staging table of `table` for a stage: deterministic, so a rerun replaces what a crashed run left. */
+export function stagingTableOf(table: string, stageId: string): string {
+  return `${table}__stage_${createHash('sha256').update(stageId).digest('hex').slice(0, 16)}`;
+}
+
+/** Runs one statement (DDL, ALTER) with the insert's retry policy and error classification. */
+async function statement(target: Target, query: string, what: string, options: ToClickHouseOptions): Promise<void> {
+  await retry(async () => {
+    try {
+      await target.client.command({ query });
+    } catch (error) {
+      throw classifyInsertError(error, what);
+    }
+  }, { ...options.retry, context: { table: what, service: 'clickhouse' } });
+}
+
+/**
+ * The staging table of a stage for a kind's `table`, (re)created on first use from the kind's DDL (the
+ * migration's, so same columns, partition key and sort key; not `CREATE TABLE … AS`, which the 18.16 server
+ * fails on for `klines`: it re-parses the stored metadata, whose unquoted `interval` column it reads as an
+ * INTERVAL expression).
+ */
+function stagingTable(target: Target, staging: StagingTables, stageId: string, database: string, kind: KindName, table: string, options: ToClickHouseOptions): Promise<string> {
+  let tables = staging.get(stageId);
+  if (tables === undefined) staging.set(stageId, (tables = new Map()));
+  let created = tables.get(table);
+  if (created === undefined) {
+    const name = stagingTableOf(table, stageId);
+    const qualified = `${quoteIdentifier(database)}.${quoteIdentifier(name)}`;
+    created = (async () => {
+      await statement(target, `DROP TABLE IF EXISTS ${qualified}`, qualified, options);
+      const [ddl] = clickhouseTableDdl(KINDS[kind], target.features, { database, table: name });
+      await statement(target, ddl as string, qualified, options);
+      return name;
+    })();
+    tables.set(table, created);
+  }
+  return created;
+}
+
+/** Commits (moves every staged partition into its table) or aborts a stage; drops its staging tables. */
+async function endStage(target: Target, staging: StagingTables, batch: Waiting, options: ToClickHouseOptions): Promise<WriteAck> {
+  const database = options.database ?? 'lakehouse';
+  const stage = batch.stage as Stage;
+  const tables = staging.get(stage.id) ?? new Map<string, Promise<string>>();
+  staging.delete(stage.id);
+  for (const [table, created] of tables) {
+    const name = stage.end === 'commit' ? await created : await created.catch(() => null); // an abort drops what exists
+    if (name === null) continue;
+    const into = `${quoteIdentifier(database)}.${quoteIdentifier(table)}`;
+    const from = `${quoteIdentifier(database)}.${quoteIdentifier(name)}`;
+    if (stage.end === 'commit') {
+      const result = await target.client.query({
+        query: `SELECT DISTINCT partition_id FROM system.parts WHERE database = ${quoteString(database)} AND table = ${quoteString(name)} AND active ORDER BY partition_id`,
+        format: 'JSONEachRow',
+      });
+      for (const { partition_id: id } of await result.json<{ partition_id: string }>()) {
+        await statement(target, `ALTER TABLE ${into} ATTACH PARTITION ID ${quoteString(id)} FROM ${from}`, into, options);
+      }
+    }
+    await statement(target, `DROP TABLE IF EXISTS ${from}`, from, options);
+  }
+  const kindTable = `${quoteIdentifier(database)}.${quoteIdentifier((options.tableOf ?? tableNameOf)(batch.kind))}`;
+  return { sink: 'clickhouse', unitId: batch.unitId, kind: batch.kind, rows: 0, target: kindTable };
+}
+
+/** Drops the staging tables of stages left open (the input stopped before their end); errors are ignored. */
+async function dropOpenStages(target: Target, staging: StagingTables, database: string): Promise<void> {
+  for (const tables of staging.values()) {
+    for (const created of tables.values()) {
+      const name = await created.catch(() => null);
+      if (name !== null) await target.client.command({ query: `DROP TABLE IF EXISTS ${quoteIdentifier(database)}.${quoteIdentifier(name)}` }).catch(() => undefined);
+    }
+  }
+  staging.clear();
+}
+
 /** Inserts the records of a group of batches of one kind in one insert; one ack per batch. */
-async function insertGroup(target: Target, group: readonly Waiting[], options: ToClickHouseOptions): Promise<WriteAck[]> {
+async function insertGroup(target: Target, group: readonly Waiting[], options: ToClickHouseOptions, staging: StagingTables): Promise<WriteAck[]> {
   const kind = group[0].kind;
   const database = options.database ?? 'lakehouse';
-  const table = `${quoteIdentifier(database)}.${quoteIdentifier((options.tableOf ?? tableNameOf)(kind))}`;
+  const tableName = (options.tableOf ?? tableNameOf)(kind);
+  const table = `${quoteIdentifier(database)}.${quoteIdentifier(tableName)}`;
   const acks = group.map((batch): WriteAck => ({ sink: 'clickhouse', unitId: batch.unitId, kind, rows: batch.rows, target: table }));
   if (group.every((batch) => batch.rows === 0)) return acks;
+  const stageId = group[0].stage?.id;
+  const into = stageId === undefined ? table : `${quoteIdentifier(database)}.${quoteIdentifier(await stagingTable(target, staging, stageId, database, kind, tableName, options))}`;
   const fields = KINDS[kind].fields;
   const settings: ClickHouseSettings = target.features.insertDeduplicationToken ? { insert_deduplicate: 1, insert_deduplication_token: tokenOf(group) } : {};
   for (const batch of group) encodeWaiting(batch, target.format);
@@ -149,11 +252,11 @@ async function insertGroup(target: Target, group: readonly Waiting[], options: T
   try {
     await retry(async () => {
       try {
-        await insertOnce(target, table, fields, body, settings);
+        await insertOnce(target, into, fields, body, settings);
       } catch (error) {
-        throw classifyInsertError(error, table);
+        throw classifyInsertError(error, into);
       }
-    }, { ...options.retry, context: { table, service: 'clickhouse' } });
+    }, { ...options.retry, context: { table: into, service: 'clickhouse' } });
   } finally {
     if (settings.insert_deduplication_token !== undefined && isEmbeddedClient(target.client)) await resetSessionToken(target.client);
   }
@@ -182,12 +285,17 @@ export function toClickHouse(options: ToClickHouseOptions): OperatorFunction<Rec
       return { client, format, features: options.features ?? (await probeCapabilities(client)) };
     })());
     const queue: Waiting[] = [];
+    const staging: StagingTables = new Map();
     let inserting = false;
     let inputDone = false;
     const drain = async (): Promise<void> => {
       while (queue.length > 0 && !subscriber.closed) {
+        if (queue[0].stage?.end !== undefined) {
+          subscriber.next(await endStage(await connect(), staging, queue.shift() as Waiting, options));
+          continue;
+        }
         const group = takeGroup(queue, options.maxInsertRows ?? MAX_INSERT_ROWS);
-        for (const ack of await insertGroup(await connect(), group, options)) subscriber.next(ack);
+        for (const ack of await insertGroup(await connect(), group, options, staging)) subscriber.next(ack);
       }
       inserting = false;
       if (inputDone) subscriber.complete();
@@ -195,9 +303,10 @@ export function toClickHouse(options: ToClickHouseOptions): OperatorFunction<Rec
     const subscription = batches.subscribe({
       next: (batch) => {
         const { encoded } = batch;
+        const { stage } = batch;
         const waiting: Waiting = encoded === undefined
-          ? { kind: batch.kind, unitId: batch.unitId, rows: batch.records.length, records: batch.records as unknown as Rows, body: undefined, encodedAs: null }
-          : { kind: batch.kind, unitId: batch.unitId, rows: encoded.rows, records: undefined, body: [...encoded.chunks], encodedAs: encoded.format };
+          ? { kind: batch.kind, unitId: batch.unitId, rows: batch.records.length, records: batch.records as unknown as Rows, body: undefined, encodedAs: null, stage }
+          : { kind: batch.kind, unitId: batch.unitId, rows: encoded.rows, records: undefined, body: [...encoded.chunks], encodedAs: encoded.format, stage };
         if (format !== undefined) {
           try {
             encodeWaiting(waiting, format);
@@ -217,8 +326,11 @@ export function toClickHouse(options: ToClickHouseOptions): OperatorFunction<Rec
     });
     return () => {
       subscription.unsubscribe();
+      // Stages still open stopped before their end: their rows must not stay behind (a rerun would replace them).
+      const dropped = target === undefined || staging.size === 0 ? Promise.resolve()
+        : target.then((t) => dropOpenStages(t, staging, options.database ?? 'lakehouse'), () => undefined);
       // Close a client this sink created, also when connecting or probing failed after it was created.
-      if (options.client === undefined && target !== undefined) void target.catch(() => undefined).then(() => client?.close());
+      if (options.client === undefined && target !== undefined) void dropped.then(() => client?.close());
     };
   }));
 }

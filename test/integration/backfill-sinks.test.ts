@@ -246,6 +246,9 @@ describe('lakehouse backfill into ClickHouse and Kafka (real services)', () => {
     assert.match(failed?.reason ?? '', /corrupt or truncated zip/);
     const landed = await select<{ n: string }>(client, `SELECT toString(count()) AS n FROM lakehouse.trades WHERE ingestId = '${big.key}'`);
     assert.equal(landed[0]?.n, '0', 'no row of the damaged file reached ClickHouse');
+    // Its rows were staged as parsed (one inflate, no separate zip check) and the stage was dropped at the end.
+    const staging = await select<{ name: string }>(client, "SELECT name FROM system.tables WHERE database = 'lakehouse' AND name LIKE '%\\_\\_stage\\_%'");
+    assert.deepEqual(staging, [], 'no staging table left behind');
     const others = generated.filter((g) => g.file.symbol === SYM_D && g !== original);
     assert.deepEqual(await countsOf(client, [SYM_D]), expectedCounts(others));
   });

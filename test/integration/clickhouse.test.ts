@@ -9,12 +9,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { firstValueFrom, from, toArray } from 'rxjs';
+import { Subject, firstValueFrom, from, lastValueFrom, tap, toArray } from 'rxjs';
 import { createClickHouseClient, isEmbeddedClient, type ClickHouseConfig } from '../../connectors/clickhouse/config.js';
 import { migrate } from '../../connectors/clickhouse/migrate.js';
 import { probeCapabilities, type ClickHouseFeatures } from '../../connectors/clickhouse/probe-capabilities.js';
 import { bindParams, quoteString } from '../../connectors/clickhouse/sql-literal.js';
 import { toClickHouse } from '../../connectors/clickhouse/to-clickhouse.js';
+import type { RecordBatch, WriteAck } from '../../connectors/sink.js';
 import { quoteIdentifier, tableNameOf } from '../../schemas/clickhouse-ddl.js';
 import { KIND_NAMES, KINDS, type AnyRecord, type KindName } from '../../schemas/records.js';
 import { clickhouseService } from '../support/services.js';
@@ -98,6 +99,39 @@ async function exerciseEngine(t: TestContext, config: ClickHouseConfig, expectMo
         for (const batch of batches) assert.deepEqual(await selectBack(client, database, batch.kind), [...batch.records].sort(byIngestId), batch.kind);
       });
     }
+
+    // After the tests that select whole tables back: its rows would be in them.
+    await t.test('a staged unit is invisible until its commit moves every row in; an abort leaves nothing; no staging table stays', async () => {
+      const rows = (prefix: string, count: number, offset: number): AnyRecord[] => sampleRecords('trade', count)
+        .map((r) => ({ ...r, tradeId: r.tradeId + offset, ingestId: `${prefix}/${r.ingestId}` }));
+      const committed = rows('staged', 6, 5_000_000);
+      const aborted = rows('aborted', 3, 6_000_000);
+      const table = `${quoteIdentifier(database)}.${quoteIdentifier(tableNameOf('trade'))}`;
+      const count = async (prefix: string): Promise<number> => {
+        const result = await client.query({ query: `SELECT count() AS n FROM ${table} WHERE ingestId LIKE ${quoteString(`${prefix}/%`)}`, format: 'JSONEachRow' });
+        return Number((await result.json<{ n: string | number }>())[0]?.n);
+      };
+      const input = new Subject<RecordBatch>();
+      const acks: WriteAck[] = [];
+      const done = lastValueFrom(input.pipe(toClickHouse({ client, database, features }), tap((ack) => acks.push(ack)), toArray()));
+      const acked = async (n: number): Promise<void> => {
+        for (let i = 0; acks.length < n; i++) { assert.ok(i < 400, `only ${acks.length} of ${n} acks`); await new Promise((r) => setTimeout(r, 25)); }
+      };
+      input.next({ kind: 'trade', unitId: 'file-a#0', records: committed.slice(0, 4), stage: { id: 'file-a' } });
+      input.next({ kind: 'trade', unitId: 'file-b#0', records: aborted, stage: { id: 'file-b' } });
+      input.next({ kind: 'trade', unitId: 'file-a#1', records: committed.slice(4), stage: { id: 'file-a' } });
+      await acked(3);
+      assert.equal(await count('staged'), 0, 'acknowledged staged rows are not visible before the commit');
+      input.next({ kind: 'trade', unitId: 'file-a#commit', records: [], stage: { id: 'file-a', end: 'commit' } });
+      input.next({ kind: 'trade', unitId: 'file-b#abort', records: [], stage: { id: 'file-b', end: 'abort' } });
+      input.complete();
+      await done;
+      assert.deepEqual(acks.map((a) => [a.unitId, a.rows]), [['file-a#0', 4], ['file-b#0', 3], ['file-a#1', 2], ['file-a#commit', 0], ['file-b#abort', 0]]);
+      assert.equal(await count('staged'), 6);
+      assert.equal(await count('aborted'), 0);
+      const names = (await (await client.query({ ...bindQuery(features, database), format: 'JSONEachRow' })).json<{ name: string }>()).map((r) => r.name);
+      assert.deepEqual(names.filter((name) => name.includes('__stage_')), []);
+    });
 
     await t.test('values in SQL are quoted by the one quoting function, hostile strings included', async () => {
       const hostile = "x'); DROP DATABASE `" + database + "`; --\\\n\t€";

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { lastValueFrom, toArray } from 'rxjs';
 import { fromBinanceArchive, type EarlyEncoder } from '../../../connectors/binance-archive/from-binance-archive.js';
-import type { RecordBatch } from '../../../connectors/sink.js';
+import { rowsOf, type RecordBatch } from '../../../connectors/sink.js';
 import type { KindName } from '../../../schemas/records.js';
 import { checkArchiveZip } from '../../../connectors/binance-archive/parse-archive-file.js';
 import { resolveAvailability } from '../../../connectors/binance-archive/availability.js';
@@ -139,4 +139,56 @@ describe('early encoding: parsed while the zip check runs, held until it passed'
       assert.match(outcomes[2]?.reason ?? '', /BTCUSDT-trades-2025-07-03\.zip: corrupt or truncated zip/);
     });
   }
+});
+
+describe('staged files: written as parsed without a zip check, committed after the parse verified the member, else aborted', () => {
+  let dir = '';
+  let intact: GeneratedFile;
+  let badCrc: GeneratedFile;
+  let damaged: GeneratedFile;
+  before(async () => {
+    dir = await tempDir('staged-zip');
+    [intact, badCrc, damaged] = await generateArchiveMirror(dir, { markets: ['spot'], symbols: ['BTCUSDT'], types: ['trades'], fromDay: '2025-07-01', toDay: '2025-07-03', eventsPerDay: 5000 }) as [GeneratedFile, GeneratedFile, GeneratedFile];
+    await breakCrc(badCrc);
+    await damageDeflate(damaged);
+  });
+
+  for (const encoder of [undefined, jsonLines()]) {
+    it(`every batch of a file carries its stage; the intact file ends with a commit, a damaged one with an abort (${encoder === undefined ? 'records' : 'encoded'})`, async () => {
+      const plan = await resolveAvailability([intact.file, badCrc.file, damaged.file], dirSource(dir));
+      const paced: RecordBatch[] = [];
+      const events = await lastValueFrom(fromBinanceArchive({
+        files: plan.files, source: dirSource(dir), batchRows: 1000, concurrency: 1, parseConcurrency: 1, staged: true,
+        pace: async (batch) => { paced.push(batch); }, batchesInFlight: 2, ...(encoder === undefined ? {} : { encoder }),
+      }).pipe(toArray()));
+      const stageOf = (g: GeneratedFile): string => `${g.key}@${g.sha256.slice(0, 16)}`;
+      const of = (g: GeneratedFile): RecordBatch[] => paced.filter((b) => b.unitId.startsWith(`${g.key}@`));
+      assert.ok(paced.every((b) => b.stage !== undefined && b.unitId.startsWith(`${b.stage.id}#`)), 'every batch is staged under its file');
+      const intactBatches = of(intact);
+      assert.deepEqual(intactBatches.map((b) => b.stage), [...Array.from({ length: 5 }, () => ({ id: stageOf(intact) })), { id: stageOf(intact), end: 'commit' }]);
+      assert.equal(intactBatches.reduce((n, b) => n + rowsOf(b), 0), 5000);
+      // The bad CRC shows only at the member's end: all its rows were staged, then the stage aborted.
+      assert.deepEqual(of(badCrc).map((b) => b.stage?.end ?? null), [null, null, null, null, null, 'abort']);
+      assert.equal(of(damaged).at(-1)?.stage?.end, 'abort');
+      assert.ok(of(damaged).every((b) => b.stage?.end !== 'commit'));
+      assert.equal(events.filter((e) => e.type === 'batch').length, paced.length, 'the ends are emitted too');
+      const outcomes = events.flatMap((e) => (e.type === 'file' ? [e.outcome] : []));
+      assert.deepEqual(outcomes.map((o) => [o.file.key, o.status]), [[intact.key, 'loaded'], [badCrc.key, 'failed'], [damaged.key, 'failed']]);
+      assert.match(outcomes[1]?.reason ?? '', /BTCUSDT-trades-2025-07-02\.zip.*CRC-32 mismatch/);
+      assert.match(outcomes[2]?.reason ?? '', /BTCUSDT-trades-2025-07-03\.zip: corrupt or truncated zip/);
+    });
+  }
+
+  it('a commit that fails aborts the stage and fails the file', async () => {
+    const plan = await resolveAvailability([intact.file], dirSource(dir));
+    const paced: RecordBatch[] = [];
+    const events = await lastValueFrom(fromBinanceArchive({
+      files: plan.files, source: dirSource(dir), batchRows: 1000, concurrency: 1, staged: true,
+      pace: async (batch) => { paced.push(batch); if (batch.stage?.end === 'commit') throw new Error('attach refused'); },
+    }).pipe(toArray()));
+    assert.deepEqual(paced.slice(-2).map((b) => b.stage?.end), ['commit', 'abort']);
+    const outcome = events.flatMap((e) => (e.type === 'file' ? [e.outcome] : []))[0];
+    assert.equal(outcome?.status, 'failed');
+    assert.match(outcome?.reason ?? '', /attach refused/);
+  });
 });

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { ClickHouseError, type ClickHouseClient } from '@clickhouse/client';
@@ -7,6 +8,7 @@ import { rowBinaryChunks } from '../../../connectors/clickhouse/map-row-binary.j
 import { featuresFromProbe } from '../../../connectors/clickhouse/probe-capabilities.js';
 import { toClickHouse } from '../../../connectors/clickhouse/to-clickhouse.js';
 import { recordsOf, rowsOf, type RecordBatch } from '../../../connectors/sink.js';
+import { clickhouseTableDdl } from '../../../schemas/clickhouse-ddl.js';
 import { KINDS } from '../../../schemas/records.js';
 import { sampleRecords } from '../../support/sample-records.js';
 
@@ -157,4 +159,33 @@ test('a batch encoded as RowBinary fails on a target that takes TabSeparated, an
   assert.throws(() => recordsOf(encoded, 'parquet'), /the parquet sink cannot write batch file\.zip#1: its rows are already encoded as RowBinary/);
   assert.equal(rowsOf(encoded), 1);
   assert.equal(rowsOf(batch), 3);
+});
+
+test('sinks that do not stage refuse a staged batch instead of making its rows visible at once', () => {
+  const staged: RecordBatch = { ...batch, stage: { id: 'file.zip@abc' } };
+  assert.throws(() => recordsOf(staged, 'kafka'), /the kafka sink cannot write batch file\.zip#0: it belongs to staged unit file\.zip@abc/);
+  assert.equal(recordsOf(batch, 'kafka'), batch.records);
+});
+
+test('staged batches of one file combine into one insert into its staging table, never with other units', async () => {
+  const { client, calls } = fakeClient();
+  const commands: string[] = [];
+  Object.assign(client, { command: async ({ query }: { query: string }) => { commands.push(query); } });
+  const stage = { id: 'file.zip@abc' };
+  const input = new Subject<RecordBatch>();
+  const done = firstValueFrom(input.pipe(toClickHouse({ client, database: 'db', features: legacy }), toArray()));
+  input.next({ ...batch, unitId: 'file.zip@abc#0', stage });
+  input.next({ ...batch, unitId: 'file.zip@abc#1', stage });
+  input.next({ ...batch, unitId: 'other.zip#0' });
+  input.next({ ...batch, unitId: 'file.zip@abc#abort', records: [], stage: { ...stage, end: 'abort' } });
+  input.complete();
+  const acks = await done;
+  assert.deepEqual(acks.map((a) => [a.unitId, a.rows]), [['file.zip@abc#0', 3], ['file.zip@abc#1', 3], ['other.zip#0', 3], ['file.zip@abc#abort', 0]]);
+  const staging = '`db`.`trades__stage_' + createHash('sha256').update(stage.id).digest('hex').slice(0, 16) + '`';
+  assert.deepEqual(calls.map((c) => c.query.split(' ')[2]), [staging, '`db`.`trades`']);
+  assert.equal(calls[0].body.length, 2 * calls[1].body.length, 'both staged batches in the first insert');
+  assert.equal(commands.length, 3);
+  assert.equal(commands[0], `DROP TABLE IF EXISTS ${staging}`);
+  assert.equal(commands[1], clickhouseTableDdl(KINDS.trade, legacy, { database: 'db', table: staging.slice(6, -1) })[0], 'the kind\'s own DDL');
+  assert.equal(commands[2], `DROP TABLE IF EXISTS ${staging}`);
 });

@@ -56,6 +56,12 @@ export interface EncodedRows {
   readonly rows: number;
   /** The body, in order: the bodies of several batches may be sent one after another. */
   readonly chunks: readonly Buffer[];
+  /**
+   * String columns left out of every row because every row has this value (an archive file's `ingestId`,
+   * symbol, market…: half the bytes of a trade). Only for a staged batch: the sink gives them as the column
+   * defaults of the staging table it creates, which no other table would do. Absent: every field is in the rows.
+   */
+  readonly constants?: Readonly<Record<string, string>>;
 }
 
 /** Rows in a batch, encoded or not. */

@@ -16,12 +16,13 @@ const ROWS_PER_CHUNK = 8192;
 /**
  * Early RowBinary encoders, one per file: records validated first (unless `validate` is false; one validator
  * per file, so ids are checked in order across the whole file), the rejected ones returned as dead letters and
- * counted with `onRejected`.
+ * counted with `onRejected`. A staged file's constant string fields are left out of the rows (2 M spot trades:
+ * 146 → 62 bytes a row, a third less encoding time) and named in `EncodedRows.constants`.
  */
-export function rowBinaryEncoders(validate: boolean, onRejected: (rows: number) => void): (kind: KindName) => EarlyEncoder | null {
-  return (kind) => {
+export function rowBinaryEncoders(validate: boolean, onRejected: (rows: number) => void): (kind: KindName, constants: Readonly<Record<string, string>> | null) => EarlyEncoder | null {
+  return (kind, constants) => {
     if (kind === 'deadLetter' || kind === 'gap') return null;
-    const encoder = new RowBinaryEncoder(KINDS[kind].fields);
+    const encoder = new RowBinaryEncoder(KINDS[kind].fields, undefined, constants ?? {});
     const check = validate ? recordValidator() : null;
     let chunks: Buffer[] = [];
     let rows = 0;
@@ -37,7 +38,7 @@ export function rowBinaryEncoders(validate: boolean, onRejected: (rows: number) 
       },
       take(): EncodedRows {
         if (encoder.rows > 0) chunks.push(encoder.take());
-        const encoded: EncodedRows = { format: 'RowBinary', rows, chunks };
+        const encoded: EncodedRows = constants === null ? { format: 'RowBinary', rows, chunks } : { format: 'RowBinary', rows, chunks, constants };
         chunks = [];
         rows = 0;
         return encoded;

@@ -26,6 +26,8 @@ export interface DdlOptions {
   readonly table?: string;
   /** Cluster name: emit `ON CLUSTER`, a Replicated engine and a Distributed table over it. @default none */
   readonly cluster?: string;
+  /** Per column, a `DEFAULT` expression (SQL, quoted by the caller): what an insert leaving it out stores. */
+  readonly columnDefaults?: Readonly<Record<string, string>>;
 }
 
 const TABLE_NAMES: Record<KindName, string> = {
@@ -72,7 +74,8 @@ export function clickhouseTableDdl(spec: KindSpec, caps: ClickHouseCapabilities,
   const table = options.table ?? tableNameOf(spec.kind as KindName);
   const onCluster = options.cluster === undefined ? '' : ` ON CLUSTER ${quoteIdentifier(options.cluster)}`;
   const localTable = options.cluster === undefined ? table : `${table}_local`;
-  const columns = spec.fields.map((f) => `  ${quoteIdentifier(f.name)} ${clickhouseTypeOf(f, caps)}`);
+  const defaults = options.columnDefaults ?? {};
+  const columns = spec.fields.map((f) => `  ${quoteIdentifier(f.name)} ${clickhouseTypeOf(f, caps)}${Object.hasOwn(defaults, f.name) ? ` DEFAULT ${defaults[f.name]}` : ''}`);
   columns.push(`  ${eventTimeAlias(caps)}`);
   const engine = options.cluster === undefined
     ? 'ReplacingMergeTree(`version`)'

@@ -28,7 +28,7 @@ import type { PlannedFile } from './availability.js';
 import { checksumKey, parseChecksumText } from './checksum.js';
 import { fetchArchiveObject, releaseFetched, type FetchedObject } from './fetch.js';
 import { isLoaded, type Manifest } from './manifest.js';
-import { checkArchiveZip, parseArchiveFile, type ParseStats } from './parse-archive-file.js';
+import { checkArchiveZip, fileConstants, parseArchiveFile, type ParseStats } from './parse-archive-file.js';
 import { DEFAULT_PARSE_BUDGET_BYTES, ParseSlots } from './parse-slots.js';
 import type { ArchiveFile } from './plan.js';
 import type { ArchiveSource } from './source.js';
@@ -115,8 +115,12 @@ export interface FromBinanceArchiveOptions {
    * the previous ones (memory: that many batches per file). A rejected pace fails the file. @default 1
    */
   readonly batchesInFlight?: number;
-  /** An early encoder for each file of a kind (state such as the id order lives for the file), or null for none. */
-  readonly encoder?: (kind: KindName) => EarlyEncoder | null;
+  /**
+   * An early encoder for each file of a kind (state such as the id order lives for the file), or null for
+   * none. `constants`, given for a staged file only: the string fields every record of the file has
+   * (parse-archive-file.ts `fileConstants`), which the encoder may leave out of the rows (`EncodedRows.constants`).
+   */
+  readonly encoder?: (kind: KindName, constants: Readonly<Record<string, string>> | null) => EarlyEncoder | null;
   /** With an encoder: bytes of a file parsed and held while its zip check runs. @default {@link DEFAULT_HOLD_BYTES} */
   readonly holdBytes?: number;
   /**
@@ -226,7 +230,7 @@ async function parseInto(file: PlannedFile, fetched: FetchedObject, options: Fro
   const check = stage !== undefined ? Promise.resolve() : (async (): Promise<void> => {
     if ((await zipCheck) !== fetched.size || fetched.spooled) await checkArchiveZip(fetched.path, fetched.size, file);
   })();
-  const encoder = options.encoder?.(file.kind) ?? null;
+  const encoder = options.encoder?.(file.kind, stage === undefined ? null : fileConstants(file)) ?? null;
   // Batches of records wait for the check; encoded ones are parsed meanwhile and held (bytes, no records to
   // collect) up to `holdBytes`, then written once it passed: the check's inflate runs beside the parse.
   let checked = stage !== undefined || encoder === null;

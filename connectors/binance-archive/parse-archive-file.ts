@@ -62,6 +62,20 @@ function deadLetter(file: ArchiveFile, line: number, raw: string, reason: string
   };
 }
 
+/** Kinds whose rows name their own symbol (options: the BVOL index, each EOH summary row's contract). */
+const SYMBOL_PER_ROW: ReadonlySet<KindName> = new Set(['bvolIndex', 'eohSummary']);
+
+/**
+ * String fields every record parsed from `file` has with the same value, because the mappers take them from
+ * the file's row context, not from its rows: exchange, source, market, `ingestId` (the object key) and, but
+ * for the option kinds, the symbol. Dead letters excepted. An encoder may leave them out of each row.
+ */
+export function fileConstants(file: ArchiveFile): Readonly<Record<string, string>> {
+  const constants: Record<string, string> = { exchange: 'binance', market: file.market, source: 'archive', ingestId: file.key };
+  if (!SYMBOL_PER_ROW.has(file.kind)) constants.symbol = file.symbol;
+  return constants;
+}
+
 /** The CSV member a zip must hold: the zip's own name with `.csv`. */
 function csvNameOf(file: ArchiveFile): string {
   return file.key.slice(file.key.lastIndexOf('/') + 1).replace(/\.zip$/, '.csv');

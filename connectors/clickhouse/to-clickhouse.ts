@@ -25,7 +25,10 @@
  * (hard links of the staged parts: no rows re-sent or re-sorted; one month partition per daily or monthly
  * file, so one statement, atomic) and drops the staging table; `abort` drops it. Readers never see a
  * staged file's rows before its commit. A retried attach whose first attempt landed attaches the rows twice;
- * they collapse on the identity key like any replayed insert.
+ * they collapse on the identity key like any replayed insert. A staged encoded batch may leave out constant
+ * string columns (`EncodedRows.constants`, e.g. the file's `ingestId`): its staging table is created with them
+ * as column defaults, so the attached parts hold them (the serving table's own DDL is untouched); an
+ * unstaged batch that leaves columns out is refused, since a real table would store empty strings.
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -102,9 +105,16 @@ interface Waiting {
   readonly encodedAs: 'RowBinary' | null;
   /** The staged unit it belongs to (or ends), if any. */
   readonly stage: Stage | undefined;
+  /** Columns left out of an encoded body as constants (connectors/sink.ts `EncodedRows.constants`), else empty. */
+  readonly constants: Readonly<Record<string, string>>;
+  /** `constants` as a key: batches combine only with the same columns. */
+  readonly constantsKey: string;
 }
 
 function encodeWaiting(waiting: Waiting, format: Target['format']): void {
+  if (waiting.constantsKey !== '' && waiting.stage === undefined) {
+    throw new SinkWriteError(`batch ${waiting.unitId} leaves out columns as constants (${Object.keys(waiting.constants).join(', ')}); only a staged batch may, its staging table giving them as defaults`, { service: 'clickhouse' }, { retriable: false });
+  }
   if (waiting.encodedAs !== null && waiting.encodedAs !== format) {
     throw new SinkWriteError(`batch ${waiting.unitId} came encoded as ${waiting.encodedAs}, but this ClickHouse target takes ${format}`, { service: 'clickhouse' }, { retriable: false });
   }
@@ -138,7 +148,7 @@ function takeGroup(queue: Waiting[], maxRows: number): Waiting[] {
   const group = [queue.shift() as Waiting];
   let rows = group[0].rows;
   const sameUnit = (next: Waiting): boolean => next.kind === group[0].kind && next.stage?.id === group[0].stage?.id
-    && next.stage?.end === undefined && group[0].stage?.end === undefined;
+    && next.stage?.end === undefined && group[0].stage?.end === undefined && next.constantsKey === group[0].constantsKey;
   while (queue.length > 0 && sameUnit(queue[0]) && rows + queue[0].rows <= maxRows) {
     rows += queue[0].rows;
     group.push(queue.shift() as Waiting);
@@ -154,9 +164,10 @@ function tokenOf(group: readonly Waiting[]): string {
 
 /**
  * The staging tables of the open stages: stage id → kind's table name → its staging table's name, once
- * (re)created. A stage's tables are created by its first non-empty insert into each.
+ * (re)created, and the column defaults it was created with. A stage's tables are created by its first
+ * non-empty insert into each.
  */
-type StagingTables = Map<string, Map<string, Promise<string>>>;
+type StagingTables = Map<string, Map<string, { readonly created: Promise<string>; readonly constantsKey: string }>>;
 
 /** The staging table of `table` for a stage: deterministic, so a rerun replaces what a crashed run left. */
 export function stagingTableOf(table: string, stageId: string): string {
@@ -180,21 +191,27 @@ async function statement(target: Target, query: string, what: string, options: T
  * fails on for `klines`: it re-parses the stored metadata, whose unquoted `interval` column it reads as an
  * INTERVAL expression).
  */
-function stagingTable(target: Target, staging: StagingTables, stageId: string, database: string, kind: KindName, table: string, options: ToClickHouseOptions): Promise<string> {
+function stagingTable(target: Target, staging: StagingTables, batch: Waiting, database: string, table: string, options: ToClickHouseOptions): Promise<string> {
+  const stageId = (batch.stage as Stage).id;
   let tables = staging.get(stageId);
   if (tables === undefined) staging.set(stageId, (tables = new Map()));
-  let created = tables.get(table);
-  if (created === undefined) {
-    const name = stagingTableOf(table, stageId);
-    const qualified = `${quoteIdentifier(database)}.${quoteIdentifier(name)}`;
-    created = (async () => {
-      await statement(target, `DROP TABLE IF EXISTS ${qualified}`, qualified, options);
-      const [ddl] = clickhouseTableDdl(KINDS[kind], target.features, { database, table: name });
-      await statement(target, ddl as string, qualified, options);
-      return name;
-    })();
-    tables.set(table, created);
+  const existing = tables.get(table);
+  if (existing !== undefined) {
+    if (existing.constantsKey !== batch.constantsKey) {
+      throw new SinkWriteError(`batch ${batch.unitId} leaves out other constant columns than the rest of its stage ${stageId}`, { service: 'clickhouse' }, { retriable: false });
+    }
+    return existing.created;
   }
+  const name = stagingTableOf(table, stageId);
+  const qualified = `${quoteIdentifier(database)}.${quoteIdentifier(name)}`;
+  const columnDefaults = Object.fromEntries(Object.entries(batch.constants).map(([column, value]) => [column, quoteString(value)]));
+  const created = (async () => {
+    await statement(target, `DROP TABLE IF EXISTS ${qualified}`, qualified, options);
+    const [ddl] = clickhouseTableDdl(KINDS[batch.kind], target.features, { database, table: name, columnDefaults });
+    await statement(target, ddl as string, qualified, options);
+    return name;
+  })();
+  tables.set(table, { created, constantsKey: batch.constantsKey });
   return created;
 }
 
@@ -202,9 +219,9 @@ function stagingTable(target: Target, staging: StagingTables, stageId: string, d
 async function endStage(target: Target, staging: StagingTables, batch: Waiting, options: ToClickHouseOptions): Promise<WriteAck> {
   const database = options.database ?? 'lakehouse';
   const stage = batch.stage as Stage;
-  const tables = staging.get(stage.id) ?? new Map<string, Promise<string>>();
+  const tables = staging.get(stage.id) ?? new Map<string, { created: Promise<string> }>();
   staging.delete(stage.id);
-  for (const [table, created] of tables) {
+  for (const [table, { created }] of tables) {
     const name = stage.end === 'commit' ? await created : await created.catch(() => null); // an abort drops what exists
     if (name === null) continue;
     const into = `${quoteIdentifier(database)}.${quoteIdentifier(table)}`;
@@ -227,7 +244,7 @@ async function endStage(target: Target, staging: StagingTables, batch: Waiting, 
 /** Drops the staging tables of stages left open (the input stopped before their end); errors are ignored. */
 async function dropOpenStages(target: Target, staging: StagingTables, database: string): Promise<void> {
   for (const tables of staging.values()) {
-    for (const created of tables.values()) {
+    for (const { created } of tables.values()) {
       const name = await created.catch(() => null);
       if (name !== null) await target.client.command({ query: `DROP TABLE IF EXISTS ${quoteIdentifier(database)}.${quoteIdentifier(name)}` }).catch(() => undefined);
     }
@@ -243,9 +260,9 @@ async function insertGroup(target: Target, group: readonly Waiting[], options: T
   const table = `${quoteIdentifier(database)}.${quoteIdentifier(tableName)}`;
   const acks = group.map((batch): WriteAck => ({ sink: 'clickhouse', unitId: batch.unitId, kind, rows: batch.rows, target: table }));
   if (group.every((batch) => batch.rows === 0)) return acks;
-  const stageId = group[0].stage?.id;
-  const into = stageId === undefined ? table : `${quoteIdentifier(database)}.${quoteIdentifier(await stagingTable(target, staging, stageId, database, kind, tableName, options))}`;
-  const fields = KINDS[kind].fields;
+  const into = group[0].stage === undefined ? table : `${quoteIdentifier(database)}.${quoteIdentifier(await stagingTable(target, staging, group[0], database, tableName, options))}`;
+  const constants = group[0].constants;
+  const fields = group[0].constantsKey === '' ? KINDS[kind].fields : KINDS[kind].fields.filter((f) => !Object.hasOwn(constants, f.name));
   const settings: ClickHouseSettings = target.features.insertDeduplicationToken ? { insert_deduplicate: 1, insert_deduplication_token: tokenOf(group) } : {};
   for (const batch of group) encodeWaiting(batch, target.format);
   const body = group.length === 1 ? group[0].body as (string | Buffer)[] : group.flatMap((batch) => batch.body as (string | Buffer)[]);
@@ -304,9 +321,11 @@ export function toClickHouse(options: ToClickHouseOptions): OperatorFunction<Rec
       next: (batch) => {
         const { encoded } = batch;
         const { stage } = batch;
+        const constants = encoded?.constants ?? {};
+        const constantsKey = Object.keys(constants).length === 0 ? '' : JSON.stringify(Object.entries(constants).sort(([a], [b]) => (a < b ? -1 : 1)));
         const waiting: Waiting = encoded === undefined
-          ? { kind: batch.kind, unitId: batch.unitId, rows: batch.records.length, records: batch.records as unknown as Rows, body: undefined, encodedAs: null, stage }
-          : { kind: batch.kind, unitId: batch.unitId, rows: encoded.rows, records: undefined, body: [...encoded.chunks], encodedAs: encoded.format, stage };
+          ? { kind: batch.kind, unitId: batch.unitId, rows: batch.records.length, records: batch.records as unknown as Rows, body: undefined, encodedAs: null, stage, constants, constantsKey }
+          : { kind: batch.kind, unitId: batch.unitId, rows: encoded.rows, records: undefined, body: [...encoded.chunks], encodedAs: encoded.format, stage, constants, constantsKey };
         if (format !== undefined) {
           try {
             encodeWaiting(waiting, format);

@@ -161,6 +161,14 @@ describe('lakehouse backfill into ClickHouse and Kafka (real services)', () => {
     const dead = await select<{ line: string; error: string }>(client, `SELECT toString(originLine) AS line, errorName AS error FROM ${database}.dead_letters WHERE symbol = '${symbol}' ORDER BY originLine`);
     assert.equal(dead.length, 3);
     assert.deepEqual(dead.map((d) => d.error).sort(), ['DecodeError', 'DuplicateRow', 'ValidationError'].sort());
+    // The file's constant columns were left out of the rows and filled in by the staging table's defaults.
+    const lineage = await select<Record<string, string>>(client, `SELECT DISTINCT exchange, market, symbol, source, ingestId FROM ${database}.trades WHERE symbol = '${symbol}'`);
+    assert.deepEqual(lineage, [{ exchange: 'binance', market: 'spot', symbol, source: 'archive', ingestId: file.key }]);
+    const deadIds = await select<{ id: string }>(client, `SELECT ingestId AS id FROM ${database}.dead_letters WHERE symbol = '${symbol}' ORDER BY originLine`);
+    // Dead letters carry every column (the parser's name the line, the validator's the record's lineage).
+    assert.deepEqual(deadIds.map((d) => d.id), [`${file.key}#L11`, `${file.key}#L5001`, file.key]);
+    const staging = await select<{ name: string }>(client, `SELECT name FROM system.tables WHERE database = '${database}' AND name LIKE '%\\_\\_stage\\_%'`);
+    assert.deepEqual(staging, []);
   });
 
   it('produces every parsed record to the md.binance.spot topics, Avro-decoded back equal by fromKafka', { timeout: 240_000 }, async (t) => {

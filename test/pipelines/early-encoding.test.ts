@@ -18,7 +18,7 @@ function trades(count: number): TradeRecord[] {
 test('early RowBinary encoding writes the bytes the sink would, in runs, and keeps the id order across them', () => {
   const records = trades(20_000);
   let counted = 0;
-  const encoder = rowBinaryEncoders(true, (rows) => { counted += rows; })('trade');
+  const encoder = rowBinaryEncoders(true, (rows) => { counted += rows; })('trade', null);
   assert.ok(encoder !== null);
   for (let i = 0; i < records.length; i += 4096) assert.deepEqual(encoder.add(records.slice(i, i + 4096)), []);
   assert.equal(encoder.rows, 20_000);
@@ -40,9 +40,26 @@ test('early RowBinary encoding writes the bytes the sink would, in runs, and kee
 });
 
 test('without validation every record is encoded, and kinds that are not data have no early encoder', () => {
-  const encoder = rowBinaryEncoders(false, () => assert.fail('nothing validated'))('trade');
+  const encoder = rowBinaryEncoders(false, () => assert.fail('nothing validated'))('trade', null);
   const bad = { ...trades(1)[0] as TradeRecord, qty: null };
   assert.deepEqual(encoder?.add([bad]), []);
   assert.equal(encoder?.take().rows, 1);
-  assert.equal(rowBinaryEncoders(true, () => undefined)('deadLetter'), null);
+  assert.equal(rowBinaryEncoders(true, () => undefined)('deadLetter', null), null);
 });
+
+test('a staged file\'s constant fields are left out of the rows and named; a record that differs fails loudly', () => {
+  const records = trades(5000).map((r) => ({ ...r, symbol: 'BTCUSDT' }));
+  const constants = { exchange: r0(records).exchange, market: r0(records).market, symbol: 'BTCUSDT', source: r0(records).source, ingestId: r0(records).ingestId };
+  const encoder = rowBinaryEncoders(true, () => undefined)('trade', constants);
+  assert.ok(encoder !== null);
+  assert.deepEqual(encoder.add(records), []);
+  const encoded = encoder.take();
+  assert.deepEqual(encoded.constants, constants);
+  const rest = KINDS.trade.fields.filter((f) => !(f.name in constants));
+  assert.deepEqual(Buffer.concat(encoded.chunks), Buffer.concat([...rowBinaryChunks(records, rest)]), 'the other columns, in field-table order');
+  assert.ok(Buffer.concat(encoded.chunks).length < 0.6 * Buffer.concat([...rowBinaryChunks(records, KINDS.trade.fields)]).length);
+  const other = { ...trades(5001)[5000] as TradeRecord, symbol: 'BTCUSDT', ingestId: 'another/file.zip' };
+  assert.throws(() => encoder.add([other]), /field ingestId is sent as the constant ".*", but a record has "another\/file\.zip"/);
+});
+
+const r0 = (records: readonly TradeRecord[]): TradeRecord => records[0] as TradeRecord;

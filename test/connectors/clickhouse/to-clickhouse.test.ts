@@ -189,3 +189,20 @@ test('staged batches of one file combine into one insert into its staging table,
   assert.equal(commands[1], clickhouseTableDdl(KINDS.trade, legacy, { database: 'db', table: staging.slice(6, -1) })[0], 'the kind\'s own DDL');
   assert.equal(commands[2], `DROP TABLE IF EXISTS ${staging}`);
 });
+
+test('an encoded batch leaving out constant columns goes into a staging table that defaults them; unstaged, it is refused', async () => {
+  const { client, calls } = fakeClient();
+  const commands: string[] = [];
+  Object.assign(client, { command: async ({ query }: { query: string }) => { commands.push(query); } });
+  const constants = { ingestId: "data/it's.zip", symbol: 'BTCUSDT' };
+  const encoded = { format: 'RowBinary' as const, rows: 1, chunks: [Buffer.from([7])], constants };
+  const staged: RecordBatch = { kind: 'trade', unitId: 'f#0', records: [], encoded, stage: { id: 'f' } };
+  await firstValueFrom(from([staged]).pipe(toClickHouse({ client, database: 'db', features: legacy }), toArray()));
+  assert.equal(calls.length, 1);
+  assert.doesNotMatch(calls[0].query, /`ingestId`|`symbol`/, 'the constants are not among the insert columns');
+  assert.match(calls[0].query, /\(`exchange`, `market`, `eventTimeUs`, /);
+  assert.match(commands[1] ?? '', /`symbol` String DEFAULT 'BTCUSDT',/);
+  assert.match(commands[1] ?? '', /`ingestId` String DEFAULT 'data\/it\\'s\.zip',/);
+  const unstaged: RecordBatch = { kind: 'trade', unitId: 'g#0', records: [], encoded };
+  await assert.rejects(firstValueFrom(from([unstaged]).pipe(toClickHouse({ client, features: legacy }), toArray())), /batch g#0 leaves out columns as constants \(ingestId, symbol\); only a staged batch may/);
+});

@@ -53,6 +53,20 @@ describe('zip reader', () => {
     await assert.rejects(csvOf(path, 'a.csv'), /CRC-32 mismatch/);
   });
 
+  it('fails a deflated member whose stored size is wrong at its end (zlib checks the size and CRC-32 as it inflates)', async () => {
+    const path = join(dir, 'size.zip');
+    await writeZip(path, [{ name: 'a.csv', content: ['1,2,3\n'.repeat(1000)] }]);
+    const bytes = await readFile(path);
+    const central = bytes.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    assert.equal(bytes.readUInt16LE(central + 10), 8, 'deflated');
+    bytes.writeUInt32LE(5999, central + 24); // uncompressed size, one byte short
+    await writeFile(path, bytes);
+    await assert.rejects(csvOf(path, 'a.csv'), /a\.csv: inflated size differs from the 5999 bytes expected|a\.csv: 6000 bytes inflated, 5999 expected/);
+    const intact = join(dir, 'intact.zip');
+    await writeZip(intact, [{ name: 'a.csv', content: ['1,2,3\n'.repeat(1000)] }]);
+    assert.equal(await csvOf(intact, 'a.csv'), '1,2,3\n'.repeat(1000));
+  });
+
   it('rejects a zip without a CSV member, naming the members', async () => {
     const path = join(dir, 'nocsv.zip');
     await writeZip(path, [{ name: 'readme.txt', content: ['hello'] }]);

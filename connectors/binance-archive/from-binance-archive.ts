@@ -28,7 +28,7 @@ import type { PlannedFile } from './availability.js';
 import { checksumKey, parseChecksumText } from './checksum.js';
 import { fetchArchiveObject, releaseFetched, type FetchedObject } from './fetch.js';
 import { isLoaded, type Manifest } from './manifest.js';
-import { checkArchiveZip, fileConstants, parseArchiveFile, type ParseStats } from './parse-archive-file.js';
+import { PARSE_CHUNK_ROWS, checkArchiveZip, fileConstants, parseArchiveFile, type ParseStats } from './parse-archive-file.js';
 import { DEFAULT_PARSE_BUDGET_BYTES, ParseSlots } from './parse-slots.js';
 import type { ArchiveFile } from './plan.js';
 import type { ArchiveSource } from './source.js';
@@ -56,8 +56,12 @@ export type ArchiveEvent =
   | { readonly type: 'fetched'; readonly file: ArchiveFile; readonly bytes: number }
   | { readonly type: 'file'; readonly outcome: FileOutcome };
 
-/** Records parsed at a time for an {@link EarlyEncoder}: they are encoded while still in the young generation. */
-export const ENCODE_CHUNK_ROWS = 4096;
+/**
+ * Records parsed at a time for an {@link EarlyEncoder}: they are encoded while still in the young generation
+ * (parse-archive-file.ts {@link PARSE_CHUNK_ROWS}; 2 M trades into ClickHouse measured 0.80–0.81 of the server's
+ * CSV ingest with 2,048, 0.77 with 4,096: within run-to-run noise, no worse).
+ */
+export const ENCODE_CHUNK_ROWS = PARSE_CHUNK_ROWS;
 
 /**
  * Early encoding of one file's records for the one sink that writes them (connectors/sink.ts `EncodedRows`):

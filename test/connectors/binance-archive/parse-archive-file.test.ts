@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { KlineRecord } from '../../../schemas/records.js';
 import { planArchiveFiles, parseTypeRequests, type ArchiveFile } from '../../../connectors/binance-archive/plan.js';
+import { PARSE_CHUNK_ROWS, parseArchiveFile } from '../../../connectors/binance-archive/parse-archive-file.js';
 import { mapArchiveKline } from '../../../connectors/binance-archive/map-archive-kline.js';
 import { RowCursor } from '../../../connectors/binance-archive/row-cursor.js';
 import { writeArchiveFile } from '../../support/archive-mirror.js';
@@ -40,6 +41,15 @@ describe('parseArchiveFile', () => {
     const context = { market: 'spot' as const, symbol: 'BTCUSDT', interval: '1s' as const, priceKind: 'trade' as const, ingestId: file.key, version: 1 };
     assert.deepEqual(records, lines.map((l) => mapArchiveKline(new RowCursor().reset(l), context)));
     assert.equal((records[1] as KlineRecord).openTimeUs - (records[0] as KlineRecord).openTimeUs, 1_000_000);
+  });
+
+  it('yields chunks of PARSE_CHUNK_ROWS records by default (short-lived, so they die young), the last one shorter', async () => {
+    const file = planned('spot', 'klines:1s');
+    const generated = await writeArchiveFile(await tempDir('parse-archive'), file, { eventsPerDay: 0, maxRows: 5000 });
+    const sizes: number[] = [];
+    for await (const chunk of parseArchiveFile(generated.path, generated.size, file, { version: 1 })) sizes.push(chunk.records.length);
+    assert.equal(PARSE_CHUNK_ROWS, 2048);
+    assert.deepEqual(sizes, [2048, 2048, 904]);
   });
 
   it('sends malformed, non-ASCII and duplicated rows to dead letters with file and line (CRLF, header, blank lines, no final newline) and loads the rest', async () => {

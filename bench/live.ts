@@ -8,11 +8,13 @@
  * reaching the producer, stamped on the sink's thread (`WriteAck.ackedAtMs`), and, for context, the same ack
  * once the reading thread's event loop picks it up. Also loss (events sent − records received, and gaps)
  * and the RSS slope over the run. `BENCH_LIVE_SECONDS` sets each run's duration (default 20; the 10-minute
- * run is 600); `BENCH_LIVE_KAFKA_THREAD=main` runs the Kafka sink on the client's thread instead of its
+ * run is 600); `BENCH_LIVE_TRACE=<path>` writes each 250 ms window of receive time (records, records over
+ * the target, worst latency) to `<path>.<pace>.jsonl`, to line the tail up with the broker's GC log; `BENCH_LIVE_KAFKA_THREAD=main` runs the Kafka sink on the client's thread instead of its
  * worker (for comparison); latencies skip the first `BENCH_LIVE_WARMUP_SECONDS` (default 5: producer connect,
  * topic creation, schema registration). Server, client and broker share the machine's cores, so this is a
  * lower bound.
  */
+import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Subject, takeUntil, tap } from 'rxjs';
@@ -124,7 +126,7 @@ async function benchLivePace(pace: Pace): Promise<BenchResult[]> {
   const toKafka = new Histogram();
   const toAckSeen = new Histogram();
   // Per 250 ms of receive time: records, and records acknowledged later than the target (is the tail a few stalls or spread out?).
-  const windows: { records: number; late: number }[] = [];
+  const windows: { records: number; late: number; maxMs: number }[] = [];
   const stop = new Subject<void>();
   const rss: [number, number][] = [];
   const started = now();
@@ -154,8 +156,9 @@ async function benchLivePace(pace: Pace): Promise<BenchResult[]> {
           if (r.receiveTimeUs === null || r.receiveTimeUs / 1000 < warmupEndMs) continue;
           const latencyMs = ackedAtMs - r.receiveTimeUs / 1000;
           toKafka.add(latencyMs);
-          const w = (windows[Math.floor((r.receiveTimeUs / 1000 - started) / 250)] ??= { records: 0, late: 0 });
+          const w = (windows[Math.floor((r.receiveTimeUs / 1000 - started) / 250)] ??= { records: 0, late: 0, maxMs: 0 });
           w.records++;
+          if (latencyMs > w.maxMs) w.maxMs = latencyMs;
           if (latencyMs > KAFKA_TARGET_MS) w.late++;
           toAckSeen.add(seenAtMs - r.receiveTimeUs / 1000);
         }
@@ -173,6 +176,11 @@ async function benchLivePace(pace: Pace): Promise<BenchResult[]> {
   });
   await worker.terminate();
   const elapsedS = (now() - firstRecordMs) / 1000;
+  if (process.env.BENCH_LIVE_TRACE !== undefined) {
+    // Per 250 ms window (wall-clock start, ms since the epoch): records, records over the target, worst latency.
+    const lines = windows.map((w, i) => (w === undefined ? '' : `${JSON.stringify({ atMs: Math.round(started + i * 250), ...w, maxMs: Number(w.maxMs.toFixed(2)) })}\n`));
+    writeFileSync(`${process.env.BENCH_LIVE_TRACE}.${pace}.jsonl`, lines.join(''));
+  }
   const late = rss.filter(([t]) => t >= (seconds * 1000) / 3);
   const results: BenchResult[] = [
     { name: 'live: events/s through fromBinanceLive', value: Math.round(stats.records / elapsedS), unit: 'events/s', target: rate, ratio: stats.records / elapsedS / rate, note: `${stats.records} records in ${elapsedS.toFixed(1)} s; server sent ${served.framesSent} frames` },

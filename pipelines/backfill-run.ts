@@ -47,6 +47,12 @@ export interface BackfillRun {
    * as they are parsed (pipelines/early-encoding.ts). Absent: batches of records, validated per batch.
    */
   readonly earlyEncoding?: 'RowBinary';
+  /**
+   * The sinks' preparation (pipelines/backfill-sinks.ts `ready`), running while the first files are fetched and
+   * parsed: no batch is written before it resolved; when it rejects, the run stops and rejects with its error
+   * (nothing was written, no file's outcome is recorded). @default prepared
+   */
+  readonly ready?: Promise<void>;
   /** Every sink stages (ClickHouse alone): each file is a staged unit, visible once whole and verified. @default false */
   readonly staged?: boolean;
 }
@@ -62,13 +68,19 @@ function validated(batch: RecordBatch): { main: RecordBatch; rejected: RecordBat
   };
 }
 
-/** Runs the backfill; resolves to the report (never rejects for per-file problems). */
+/** Runs the backfill; resolves to the report (never rejects for per-file problems; rejects when the sinks' preparation fails). */
 export async function runBackfill(run: BackfillRun): Promise<BackfillReport> {
   const report = new ReportBuilder(Date.now(), run.plan.listed);
   for (const missing of run.plan.missing) report.addMissing(missing);
   const writer = sinkWriter(run.sinks);
+  let stopUnprepared: ((error: unknown) => void) | undefined;
+  // Writes wait for the sinks' preparation; if it fails they never happen (the run stops instead, below).
+  const prepared = (run.ready ?? Promise.resolve()).catch((error: unknown) => {
+    stopUnprepared?.(error);
+    return new Promise<never>(() => undefined);
+  });
   // Not an async function: its frame would hold the batch until the acks; the sinks may drop the records sooner.
-  const pace = (batch: RecordBatch): Promise<void> => new Promise<ReturnType<typeof validated>>((resolve) => resolve(run.validate ? validated(batch) : { main: batch, rejected: null }))
+  const pace = (batch: RecordBatch): Promise<void> => prepared.then(() => (run.validate ? validated(batch) : { main: batch, rejected: null }))
     .then(({ main, rejected }) => {
       if (rejected !== null) report.addRejected(rejected.records.length);
       return Promise.all([writer.write(main), ...(rejected === null ? [] : [writer.write(rejected)])]);
@@ -94,7 +106,9 @@ export async function runBackfill(run: BackfillRun): Promise<BackfillReport> {
         complete: () => { Promise.all(pendingWrites).then(() => resolve(), reject); },
       });
       run.signal?.addEventListener('abort', () => { subscription.unsubscribe(); resolve(); }, { once: true });
+      stopUnprepared = (error) => { subscription.unsubscribe(); reject(error); };
     });
+    await run.ready; // its failure is the run's, also when every file was skipped before it settled
   } finally {
     writer.close();
     run.progress?.stop();

@@ -32,18 +32,29 @@ export const LAKE_BATCH_ROWS = 20_000;
  */
 export const CLICKHOUSE_BATCH_ROWS = 100_000;
 
+/**
+ * Default rows per batch when a ClickHouse server is the only sink (batches encoded as parsed, RowBinary,
+ * the file staged: no reader sees a batch before the file's commit, so batch size is not latency): each
+ * batch is one insert, one part, and every part the staging table gets is merged there while the file still
+ * loads, on the same cores as the parse. 2 M trades, 2 cores, 4-5 runs each: 100,000 rows 1.91 s and 1.37 s
+ * of server CPU, 300,000 1.76 s / 1.13 s, 400,000 1.79 s / 0.98 s, 500,000 1.80 s / 0.96 s, 1,000,000 1.92 s
+ * (the last insert is the tail the parse cannot hide).
+ */
+export const ENCODED_CLICKHOUSE_BATCH_ROWS = 400_000;
+
 const OPTIONS: readonly OptionSpec[] = [
   ...ARCHIVE_OPTIONS, ...SINK_OPTIONS,
   { name: 'plan', type: 'boolean', doc: 'List the files and bytes that would be loaded, fetch nothing', default: false },
   { name: 'json', type: 'boolean', doc: 'Print the plan/report as JSON on stdout', default: false },
   { name: 'validate', type: 'boolean', doc: 'Run the validate operator (--no-validate skips it)', default: true },
   { name: 'manifest', type: 'string', doc: 'Resume manifest (default <lake>/_manifest/backfill-<sinks>.jsonl, or ./.lakehouse/backfill-<sinks>.jsonl without a local lake)', placeholder: 'FILE' },
-  { name: 'batchRows', type: 'number', doc: `Records per batch and Parquet part (memory grows with it); default ${LAKE_BATCH_ROWS}, or ${CLICKHOUSE_BATCH_ROWS} when ClickHouse is a sink and the lake is not`, placeholder: 'NUMBER' },
+  { name: 'batchRows', type: 'number', doc: `Records per batch and Parquet part (memory grows with it); default ${LAKE_BATCH_ROWS}, ${CLICKHOUSE_BATCH_ROWS} when ClickHouse is a sink and the lake is not, ${ENCODED_CLICKHOUSE_BATCH_ROWS} when a ClickHouse server is the only sink`, placeholder: 'NUMBER' },
 ];
 
-/** Records per batch: `--batch-rows`, else by sink (see {@link CLICKHOUSE_BATCH_ROWS}). */
-export function batchRowsFor(explicit: number | undefined, sinkNames: readonly string[]): number {
+/** Records per batch: `--batch-rows`, else by sink (see {@link CLICKHOUSE_BATCH_ROWS}, {@link ENCODED_CLICKHOUSE_BATCH_ROWS}). */
+export function batchRowsFor(explicit: number | undefined, sinkNames: readonly string[], earlyEncoding?: 'RowBinary'): number {
   if (explicit !== undefined) return explicit;
+  if (earlyEncoding !== undefined) return ENCODED_CLICKHOUSE_BATCH_ROWS;
   return sinkNames.includes('clickhouse') && !sinkNames.includes('parquet') ? CLICKHOUSE_BATCH_ROWS : LAKE_BATCH_ROWS;
 }
 
@@ -81,7 +92,7 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
     return 130;
   }
   if (config.plan === true) { printPlan(plan, context, config.json === true); return 0; }
-  const { names, sinks, close, earlyEncoding, staged } = await buildSinks(config);
+  const { names, sinks, close, ready, earlyEncoding, staged } = await buildSinks(config);
   const lake = config.lake as string;
   const s3Client = names.includes('parquet') && isS3Url(lake) ? createS3Client(s3ConfigOf(config)) : undefined;
   const lakeTarget = names.includes('parquet') ? { root: lake, ...(s3Client === undefined ? {} : { s3Client }) } : undefined;
@@ -93,8 +104,8 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
   try {
     const report = await runBackfill({
       plan, source, sinks, manifest, concurrency: config.concurrency as number, verify: config.verify !== false,
-      validate: config.validate !== false, lake: lakeTarget, batchRows: batchRowsFor(config.batchRows as number | undefined, names), progress, signal: context.signal,
-      spoolDir, quarantineDir: join(dirname(manifestPath), 'quarantine'), staged, ...(earlyEncoding === undefined ? {} : { earlyEncoding }),
+      validate: config.validate !== false, lake: lakeTarget, batchRows: batchRowsFor(config.batchRows as number | undefined, names, earlyEncoding), progress, signal: context.signal,
+      spoolDir, quarantineDir: join(dirname(manifestPath), 'quarantine'), staged, ready, ...(earlyEncoding === undefined ? {} : { earlyEncoding }),
     });
     if (context.signal.aborted) report.exitCode = 130;
     context.stdout.write(config.json === true ? JSON.stringify(report) + '\n' : formatReport(report) + '\n');

@@ -6,7 +6,7 @@
 import type { OperatorFunction } from 'rxjs';
 import type { RecordBatch, WriteAck } from '../connectors/sink.js';
 import { ARCHIVE_OPTIONS } from './archive-options.js';
-import { SINK_OPTIONS, buildSinks } from './backfill-sinks.js';
+import { SINK_OPTIONS, buildSinks, preparedSinks } from './backfill-sinks.js';
 import type { OptionSpec, ResolvedConfig } from './config.js';
 
 const S3_NAMES = new Set(['s3Endpoint', 's3Region', 'awsAccessKeyId', 'awsSecretAccessKey']);
@@ -26,5 +26,6 @@ export async function buildLiveSinks(config: ResolvedConfig): Promise<{ names: s
   const explicit = config.sink as readonly string[] | undefined;
   const kafka = Array.isArray(config.kafkaBrokers) && config.kafkaBrokers.length > 0;
   const sink = explicit !== undefined && explicit.length > 0 ? explicit : [kafka ? 'kafka' : 'parquet'];
-  return buildSinks({ ...config, sink });
+  return preparedSinks(await buildSinks({ ...config, sink }));
 }
+

@@ -12,7 +12,7 @@ import { batchesByKind, type RecordBatch, type WriteAck } from '../connectors/si
 import { validateRecords } from '../operators/validate.js';
 import { ConfigError } from '../schemas/errors.js';
 import type { AnyRecord } from '../schemas/records.js';
-import { SINK_OPTIONS, buildSinks } from './backfill-sinks.js';
+import { SINK_OPTIONS, buildSinks, preparedSinks } from './backfill-sinks.js';
 import type { Command } from './command.js';
 import { resolveConfig, type OptionSpec, type ResolvedConfig } from './config.js';
 
@@ -66,7 +66,7 @@ export async function runServe(config: ResolvedConfig, signal: AbortSignal, onBa
   if (topics.length === 0) throw new ConfigError('lakehouse serve: no md.* topics exist yet; give --topics or produce data first (lakehouse backfill --sink kafka, lakehouse stream)');
   const explicit = config.sink as readonly string[] | undefined;
   const sinkNames = explicit !== undefined && explicit.length > 0 ? explicit : config.clickhouseUrl === undefined ? ['parquet'] : ['clickhouse', 'parquet'];
-  const { sinks, close } = await buildSinks({ ...config, sink: sinkNames });
+  const { sinks, close } = await preparedSinks(await buildSinks({ ...config, sink: sinkNames }));
   const report: ServeReport = { batches: 0, records: 0, rejected: 0, committed: 0 };
   try {
     await new Promise<void>((resolve, reject) => {

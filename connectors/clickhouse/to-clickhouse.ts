@@ -57,8 +57,13 @@ export interface ToClickHouseOptions {
   readonly database?: string;
   /** Table of a kind. @default tableNameOf */
   readonly tableOf?: (kind: KindName) => string;
-  /** Probed server features; probed once per subscription when absent. */
+  /** Probed server features; probed once per subscription when absent (and no `ready`). */
   readonly features?: ClickHouseFeatures;
+  /**
+   * The tables' preparation (e.g. a migration started beside the first parse), resolving to the probed
+   * features: the first statement waits for it, and its rejection fails the sink.
+   */
+  readonly ready?: Promise<ClickHouseFeatures>;
   /** Retry policy. @default backoff.ts defaults */
   readonly retry?: BackoffOptions;
   /** Insert encoding. @default 'RowBinary' for servers, 'TabSeparated' for the embedded engine */
@@ -299,7 +304,9 @@ export function toClickHouse(options: ToClickHouseOptions): OperatorFunction<Rec
     const connect = (): Promise<Target> => (target ??= (async () => {
       client ??= await createClickHouseClient(options.config ?? {});
       format ??= formatFor(client);
-      return { client, format, features: options.features ?? (await probeCapabilities(client)) };
+      const prepared = options.ready === undefined ? undefined : await options.ready;
+      const features = options.features ?? prepared ?? (await probeCapabilities(client));
+      return { client, format, features };
     })());
     const queue: Waiting[] = [];
     const staging: StagingTables = new Map();

@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, readFile, rm, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CLICKHOUSE_BATCH_ROWS, LAKE_BATCH_ROWS, backfillCommand, batchRowsFor } from '../../pipelines/backfill.js';
+import { CLICKHOUSE_BATCH_ROWS, ENCODED_CLICKHOUSE_BATCH_ROWS, LAKE_BATCH_ROWS, backfillCommand, batchRowsFor } from '../../pipelines/backfill.js';
 import { generateArchiveMirror, writeArchiveFile, type GeneratedFile } from '../support/archive-mirror.js';
 import { startArchiveServer, type ArchiveServer } from '../support/archive-server.js';
 import { writeChecksum, writeZip } from '../support/archive-zip.js';
@@ -219,7 +219,7 @@ describe('lakehouse backfill monthly files', () => {
 });
 
 describe('records per batch', () => {
-  it('is lake-sized with the lake among the sinks, larger for ClickHouse without it, and --batch-rows wins', () => {
+  it('is lake-sized with the lake among the sinks, larger for ClickHouse without it, largest for a ClickHouse server alone (encoded), and --batch-rows wins', () => {
     assert.equal(LAKE_BATCH_ROWS, 20_000);
     assert.equal(CLICKHOUSE_BATCH_ROWS, 100_000);
     assert.equal(batchRowsFor(undefined, ['parquet']), LAKE_BATCH_ROWS);
@@ -228,5 +228,42 @@ describe('records per batch', () => {
     assert.equal(batchRowsFor(undefined, ['clickhouse']), CLICKHOUSE_BATCH_ROWS);
     assert.equal(batchRowsFor(undefined, ['clickhouse', 'kafka']), CLICKHOUSE_BATCH_ROWS);
     assert.equal(batchRowsFor(5000, ['clickhouse']), 5000);
+    assert.equal(ENCODED_CLICKHOUSE_BATCH_ROWS, 400_000);
+    assert.equal(batchRowsFor(undefined, ['clickhouse'], 'RowBinary'), ENCODED_CLICKHOUSE_BATCH_ROWS);
+    assert.equal(batchRowsFor(5000, ['clickhouse'], 'RowBinary'), 5000);
+  });
+});
+
+describe('lakehouse backfill while the sinks prepare', () => {
+  it('fails with the ClickHouse preparation error, writing nothing and recording no file, when the server answers only after the parse began', async () => {
+    const { createServer } = await import('node:http');
+    const requests: string[] = [];
+    // Answers every request late and with an error: the files are fetched and parsed meanwhile.
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => { body += chunk.toString(); });
+      request.on('end', () => {
+        requests.push(`${request.url ?? ''} ${body}`);
+        setTimeout(() => { response.writeHead(500, { 'content-type': 'text/plain' }); response.end('Code: 516. DB::Exception: Authentication failed'); }, 300);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`;
+    try {
+      const dir = await tempDir('prepare');
+      await generateArchiveMirror(dir, { markets: ['spot'], symbols: ['BTCUSDT'], types: ['klines:1m'], fromDay: '2025-07-01', toDay: '2025-07-02' });
+      const manifest = join(await tempDir('prepare-manifest'), 'manifest.jsonl');
+      await assert.rejects(
+        runCommand(backfillCommand, ['--market', 'spot', '--symbols', 'BTCUSDT', '--types', 'klines:1m', '--from', '2025-07-01', '--to', '2025-07-02', '--archive', dir,
+          '--sink', 'clickhouse', '--clickhouse-url', url, '--manifest', manifest, '--json']),
+        (error: Error) => error.name === 'SinkWriteError' && error.message.startsWith(`ClickHouse at ${url}: creating the tables of database lakehouse failed: `) && /Authentication failed/.test(error.message),
+      );
+      assert.ok(requests.length >= 1);
+      assert.ok(requests.every((r) => !/INSERT|CREATE TABLE/.test(r)), requests.join('\n'));
+      const recorded = await readFile(manifest, 'utf8').catch(() => '');
+      assert.equal(recorded.trim(), '', 'no file outcome is recorded');
+    } finally {
+      server.close();
+    }
   });
 });

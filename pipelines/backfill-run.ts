@@ -108,7 +108,7 @@ export async function runBackfill(run: BackfillRun): Promise<BackfillReport> {
       run.signal?.addEventListener('abort', () => { subscription.unsubscribe(); resolve(); }, { once: true });
       stopUnprepared = (error) => { subscription.unsubscribe(); reject(error); };
     });
-    await run.ready; // its failure is the run's, also when every file was skipped before it settled
+    if (run.signal?.aborted !== true) await run.ready; // its failure is the run's, also when every file was skipped before it settled
   } finally {
     writer.close();
     run.progress?.stop();

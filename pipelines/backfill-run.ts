@@ -15,7 +15,7 @@ import type { ArchiveSource } from '../connectors/binance-archive/source.js';
 import { rowsOf, type RecordBatch, type WriteAck } from '../connectors/sink.js';
 import { splitRejected, validateRecords } from '../operators/validate.js';
 import { ReportBuilder, type BackfillReport } from './backfill-report.js';
-import { rowBinaryEncoders } from './early-encoding.js';
+import { earlyEncoders, type EarlyEncoding } from './early-encoding.js';
 import { removeSupersededParts } from './lake-republish.js';
 import type { Progress } from './progress.js';
 import { sinkWriter } from './sink-writer.js';
@@ -43,10 +43,11 @@ export interface BackfillRun {
   /** The Parquet lake sink's root (a directory, or `s3://…` with a client): parts of republished objects' old versions are removed from it. */
   readonly lake?: { readonly root: string; readonly s3Client?: S3Client };
   /**
-   * The encoding the only sink takes (a ClickHouse server: RowBinary): records are then validated and encoded
-   * as they are parsed (pipelines/early-encoding.ts). Absent: batches of records, validated per batch.
+   * The encoding the only sink takes (a ClickHouse server: RowBinary; the Parquet lake: its column buffers):
+   * records are then validated and encoded as they are parsed (pipelines/early-encoding.ts). Absent: batches of
+   * records, validated per batch.
    */
-  readonly earlyEncoding?: 'RowBinary';
+  readonly earlyEncoding?: EarlyEncoding;
   /**
    * The sinks' preparation (pipelines/backfill-sinks.ts `ready`), running while the first files are fetched and
    * parsed: no batch is written before it resolved; when it rejects, the run stops and rejects with its error
@@ -90,7 +91,7 @@ export async function runBackfill(run: BackfillRun): Promise<BackfillReport> {
     files: run.plan.files, source: run.source, concurrency: run.concurrency, verify: run.verify, manifest: run.manifest,
     spoolDir: run.spoolDir, quarantineDir: run.quarantineDir, batchRows: run.batchRows, pace, batchesInFlight: BATCHES_IN_FLIGHT,
     staged: run.staged === true,
-    ...(run.earlyEncoding === undefined ? {} : { encoder: rowBinaryEncoders(run.validate, (rows) => report.addRejected(rows)) }),
+    ...(run.earlyEncoding === undefined ? {} : { encoder: earlyEncoders(run.earlyEncoding, run.validate, (rows) => report.addRejected(rows)) }),
   });
   const onEvent = async (event: ArchiveEvent): Promise<void> => {
     if (event.type === 'fetched') run.progress?.bytes(event.bytes);

@@ -10,6 +10,7 @@ import { ConfigError, SinkWriteError } from '../schemas/errors.js';
 import { s3ConfigOf } from './archive-source.js';
 import { CLICKHOUSE_DATABASE_OPTION, DEFAULT_CLICKHOUSE_DATABASE, clickhouseDatabaseOf } from './clickhouse-options.js';
 import type { OptionSpec, ResolvedConfig } from './config.js';
+import type { EarlyEncoding } from './early-encoding.js';
 
 /** Prefix of the Kafka topics a command writes (and `serve` reads): one cluster, several environments. */
 export const TOPIC_PREFIX_OPTION: OptionSpec = {
@@ -50,9 +51,12 @@ export async function buildSinks(config: ResolvedConfig): Promise<{
   names: string[]; sinks: OperatorFunction<RecordBatch, WriteAck>[]; close: () => Promise<void>;
   /** Resolves once every sink is prepared; rejects with the first preparation's failure. */
   ready: Promise<void>;
-  /** Set when the only sink is a ClickHouse server: it takes batches encoded as they are parsed (RowBinary). */
-  earlyEncoding?: 'RowBinary';
-  /** Every sink stages (connectors/sink.ts `Stage`): ClickHouse alone. Files then load whole or not at all, inflated once. */
+  /**
+   * Set when the only sink takes batches encoded as they are parsed: a ClickHouse server (RowBinary), the Parquet
+   * lake (its column buffers).
+   */
+  earlyEncoding?: EarlyEncoding;
+  /** Every sink stages (connectors/sink.ts `Stage`): ClickHouse alone, or a local lake alone. Files then load whole or not at all, inflated once. */
   staged: boolean;
 }> {
   const names = sinkNamesOf(config);
@@ -95,10 +99,12 @@ export async function buildSinks(config: ResolvedConfig): Promise<{
     }
   }
   const close = async (): Promise<void> => { for (const closer of closers) await closer(); };
-  const staged = names.length === 1 && names[0] === 'clickhouse';
+  // A sink alone that stages: ClickHouse, or a local lake (an S3 lake cannot rename; its files are checked first).
+  const staged = names.length === 1 && (names[0] === 'clickhouse' || (names[0] === 'parquet' && !isS3Url(config.lake as string)));
   const ready = Promise.all(preparations).then(() => undefined);
   ready.catch(() => undefined); // observed by the caller; the sinks wait for their own part of it
-  return names.length === 1 && rowBinary ? { names, sinks, close, ready, staged, earlyEncoding: 'RowBinary' } : { names, sinks, close, ready, staged };
+  const earlyEncoding: EarlyEncoding | undefined = names.length !== 1 ? undefined : rowBinary ? 'RowBinary' : names[0] === 'parquet' ? 'ParquetColumns' : undefined;
+  return earlyEncoding === undefined ? { names, sinks, close, ready, staged } : { names, sinks, close, ready, staged, earlyEncoding };
 }
 
 /** The built sinks once `ready` resolved: for commands that write from their first second (live, serve), with nothing to overlap the preparation with; closed when it failed. */

@@ -19,7 +19,7 @@ import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Observable, defer, from, mergeMap } from 'rxjs';
-import type { EncodedRows, RecordBatch, Stage } from '../sink.js';
+import { encodedBytesOf, type EncodedRows, type RecordBatch, type Stage } from '../sink.js';
 import { retry, type BackoffOptions } from '../backoff.js';
 import { EngineError, NotFoundUpstreamError, RetriesExhaustedError, ChecksumMismatchError } from '../../schemas/errors.js';
 import type { AnyRecord, KindName } from '../../schemas/records.js';
@@ -68,13 +68,13 @@ export const ENCODE_CHUNK_ROWS = PARSE_CHUNK_ROWS;
  * the file is parsed {@link ENCODE_CHUNK_ROWS} records at a time, each run goes to `add` at once, and the
  * file's batches carry only the encoded rows (`batchRows` of them), its dead letters apart.
  */
-export interface EarlyEncoder {
+export interface EarlyEncoder<E extends EncodedRows = EncodedRows> {
   /** Takes a run of parsed records, in order; returns the ones it rejected, as dead letters. */
   add(records: readonly AnyRecord[]): readonly AnyRecord[];
   /** Rows taken since the last {@link EarlyEncoder.take}. */
   readonly rows: number;
   /** The rows taken since the last take, encoded. */
-  take(): EncodedRows;
+  take(): E;
 }
 
 /**
@@ -268,7 +268,7 @@ async function parseInto(file: PlannedFile, fetched: FetchedObject, options: Fro
   const send = async (kind: KindName, records: readonly AnyRecord[], encoded?: EncodedRows): Promise<void> => {
     if (checked) return write(kind, records, encoded);
     held.push([kind, records, encoded]);
-    heldBytes += encoded === undefined ? records.length * DEAD_LETTER_BYTES : encoded.chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+    heldBytes += encoded === undefined ? records.length * DEAD_LETTER_BYTES : encodedBytesOf(encoded);
     if (heldBytes >= (options.holdBytes ?? DEFAULT_HOLD_BYTES)) await release();
   };
   const keepDead = async (records: readonly AnyRecord[]): Promise<void> => {

@@ -36,7 +36,7 @@ import { finished } from 'node:stream/promises';
 import { ClickHouseError, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { Observable, defer, type OperatorFunction } from 'rxjs';
 import { retry, type BackoffOptions } from '../backoff.js';
-import type { RecordBatch, Stage, WriteAck } from '../sink.js';
+import type { EncodedRows, RecordBatch, Stage, WriteAck } from '../sink.js';
 import { clickhouseTableDdl, quoteIdentifier, tableNameOf } from '../../schemas/clickhouse-ddl.js';
 import { SinkWriteError } from '../../schemas/errors.js';
 import type { FieldSpec } from '../../schemas/fields.js';
@@ -107,7 +107,7 @@ interface Waiting {
   records: Rows | undefined;
   body: (string | Buffer)[] | undefined;
   /** The format of a batch that came encoded (early encoding), else null. */
-  readonly encodedAs: 'RowBinary' | null;
+  readonly encodedAs: EncodedRows['format'] | null;
   /** The staged unit it belongs to (or ends), if any. */
   readonly stage: Stage | undefined;
   /** Columns left out of an encoded body as constants (connectors/sink.ts `EncodedRows.constants`), else empty. */
@@ -328,11 +328,11 @@ export function toClickHouse(options: ToClickHouseOptions): OperatorFunction<Rec
       next: (batch) => {
         const { encoded } = batch;
         const { stage } = batch;
-        const constants = encoded?.constants ?? {};
+        const constants = encoded?.format === 'RowBinary' ? encoded.constants ?? {} : {};
         const constantsKey = Object.keys(constants).length === 0 ? '' : JSON.stringify(Object.entries(constants).sort(([a], [b]) => (a < b ? -1 : 1)));
         const waiting: Waiting = encoded === undefined
           ? { kind: batch.kind, unitId: batch.unitId, rows: batch.records.length, records: batch.records as unknown as Rows, body: undefined, encodedAs: null, stage, constants, constantsKey }
-          : { kind: batch.kind, unitId: batch.unitId, rows: encoded.rows, records: undefined, body: [...encoded.chunks], encodedAs: encoded.format, stage, constants, constantsKey };
+          : { kind: batch.kind, unitId: batch.unitId, rows: encoded.rows, records: undefined, body: encoded.format === 'RowBinary' ? [...encoded.chunks] : [], encodedAs: encoded.format, stage, constants, constantsKey };
         if (format !== undefined) {
           try {
             encodeWaiting(waiting, format);

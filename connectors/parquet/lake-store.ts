@@ -2,20 +2,56 @@
  * Where lake files go: a local directory (write a hidden temp file, fsync, rename — readers never see a
  * partial file) or an S3 prefix (a completed multipart upload is the only way an object appears). Both
  * replace an existing file of the same name, which is what makes retried batches idempotent.
+ *
+ * A local lake can also stage files: a complete file is written under a hidden name beside its own
+ * (`.<name>.staged`: no `*.parquet` glob matches it, and pyarrow, Spark and Hive skip names starting with a
+ * dot), then published by a rename, or discarded. That lets a whole input (an archive file) appear only once
+ * it was verified, without holding its rows in memory (connectors/sink.ts `Stage`).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { SinkWriteError } from '../../schemas/errors.js';
 import { isS3Url, parseS3Url, s3KeyOf, type S3Location } from '../s3/s3-url.js';
 import { uploadStream } from '../s3/upload-stream.js';
+
+/** A complete file written under its staged name, not yet visible. */
+export interface StagedFile {
+  /** Where it is now. */
+  readonly staged: string;
+  /** Where {@link LakeStore.publish} moves it. */
+  readonly path: string;
+}
 
 /** Writes one complete file at a path relative to the lake root and returns its full location. */
 export interface LakeStore {
   /** The root as given (`/abs/dir` or `s3://bucket/prefix`). */
   readonly root: string;
   write(relativePath: string, bytes: Uint8Array, signal?: AbortSignal): Promise<string>;
+  /** Staging, where the store supports it (local lakes): see the module doc. Replaces a staged file of the same name. */
+  readonly staging?: {
+    stage(relativePath: string, bytes: Uint8Array): Promise<StagedFile>;
+    /** Makes a staged file visible at its path, replacing a file there; done already is fine (a retried publish). */
+    publish(file: StagedFile): Promise<string>;
+    /** Removes a staged file (gone already is fine). */
+    discard(file: StagedFile): Promise<void>;
+  };
+}
+
+/** The staged name of a lake file (see the module doc). */
+export function stagedPathOf(path: string): string {
+  return join(dirname(path), `.${basename(path)}.staged`);
+}
+
+async function publishLocal(file: StagedFile): Promise<string> {
+  try {
+    await rename(file.staged, file.path);
+  } catch (error) {
+    const published = (error as NodeJS.ErrnoException).code === 'ENOENT' && await stat(file.path).then(() => true, () => false);
+    if (!published) throw new SinkWriteError(`cannot publish staged lake file ${file.staged}`, { file: file.path, service: 'parquet' }, { cause: error });
+  }
+  return file.path;
 }
 
 async function writeLocalAtomically(path: string, bytes: Uint8Array): Promise<void> {
@@ -44,6 +80,18 @@ function localStore(root: string): LakeStore {
       const path = join(absolute, relativePath);
       await writeLocalAtomically(path, bytes);
       return path;
+    },
+    staging: {
+      async stage(relativePath, bytes) {
+        const path = join(absolute, relativePath);
+        const staged = stagedPathOf(path);
+        await writeLocalAtomically(staged, bytes);
+        return { staged, path };
+      },
+      publish: publishLocal,
+      async discard(file) {
+        await rm(file.staged, { force: true });
+      },
     },
   };
 }

@@ -127,3 +127,90 @@ export function transferablesOf(buffers: ColumnBuffers): ArrayBuffer[] {
   }
   return [...seen];
 }
+
+/** Sets the bits of `source[0, length)` in `target` from bit `at` on (`target` zeroed there). */
+function orBits(target: Uint8Array, at: number, source: Uint8Array, length: number): void {
+  if ((at & 7) === 0) { // byte-aligned: the source's bits past `length` are zero
+    target.set(source.subarray(0, (length + 7) >> 3), at >> 3);
+    return;
+  }
+  for (let i = 0; i < length; i++) {
+    if ((source[i >> 3] & (1 << (i & 7))) !== 0) target[(at + i) >> 3] |= 1 << ((at + i) & 7);
+  }
+}
+
+/** The validity of `parts` one after another: a bitmap only when some part has nulls. */
+function concatValidity(parts: readonly ColumnBuffer[], lengths: readonly number[], total: number): Validity {
+  const nullCount = parts.reduce((sum, part) => sum + part.nullCount, 0);
+  if (nullCount === 0) return { nullCount: 0 };
+  const nullBitmap = new Uint8Array((total + 7) >> 3).fill(0xff);
+  let at = 0;
+  parts.forEach((part, p) => {
+    if (part.nullBitmap !== undefined) {
+      for (let i = 0; i < lengths[p]; i++) {
+        if ((part.nullBitmap[i >> 3] & (1 << (i & 7))) === 0) nullBitmap[(at + i) >> 3] &= ~(1 << ((at + i) & 7));
+      }
+    }
+    at += lengths[p];
+  });
+  return { nullCount, nullBitmap };
+}
+
+/** Offsets of variable-length values laid one part after another, each part's rebased on the values before it. */
+function concatOffsets(parts: readonly { readonly offsets: Int32Array }[], lengths: readonly number[], total: number): Int32Array {
+  const offsets = new Int32Array(total + 1);
+  let at = 0;
+  let base = 0;
+  parts.forEach(({ offsets: own }, p) => {
+    for (let i = 1; i <= lengths[p]; i++) offsets[at + i] = own[i] + base;
+    at += lengths[p];
+    base = offsets[at];
+  });
+  return offsets;
+}
+
+function concatTyped<T extends BigInt64Array | Int32Array | Float64Array | Uint8Array>(parts: readonly T[], make: (length: number) => T): T {
+  const out = make(parts.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of parts) { (out as Uint8Array).set(part as Uint8Array, at); at += part.length; }
+  return out;
+}
+
+function concatColumn(parts: readonly ColumnBuffer[], lengths: readonly number[], total: number): ColumnBuffer {
+  const validity = concatValidity(parts, lengths, total);
+  const first = parts[0];
+  switch (first.type) {
+    case 'INT64': return { type: 'INT64', values: concatTyped(parts.map((p) => (p as { readonly values: BigInt64Array }).values), (n) => new BigInt64Array(n)), ...validity };
+    case 'INT32': return { type: 'INT32', values: concatTyped(parts.map((p) => (p as { readonly values: Int32Array }).values), (n) => new Int32Array(n)), ...validity };
+    case 'DOUBLE': return { type: 'DOUBLE', values: concatTyped(parts.map((p) => (p as { readonly values: Float64Array }).values), (n) => new Float64Array(n)), ...validity };
+    case 'BOOLEAN': {
+      const values = new Uint8Array((total + 7) >> 3);
+      let at = 0;
+      parts.forEach((part, p) => { orBits(values, at, (part as { readonly values: Uint8Array }).values, lengths[p]); at += lengths[p]; });
+      return { type: 'BOOLEAN', values, ...validity };
+    }
+    case 'UTF8': {
+      const own = parts as readonly Extract<ColumnBuffer, { type: 'UTF8' }>[];
+      const data = concatTyped(own.map((p) => p.data), (n) => new Uint8Array(n));
+      return { type: 'UTF8', offsets: concatOffsets(own, lengths, total), data, ...validity };
+    }
+    case 'LIST<DOUBLE>': {
+      const own = parts as readonly Extract<ColumnBuffer, { type: 'LIST<DOUBLE>' }>[];
+      const items = concatTyped(own.map((p) => p.items), (n) => new Float64Array(n));
+      return { type: 'LIST<DOUBLE>', offsets: concatOffsets(own, lengths, total), items, ...validity };
+    }
+  }
+}
+
+/**
+ * The column buffers of `parts` (mapped with the same layout) one after another: what {@link mapColumnBuffers}
+ * gives for their rows concatenated, in fresh buffers (a single part is returned as it is). Lets rows be mapped
+ * a few thousand at a time, as they are parsed, and written as one file.
+ */
+export function concatColumnBuffers(parts: readonly ColumnBuffers[]): ColumnBuffers {
+  if (parts.length === 0) throw new Error('concatColumnBuffers: no parts');
+  if (parts.length === 1) return parts[0];
+  const lengths = parts.map((part) => part.length);
+  const total = lengths.reduce((sum, length) => sum + length, 0);
+  return { length: total, columns: parts[0].columns.map((_, k) => concatColumn(parts.map((part) => part.columns[k]), lengths, total)) };
+}

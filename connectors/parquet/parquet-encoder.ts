@@ -40,6 +40,8 @@ export interface ParquetEncoder {
    * throw synchronously, before anything is queued.
    */
   encode(rows: readonly Row[], columns: readonly ParquetColumn[], options?: EncodeParquetOptions): Promise<Uint8Array>;
+  /** The Parquet file of rows already mapped onto column buffers in the `columns` layout (moved to the worker: do not reuse them). */
+  encodeColumns(buffers: ColumnBuffers, columns: readonly ParquetColumn[], options?: EncodeParquetOptions): Promise<Uint8Array>;
   /** Releases the encoder; its pending encodes reject. Safe to call twice. */
   close(): void;
 }
@@ -141,7 +143,10 @@ function workerEncoder(): ParquetEncoder {
   return {
     encode(rows, columns, options = {}) {
       if (closed) return Promise.reject(workerFailure('encoder closed'));
-      const buffers = mapColumnBuffers(rows, columns);
+      return this.encodeColumns(mapColumnBuffers(rows, columns), columns, options);
+    },
+    encodeColumns(buffers, columns, options = {}) {
+      if (closed) return Promise.reject(workerFailure('encoder closed'));
       return new Promise<Uint8Array>((resolve, reject) => {
         const id = worker.post(buffers, columns, options.maxRowGroupRows, {
           resolve: (bytes) => { mine.delete(id); resolve(bytes); },
@@ -165,7 +170,9 @@ function inPlaceEncoder(): ParquetEncoder {
   module.catch(() => undefined); // a failed import rejects the first encode instead of going unhandled
   return {
     encode(rows, columns, options = {}) {
-      const buffers = mapColumnBuffers(rows, columns);
+      return this.encodeColumns(mapColumnBuffers(rows, columns), columns, options);
+    },
+    encodeColumns(buffers, columns, options = {}) {
       return module.then((m) => m.encodeParquetColumns(buffers, columns, options));
     },
     close() {},

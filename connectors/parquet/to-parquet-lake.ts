@@ -12,16 +12,22 @@
  * Retriable write errors are retried with connectors/backoff.ts; the stream errors with the last error after
  * that. Unsubscribing aborts an in-flight S3 upload and ends the worker; a local write already renamed stays
  * complete.
+ *
+ * A batch may come mapped already (connectors/sink.ts `ParquetColumnRows`: early encoding, lake-columns.ts):
+ * its cells' buffers go to the worker as they are. A staged batch (connectors/sink.ts `Stage`; a local lake
+ * only, lake-store.ts) writes its files under hidden staged names; its unit's `commit` batch publishes every
+ * file the unit staged (renames), `abort` discards them, and unsubscribing mid-unit discards them too.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Observable, defer, type OperatorFunction } from 'rxjs';
 import { retry, type BackoffOptions } from '../backoff.js';
 import { mapInOrder } from '../map-in-order.js';
-import { recordsOf, type RecordBatch, type WriteAck } from '../sink.js';
+import { recordsOf, rowsOf, type RecordBatch, type WriteAck } from '../sink.js';
+import { SinkWriteError } from '../../schemas/errors.js';
 import { parquetColumnsOf } from '../../schemas/parquet-schema.js';
 import { KINDS, type AnyRecord } from '../../schemas/records.js';
 import { createS3Client, type S3Config } from '../s3/config.js';
-import { lakeStoreFor, type LakeStore } from './lake-store.js';
+import { lakeStoreFor, type LakeStore, type StagedFile } from './lake-store.js';
 import { cachedPartitionPathOf, partNameOf } from './lake-path.js';
 import { startParquetEncoder, type ParquetEncoder } from './parquet-encoder.js';
 
@@ -60,35 +66,115 @@ export function cellsOf(records: readonly AnyRecord[]): Map<string, AnyRecord[]>
   return cells;
 }
 
+/** The files of the staged units a sink is writing (connectors/sink.ts `Stage`), by stage id. */
+class OpenStages {
+  private readonly stages = new Map<string, Promise<StagedFile[]>[]>();
+
+  /** Adds a batch's staged files (as they will be once written) to its unit. */
+  add(stage: string, files: Promise<StagedFile[]>): void {
+    files.catch(() => undefined); // observed by the unit's end
+    const list = this.stages.get(stage);
+    if (list === undefined) this.stages.set(stage, [files]); else list.push(files);
+  }
+
+  /** Ends a unit: every file it staged, once written (a failed write fails a commit). */
+  async end(stage: string, end: 'commit' | 'abort'): Promise<StagedFile[]> {
+    const writes = this.stages.get(stage) ?? [];
+    this.stages.delete(stage);
+    if (end === 'commit') return (await Promise.all(writes)).flat();
+    return (await Promise.allSettled(writes)).flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
+  }
+
+  /** Every unit still open (unsubscribed mid-unit): its written files, discarded. */
+  async discardAll(store: LakeStore): Promise<void> {
+    const stages = [...this.stages.keys()];
+    for (const stage of stages) for (const file of await this.end(stage, 'abort')) await store.staging?.discard(file).catch(() => undefined);
+  }
+}
+
+/** The error for a staged batch on a lake that cannot stage (S3). */
+function cannotStage(store: LakeStore, batch: RecordBatch): SinkWriteError {
+  return new SinkWriteError(`the parquet sink cannot write batch ${batch.unitId}: it belongs to staged unit ${batch.stage?.id ?? ''}, and lake ${store.root} cannot stage (only a local lake can)`, { service: 'parquet' }, { retriable: false });
+}
+
 /**
- * Maps every cell of the batch now (a value its column cannot hold throws here, before anything is written),
- * then writes the encoded files in cell order as they come back.
+ * The cells of a batch, each with its file's bytes to come: mapped now (a value its column cannot hold throws
+ * here, before anything is written), or already mapped (early encoding: connectors/sink.ts `ParquetColumnRows`,
+ * lake-columns.ts).
  */
-function writeBatch(store: LakeStore, encoder: ParquetEncoder, batch: RecordBatch, options: ParquetLakeOptions, signal: AbortSignal): Promise<WriteAck> {
+function encodeCells(encoder: ParquetEncoder, batch: RecordBatch, options: ParquetLakeOptions): { cell: string; bytes: Promise<Uint8Array> }[] {
   const columns = parquetColumnsOf(KINDS[batch.kind]);
   const encodeOptions = options.maxRowGroupRows === undefined ? {} : { maxRowGroupRows: options.maxRowGroupRows };
   const encoded: { cell: string; bytes: Promise<Uint8Array> }[] = [];
-  for (const [cell, records] of cellsOf(recordsOf(batch, 'parquet'))) {
-    const bytes = encoder.encode(records as unknown as Record<string, unknown>[], columns, encodeOptions);
-    bytes.catch(() => undefined); // awaited below; if a later cell throws, this one must not reject unhandled
+  const push = (cell: string, bytes: Promise<Uint8Array>): void => {
+    bytes.catch(() => undefined); // awaited by the write; if a later cell throws, this one must not reject unhandled
     encoded.push({ cell, bytes });
+  };
+  if (batch.encoded?.format === 'ParquetColumns') {
+    for (const { path, buffers } of batch.encoded.cells) push(path, encoder.encodeColumns(buffers, columns, encodeOptions));
+  } else {
+    const records = batch.stage === undefined ? recordsOf(batch, 'parquet') : recordsOf({ ...batch, stage: undefined }, 'parquet');
+    for (const [cell, records_] of cellsOf(records)) {
+      push(cell, encoder.encode(records_ as unknown as Record<string, unknown>[], columns, encodeOptions));
+    }
   }
-  const ack: WriteAck = { sink: 'parquet', unitId: batch.unitId, kind: batch.kind, rows: batch.records.length, target: '' };
-  return writeEncoded(store, ack, encoded, options, signal); // holds no record: they can be collected while the worker encodes
+  return encoded;
+}
+
+/**
+ * Writes one batch: its cells' files in cell order as their bytes come back (visible at once, or staged with
+ * the batch's unit); a unit's end publishes or discards every file the unit staged.
+ */
+function writeBatch(store: LakeStore, encoder: ParquetEncoder, stages: OpenStages, batch: RecordBatch, options: ParquetLakeOptions, signal: AbortSignal): Promise<WriteAck> {
+  const ack: WriteAck = { sink: 'parquet', unitId: batch.unitId, kind: batch.kind, rows: rowsOf(batch), target: '' };
+  const { stage } = batch;
+  if (stage !== undefined && store.staging === undefined) throw cannotStage(store, batch);
+  if (stage?.end !== undefined) return endStage(store, stages, ack, stage.id, stage.end, options, signal);
+  const encoded = encodeCells(encoder, batch, options);
+  const part = partNameOf(batch.unitId);
+  if (stage === undefined) return writeEncoded(store, ack, encoded, part, options, signal); // holds no record: they can be collected while the worker encodes
+  const staged = stageEncoded(store, encoded, part, options, signal);
+  stages.add(stage.id, staged);
+  return staged.then((files) => ({ ...ack, target: targetOf(store, files.map((f) => f.staged)) }));
+}
+
+function targetOf(store: LakeStore, files: readonly string[]): string {
+  return files.length === 1 ? files[0] : `${store.root} (${files.length} files)`;
 }
 
 async function writeEncoded(
-  store: LakeStore, ack: WriteAck, encoded: readonly { cell: string; bytes: Promise<Uint8Array> }[],
+  store: LakeStore, ack: WriteAck, encoded: readonly { cell: string; bytes: Promise<Uint8Array> }[], part: string,
   options: ParquetLakeOptions, signal: AbortSignal,
 ): Promise<WriteAck> {
-  const part = partNameOf(ack.unitId);
   const files: string[] = [];
   for (const { cell, bytes } of encoded) {
     const data = await bytes;
     files.push(await retry(() => store.write(`${cell}/${part}`, data, signal), { ...options.retry, signal }));
   }
-  const target = files.length === 1 ? files[0] : `${store.root} (${files.length} files)`;
-  return { ...ack, target };
+  return { ...ack, target: targetOf(store, files) };
+}
+
+async function stageEncoded(
+  store: LakeStore, encoded: readonly { cell: string; bytes: Promise<Uint8Array> }[], part: string,
+  options: ParquetLakeOptions, signal: AbortSignal,
+): Promise<StagedFile[]> {
+  const staging = store.staging as NonNullable<LakeStore['staging']>;
+  const files: StagedFile[] = [];
+  for (const { cell, bytes } of encoded) {
+    const data = await bytes;
+    files.push(await retry(() => staging.stage(`${cell}/${part}`, data), { ...options.retry, signal }));
+  }
+  return files;
+}
+
+async function endStage(store: LakeStore, stages: OpenStages, ack: WriteAck, stage: string, end: 'commit' | 'abort', options: ParquetLakeOptions, signal: AbortSignal): Promise<WriteAck> {
+  const staging = store.staging as NonNullable<LakeStore['staging']>;
+  const files = await stages.end(stage, end);
+  for (const file of files) {
+    if (end === 'commit') await retry(() => staging.publish(file), { ...options.retry, signal });
+    else await staging.discard(file).catch(() => undefined); // best effort: a staged file is invisible anyway
+  }
+  return { ...ack, target: `${store.root} (${files.length} files ${end === 'commit' ? 'published' : 'discarded'})` };
 }
 
 /** Writes each batch into the lake and emits one acknowledgement per batch, in order. */
@@ -100,12 +186,14 @@ export function toParquetLake(options: ParquetLakeOptions): OperatorFunction<Rec
     const abort = new AbortController();
     return new Observable<WriteAck>((subscriber) => {
       const encoder = startParquetEncoder({ inWorker: options.encodeInWorker !== false });
+      const stages = new OpenStages();
       const subscription = batches
-        .pipe(mapInOrder((batch) => writeBatch(store, encoder, batch, options, abort.signal), BATCHES_IN_FLIGHT))
+        .pipe(mapInOrder((batch) => writeBatch(store, encoder, stages, batch, options, abort.signal), BATCHES_IN_FLIGHT))
         .subscribe(subscriber);
       return () => {
         subscription.unsubscribe();
         abort.abort(new Error('toParquetLake unsubscribed'));
+        void stages.discardAll(store); // best effort: staged files are invisible to readers either way
         encoder.close();
         if (ownsClient) client?.destroy();
       };

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { CLICKHOUSE_BATCH_ROWS, ENCODED_CLICKHOUSE_BATCH_ROWS, LAKE_BATCH_ROWS, backfillCommand, batchRowsFor } from '../../pipelines/backfill.js';
 import { generateArchiveMirror, writeArchiveFile, type GeneratedFile } from '../support/archive-mirror.js';
 import { startArchiveServer, type ArchiveServer } from '../support/archive-server.js';
-import { writeChecksum, writeZip } from '../support/archive-zip.js';
+import { breakCrc, damageDeflate, writeChecksum, writeZip } from '../support/archive-zip.js';
 import { runBackfillJson, runCommand, removeTempDirs, tempDir } from './backfill-support.js';
 
 after(removeTempDirs);
@@ -191,6 +191,29 @@ describe('lakehouse backfill on bad archive contents (local directory)', () => {
   });
 });
 
+describe('lakehouse backfill into a local lake alone (early-mapped columns, files staged until their zip verified)', () => {
+  it('publishes every row of an intact file and nothing (not even a hidden staged file) of one whose CRC-32 or deflate data is damaged at the end', async () => {
+    const dir = await tempDir('staged-lake');
+    const [intact, badCrc, damaged] = await generateArchiveMirror(dir, { markets: ['spot'], symbols: ['BTCUSDT'], types: ['trades'], fromDay: '2025-07-01', toDay: '2025-07-03', eventsPerDay: 6000 }) as [GeneratedFile, GeneratedFile, GeneratedFile];
+    await breakCrc(badCrc);
+    await damageDeflate(damaged);
+    const lake = await tempDir('lake');
+    const run = await runBackfillJson(backfillCommand, ['--market', 'spot', '--symbols', 'BTCUSDT', '--types', 'trades', '--from', '2025-07-01', '--to', '2025-07-03',
+      '--archive', dir, '--lake', lake, '--batch-rows', '1000', '--concurrency', '1']);
+    assert.equal(run.exitCode, 1, run.stdout);
+    assert.deepEqual([run.report.loaded, run.report.failed, run.report.rows], [1, 2, intact.rows]);
+    assert.match(run.stdout, /BTCUSDT-trades-2025-07-02\.zip.*CRC-32 mismatch/);
+    assert.match(run.stdout, /BTCUSDT-trades-2025-07-03\.zip: corrupt or truncated zip/);
+    const files = (await readdir(lake, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+    const parts = files.filter((f) => f.endsWith('.parquet'));
+    assert.ok(parts.length >= 6, `the intact file in several parts (${parts.length})`);
+    assert.ok(parts.every((f) => f.includes('date=2025-07-01')), parts.join('\n'));
+    assert.deepEqual(files.filter((f) => !f.endsWith('.parquet') && !f.includes('_manifest')), [], 'no staged or temporary file left');
+    const { queryLake } = await import('../../connectors/parquet/query-lake.js');
+    assert.deepEqual(await queryLake({ root: lake, sql: 'SELECT count(*)::INTEGER AS n, count(DISTINCT tradeId)::INTEGER AS ids FROM trades' }), [{ n: intact.rows, ids: intact.rows }]);
+  });
+});
+
 describe('lakehouse backfill monthly files', () => {
   it('falls back from a missing monthly file to its dailies, with and without the listing', async () => {
     const dir = await tempDir('monthly');
@@ -231,6 +254,7 @@ describe('records per batch', () => {
     assert.equal(ENCODED_CLICKHOUSE_BATCH_ROWS, 400_000);
     assert.equal(batchRowsFor(undefined, ['clickhouse'], 'RowBinary'), ENCODED_CLICKHOUSE_BATCH_ROWS);
     assert.equal(batchRowsFor(5000, ['clickhouse'], 'RowBinary'), 5000);
+    assert.equal(batchRowsFor(undefined, ['parquet'], 'ParquetColumns'), LAKE_BATCH_ROWS);
   });
 });
 

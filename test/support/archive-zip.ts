@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { once } from 'node:events';
 import { createDeflateRaw, crc32 } from 'node:zlib';
@@ -69,4 +69,23 @@ export async function writeZip(path: string, members: readonly ZipMember[]): Pro
 /** Writes `<zip>.CHECKSUM` as `sha256sum` prints it, with or without the trailing newline. */
 export async function writeChecksum(zipPath: string, sha256: string, trailingNewline: boolean): Promise<void> {
   await writeFile(`${zipPath}.CHECKSUM`, `${sha256}  ${basename(zipPath)}${trailingNewline ? '\n' : ''}`);
+}
+
+/** Flips bytes in the last fifth of the compressed member (the central directory stays intact); the CHECKSUM matches. */
+export async function damageDeflate(g: { readonly path: string }): Promise<void> {
+  const bytes = await readFile(g.path);
+  const directory = bytes.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+  for (let i = Math.floor(directory * 0.8); i < directory - 20; i += 50) bytes[i] = (bytes[i] ?? 0) ^ 0xff;
+  await writeFile(g.path, bytes);
+  await writeChecksum(g.path, createHash('sha256').update(bytes).digest('hex'), true);
+}
+
+/** Changes the stored CRC-32 (local header and central directory): only a check at the member's end can tell. */
+export async function breakCrc(g: { readonly path: string }): Promise<void> {
+  const bytes = await readFile(g.path);
+  const central = bytes.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+  bytes.writeUInt32LE(bytes.readUInt32LE(14) ^ 0x5a5a5a5a, 14);
+  bytes.writeUInt32LE(bytes.readUInt32LE(central + 16) ^ 0x5a5a5a5a, central + 16);
+  await writeFile(g.path, bytes);
+  await writeChecksum(g.path, createHash('sha256').update(bytes).digest('hex'), true);
 }

@@ -4,8 +4,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { lastValueFrom, toArray } from 'rxjs';
 import { fromBinanceArchive, type EarlyEncoder } from '../../../connectors/binance-archive/from-binance-archive.js';
 import { rowsOf, type RecordBatch } from '../../../connectors/sink.js';
@@ -14,29 +13,10 @@ import { checkArchiveZip } from '../../../connectors/binance-archive/parse-archi
 import { resolveAvailability } from '../../../connectors/binance-archive/availability.js';
 import { dirSource } from '../../../connectors/binance-archive/source-dir.js';
 import { generateArchiveMirror, type GeneratedFile } from '../../support/archive-mirror.js';
-import { writeChecksum } from '../../support/archive-zip.js';
+import { breakCrc, damageDeflate } from '../../support/archive-zip.js';
 import { removeTempDirs, tempDir } from '../../pipelines/backfill-support.js';
 
 after(removeTempDirs);
-
-/** Flips bytes in the last fifth of the compressed member (the central directory stays intact); the CHECKSUM matches. */
-async function damageDeflate(g: GeneratedFile): Promise<void> {
-  const bytes = await readFile(g.path);
-  const directory = bytes.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
-  for (let i = Math.floor(directory * 0.8); i < directory - 20; i += 50) bytes[i] = (bytes[i] ?? 0) ^ 0xff;
-  await writeFile(g.path, bytes);
-  await writeChecksum(g.path, createHash('sha256').update(bytes).digest('hex'), true);
-}
-
-/** Changes the stored CRC-32 (local header and central directory): only a check at the member's end can tell. */
-async function breakCrc(g: GeneratedFile): Promise<void> {
-  const bytes = await readFile(g.path);
-  const central = bytes.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
-  bytes.writeUInt32LE(bytes.readUInt32LE(14) ^ 0x5a5a5a5a, 14);
-  bytes.writeUInt32LE(bytes.readUInt32LE(central + 16) ^ 0x5a5a5a5a, central + 16);
-  await writeFile(g.path, bytes);
-  await writeChecksum(g.path, createHash('sha256').update(bytes).digest('hex'), true);
-}
 
 describe('a zip damaged inside its deflate stream', () => {
   let dir = '';
@@ -130,7 +110,7 @@ describe('early encoding: parsed while the zip check runs, held until it passed'
       const batches = events.flatMap((e) => (e.type === 'batch' ? [e] : []));
       assert.deepEqual(batches.map((e) => e.file.key), Array.from({ length: 5 }, () => intact.key));
       assert.deepEqual(paced.map((b) => [b.unitId.split('#')[1], b.records.length, b.encoded?.rows]), Array.from({ length: 5 }, (_, i) => [String(i), 0, 1000]));
-      const ids = paced.flatMap((b) => Buffer.concat(b.encoded?.chunks ?? []).toString().trim().split('\n').map((line) => (JSON.parse(line) as { tradeId: number }).tradeId));
+      const ids = paced.flatMap((b) => Buffer.concat(b.encoded?.format === 'RowBinary' ? b.encoded.chunks : []).toString().trim().split('\n').map((line) => (JSON.parse(line) as { tradeId: number }).tradeId));
       assert.equal(ids.length, 5000);
       assert.ok(ids.every((id, i) => i === 0 || id > (ids[i - 1] ?? 0)), 'rows in file order');
       const outcomes = events.flatMap((e) => (e.type === 'file' ? [e.outcome] : []));

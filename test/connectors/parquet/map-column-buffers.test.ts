@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { encodeParquet, encodeParquetColumns } from '../../../connectors/parquet/encode-parquet.js';
-import { mapColumnBuffers, transferablesOf, type ColumnBuffer } from '../../../connectors/parquet/map-column-buffers.js';
+import { concatColumnBuffers, mapColumnBuffers, transferablesOf, type ColumnBuffer } from '../../../connectors/parquet/map-column-buffers.js';
 import { parquetColumnsOf } from '../../../schemas/parquet-schema.js';
 import { KINDS } from '../../../schemas/records.js';
 import { EVERY_TYPE_COLUMNS } from '../../support/parquet-columns.js';
@@ -81,4 +81,35 @@ test('encoding moved buffers gives the bytes encodeParquet gives for the records
     port1.close();
     assert.deepEqual(encodeParquetColumns(moved, columns), encodeParquet(records, columns), kind);
   }
+});
+
+/** Rows of every column type with nulls, strings of varying width and lists of varying length (deterministic). */
+function mixedRows(count: number): Record<string, unknown>[] {
+  return Array.from({ length: count }, (_, i) => ({
+    n: i % 7 === 3 ? null : i * 4_294_967_311 - 1e12, i: i - 30, s: i % 5 === 0 ? null : i % 3 === 0 ? 'é€' : `S${i % 4}`,
+    b: i % 11 === 4 ? null : i % 2 === 0, d: i / 3, l: Array.from({ length: i % 4 }, (__, k) => k + i / 10),
+  }));
+}
+
+test('column buffers of consecutive runs concatenated are the buffers of all their rows, at any split (unaligned bitmaps too)', () => {
+  const rows = mixedRows(61);
+  const whole = mapColumnBuffers(rows, COLUMNS);
+  for (const cuts of [[3, 12, 13, 40], [8, 16], [1], [7, 9, 10, 11, 50, 60]]) {
+    const bounds = [0, ...cuts, rows.length];
+    const parts = bounds.slice(1).map((end, p) => mapColumnBuffers(rows.slice(bounds[p], end), COLUMNS));
+    const joined = concatColumnBuffers(parts);
+    assert.equal(joined.length, 61);
+    joined.columns.forEach((c, k) => {
+      const w = whole.columns[k];
+      assert.equal(c.nullCount, w.nullCount, `column ${k}`);
+      const bits = (bitmap: Uint8Array | undefined): number[] => Array.from({ length: 61 }, (_, i) => (bitmap === undefined ? 1 : (bitmap[i >> 3] >> (i & 7)) & 1));
+      assert.deepEqual(bits(c.nullBitmap), bits(w.nullBitmap), `validity of column ${k}, cuts ${cuts.join(',')}`);
+    });
+    assert.deepEqual(Buffer.from(encodeParquetColumns(joined, COLUMNS)), Buffer.from(encodeParquet(rows, COLUMNS)), `cuts ${cuts.join(',')}`);
+  }
+  assert.equal(concatColumnBuffers([whole]), whole, 'one part is returned as it is');
+  // Only the second run has nulls: the joined validity marks the first run's rows valid.
+  const partly = concatColumnBuffers([mapColumnBuffers(rows.slice(0, 3), COLUMNS), mapColumnBuffers(rows.slice(3, 5), COLUMNS)]);
+  assert.equal(partly.columns[0].nullCount, 1);
+  assert.equal((partly.columns[0].nullBitmap?.[0] ?? 0) & 0b11111, 0b10111);
 });

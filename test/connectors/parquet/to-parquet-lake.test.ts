@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Subject, firstValueFrom, from, take, toArray } from 'rxjs';
 import { mapInOrder } from '../../../connectors/map-in-order.js';
-import { toParquetLake } from '../../../connectors/parquet/to-parquet-lake.js';
+import { LakeColumnsBuilder } from '../../../connectors/parquet/lake-columns.js';
+import { cellsOf, toParquetLake } from '../../../connectors/parquet/to-parquet-lake.js';
 import { queryLake } from '../../../connectors/parquet/query-lake.js';
 import type { RecordBatch } from '../../../connectors/sink.js';
 import { KIND_NAMES, KINDS, type AnyRecord } from '../../../schemas/records.js';
@@ -167,4 +168,68 @@ test('mapInOrder runs at most `concurrency` projects at once and emits results i
 test('mapInOrder errors the stream with a project\'s rejection', async () => {
   const result = firstValueFrom(from([1, 2]).pipe(mapInOrder((n) => (n === 2 ? Promise.reject(new Error('boom')) : Promise.resolve(n)), 2), toArray()));
   await assert.rejects(result, /boom/);
+});
+
+/** Every file under `root`, relative, sorted. */
+async function filesUnder(root: string): Promise<string[]> {
+  return (await readdir(root, { recursive: true, withFileTypes: true })).filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(root.length + 1)).sort();
+}
+
+test('a staged unit\'s files stay hidden (no *.parquet glob, dot-named) until its commit; an abort leaves nothing', async () => {
+  const day = 86_400_000_000;
+  const records = (n: number): AnyRecord[] => sampleRecords('trade', n).map((r, i) => ({ ...r, market: 'spot' as const, eventTimeUs: 1_751_328_000_000_000 + (i % 2) * day }));
+  await withLake(async (root) => {
+    const source = new Subject<RecordBatch>();
+    const acks: string[] = [];
+    const done = new Promise<void>((resolve, reject) => source.pipe(toParquetLake({ root })).subscribe({ next: (a) => acks.push(a.unitId), error: reject, complete: resolve }));
+    const until = async (n: number): Promise<void> => { while (acks.length < n) await new Promise((r) => setTimeout(r, 5)); };
+    source.next({ kind: 'trade', unitId: 'f@1#0', records: records(4), stage: { id: 'f@1' } });
+    source.next({ kind: 'trade', unitId: 'f@1#1', records: records(2), stage: { id: 'f@1' } });
+    await until(2);
+    const staged = await filesUnder(root);
+    assert.equal(staged.length, 4, 'two cells per batch');
+    assert.ok(staged.every((f) => /\/\.[^/]+\.parquet\.staged$/.test(f)), staged.join(' '));
+    assert.deepEqual(await queryLake({ root, sql: 'SELECT count(*)::INTEGER AS n FROM trades' }).catch(() => [{ n: 0 }]), [{ n: 0 }]);
+    source.next({ kind: 'trade', unitId: 'f@1#commit', records: [], stage: { id: 'f@1', end: 'commit' } });
+    await until(3);
+    const published = await filesUnder(root);
+    assert.deepEqual(published, staged.map((f) => f.replace(/\/\.([^/]+)\.staged$/, '/$1')).sort());
+    assert.deepEqual(await queryLake({ root, sql: 'SELECT count(*)::INTEGER AS n FROM trades' }), [{ n: 6 }]);
+
+    source.next({ kind: 'trade', unitId: 'g@2#0', records: records(3), stage: { id: 'g@2' } });
+    source.next({ kind: 'trade', unitId: 'g@2#abort', records: [], stage: { id: 'g@2', end: 'abort' } });
+    source.complete();
+    await done;
+    assert.deepEqual(acks, ['f@1#0', 'f@1#1', 'f@1#commit', 'g@2#0', 'g@2#abort']);
+    assert.deepEqual(await filesUnder(root), published, 'the aborted unit left nothing, staged or not');
+  });
+});
+
+test('a staged batch on an S3 lake fails loudly: only a local lake stages', async () => {
+  const client = { send: () => assert.fail('nothing is uploaded'), destroy: () => undefined } as unknown as import('@aws-sdk/client-s3').S3Client;
+  const batch: RecordBatch = { kind: 'trade', unitId: 'f@1#0', records: sampleRecords('trade', 1), stage: { id: 'f@1' } };
+  await assert.rejects(firstValueFrom(from([batch]).pipe(toParquetLake({ root: 's3://bucket/lake', s3Client: client }))),
+    (error: Error) => error.name === 'SinkWriteError' && /staged unit f@1, and lake s3:\/\/bucket\/lake cannot stage/.test(error.message));
+});
+
+test('a batch that comes mapped (early encoding, LakeColumnsBuilder) writes the files its records would', async () => {
+  const day = 86_400_000_000;
+  const records = sampleRecords('trade', 5000).map((r, i) => ({ ...r, market: 'spot' as const, eventTimeUs: 1_751_328_000_000_000 + Math.floor(i / 1700) * day })) as AnyRecord[];
+  const builder = new LakeColumnsBuilder('trade');
+  for (let i = 0; i < records.length; i += 999) builder.add(records.slice(i, i + 999));
+  assert.equal(builder.rows, 5000);
+  const encoded = builder.take();
+  assert.equal(builder.rows, 0);
+  assert.deepEqual([encoded.rows, encoded.cells.map((c) => c.path)], [5000, [...cellsOf(records).keys()]]);
+  assert.ok(encoded.cells.length >= 3, 'several cells');
+  await withLake(async (mappedRoot) => withLake(async (recordsRoot) => {
+    const [mapped] = await firstValueFrom(from([{ kind: 'trade' as const, unitId: 'u#0', records: [], encoded }]).pipe(toParquetLake({ root: mappedRoot }), toArray()));
+    await firstValueFrom(from([{ kind: 'trade' as const, unitId: 'u#0', records }]).pipe(toParquetLake({ root: recordsRoot }), toArray()));
+    assert.equal(mapped.rows, 5000);
+    const names = await filesUnder(mappedRoot);
+    assert.equal(names.length, encoded.cells.length);
+    assert.deepEqual(names, await filesUnder(recordsRoot));
+    for (const name of names) assert.deepEqual(await readFile(join(mappedRoot, name)), await readFile(join(recordsRoot, name)), name);
+  }));
 });

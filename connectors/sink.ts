@@ -96,12 +96,15 @@ export function rowsOf(batch: RecordBatch): number {
   return batch.encoded === undefined ? batch.records.length : batch.encoded.rows;
 }
 
-/** A batch's records, for a sink that writes records: an encoded or staged batch (not meant for it) fails loudly. */
-export function recordsOf<R extends AnyRecord>(batch: RecordBatch<R>, sink: string): readonly R[] {
+/**
+ * A batch's records, for a sink that writes records: an encoded batch (not meant for it) fails loudly, and so
+ * does a staged one unless the sink stages (`stages`).
+ */
+export function recordsOf<R extends AnyRecord>(batch: RecordBatch<R>, sink: string, stages = false): readonly R[] {
   if (batch.encoded !== undefined) {
     throw new SinkWriteError(`the ${sink} sink cannot write batch ${batch.unitId}: its rows are already encoded as ${batch.encoded.format} for another sink`, { service: sink }, { retriable: false });
   }
-  if (batch.stage !== undefined) {
+  if (batch.stage !== undefined && !stages) {
     throw new SinkWriteError(`the ${sink} sink cannot write batch ${batch.unitId}: it belongs to staged unit ${batch.stage.id}, and this sink does not stage`, { service: sink }, { retriable: false });
   }
   return batch.records;

@@ -27,7 +27,7 @@ interface RowsEncoder<E extends EncodedRows> {
 /**
  * Per file: records validated first (unless `validate` is false; one validator per file, so ids are checked in
  * order across the whole file), the rejected ones returned as dead letters and counted with `onRejected`, the
- * rest given to a fresh `encoderOf(kind)`.
+ * rest given to `encoder`.
  */
 function validatedEncoder<E extends EncodedRows>(validate: boolean, onRejected: (rows: number) => void, encoder: RowsEncoder<E>): EarlyEncoder<E> {
   const check = validate ? recordValidator() : null;

@@ -113,9 +113,8 @@ function encodeCells(encoder: ParquetEncoder, batch: RecordBatch, options: Parqu
   if (batch.encoded?.format === 'ParquetColumns') {
     for (const { path, buffers } of batch.encoded.cells) push(path, encoder.encodeColumns(buffers, columns, encodeOptions));
   } else {
-    const records = batch.stage === undefined ? recordsOf(batch, 'parquet') : recordsOf({ ...batch, stage: undefined }, 'parquet');
-    for (const [cell, records_] of cellsOf(records)) {
-      push(cell, encoder.encode(records_ as unknown as Record<string, unknown>[], columns, encodeOptions));
+    for (const [cell, records] of cellsOf(recordsOf(batch, 'parquet', true))) { // staged: checked by writeBatch
+      push(cell, encoder.encode(records as unknown as Record<string, unknown>[], columns, encodeOptions));
     }
   }
   return encoded;

@@ -151,12 +151,18 @@ describe('lakehouse backfill on bad archive contents (local directory)', () => {
     const lines = [...good].join('').trim().split('\n');
     const bad = [lines[0] ?? '', 'garbage,row', lines[1] ?? '', lines[1] ?? '', ...lines.slice(2)];
     await writeArchiveFile(dir, file.file, { lines: bad });
-    const run = await runBackfillJson(backfillCommand, klineArgs(dir, await tempDir('lake')));
+    const lake = await tempDir('lake');
+    const run = await runBackfillJson(backfillCommand, klineArgs(dir, lake));
     assert.equal(run.exitCode, 3, run.stdout);
     assert.equal(run.report.loaded, 3);
     assert.equal(run.report.rejectedRows, 2);
     assert.equal(run.report.duplicateRows, 1);
     assert.equal(run.report.rows, 24 * 3);
+    const { queryLake } = await import('../../connectors/parquet/query-lake.js');
+    const dead = await queryLake({ root: lake, sql: 'SELECT originFile, originLine::INTEGER AS line FROM deadLetters ORDER BY line' });
+    assert.equal(dead.length, 2, JSON.stringify(dead));
+    assert.ok(dead.every((d) => String(d.originFile).endsWith('BTCUSDT-1h-2025-07-02.zip')), JSON.stringify(dead));
+    assert.deepEqual(await queryLake({ root: lake, sql: 'SELECT count(*)::INTEGER AS n FROM klines_1h' }), [{ n: 24 * 3 }]);
   });
 
   it('fails a zip without the expected CSV member, naming the members', async () => {

@@ -7,7 +7,6 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { resolveAvailability, unlistedPlan, type ResolvedPlan } from '../connectors/binance-archive/availability.js';
-import { ENCODE_CHUNK_ROWS } from '../connectors/binance-archive/from-binance-archive.js';
 import { openManifest } from '../connectors/binance-archive/manifest.js';
 import { planArchiveFiles } from '../connectors/binance-archive/plan.js';
 import { createS3Client } from '../connectors/s3/config.js';
@@ -50,7 +49,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'json', type: 'boolean', doc: 'Print the plan/report as JSON on stdout', default: false },
   { name: 'validate', type: 'boolean', doc: 'Run the validate operator (--no-validate skips it)', default: true },
   { name: 'manifest', type: 'string', doc: 'Resume manifest (default <lake>/_manifest/backfill-<sinks>.jsonl, or ./.lakehouse/backfill-<sinks>.jsonl without a local lake)', placeholder: 'FILE' },
-  { name: 'batchRows', type: 'number', doc: `Records per batch and Parquet part (memory grows with it; rounded up to whole ${ENCODE_CHUNK_ROWS}-row parse runs when the lake or a ClickHouse server is the only sink); default ${LAKE_BATCH_ROWS}, ${CLICKHOUSE_BATCH_ROWS} when ClickHouse is a sink and the lake is not, ${ENCODED_CLICKHOUSE_BATCH_ROWS} when a ClickHouse server is the only sink`, placeholder: 'NUMBER' },
+  { name: 'batchRows', type: 'number', doc: `Records per batch and Parquet part (memory grows with it); default ${LAKE_BATCH_ROWS}, ${CLICKHOUSE_BATCH_ROWS} when ClickHouse is a sink and the lake is not, ${ENCODED_CLICKHOUSE_BATCH_ROWS} when a ClickHouse server is the only sink`, placeholder: 'NUMBER' },
 ];
 
 /** Records per batch: `--batch-rows`, else by sink (see {@link CLICKHOUSE_BATCH_ROWS}, {@link ENCODED_CLICKHOUSE_BATCH_ROWS}). */

@@ -66,7 +66,8 @@ export const ENCODE_CHUNK_ROWS = PARSE_CHUNK_ROWS;
 /**
  * Early encoding of one file's records for the one sink that writes them (connectors/sink.ts `EncodedRows`):
  * the file is parsed {@link ENCODE_CHUNK_ROWS} records at a time, each run goes to `add` at once, and the
- * file's batches carry only the encoded rows (`batchRows` of them), its dead letters apart.
+ * file's batches carry only the encoded rows (of `batchRows` parsed records each, as the record path cuts them),
+ * its dead letters apart.
  */
 export interface EarlyEncoder<E extends EncodedRows = EncodedRows> {
   /** Takes a run of parsed records, in order; returns the ones it rejected, as dead letters. */
@@ -243,8 +244,12 @@ async function parseInto(file: PlannedFile, fetched: FetchedObject, options: Fro
   let heldBytes = 0;
   const batchRows = options.batchRows ?? 20_000;
   const chunks = parseArchiveFile(fetched.path, fetched.size, file, {
-    version, batchRows: encoder === null ? batchRows : Math.min(batchRows, ENCODE_CHUNK_ROWS), rejectedAtUs: Math.floor(lastModifiedMs ?? 0) * 1000,
+    version, rejectedAtUs: Math.floor(lastModifiedMs ?? 0) * 1000,
+    // Encoded: short runs, cut where the record path's batches end, so both give the same parts (a lake file
+    // loaded once with the lake alone and once with other sinks must not get parts of two sizes).
+    ...(encoder === null ? { batchRows } : { batchRows: Math.min(batchRows, ENCODE_CHUNK_ROWS), cutEvery: batchRows }),
   });
+  let parsed = 0; // with an encoder: records of the file's kind parsed since its last take, rejected ones too
   const window = Math.max(1, options.batchesInFlight ?? 1);
   const pending: Promise<void>[] = []; // paces not known to be resolved, oldest first
   let parts = 0;
@@ -279,7 +284,7 @@ async function parseInto(file: PlannedFile, fetched: FetchedObject, options: Fro
     for (;;) {
       const next = await chunks.next();
       if (next.done === true) {
-        if (encoder !== null && encoder.rows > 0) await send(file.kind, [], encoder.take());
+        if (encoder !== null && parsed > 0) await send(file.kind, [], encoder.take());
         if (dead.length > 0) await send('deadLetter', dead);
         if (!checked) await release();
         if (stage !== undefined) {
@@ -295,7 +300,8 @@ async function parseInto(file: PlannedFile, fetched: FetchedObject, options: Fro
       if (kind === 'deadLetter') { await keepDead(records); continue; }
       const rejected = encoder.add(records);
       if (rejected.length > 0) await keepDead(rejected);
-      if (encoder.rows >= batchRows) await send(kind, [], encoder.take());
+      parsed += records.length;
+      if (parsed >= batchRows) { parsed = 0; await send(kind, [], encoder.take()); }
     }
   } catch (error) {
     await Promise.allSettled(pending); // the file's outcome follows every write it started

@@ -50,6 +50,11 @@ export interface ParseOptions {
   readonly version: number;
   /** Records per chunk. @default {@link PARSE_CHUNK_ROWS} */
   readonly batchRows?: number;
+  /**
+   * Chunks of the file's kind also end at every multiple of this many of its records, so batches made of whole
+   * chunks can end exactly there: the same record ranges as chunks of `cutEvery` records. @default none
+   */
+  readonly cutEvery?: number;
   /** Time stamped on dead letters (µs); deterministic per object. @default 0 */
   readonly rejectedAtUs?: number;
 }
@@ -121,7 +126,11 @@ class RowParser {
   private lastKey = -1;
   private lastKeyLine = 0;
 
-  constructor(private readonly file: ArchiveFile, options: ParseOptions, private readonly batchRows: number, private readonly atUs: number) {
+  /** Records of the current chunk at which `parse` stops. */
+  limit: number;
+
+  constructor(private readonly file: ArchiveFile, options: ParseOptions, batchRows: number, private readonly atUs: number) {
+    this.limit = batchRows;
     this.map = rowMapperFor(file.dataType);
     this.context = {
       market: file.market, symbol: file.symbol, interval: file.interval, priceKind: priceKindOf(file.dataType),
@@ -134,7 +143,7 @@ class RowParser {
   /** Parses the rows of `bytes` (whole lines) from `start` until it ends or a batch is full; returns where it stopped. */
   parse(bytes: Buffer, start: number): number {
     const { cursor, file, stats, order } = this;
-    while (start < bytes.length && this.records.length < this.batchRows) {
+    while (start < bytes.length && this.records.length < this.limit) {
       const lineNo = ++this.lineNo;
       if (lineNo === 1 && bytes[start] === 0xef && bytes[start + 1] === 0xbb && bytes[start + 2] === 0xbf) start += 3;
       const first = bytes[start];
@@ -179,11 +188,19 @@ export async function* parseArchiveFile(path: string, size: number, file: Archiv
   const batchRows = options.batchRows ?? PARSE_CHUNK_ROWS;
   const entries = await readZipDirectory(path, size, file.key);
   const stream = await openZipEntry(path, selectCsvEntry(entries, csvNameOf(file), file.key), file.key);
-  const parser = new RowParser(file, options, batchRows, options.rejectedAtUs ?? 0);
+  const { cutEvery } = options;
+  const limitAfter = (emitted: number): number => (cutEvery === undefined ? batchRows : Math.min(batchRows, cutEvery - (emitted % cutEvery)));
+  const parser = new RowParser(file, options, limitAfter(0), options.rejectedAtUs ?? 0);
+  let emitted = 0;
   for await (const bytes of readLinePieces(stream)) {
     for (let start = 0; start < bytes.length;) {
       start = parser.parse(bytes, start);
-      if (parser.records.length >= batchRows) { yield { kind: file.kind, records: parser.records }; parser.records = []; }
+      if (parser.records.length >= parser.limit) {
+        emitted += parser.records.length;
+        yield { kind: file.kind, records: parser.records };
+        parser.records = [];
+        parser.limit = limitAfter(emitted);
+      }
     }
     if (parser.dead.length >= batchRows) { yield { kind: 'deadLetter', records: parser.dead }; parser.dead = []; }
   }

@@ -220,6 +220,31 @@ describe('lakehouse backfill into a local lake alone (early-mapped columns, file
   });
 });
 
+describe('lakehouse backfill parts do not depend on the sinks', () => {
+  it('a lake-alone backfill (rows mapped as parsed, in 2,048-row runs) cuts the parts the record path cuts: same names, same bytes', async () => {
+    const dir = await tempDir('parts-mirror');
+    await generateArchiveMirror(dir, { markets: ['spot'], symbols: ['BTCUSDT'], types: ['trades'], fromDay: '2025-07-01', toDay: '2025-07-01', eventsPerDay: 12_000 });
+    // 5,000 is no multiple of the 2,048-row runs: the runs must be cut where the batches end.
+    const early = await tempDir('parts-early');
+    const run = await runBackfillJson(backfillCommand, ['--market', 'spot', '--symbols', 'BTCUSDT', '--types', 'trades', '--from', '2025-07-01', '--archive', dir, '--lake', early, '--batch-rows', '5000']);
+    assert.equal(run.exitCode, 0, run.stdout);
+    const recordsLake = await tempDir('parts-records');
+    const { runBackfill } = await import('../../pipelines/backfill-run.js');
+    const { toParquetLake } = await import('../../connectors/parquet/to-parquet-lake.js');
+    const { planArchiveFiles } = await import('../../connectors/binance-archive/plan.js');
+    const { resolveAvailability } = await import('../../connectors/binance-archive/availability.js');
+    const { dirSource } = await import('../../connectors/binance-archive/source-dir.js');
+    const source = dirSource(dir);
+    const plan = await resolveAvailability(planArchiveFiles({ markets: ['spot'], symbols: ['BTCUSDT'], types: [{ dataType: 'trades', interval: null }], fromDay: '2025-07-01', toDay: '2025-07-01' }), source);
+    const report = await runBackfill({ plan, source, sinks: [toParquetLake({ root: recordsLake })], concurrency: 1, verify: true, validate: true, batchRows: 5000, spoolDir: await tempDir('parts-spool') });
+    assert.equal(report.exitCode, 0);
+    const parts = async (root: string): Promise<string[]> => (await readdir(root, { recursive: true })).filter((n) => n.endsWith('.parquet')).sort();
+    assert.equal((await parts(recordsLake)).length, 3, 'parts of 5,000, 5,000 and 2,000 rows');
+    assert.deepEqual(await parts(early), await parts(recordsLake));
+    for (const name of await parts(early)) assert.deepEqual(await readFile(join(early, name)), await readFile(join(recordsLake, name)), name);
+  });
+});
+
 describe('lakehouse backfill monthly files', () => {
   it('falls back from a missing monthly file to its dailies, with and without the listing', async () => {
     const dir = await tempDir('monthly');

@@ -52,6 +52,14 @@ describe('parseArchiveFile', () => {
     assert.deepEqual(sizes, [2048, 2048, 904]);
   });
 
+  it('with cutEvery, also ends a chunk at every multiple of it, so whole chunks make batches of exactly that size', async () => {
+    const file = planned('spot', 'klines:1s');
+    const generated = await writeArchiveFile(await tempDir('parse-archive'), file, { eventsPerDay: 0, maxRows: 12_000 });
+    const sizes: number[] = [];
+    for await (const chunk of parseArchiveFile(generated.path, generated.size, file, { version: 1, cutEvery: 5000 })) sizes.push(chunk.records.length);
+    assert.deepEqual(sizes, [2048, 2048, 904, 2048, 2048, 904, 2000]);
+  });
+
   it('sends malformed, non-ASCII and duplicated rows to dead letters with file and line (CRLF, header, blank lines, no final newline) and loads the rest', async () => {
     const file = planned('um', 'klines:1m');
     const t = Date.UTC(2025, 6, 1);

@@ -9,12 +9,13 @@
  * it was verified, without holding its rows in memory (connectors/sink.ts `Stage`).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { SinkWriteError } from '../../schemas/errors.js';
 import { isS3Url, parseS3Url, s3KeyOf, type S3Location } from '../s3/s3-url.js';
 import { uploadStream } from '../s3/upload-stream.js';
+import { isPartOfUnit } from './lake-path.js';
 
 /** A complete file written under its staged name, not yet visible. */
 export interface StagedFile {
@@ -36,6 +37,12 @@ export interface LakeStore {
     publish(file: StagedFile): Promise<string>;
     /** Removes a staged file (gone already is fine). */
     discard(file: StagedFile): Promise<void>;
+    /**
+     * After `files` of a unit were published: removes, from their directories, every other part named for the
+     * unit (`<unitPrefix>#…`, lake-path.ts `isPartOfUnit`), visible or staged — what an earlier run of the same
+     * unit left that this one did not write (cut into other parts, or killed while staging). Returns the count.
+     */
+    sweep(files: readonly StagedFile[], unitPrefix: string): Promise<number>;
   };
 }
 
@@ -72,6 +79,20 @@ async function writeLocalAtomically(path: string, bytes: Uint8Array): Promise<vo
   }
 }
 
+async function sweepLocal(files: readonly StagedFile[], unitPrefix: string): Promise<number> {
+  const kept = new Set(files.map((f) => f.path));
+  let removed = 0;
+  for (const dir of new Set(files.map((f) => dirname(f.path)))) {
+    for (const name of await readdir(dir)) {
+      const part = name.startsWith('.') && name.endsWith('.staged') ? name.slice(1, -'.staged'.length) : name;
+      if (!isPartOfUnit(part, unitPrefix) || kept.has(join(dir, name))) continue;
+      await rm(join(dir, name), { force: true });
+      removed++;
+    }
+  }
+  return removed;
+}
+
 function localStore(root: string): LakeStore {
   const absolute = resolve(root);
   return {
@@ -92,6 +113,7 @@ function localStore(root: string): LakeStore {
       async discard(file) {
         await rm(file.staged, { force: true });
       },
+      sweep: sweepLocal,
     },
   };
 }

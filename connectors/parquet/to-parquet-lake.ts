@@ -16,7 +16,9 @@
  * A batch may come mapped already (connectors/sink.ts `ParquetColumnRows`: early encoding, lake-columns.ts):
  * its cells' buffers go to the worker as they are. A staged batch (connectors/sink.ts `Stage`; a local lake
  * only, lake-store.ts) writes its files under hidden staged names; its unit's `commit` batch publishes every
- * file the unit staged (renames), `abort` discards them, and unsubscribing mid-unit discards them too.
+ * file the unit staged (renames) and then removes, from those directories, the unit's other parts (named for
+ * `<stage id>#…`: an earlier run cut differently, or killed mid-unit); `abort` discards the staged files, and
+ * unsubscribing mid-unit discards them too.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Observable, defer, type OperatorFunction } from 'rxjs';
@@ -173,7 +175,9 @@ async function endStage(store: LakeStore, stages: OpenStages, ack: WriteAck, sta
     if (end === 'commit') await retry(() => staging.publish(file), { ...options.retry, signal });
     else await staging.discard(file).catch(() => undefined); // best effort: a staged file is invisible anyway
   }
-  return { ...ack, target: `${store.root} (${files.length} files ${end === 'commit' ? 'published' : 'discarded'})` };
+  if (end === 'abort') return { ...ack, target: `${store.root} (${files.length} files discarded)` };
+  const swept = await retry(() => staging.sweep(files, stage), { ...options.retry, signal });
+  return { ...ack, target: `${store.root} (${files.length} files published${swept === 0 ? '' : `, ${swept} left by an earlier run of the unit removed`})` };
 }
 
 /** Writes each batch into the lake and emits one acknowledgement per batch, in order. */

@@ -56,7 +56,7 @@ export async function buildSinks(config: ResolvedConfig): Promise<{
    * lake (its column buffers).
    */
   earlyEncoding?: EarlyEncoding;
-  /** Every sink stages (connectors/sink.ts `Stage`): ClickHouse alone, or a local lake alone. Files then load whole or not at all, inflated once. */
+  /** Every sink stages (connectors/sink.ts `Stage`): ClickHouse and a local lake, alone or together. Files then load whole or not at all, inflated once. */
   staged: boolean;
 }> {
   const names = sinkNamesOf(config);
@@ -99,8 +99,9 @@ export async function buildSinks(config: ResolvedConfig): Promise<{
     }
   }
   const close = async (): Promise<void> => { for (const closer of closers) await closer(); };
-  // A sink alone that stages: ClickHouse, or a local lake (an S3 lake cannot rename; its files are checked first).
-  const staged = names.length === 1 && (names[0] === 'clickhouse' || (names[0] === 'parquet' && !isS3Url(config.lake as string)));
+  // Every sink stages: ClickHouse and a local lake do (an S3 lake cannot rename, Kafka cannot take records back:
+  // with either, each file is checked before its first batch).
+  const staged = names.every((name) => name === 'clickhouse' || (name === 'parquet' && !isS3Url(config.lake as string)));
   const ready = Promise.all(preparations).then(() => undefined);
   ready.catch(() => undefined); // observed by the caller; the sinks wait for their own part of it
   const earlyEncoding: EarlyEncoding | undefined = names.length !== 1 ? undefined : rowBinary ? 'RowBinary' : names[0] === 'parquet' ? 'ParquetColumns' : undefined;

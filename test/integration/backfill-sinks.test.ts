@@ -9,8 +9,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { readdir, stat, utimes } from 'node:fs/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createClickHouseClient } from '../../connectors/clickhouse/config.js';
 import { parseArchiveFile } from '../../connectors/binance-archive/parse-archive-file.js';
@@ -21,7 +20,7 @@ import type { AnyRecord, KlineRecord, TradeRecord } from '../../schemas/records.
 import { makeVersion } from '../../schemas/version.js';
 import { generateArchiveMirror, writeArchiveFile, type GeneratedFile } from '../support/archive-mirror.js';
 import { startArchiveServer, type ArchiveServer } from '../support/archive-server.js';
-import { writeChecksum } from '../support/archive-zip.js';
+import { breakCrc, damageDeflate } from '../support/archive-zip.js';
 import { clickhouseService, kafkaService, registryService } from '../support/services.js';
 import { removeTempDirs, runBackfillJson, tempDir } from '../pipelines/backfill-support.js';
 
@@ -239,12 +238,7 @@ describe('lakehouse backfill into ClickHouse and Kafka (real services)', () => {
     const original = generated.find((g) => g.file.symbol === SYM_D && g.file.kind === 'trade' && g.file.date === '2025-07-01');
     assert.ok(original !== undefined);
     const big = await writeArchiveFile(mirror, original.file, { eventsPerDay: 5000 });
-    // Damage the last fifth of the deflate stream (the central directory stays intact) and publish a matching CHECKSUM.
-    const bytes = await readFile(big.path);
-    const directory = bytes.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
-    for (let i = Math.floor(directory * 0.8); i < directory - 20; i += 50) bytes[i] = (bytes[i] ?? 0) ^ 0xff;
-    await writeFile(big.path, bytes);
-    await writeChecksum(big.path, createHash('sha256').update(bytes).digest('hex'), true);
+    await damageDeflate(big); // the last fifth of the deflate stream, with a matching CHECKSUM
 
     const result = await run([SYM_D], 'clickhouse', env, `${await tempDir('sinks-damaged')}/m.jsonl`, ['--batch-rows', '200']);
     assert.equal(result.exitCode, 1, result.stdout + result.stderr);
@@ -259,6 +253,32 @@ describe('lakehouse backfill into ClickHouse and Kafka (real services)', () => {
     assert.deepEqual(staging, [], 'no staging table left behind');
     const others = generated.filter((g) => g.file.symbol === SYM_D && g !== original);
     assert.deepEqual(await countsOf(client, [SYM_D]), expectedCounts(others));
+  });
+
+  it('into the lake and ClickHouse together (both stage): files damaged at their end leave nothing in either, the intact one lands in both', { timeout: 240_000 }, async (t) => {
+    const service = await clickhouseService();
+    if (service === undefined) { t.skip('ClickHouse not configured (CLICKHOUSE_URL)'); return; }
+    const env = { CLICKHOUSE_URL: service.url, CLICKHOUSE_USER: service.username, CLICKHOUSE_PASSWORD: service.password };
+    const client = await createClickHouseClient(service);
+    t.after(() => client.close());
+    const dir = await tempDir('sinks-both');
+    const [intact, badCrc, damaged] = await generateArchiveMirror(dir, { markets: ['spot'], symbols: ['XRPUSDT'], types: ['trades'], fromDay: '2025-07-01', toDay: '2025-07-03', eventsPerDay: 3000 }) as [GeneratedFile, GeneratedFile, GeneratedFile];
+    await breakCrc(badCrc);
+    await damageDeflate(damaged);
+    const lake = await tempDir('sinks-both-lake');
+    const database = `both_${process.pid}`;
+    t.after(async () => { await client.command({ query: `DROP DATABASE IF EXISTS ${database}` }); });
+    const result = await runBackfillJson({ ...backfillCommand, run: (a, context) => backfillCommand.run(a, { ...context, env }) }, [
+      '--market', 'spot', '--symbols', 'XRPUSDT', '--types', 'trades', '--from', '2025-07-01', '--to', '2025-07-03', '--archive', dir,
+      '--sink', 'parquet,clickhouse', '--lake', lake, '--clickhouse-database', database, '--batch-rows', '500', '--concurrency', '1']);
+    assert.equal(result.exitCode, 1, result.stdout + result.stderr);
+    assert.deepEqual([result.report.loaded, result.report.failed], [1, 2]);
+    const landed = await select<{ ingestId: string; n: string }>(client, `SELECT ingestId, toString(count()) AS n FROM ${database}.trades GROUP BY ingestId`);
+    assert.deepEqual(landed, [{ ingestId: intact.key, n: String(intact.rows) }]);
+    const staging = await select<{ name: string }>(client, `SELECT name FROM system.tables WHERE database = '${database}' AND name LIKE '%\\_\\_stage\\_%'`);
+    assert.deepEqual(staging, [], 'no staging table left behind');
+    const files = (await readdir(lake, { recursive: true })).filter((n) => !n.startsWith('_manifest') && /\.[a-z]+$/.test(n));
+    assert.ok(files.length >= 6 && files.every((n) => n.endsWith('.parquet') && n.includes('date=2025-07-01')), files.join('\n'));
   });
 });
 

@@ -6,7 +6,7 @@
  * equal what the archive parser produces; a corrupt zip (checksum mismatch, or damaged inside with a matching
  * checksum) leaves nothing behind, and a 404 day is reported.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdir, stat, utimes } from 'node:fs/promises';
@@ -39,6 +39,14 @@ const csvLines = (path: string): string[] => execFileSync('unzip', ['-p', path])
 
 async function select<T>(client: ClickHouseClient, query: string): Promise<T[]> {
   return (await client.query({ query, format: 'JSONEachRow' })).json<T>();
+}
+
+/** The ClickHouse service's backfill environment and a client, or undefined after skipping `t` when none is configured. */
+async function clickhouseOrSkip(t: TestContext): Promise<{ env: NodeJS.ProcessEnv; client: ClickHouseClient } | undefined> {
+  const service = await clickhouseService();
+  if (service === undefined) { t.skip('ClickHouse not configured (CLICKHOUSE_URL)'); return undefined; }
+  const env = { CLICKHOUSE_URL: service.url, CLICKHOUSE_USER: service.username, CLICKHOUSE_PASSWORD: service.password };
+  return { env, client: await createClickHouseClient(service) };
 }
 
 /** Rows per table and symbol (FINAL) for the given symbols, as `table|symbol` → count. */
@@ -77,10 +85,9 @@ describe('lakehouse backfill into ClickHouse and Kafka (real services)', () => {
   };
 
   it('loads every file into ClickHouse with exact values, skips a rerun, and lets a republished file win by version', { timeout: 240_000 }, async (t) => {
-    const service = await clickhouseService();
-    if (service === undefined) { t.skip('ClickHouse not configured (CLICKHOUSE_URL)'); return; }
-    const env = { CLICKHOUSE_URL: service.url, CLICKHOUSE_USER: service.username, CLICKHOUSE_PASSWORD: service.password };
-    const client = await createClickHouseClient(service);
+    const clickhouse = await clickhouseOrSkip(t);
+    if (clickhouse === undefined) return;
+    const { env, client } = clickhouse;
     t.after(() => client.close());
     const files = generated.filter((g) => g.file.symbol === SYM_A || g.file.symbol === SYM_B);
     const manifest = `${await tempDir('sinks-ch')}/m.jsonl`;
@@ -130,10 +137,9 @@ describe('lakehouse backfill into ClickHouse and Kafka (real services)', () => {
   });
 
   it('into a server as the only sink (rows encoded as parsed): malformed, duplicated and invalid rows go to dead_letters, the rest to trades', { timeout: 240_000 }, async (t) => {
-    const service = await clickhouseService();
-    if (service === undefined) { t.skip('ClickHouse not configured (CLICKHOUSE_URL)'); return; }
-    const env = { CLICKHOUSE_URL: service.url, CLICKHOUSE_USER: service.username, CLICKHOUSE_PASSWORD: service.password };
-    const client = await createClickHouseClient(service);
+    const clickhouse = await clickhouseOrSkip(t);
+    if (clickhouse === undefined) return;
+    const { env, client } = clickhouse;
     const database = `early_${RUN.toLowerCase()}`;
     t.after(async () => { await client.command({ query: `DROP DATABASE IF EXISTS ${database}` }); await client.close(); });
     const dir = await tempDir('sinks-early');
@@ -196,10 +202,9 @@ describe('lakehouse backfill into ClickHouse and Kafka (real services)', () => {
   });
 
   it('loads nothing of a corrupt zip into ClickHouse, reports it and the 404 day, and exits 1', { timeout: 240_000 }, async (t) => {
-    const service = await clickhouseService();
-    if (service === undefined) { t.skip('ClickHouse not configured (CLICKHOUSE_URL)'); return; }
-    const env = { CLICKHOUSE_URL: service.url, CLICKHOUSE_USER: service.username, CLICKHOUSE_PASSWORD: service.password };
-    const client = await createClickHouseClient(service);
+    const clickhouse = await clickhouseOrSkip(t);
+    if (clickhouse === undefined) return;
+    const { env, client } = clickhouse;
     t.after(() => client.close());
     const files = generated.filter((g) => g.file.symbol === SYM_C);
     const corrupt = files.find((g) => g.file.kind === 'trade' && g.file.date === '2025-07-01');
@@ -230,10 +235,9 @@ describe('lakehouse backfill into ClickHouse and Kafka (real services)', () => {
   });
 
   it('loads nothing of a zip that matches its checksum but is corrupt inside (upstream damage), though its rows span many batches', { timeout: 240_000 }, async (t) => {
-    const service = await clickhouseService();
-    if (service === undefined) { t.skip('ClickHouse not configured (CLICKHOUSE_URL)'); return; }
-    const env = { CLICKHOUSE_URL: service.url, CLICKHOUSE_USER: service.username, CLICKHOUSE_PASSWORD: service.password };
-    const client = await createClickHouseClient(service);
+    const clickhouse = await clickhouseOrSkip(t);
+    if (clickhouse === undefined) return;
+    const { env, client } = clickhouse;
     t.after(() => client.close());
     const original = generated.find((g) => g.file.symbol === SYM_D && g.file.kind === 'trade' && g.file.date === '2025-07-01');
     assert.ok(original !== undefined);
@@ -256,10 +260,9 @@ describe('lakehouse backfill into ClickHouse and Kafka (real services)', () => {
   });
 
   it('into the lake and ClickHouse together (both stage): files damaged at their end leave nothing in either, the intact one lands in both', { timeout: 240_000 }, async (t) => {
-    const service = await clickhouseService();
-    if (service === undefined) { t.skip('ClickHouse not configured (CLICKHOUSE_URL)'); return; }
-    const env = { CLICKHOUSE_URL: service.url, CLICKHOUSE_USER: service.username, CLICKHOUSE_PASSWORD: service.password };
-    const client = await createClickHouseClient(service);
+    const clickhouse = await clickhouseOrSkip(t);
+    if (clickhouse === undefined) return;
+    const { env, client } = clickhouse;
     t.after(() => client.close());
     const dir = await tempDir('sinks-both');
     const [intact, badCrc, damaged] = await generateArchiveMirror(dir, { markets: ['spot'], symbols: ['XRPUSDT'], types: ['trades'], fromDay: '2025-07-01', toDay: '2025-07-03', eventsPerDay: 3000 }) as [GeneratedFile, GeneratedFile, GeneratedFile];

@@ -21,7 +21,7 @@ import { isPartOfUnit } from './lake-path.js';
 export interface StagedFile {
   /** Where it is now. */
   readonly staged: string;
-  /** Where {@link LakeStore.publish} moves it. */
+  /** Where `staging.publish` moves it. */
   readonly path: string;
 }
 
@@ -47,7 +47,7 @@ export interface LakeStore {
 }
 
 /** The staged name of a lake file (see the module doc). */
-export function stagedPathOf(path: string): string {
+function stagedPathOf(path: string): string {
   return join(dirname(path), `.${basename(path)}.staged`);
 }
 

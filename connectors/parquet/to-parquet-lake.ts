@@ -133,8 +133,12 @@ function writeBatch(store: LakeStore, encoder: ParquetEncoder, stages: OpenStage
   if (stage?.end !== undefined) return endStage(store, stages, ack, stage.id, stage.end, options, signal);
   const encoded = encodeCells(encoder, batch, options);
   const part = partNameOf(batch.unitId);
-  if (stage === undefined) return writeEncoded(store, ack, encoded, part, options, signal); // holds no record: they can be collected while the worker encodes
-  const staged = stageEncoded(store, encoded, part, options, signal);
+  // Neither holds a record: they can be collected while the worker encodes.
+  if (stage === undefined) {
+    return writeCells(encoded, part, (path, data) => store.write(path, data, signal), options, signal).then((files) => ({ ...ack, target: targetOf(store, files) }));
+  }
+  const staging = store.staging as NonNullable<LakeStore['staging']>;
+  const staged = writeCells(encoded, part, (path, data) => staging.stage(path, data), options, signal);
   stages.add(stage.id, staged);
   return staged.then((files) => ({ ...ack, target: targetOf(store, files.map((f) => f.staged)) }));
 }
@@ -143,29 +147,17 @@ function targetOf(store: LakeStore, files: readonly string[]): string {
   return files.length === 1 ? files[0] : `${store.root} (${files.length} files)`;
 }
 
-async function writeEncoded(
-  store: LakeStore, ack: WriteAck, encoded: readonly { cell: string; bytes: Promise<Uint8Array> }[], part: string,
+/** Writes each cell's file as its bytes come back, in cell order, with `write` (retried); returns what each write returned. */
+async function writeCells<T>(
+  encoded: readonly { cell: string; bytes: Promise<Uint8Array> }[], part: string, write: (path: string, data: Uint8Array) => Promise<T>,
   options: ParquetLakeOptions, signal: AbortSignal,
-): Promise<WriteAck> {
-  const files: string[] = [];
+): Promise<T[]> {
+  const written: T[] = [];
   for (const { cell, bytes } of encoded) {
     const data = await bytes;
-    files.push(await retry(() => store.write(`${cell}/${part}`, data, signal), { ...options.retry, signal }));
+    written.push(await retry(() => write(`${cell}/${part}`, data), { ...options.retry, signal }));
   }
-  return { ...ack, target: targetOf(store, files) };
-}
-
-async function stageEncoded(
-  store: LakeStore, encoded: readonly { cell: string; bytes: Promise<Uint8Array> }[], part: string,
-  options: ParquetLakeOptions, signal: AbortSignal,
-): Promise<StagedFile[]> {
-  const staging = store.staging as NonNullable<LakeStore['staging']>;
-  const files: StagedFile[] = [];
-  for (const { cell, bytes } of encoded) {
-    const data = await bytes;
-    files.push(await retry(() => staging.stage(`${cell}/${part}`, data), { ...options.retry, signal }));
-  }
-  return files;
+  return written;
 }
 
 async function endStage(store: LakeStore, stages: OpenStages, ack: WriteAck, stage: string, end: 'commit' | 'abort', options: ParquetLakeOptions, signal: AbortSignal): Promise<WriteAck> {

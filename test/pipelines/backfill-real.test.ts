@@ -9,7 +9,7 @@ import { runBackfillJson, removeTempDirs, tempDir } from './backfill-support.js'
 
 after(removeTempDirs);
 
-/** The real archive files of ../shared/fixtures/real, at their data.binance.vision keys. */
+/** The real archive files of test/fixtures/real, at their data.binance.vision keys. */
 const REAL: Record<string, string> = {
   'BTCUSDT-1m-2020-01-01.zip': 'data/spot/daily/klines/BTCUSDT/1m/',
   'BTCUSDT-1m-2020-01-02.zip': 'data/spot/daily/klines/BTCUSDT/1m/',

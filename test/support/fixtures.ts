@@ -1,16 +1,17 @@
-/** Paths to the read-only real fixtures in ../shared/fixtures/real (never edited). */
+/** Paths to the real Binance fixtures shipped in test/fixtures/real (read-only; see PROVENANCE.md there). */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const REAL_FIXTURES = process.env.LAKEHOUSE_REAL_FIXTURES ?? join(REPO_ROOT, '..', 'shared', 'fixtures', 'real');
+/** The fixture folder; `LAKEHOUSE_REAL_FIXTURES` points the tests at another copy. */
+export const REAL_FIXTURES = process.env.LAKEHOUSE_REAL_FIXTURES ?? join(REPO_ROOT, 'test', 'fixtures', 'real');
 
-/** Absolute path of a real fixture file; throws a clear error if the shared folder is missing. */
+/** Absolute path of a real fixture file; throws a clear error if it is missing. */
 export function realFixture(name: string): string {
   const path = join(REAL_FIXTURES, name);
-  if (!existsSync(path)) throw new Error(`real fixture missing: ${path} (set LAKEHOUSE_REAL_FIXTURES)`);
+  if (!existsSync(path)) throw new Error(`real fixture missing: ${path}`);
   return path;
 }
 

@@ -1,4 +1,4 @@
-/** Layer rules from STYLE.md: schemas/ ← operators/, connectors/ ← pipelines/; nothing imports test/. */
+/** Layer rules of docs/ARCHITECTURE.md §2: schemas/ ← operators/, connectors/ ← pipelines/; nothing imports test/. */
 module.exports = {
   forbidden: [
     { name: 'schemas-are-the-bottom', severity: 'error', comment: 'schemas/ imports only schemas/',

@@ -13,7 +13,7 @@ export default defineConfig(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'warn',
       // Only pipelines/ (the CLI) reads the environment; tests read it through test/support/services.ts.
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Only pipelines/ reads process.env (STYLE.md).' }],
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Only pipelines/ reads process.env (docs/ARCHITECTURE.md §2).' }],
     },
   },
   {

@@ -1,6 +1,6 @@
 /**
  * `.CHECKSUM` companions: `<64-hex sha256><two spaces><zip file name>` in the `sha256sum` format, with or
- * without a trailing newline (reference/binance.md §1.2). Parsing takes the first whitespace-separated token.
+ * without a trailing newline (docs/BINANCE.md §1.2). Parsing takes the first whitespace-separated token.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { ConnectorError } from '../../schemas/errors.js';

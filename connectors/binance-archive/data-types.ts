@@ -1,5 +1,5 @@
 /**
- * The archive's data types per market (reference/binance.md §2): which markets publish a type, whether it
+ * The archive's data types per market (docs/BINANCE.md §2): which markets publish a type, whether it
  * comes in daily and/or monthly files, whether it has an interval sub-folder, and the record kind it maps to.
  * Availability of individual files is discovered from the bucket listing; this table only says what can
  * exist at all, so that impossible requests are rejected before any network call.
@@ -40,7 +40,7 @@ const spec = (
   priceKind?: PriceKind,
 ): DataTypeSpec => ({ dataType, kind, markets, daily, monthly, hasInterval: priceKind !== undefined, priceKind });
 
-/** The data type table (reference/binance.md §2). */
+/** The data type table (docs/BINANCE.md §2). */
 export const DATA_TYPE_SPECS: Readonly<Record<ArchiveDataType, DataTypeSpec>> = {
   klines: spec('klines', 'kline', ALL_TRADING, true, true, 'trade'),
   indexPriceKlines: spec('indexPriceKlines', 'kline', FUTURES, true, true, 'index'),

@@ -1,5 +1,5 @@
 /**
- * The bucket listing (S3 ListObjects v1, reference/binance.md §1.3): a pure XML page parser and a pager that
+ * The bucket listing (S3 ListObjects v1, docs/BINANCE.md §1.3): a pure XML page parser and a pager that
  * follows `IsTruncated` with `marker` = `NextMarker` (or the last key/prefix returned). The listing URL is
  * configurable: data.binance.vision lists at its S3 bucket endpoint, mirrors at `<base>/`.
  */

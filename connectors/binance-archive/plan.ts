@@ -73,7 +73,7 @@ export function parseTypeRequests(items: readonly string[]): TypeRequest[] {
   });
 }
 
-/** The object key of a file (reference/binance.md §1.1). */
+/** The object key of a file (docs/BINANCE.md §1.1). */
 export function archiveKey(market: Market, period: ArchivePeriod, dataType: ArchiveDataType, symbol: string, interval: KlineInterval | null, date: string): string {
   const folder = `data/${marketPath(market)}/${period}/${dataType}/${symbol}/`;
   if (interval !== null) {

@@ -2,7 +2,7 @@
  * `fromCcxt(options)`: the same live records as {@link fromBinanceLive}, through ccxt's watch* methods, for
  * users who want ccxt's exchange coverage. Cold; teardown stops the watch loops and closes ccxt's sockets.
  *
- * Pointing ccxt 4.5.84 at another server (reference/binance.md appendix C): `urls.api.ws.spot` must contain
+ * Pointing ccxt 4.5.84 at another server (docs/BINANCE.md appendix C): `urls.api.ws.spot` must contain
  * `/stream` (ccxt decides spot vs swap by it) — `<ws>/stream/ws`; `urls.api.ws.future = <ws>/ws` (ccxt adds
  * `/public` or `/market`); `urls.api.ws.delivery = <ws>/ws`; REST `public`, `fapiPublic(V2/V3)`,
  * `dapiPublic`; `loadHttpProxyAgent()` before the first watch on `ws://`; `fetchMarkets.types` narrowed to

@@ -4,7 +4,7 @@
  * (`/stream?streams=…`). USD-M uses the routed endpoints announced 2026-03-06 (legacy URLs retired
  * 2026-04-23): `/public` for depth and bookTicker, `/market` for aggTrade, kline, markPrice and forceOrder.
  * `@trade` goes to `/public`, as ccxt 4.5.84 routes it (Binance's own category for it is not documented
- * consistently; see reference/binance.md §7) — so a USD-M subscription may need two sockets.
+ * consistently; see docs/BINANCE.md §7) — so a USD-M subscription may need two sockets.
  */
 import { ConfigError } from '../../schemas/errors.js';
 import { isKlineInterval } from '../../schemas/interval.js';

@@ -1,4 +1,4 @@
-/** Record factories and the STYLE.md marble checklist shared by the operator tests. */
+/** Record factories and the operator test checklist (docs/ARCHITECTURE.md §2) shared by the operator tests. */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
@@ -76,7 +76,7 @@ export interface ChecklistCase {
   readonly nth: (i: number) => AnyRecord;
 }
 
-/** The STYLE.md marble checklist (all but the value cases, which each test file writes itself). */
+/** The operator test checklist of docs/ARCHITECTURE.md §2 (all but the value cases, which each test file writes itself). */
 export function itFollowsTheChecklist(c: ChecklistCase): void {
   it('keeps emitting while an endless source keeps sending, and never completes on its own', () => {
     marbles(({ cold, expectObservable }) => {

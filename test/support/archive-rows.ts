@@ -1,5 +1,5 @@
 /**
- * Deterministic CSV rows in the exact real formats of data.binance.vision (reference/binance.md §3): spot
+ * Deterministic CSV rows in the exact real formats of data.binance.vision (docs/BINANCE.md §3): spot
  * without header, `True/False`, 8-decimal numbers and µs timestamps from 2025-01-01; futures with header,
  * `true/false`, unpadded numbers and ms; COIN-M quantities in contracts; text timestamps for metrics and
  * bookDepth; fundingRate calc_time jittering a few ms after the mark. Trade, aggTrade and bookTicker ids

@@ -1,6 +1,6 @@
 /**
- * The archive quirks of reference/binance.md §1–§3 and Appendix A/E, each through the public entry point
- * parseArchiveFile: real zips where a fixture exists, otherwise the exact rows the reference quotes.
+ * The archive quirks of docs/BINANCE.md §1–§3 and Appendix A/D, each through the public entry point
+ * parseArchiveFile: real zips where a fixture exists, otherwise the exact rows that document quotes.
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -48,7 +48,7 @@ const quoted = (marker: string): string[] => {
   return block.split('\n').slice(1).filter((l) => l !== '' && !l.startsWith('###'));
 };
 
-describe('real archive zips through parseArchiveFile (Appendix A and E)', () => {
+describe('real archive zips through parseArchiveFile (Appendix A and D)', () => {
   it('reads the headerless spot ms klines of 2020: 1440 rows, each closing one ms before the next opens', async () => {
     const file = fileOf('spot', 'BTCUSDT', 'klines:1m', '2020-01-01');
     const { records, dead, stats } = await parsePath(realFixture('BTCUSDT-1m-2020-01-01.zip'), file);
@@ -278,7 +278,7 @@ describe('type-specific rows (§3.3)', () => {
     assert.equal(new Set(liqs.map(identityKeyOf)).size, 1, 'the duplicate collapses on the identity key');
   });
 
-  it('reads the option BVOLIndex row of the reference (ms calc_time, the index symbol per row)', async () => {
+  it('reads the option BVOLIndex row of docs/BINANCE.md §3.3 (ms calc_time, the index symbol per row)', async () => {
     const { records, stats } = await parseBody(fileOf('option', 'BTCBVOLUSDT', 'BVOLIndex', '2026-04-01'),
       'calc_time,symbol,base_asset,quote_asset,index_value\n1775001600002,BTCBVOLUSDT,BTCBVOL,USDT,54.0601\n');
     const [b] = records as BvolIndexRecord[];

@@ -1,5 +1,5 @@
 /**
- * The WebSocket and REST payload quirks of reference/binance.md §4 and Appendix B, through mapBinanceFrame and
+ * The WebSocket and REST payload quirks of docs/BINANCE.md §4 and Appendix B, through mapBinanceFrame and
  * the REST mappers: combined and raw frames, control replies and errors, spot vs USD-M vs COIN-M field
  * differences, µs frames, partial depth, and REST snapshots and rows of the three markets.
  */

@@ -14,7 +14,7 @@ after(() => Promise.all(servers.map((s) => s.close())));
 
 type Payload = Record<string, unknown>;
 const FUNDING_MS = 1617321600000; // next funding time in the real 2021-04-01 markPrice frames (2021-04-02 00:00 UTC)
-/** Real all-market liquidation frame (reference/binance.md appendix B). */
+/** Real all-market liquidation frame (docs/BINANCE.md appendix B). */
 const IOTX_FORCE_ORDER = '{"stream":"!forceOrder@arr","data":{"e":"forceOrder","E":1634653599186,"o":{"s":"IOTXUSDT","S":"SELL","o":"LIMIT","f":"IOC","q":"3661","p":"0.06606","ap":"0.06669","X":"FILLED","l":"962","z":"3661","T":1634653599180}}}';
 
 const at = (raw: string, delayMs = 5): CaptureFrame => {

@@ -1,5 +1,5 @@
 /**
- * Stream names and connection URLs of reference/binance.md §4: combined streams with lowercase symbols,
+ * Stream names and connection URLs of docs/BINANCE.md §4: combined streams with lowercase symbols,
  * the USD-M `/public` vs `/market` routing (legacy unrouted URLs retired 2026-04-23), and the per-connection
  * stream limits (spot 1024, futures 200).
  */

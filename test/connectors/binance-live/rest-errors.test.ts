@@ -1,5 +1,5 @@
 /**
- * REST failure answers of reference/binance.md §4.3: error bodies `{code,msg}`, 418/429 with and without
+ * REST failure answers of docs/BINANCE.md §4.3: error bodies `{code,msg}`, 418/429 with and without
  * Retry-After, 5xx, 404, a non-JSON body, and the used-weight header, against a local HTTP server that
  * answers each request from a script.
  */

@@ -1,5 +1,5 @@
 /**
- * The one retry policy: exponential backoff with full jitter, driven by the error's `retriable` flag and
+ * The one retry policy: exponential backoff with equal jitter, driven by the error's `retriable` flag and
  * honouring `RateLimitedError.retryAfterMs`. Nothing inspects error messages.
  */
 import { RateLimitedError, RetriesExhaustedError, isRetriable, type ErrorContext } from '../schemas/errors.js';
@@ -22,7 +22,10 @@ export interface BackoffOptions {
   readonly context?: ErrorContext;
 }
 
-/** The delay before attempt `attempt + 1` (attempt ≥ 1): full jitter over min(max, base·2^(attempt−1)). */
+/**
+ * The delay before attempt `attempt + 1` (attempt ≥ 1), with equal jitter: half of c = min(max, base·2^(attempt−1))
+ * plus a random share of the other half, so a delay lies in [c/2, c) (never near zero, unlike full jitter).
+ */
 export function backoffDelayMs(attempt: number, options: BackoffOptions = {}): number {
   const base = options.baseDelayMs ?? 250;
   const max = options.maxDelayMs ?? 30_000;

@@ -1,6 +1,6 @@
 /**
- * `mapInOrder`: the sinks' way to keep several writes in flight (Parquet parts encoding and uploading,
- * ClickHouse inserts) while acknowledging them in input order, as the sink contract (connectors/sink.ts)
+ * `mapInOrder`: how the Parquet lake sink keeps several batches in flight (mapped, encoded on the worker,
+ * written or uploaded) while acknowledging them in input order, as the sink contract (connectors/sink.ts)
  * requires.
  */
 import { concatMap, defer, from, map, mergeMap, type OperatorFunction } from 'rxjs';

@@ -1,7 +1,7 @@
 /**
  * The one module that loads kafkajs' runtime (everything else imports only its types). Before kafkajs' own
- * modules load, two of its producer internals are replaced by versions that give exactly the same results at
- * a fraction of the cost — the two largest costs of a producer at 50,000 messages/s after our own encoding
+ * modules load, three of its producer internals are replaced by versions that give exactly the same results at
+ * a fraction of the cost — the largest costs of a producer at 50,000 messages/s after our own encoding
  * (bench/kafka.ts, bench/live.ts; `--cpu-prof` of the sink worker):
  *
  * - `producer/groupMessagesPerPartition`: kafkajs 2.2.4 copies a partition's whole array for every message
@@ -13,7 +13,6 @@
  *   the records this project sends (Buffer or null key and value, no headers, integer deltas), by a writer
  *   into 64 KiB slabs that returns a view; the bytes are identical (tested against kafkajs' encoder). Any
  *   other record (string values, headers) goes to kafkajs' own encoder.
- *
  * - `protocol/requests/produce/v3/request` (the produce request of versions 3–7, uncompressed): kafkajs copies
  *   every message into a new object per record (`{ ...message, offsetDelta, timestampDelta }`), then builds
  *   each partition's record batch through five nested encoders that each start at 512 zero-filled bytes and

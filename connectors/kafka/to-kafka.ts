@@ -1,7 +1,8 @@
 /**
  * The Kafka sink: `RecordBatch` → `WriteAck`. Records go to `topicOf(record)` keyed by symbol, Avro-encoded
- * through the registry; the batch's unit id travels as a header. Topics are created on first use with
- * `partitions` partitions. Producer and admin connect on the first send and disconnect on teardown.
+ * through the registry; the batch's unit id is only in its ack (messages carry no headers, see below). Topics
+ * are created on first use with `partitions` partitions. Producer and admin connect on the first send and
+ * disconnect on teardown.
  *
  * How it sends: waiting batches are encoded ahead, up to 2 × `maxRequestMessages` records beyond the request
  * on the wire, so encoding overlaps the round trip. One sender packs messages into produce requests of at most
@@ -97,7 +98,6 @@ async function ensureTopics(session: Session, topics: readonly string[], options
   for (const topic of missing) session.topics.add(topic);
 }
 
-/** Encodes one record; a record its schema cannot hold is a non-retriable `SinkWriteError`. */
 /** Key bytes per symbol, shared by all messages of the symbol (kafkajs copies Buffers, re-encodes strings). */
 const keyBytes = new Map<string, Buffer>();
 const keyOf = (symbol: string): Buffer => {
@@ -106,6 +106,7 @@ const keyOf = (symbol: string): Buffer => {
   return key;
 };
 
+/** The error for a record its topic's schema cannot hold: a non-retriable `SinkWriteError` (engine errors pass as they are). */
 function encodingFailure(error: unknown, topic: string, record: AnyRecord): EngineError {
   if (error instanceof EngineError) return error;
   return new SinkWriteError(`record does not fit the Avro schema of ${topic}: ${(error as Error).message}`, { topic, symbol: record.symbol }, { retriable: false, cause: error });
@@ -161,7 +162,7 @@ function startEncoding(pending: Pending, serde: AvroSerde, topicOf: (record: Any
 }
 
 /**
- * Starts encoding the waiting batches, in order, until `lookaheadRecords` records are encoded or encoding
+ * Starts encoding the waiting batches, in order, until `lookaheadRecords` records are encoded or being encoded
  * (the head always). Encoding everything that waits at once would interleave all batches' encodings and
  * delay the head's; a bounded lookahead overlaps the next request's encoding with the current round trip.
  */

@@ -3,6 +3,9 @@
  * and light commands do not load Kafka, ccxt, DuckDB or ClickHouse clients). `--help` lists only commands that
  * are registered here, i.e. that work.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { EngineError } from '../schemas/errors.js';
 import type { Command, CommandContext, CommandEntry } from './command.js';
 import { formatOptions } from './config.js';
@@ -29,12 +32,23 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./infra.js')).infraCommand },
 ];
 
+/** The version in the package's package.json: one level up from the sources (pipelines/), two from the build (dist/pipelines/). */
+export function packageVersion(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const path of [join(here, '..', 'package.json'), join(here, '..', '..', 'package.json')]) {
+    if (!existsSync(path)) continue;
+    const manifest = JSON.parse(readFileSync(path, 'utf8')) as { name?: unknown; version?: unknown };
+    if (manifest.name === 'crypto-lakehouse' && typeof manifest.version === 'string') return manifest.version;
+  }
+  throw new Error(`lakehouse: no crypto-lakehouse package.json above ${here}`);
+}
+
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return [
     'lakehouse — Binance market data: archives and live streams into Kafka, ClickHouse and a Parquet lake',
     '',
-    'Usage: lakehouse <command> [options]      lakehouse <command> --help',
+    'Usage: lakehouse <command> [options]      lakehouse <command> --help      lakehouse --version',
     '',
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
@@ -54,6 +68,10 @@ export async function main(argv: readonly string[], context: CommandContext): Pr
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     context.stdout.write(usage() + '\n');
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-V') {
+    context.stdout.write(`${packageVersion()}\n`);
+    return 0;
   }
   const entry = COMMANDS.find((c) => c.name === name);
   if (entry === undefined) {

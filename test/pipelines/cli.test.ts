@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { COMMANDS, main } from '../../pipelines/cli.js';
@@ -29,6 +30,12 @@ describe('lakehouse CLI', () => {
       assert.match(out, new RegExp(`^Usage: lakehouse ${entry.name}`));
       for (const option of command.options) assert.ok(out.includes(`--${option.name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`), `${entry.name} --help names ${option.name}`);
     }
+  });
+
+  it('prints the version of package.json for --version, with exit status 0, and --help mentions it', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    assert.deepEqual(await run(['--version']), { status: 0, out: `${version}\n`, err: '' });
+    assert.match((await run(['--help'])).out, /lakehouse --version/);
   });
 
   it('rejects an unknown command with usage and exit status 2', async () => {

@@ -1,12 +1,15 @@
 /**
  * Configuration for every command, resolved once: flags > `LAKEHOUSE_*` env (and the service endpoint
  * variables) > config file (`--config FILE` or `./lakehouse.config.json`, `{ "<command>": { … } }`) >
- * defaults. Unknown flags and keys are rejected; the result is frozen; secrets are masked when printed.
+ * defaults. Unknown flags and keys are rejected; every value (defaults too) must keep its option's rules
+ * (number bounds, what a path names: pipelines/option-checks.ts), else a ConfigError names the option, the value
+ * and what it takes; the result is frozen; secrets are masked when printed.
  * This module and the CLI are the only readers of `process.env`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../schemas/errors.js';
+import { expectedNumber, optionProblem, type OptionCheck } from './option-checks.js';
 
 /** One option of a command. */
 export interface OptionSpec {
@@ -22,6 +25,16 @@ export interface OptionSpec {
   readonly secret?: boolean;
   /** Flag value placeholder in --help. */
   readonly placeholder?: string;
+  /** Numbers: whole numbers only. */
+  readonly integer?: boolean;
+  /** Numbers: the smallest value allowed. */
+  readonly min?: number;
+  /** Numbers: the largest value allowed. */
+  readonly max?: number;
+  /** Numbers: values must be greater than this. */
+  readonly above?: number;
+  /** Strings (each element of a list): what the value must name, e.g. an existing file (see {@link OptionCheck}). */
+  readonly check?: OptionCheck;
 }
 
 export type ResolvedConfig = Readonly<Record<string, string | number | boolean | readonly string[] | undefined>>;
@@ -37,8 +50,8 @@ export function envName(name: string): string {
 }
 
 function coerce(spec: OptionSpec, raw: unknown, origin: string): string | number | boolean | readonly string[] {
-  const fail = (expected: string): never => {
-    throw new ConfigError(`${origin}: --${kebab(spec.name)} expects ${expected}, got ${JSON.stringify(raw)}`);
+  const fail = (expected: string, reason?: string): never => {
+    throw new ConfigError(`${origin}: --${kebab(spec.name)} expects ${expected}, got ${JSON.stringify(raw)}${reason === undefined ? '' : ` (${reason})`}`);
   };
   let value: string | number | boolean | readonly string[];
   switch (spec.type) {
@@ -49,8 +62,8 @@ function coerce(spec: OptionSpec, raw: unknown, origin: string): string | number
       else return fail('true or false');
       break;
     case 'number': {
-      const n = typeof raw === 'number' ? raw : Number(raw);
-      if (raw === '' || !Number.isFinite(n)) return fail('a number');
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+      if (!Number.isFinite(n)) return fail(expectedNumber(spec));
       value = n;
       break;
     }
@@ -70,6 +83,8 @@ function coerce(spec: OptionSpec, raw: unknown, origin: string): string | number
       }
     }
   }
+  const problem = optionProblem(spec, value);
+  if (problem !== undefined) return fail(problem.expected, problem.reason);
   return value;
 }
 
@@ -77,6 +92,8 @@ function coerce(spec: OptionSpec, raw: unknown, origin: string): string | number
 function readConfigFile(command: string, path: string | undefined, specs: readonly OptionSpec[]): Record<string, unknown> {
   const file = path ?? (existsSync('lakehouse.config.json') ? 'lakehouse.config.json' : undefined);
   if (file === undefined) return {};
+  const problem = optionProblem({ name: 'config', type: 'string', doc: '', check: 'file' }, file);
+  if (problem !== undefined) throw new ConfigError(`--config expects ${problem.expected}, got ${JSON.stringify(file)} (${problem.reason ?? 'invalid'})`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
@@ -105,7 +122,7 @@ export function resolveConfig(
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new ConfigError(`lakehouse ${command}: ${(error as Error).message}; see lakehouse ${command} --help`);
+    throw new ConfigError(`${(error as Error).message}; see lakehouse ${command} --help`);
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
   const file = readConfigFile(command, values.config as string | undefined, specs);
@@ -118,7 +135,8 @@ export function resolveConfig(
     else if (negated !== undefined) config[spec.name] = negated;
     else if (envValue !== undefined) config[spec.name] = coerce(spec, envValue, 'environment');
     else if (file[spec.name] !== undefined) config[spec.name] = coerce(spec, file[spec.name], 'config file');
-    else config[spec.name] = spec.default;
+    else if (spec.default !== undefined) config[spec.name] = coerce(spec, spec.default, 'default');
+    else config[spec.name] = undefined;
   }
   return { config: Object.freeze(config), positionals: parsed.positionals };
 }
@@ -136,6 +154,7 @@ export function formatOptions(specs: readonly OptionSpec[]): string {
     const flag = `--${kebab(spec.name)}${spec.type === 'boolean' ? '' : ` ${spec.placeholder ?? spec.type.toUpperCase()}`}`;
     const extras: string[] = [];
     if (spec.choices !== undefined) extras.push(`one of ${spec.choices.join('|')}`);
+    if (spec.type === 'number' && (spec.integer === true || spec.min !== undefined || spec.max !== undefined || spec.above !== undefined)) extras.push(expectedNumber(spec));
     if (spec.default !== undefined && spec.default !== false) extras.push(`default ${Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default)}`);
     extras.push(`env ${[envName(spec.name), ...(spec.env ?? [])].join(', ')}`);
     return `  ${flag.padEnd(30)} ${spec.doc} (${extras.join('; ')})`;

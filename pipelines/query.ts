@@ -13,9 +13,9 @@ import { resolveConfig, type OptionSpec, type ResolvedConfig } from './config.js
 
 const OPTIONS: readonly OptionSpec[] = [
   { name: 'engine', type: 'string', choices: ['auto', 'lake', 'clickhouse'], default: 'auto', doc: 'auto = ClickHouse when configured, else the lake' },
-  { name: 'lake', type: 'string', default: './lake', placeholder: 'DIR|s3://b/p', doc: 'Parquet lake root' },
-  { name: 'clickhouseUrl', type: 'string', env: ['CLICKHOUSE_URL'], placeholder: 'URL', doc: 'ClickHouse server' },
-  { name: 'clickhouseEmbedded', type: 'string', placeholder: 'DIR', doc: 'data directory of the embedded ClickHouse engine (chdb)' },
+  { name: 'lake', type: 'string', default: './lake', placeholder: 'DIR|s3://b/p', doc: 'Parquet lake root', check: 'lake' },
+  { name: 'clickhouseUrl', type: 'string', env: ['CLICKHOUSE_URL'], placeholder: 'URL', doc: 'ClickHouse server', check: 'url' },
+  { name: 'clickhouseEmbedded', type: 'string', placeholder: 'DIR', check: 'dir', doc: 'data directory of the embedded ClickHouse engine (chdb)' },
   { name: 'clickhouseUser', type: 'string', env: ['CLICKHOUSE_USER'], default: 'default', doc: 'ClickHouse user' },
   { name: 'clickhousePassword', type: 'string', env: ['CLICKHOUSE_PASSWORD'], default: '', secret: true, doc: 'ClickHouse password' },
   { name: 'clickhouseDatabase', type: 'string', placeholder: 'NAME', doc: 'ClickHouse database for unqualified table names (default: the server\'s; backfill writes to lakehouse)' },

@@ -9,10 +9,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../schemas/errors.js';
-import { expectedNumber, optionProblem, type OptionCheck } from './option-checks.js';
+import { expectedNumber, optionProblem, type OptionRules } from './option-checks.js';
 
-/** One option of a command. */
-export interface OptionSpec {
+/** One option of a command, with the rules its values keep (number bounds, what a path names: {@link OptionRules}). */
+export interface OptionSpec extends OptionRules {
   /** camelCase key in the resolved config; the flag is its kebab-case form. */
   readonly name: string;
   readonly type: 'string' | 'number' | 'boolean' | 'list';
@@ -25,16 +25,6 @@ export interface OptionSpec {
   readonly secret?: boolean;
   /** Flag value placeholder in --help. */
   readonly placeholder?: string;
-  /** Numbers: whole numbers only. */
-  readonly integer?: boolean;
-  /** Numbers: the smallest value allowed. */
-  readonly min?: number;
-  /** Numbers: the largest value allowed. */
-  readonly max?: number;
-  /** Numbers: values must be greater than this. */
-  readonly above?: number;
-  /** Strings (each element of a list): what the value must name, e.g. an existing file (see {@link OptionCheck}). */
-  readonly check?: OptionCheck;
 }
 
 export type ResolvedConfig = Readonly<Record<string, string | number | boolean | readonly string[] | undefined>>;
@@ -92,7 +82,7 @@ function coerce(spec: OptionSpec, raw: unknown, origin: string): string | number
 function readConfigFile(command: string, path: string | undefined, specs: readonly OptionSpec[]): Record<string, unknown> {
   const file = path ?? (existsSync('lakehouse.config.json') ? 'lakehouse.config.json' : undefined);
   if (file === undefined) return {};
-  const problem = optionProblem({ name: 'config', type: 'string', doc: '', check: 'file' }, file);
+  const problem = optionProblem({ check: 'file' }, file);
   if (problem !== undefined) throw new ConfigError(`--config expects ${problem.expected}, got ${JSON.stringify(file)} (${problem.reason ?? 'invalid'})`);
   let parsed: unknown;
   try {

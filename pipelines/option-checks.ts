@@ -13,7 +13,6 @@ import { lstatSync, readFileSync, realpathSync, statSync, type Stats } from 'nod
 import { basename, dirname, join, resolve } from 'node:path';
 import { isManifestText } from '../connectors/binance-archive/manifest.js';
 import { isS3Url, parseS3Url } from '../connectors/s3/s3-url.js';
-import type { OptionSpec } from './config.js';
 
 /**
  * What a string option (or each element of a list option) must name:
@@ -28,6 +27,20 @@ import type { OptionSpec } from './config.js';
  */
 export type OptionCheck = 'file' | 'dir' | 'lake' | 'archive' | 'manifest' | 'url' | 'hostPort';
 
+/** The value rules an option declares (part of its OptionSpec). */
+export interface OptionRules {
+  /** Numbers: whole numbers only. */
+  readonly integer?: boolean;
+  /** Numbers: the smallest value allowed. */
+  readonly min?: number;
+  /** Numbers: the largest value allowed. */
+  readonly max?: number;
+  /** Numbers: values must be greater than this. */
+  readonly above?: number;
+  /** Strings (each element of a list): what the value must name, e.g. an existing file. */
+  readonly check?: OptionCheck;
+}
+
 /** A broken rule: `--flag expects <expected>, got <value> (<reason>)`. */
 export interface OptionProblem {
   readonly expected: string;
@@ -40,7 +53,7 @@ export const MAX_TIMER_MS = 2_147_483_647;
 const PSEUDO_FILE_SYSTEMS = ['/proc', '/sys', '/dev'];
 
 /** What a number option takes, in words (`an integer from 0 to 65535`). */
-export function expectedNumber(spec: OptionSpec): string {
+export function expectedNumber(spec: OptionRules): string {
   const noun = spec.integer === true ? 'an integer' : 'a number';
   if (spec.min !== undefined && spec.max !== undefined) return `${noun} from ${spec.min} to ${spec.max}`;
   const bounds = [
@@ -51,7 +64,7 @@ export function expectedNumber(spec: OptionSpec): string {
   return [noun, ...bounds].join(' ');
 }
 
-function numberProblem(spec: OptionSpec, n: number): OptionProblem | undefined {
+function numberProblem(spec: OptionRules, n: number): OptionProblem | undefined {
   const ok = (spec.integer !== true || Number.isSafeInteger(n)) && (spec.min === undefined || n >= spec.min)
     && (spec.max === undefined || n <= spec.max) && (spec.above === undefined || n > spec.above);
   return ok ? undefined : { expected: expectedNumber(spec) };
@@ -155,7 +168,7 @@ function stringProblem(check: OptionCheck, value: string): OptionProblem | undef
 }
 
 /** The first rule `value` breaks (for a list: the first element that breaks one), or undefined. */
-export function optionProblem(spec: OptionSpec, value: string | number | boolean | readonly string[]): OptionProblem | undefined {
+export function optionProblem(spec: OptionRules, value: string | number | boolean | readonly string[]): OptionProblem | undefined {
   if (typeof value === 'number') return numberProblem(spec, value);
   if (spec.check === undefined || typeof value === 'boolean') return undefined;
   const check = spec.check;

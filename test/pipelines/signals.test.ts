@@ -33,7 +33,7 @@ async function silentServer(): Promise<{ port: number; connected: Promise<void> 
  */
 async function interrupt(args: readonly string[], connected: Promise<void>, signals: readonly NodeJS.Signals[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | 'running'; stderr: string }> {
   const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'lakehouse.mjs'), ...args], {
-    cwd: dir, env: { PATH: process.env.PATH, LAKEHOUSE_FROM_SOURCES: '1', LAKEHOUSE_STOP_GRACE_S: '3', ...env }, stdio: ['ignore', 'ignore', 'pipe'],
+    cwd: dir, env: { LAKEHOUSE_FROM_SOURCES: '1', LAKEHOUSE_STOP_GRACE_S: '3', ...env }, stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => { stderr += String(chunk); });

@@ -120,10 +120,10 @@ export function resolveConfig(
   for (const spec of specs) {
     const flag = kebab(spec.name);
     const negated = values[`no-${flag}`] === true ? false : undefined;
-    const envValue = [envName(spec.name), ...(spec.env ?? [])].map((n) => env[n]).find((v) => v !== undefined && v !== '');
+    const envVariable = [envName(spec.name), ...(spec.env ?? [])].find((n) => env[n] !== undefined && env[n] !== '');
     if (values[flag] !== undefined) config[spec.name] = coerce(spec, values[flag], 'flag');
     else if (negated !== undefined) config[spec.name] = negated;
-    else if (envValue !== undefined) config[spec.name] = coerce(spec, envValue, 'environment');
+    else if (envVariable !== undefined) config[spec.name] = coerce(spec, env[envVariable], `environment ${envVariable}`);
     else if (file[spec.name] !== undefined) config[spec.name] = coerce(spec, file[spec.name], 'config file');
     else if (spec.default !== undefined) config[spec.name] = coerce(spec, spec.default, 'default');
     else config[spec.name] = undefined;

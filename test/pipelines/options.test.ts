@@ -104,7 +104,7 @@ describe('option validation: every numeric and path option of every command, exi
   it('checks values from the environment and the config file the same way', async () => {
     const fromEnv = await run(BASE.backfill, { LAKEHOUSE_BATCH_ROWS: '0' });
     assert.equal(fromEnv.status, 2);
-    assert.match(fromEnv.err, /environment: --batch-rows expects an integer of at least 1, got "0"/);
+    assert.match(fromEnv.err, /environment LAKEHOUSE_BATCH_ROWS: --batch-rows expects an integer of at least 1, got "0"/);
     const config = join(dir, 'lakehouse.config.json');
     writeFileSync(config, JSON.stringify({ stream: { batchMs: 0.5 } }));
     const fromFile = await run([...BASE.stream, '--config', config]);

@@ -17,7 +17,7 @@ export const ARCHIVE_OPTIONS: readonly OptionSpec[] = [
   { name: 'listingUrl', type: 'string', doc: 'S3 ListObjects endpoint of an HTTP archive (default: derived from --archive)', placeholder: 'URL', check: 'url' },
   { name: 'list', type: 'boolean', doc: 'Discover availability from the bucket listing (--no-list: assume every planned file exists)', default: true },
   { name: 'verify', type: 'boolean', doc: 'Verify SHA-256 against .CHECKSUM (--no-verify loads unverified data)', default: true },
-  { name: 'concurrency', type: 'number', doc: 'Files downloaded and verified at once (1–64); parsing then takes big files one at a time, small ones several at once', default: 8, integer: true, min: 1, max: 64 },
+  { name: 'concurrency', type: 'number', doc: 'Files downloaded and verified at once; parsing then takes big files one at a time, small ones several at once', default: 8, integer: true, min: 1, max: 64 },
   { name: 'timeoutMs', type: 'number', doc: 'HTTP response/stall timeout, ms', default: 30000, integer: true, min: 1, max: MAX_TIMER_MS },
   { name: 's3Endpoint', type: 'string', doc: 'S3 endpoint for s3:// archives and lakes', env: ['S3_ENDPOINT'], check: 'url' },
   { name: 's3Region', type: 'string', doc: 'S3 region', env: ['AWS_REGION', 'AWS_DEFAULT_REGION'] },

@@ -76,6 +76,24 @@ describe('every command stops on SIGTERM/SIGINT, also while a service never answ
     assert.ok(status === 130 || status === 143, `${status}: ${stderr}`);
   });
 
+  it('stream from a WebSocket server that accepts the connection and never answers: stops', async () => {
+    const exchange = await silentServer();
+    const { status, stderr } = await interrupt(
+      ['stream', '--symbols', 'BTCUSDT', '--ws-url', `ws://127.0.0.1:${exchange.port}`, '--rest-url', `http://127.0.0.1:${exchange.port}`, '--sink', 'parquet', '--lake', join(dir, 'lake')],
+      exchange.connected, ['SIGINT'],
+    );
+    assert.notEqual(status, 'running', stderr);
+  });
+
+  it('mirror from an archive that never answers: stops', async () => {
+    const archive = await silentServer();
+    const { status, stderr } = await interrupt(
+      ['mirror', '--archive', `http://127.0.0.1:${archive.port}`, '--symbols', 'BTCUSDT', '--types', 'klines:1m', '--from', '2025-07-01', '--target', 's3://bucket/raw', '--s3-endpoint', 'http://127.0.0.1:1', '--no-list'],
+      archive.connected, ['SIGTERM'],
+    );
+    assert.notEqual(status, 'running', stderr);
+  });
+
   it('a second signal ends the process at once, whatever the grace', async () => {
     const broker = await silentServer();
     const { status, stderr } = await interrupt(

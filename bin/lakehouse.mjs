@@ -28,24 +28,13 @@ function buildIsFresh() {
   }
 }
 
-let main;
+let runAsProcess;
 if (buildIsFresh()) {
-  ({ main } = await import(pathToFileURL(join(root, 'dist', 'pipelines', 'cli.js')).href));
+  ({ runAsProcess } = await import(pathToFileURL(join(root, 'dist', 'pipelines', 'cli.js')).href));
 } else {
   const { register } = await import('tsx/esm/api');
   register();
-  ({ main } = await import('../pipelines/cli.ts'));
+  ({ runAsProcess } = await import('../pipelines/cli.ts'));
 }
-const controller = new AbortController();
-let interrupted = 0;
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    interrupted++;
-    if (interrupted > 1) process.exit(130);
-    controller.abort(new Error(`received ${signal}`));
-  });
-}
-const status = await main(process.argv.slice(2), {
-  env: process.env, stdout: process.stdout, stderr: process.stderr, signal: controller.signal,
-});
-process.exitCode = status;
+// Signals, the stop grace and the exit status: pipelines/cli.ts runAsProcess.
+await runAsProcess(process.argv.slice(2));

@@ -21,13 +21,13 @@ export const TOPIC_PREFIX_OPTION: OptionSpec = {
 /** Sink-related options of `lakehouse backfill`. */
 export const SINK_OPTIONS: readonly OptionSpec[] = [
   { name: 'sink', type: 'list', doc: 'Sinks (default: clickhouse/kafka when configured, else parquet)', choices: ['parquet', 'clickhouse', 'kafka'], placeholder: 'parquet,clickhouse,kafka' },
-  { name: 'lake', type: 'string', doc: 'Parquet lake root: a directory or s3://bucket/prefix', default: './lake', placeholder: 'DIR|s3://b/p' },
-  { name: 'clickhouseUrl', type: 'string', doc: 'ClickHouse server URL', env: ['CLICKHOUSE_URL'], placeholder: 'URL' },
+  { name: 'lake', type: 'string', doc: 'Parquet lake root: a directory or s3://bucket/prefix', default: './lake', placeholder: 'DIR|s3://b/p', check: 'lake' },
+  { name: 'clickhouseUrl', type: 'string', doc: 'ClickHouse server URL', env: ['CLICKHOUSE_URL'], placeholder: 'URL', check: 'url' },
   { name: 'clickhouseUser', type: 'string', doc: 'ClickHouse user', env: ['CLICKHOUSE_USER'] },
   { name: 'clickhousePassword', type: 'string', doc: 'ClickHouse password', env: ['CLICKHOUSE_PASSWORD'], secret: true },
   CLICKHOUSE_DATABASE_OPTION,
-  { name: 'kafkaBrokers', type: 'list', doc: 'Kafka bootstrap brokers', env: ['KAFKA_BROKERS'], placeholder: 'host:port,…' },
-  { name: 'schemaRegistryUrl', type: 'string', doc: 'Confluent-compatible schema registry URL', env: ['SCHEMA_REGISTRY_URL'], placeholder: 'URL' },
+  { name: 'kafkaBrokers', type: 'list', doc: 'Kafka bootstrap brokers', env: ['KAFKA_BROKERS'], placeholder: 'host:port,…', check: 'hostPort' },
+  { name: 'schemaRegistryUrl', type: 'string', doc: 'Confluent-compatible schema registry URL', env: ['SCHEMA_REGISTRY_URL'], placeholder: 'URL', check: 'url' },
   TOPIC_PREFIX_OPTION,
 ];
 

@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EngineError } from '../schemas/errors.js';
 import type { Command, CommandContext, CommandEntry } from './command.js';
-import { formatOptions } from './config.js';
+import { formatOptions, resolveConfig, type OptionSpec } from './config.js';
+import { MAX_TIMER_MS } from './option-checks.js';
 
 /** Every working command, in --help order. */
 export const COMMANDS: readonly CommandEntry[] = [
@@ -54,6 +55,8 @@ function usage(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Configuration: flags > LAKEHOUSE_* environment > lakehouse.config.json > defaults.',
+    `Stopping: SIGINT/SIGTERM (Ctrl-C) stop a command cleanly; a second one, or ${STOP_GRACE_OPTION.default as number} s without stopping`,
+    '(LAKEHOUSE_STOP_GRACE_S), ends the process at once with status 130 (SIGINT) or 143 (SIGTERM).',
   ].join('\n');
 }
 
@@ -94,4 +97,51 @@ export async function main(argv: readonly string[], context: CommandContext): Pr
     context.stderr.write(`lakehouse ${name}: ${message}\n`);
     return 1;
   }
+}
+
+/** How long a command may take to stop after SIGINT/SIGTERM before the process ends anyway. */
+export const STOP_GRACE_OPTION: OptionSpec = {
+  name: 'stopGraceS', type: 'number', default: 10, min: 0, max: Math.floor(MAX_TIMER_MS / 1000),
+  doc: 'seconds a command may take to stop after SIGINT/SIGTERM before the process ends anyway',
+};
+
+const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15 } as const;
+
+/**
+ * Runs the CLI as this process and ends it. SIGINT/SIGTERM abort the command's `signal` (it stops cleanly and
+ * reports); a second signal, or the grace (`LAKEHOUSE_STOP_GRACE_S`, default 10 s) passing without the command
+ * returning — a server that never answers, a broker that is gone — ends the process at once with 128 + the
+ * signal's number (130 SIGINT, 143 SIGTERM), saying so on stderr. Once the command returned and its output is
+ * flushed, the process exits with its status even if a socket or timer was left open.
+ */
+export async function runAsProcess(argv: readonly string[]): Promise<never> {
+  const out = (stream: NodeJS.WriteStream): Promise<void> => new Promise((resolve) => stream.write('', () => resolve()));
+  const exit = async (status: number): Promise<never> => {
+    await Promise.all([out(process.stdout), out(process.stderr)]);
+    return process.exit(status);
+  };
+  let graceMs: number;
+  try {
+    graceMs = (resolveConfig('lakehouse', [STOP_GRACE_OPTION], [], process.env).config.stopGraceS as number) * 1000;
+  } catch (error) {
+    process.stderr.write(`lakehouse: ${(error as Error).message}\n`);
+    return exit(2);
+  }
+  const controller = new AbortController();
+  for (const name of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(name, () => {
+      const status = 128 + SIGNAL_NUMBERS[name];
+      if (controller.signal.aborted) {
+        process.stderr.write(`\nlakehouse: ${name} again; exiting now without waiting for the command to stop\n`);
+        process.exit(status);
+      }
+      controller.abort(new Error(`received ${name}`));
+      setTimeout(() => {
+        process.stderr.write(`\nlakehouse: the command did not stop within ${graceMs / 1000} s of ${name}; exiting\n`);
+        process.exit(status);
+      }, graceMs).unref();
+    });
+  }
+  const status = await main(argv, { env: process.env, stdout: process.stdout, stderr: process.stderr, signal: controller.signal });
+  return exit(status);
 }

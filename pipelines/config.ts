@@ -1,15 +1,18 @@
 /**
  * Configuration for every command, resolved once: flags > `LAKEHOUSE_*` env (and the service endpoint
  * variables) > config file (`--config FILE` or `./lakehouse.config.json`, `{ "<command>": { … } }`) >
- * defaults. Unknown flags and keys are rejected; the result is frozen; secrets are masked when printed.
+ * defaults. Unknown flags and keys are rejected; every value (defaults too) must keep its option's rules
+ * (number bounds, what a path names: pipelines/option-checks.ts), else a ConfigError names the option, the value
+ * and what it takes; the result is frozen; secrets are masked when printed.
  * This module and the CLI are the only readers of `process.env`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../schemas/errors.js';
+import { expectedNumber, optionProblem, type OptionRules } from './option-checks.js';
 
-/** One option of a command. */
-export interface OptionSpec {
+/** One option of a command, with the rules its values keep (number bounds, what a path names: {@link OptionRules}). */
+export interface OptionSpec extends OptionRules {
   /** camelCase key in the resolved config; the flag is its kebab-case form. */
   readonly name: string;
   readonly type: 'string' | 'number' | 'boolean' | 'list';
@@ -37,8 +40,8 @@ export function envName(name: string): string {
 }
 
 function coerce(spec: OptionSpec, raw: unknown, origin: string): string | number | boolean | readonly string[] {
-  const fail = (expected: string): never => {
-    throw new ConfigError(`${origin}: --${kebab(spec.name)} expects ${expected}, got ${JSON.stringify(raw)}`);
+  const fail = (expected: string, reason?: string): never => {
+    throw new ConfigError(`${origin}: --${kebab(spec.name)} expects ${expected}, got ${JSON.stringify(raw)}${reason === undefined ? '' : ` (${reason})`}`);
   };
   let value: string | number | boolean | readonly string[];
   switch (spec.type) {
@@ -49,8 +52,8 @@ function coerce(spec: OptionSpec, raw: unknown, origin: string): string | number
       else return fail('true or false');
       break;
     case 'number': {
-      const n = typeof raw === 'number' ? raw : Number(raw);
-      if (raw === '' || !Number.isFinite(n)) return fail('a number');
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+      if (!Number.isFinite(n)) return fail(expectedNumber(spec));
       value = n;
       break;
     }
@@ -70,6 +73,8 @@ function coerce(spec: OptionSpec, raw: unknown, origin: string): string | number
       }
     }
   }
+  const problem = optionProblem(spec, value);
+  if (problem !== undefined) return fail(problem.expected, problem.reason);
   return value;
 }
 
@@ -77,6 +82,8 @@ function coerce(spec: OptionSpec, raw: unknown, origin: string): string | number
 function readConfigFile(command: string, path: string | undefined, specs: readonly OptionSpec[]): Record<string, unknown> {
   const file = path ?? (existsSync('lakehouse.config.json') ? 'lakehouse.config.json' : undefined);
   if (file === undefined) return {};
+  const problem = optionProblem({ check: 'file' }, file);
+  if (problem !== undefined) throw new ConfigError(`--config expects ${problem.expected}, got ${JSON.stringify(file)} (${problem.reason ?? 'invalid'})`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
@@ -105,7 +112,7 @@ export function resolveConfig(
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new ConfigError(`lakehouse ${command}: ${(error as Error).message}; see lakehouse ${command} --help`);
+    throw new ConfigError(`${(error as Error).message}; see lakehouse ${command} --help`);
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
   const file = readConfigFile(command, values.config as string | undefined, specs);
@@ -113,12 +120,13 @@ export function resolveConfig(
   for (const spec of specs) {
     const flag = kebab(spec.name);
     const negated = values[`no-${flag}`] === true ? false : undefined;
-    const envValue = [envName(spec.name), ...(spec.env ?? [])].map((n) => env[n]).find((v) => v !== undefined && v !== '');
+    const envVariable = [envName(spec.name), ...(spec.env ?? [])].find((n) => env[n] !== undefined && env[n] !== '');
     if (values[flag] !== undefined) config[spec.name] = coerce(spec, values[flag], 'flag');
     else if (negated !== undefined) config[spec.name] = negated;
-    else if (envValue !== undefined) config[spec.name] = coerce(spec, envValue, 'environment');
+    else if (envVariable !== undefined) config[spec.name] = coerce(spec, env[envVariable], `environment ${envVariable}`);
     else if (file[spec.name] !== undefined) config[spec.name] = coerce(spec, file[spec.name], 'config file');
-    else config[spec.name] = spec.default;
+    else if (spec.default !== undefined) config[spec.name] = coerce(spec, spec.default, 'default');
+    else config[spec.name] = undefined;
   }
   return { config: Object.freeze(config), positionals: parsed.positionals };
 }
@@ -136,6 +144,7 @@ export function formatOptions(specs: readonly OptionSpec[]): string {
     const flag = `--${kebab(spec.name)}${spec.type === 'boolean' ? '' : ` ${spec.placeholder ?? spec.type.toUpperCase()}`}`;
     const extras: string[] = [];
     if (spec.choices !== undefined) extras.push(`one of ${spec.choices.join('|')}`);
+    if (spec.type === 'number' && (spec.integer === true || spec.min !== undefined || spec.max !== undefined || spec.above !== undefined)) extras.push(expectedNumber(spec));
     if (spec.default !== undefined && spec.default !== false) extras.push(`default ${Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default)}`);
     extras.push(`env ${[envName(spec.name), ...(spec.env ?? [])].join(', ')}`);
     return `  ${flag.padEnd(30)} ${spec.doc} (${extras.join('; ')})`;

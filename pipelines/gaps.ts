@@ -22,7 +22,7 @@ import { LAKE_STREAM_OPTIONS, lakeStreamOf } from './lake-stream.js';
 const OPTIONS: readonly OptionSpec[] = [
   ...LAKE_STREAM_OPTIONS,
   { name: 'fill', type: 'string', choices: GAP_FILL_POLICIES, default: 'none', doc: 'rest = authentic REST data, flat = synthetic bars, none = report only' },
-  { name: 'restUrl', type: 'string', placeholder: 'URL', doc: 'Binance-compatible REST base for --fill rest (default: the production host of the market)' },
+  { name: 'restUrl', type: 'string', placeholder: 'URL', check: 'url', doc: 'Binance-compatible REST base for --fill rest (default: the production host of the market)' },
   { name: 'write', type: 'boolean', default: true, doc: 'write the gap ledger and the fills into the lake (--no-write: report only)' },
   { name: 'json', type: 'boolean', default: false, doc: 'print JSON lines (one per gap, then a summary)' },
 ];

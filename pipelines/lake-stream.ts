@@ -17,7 +17,7 @@ export const LAKE_STREAM_OPTIONS: readonly OptionSpec[] = [
   { name: 'type', type: 'string', placeholder: 'klines:1m|trades|aggTrades', doc: 'stream type (klines, markPriceKlines, indexPriceKlines, premiumIndexKlines with an interval; trades; aggTrades)' },
   { name: 'from', type: 'string', placeholder: 'YYYY-MM-DD', doc: 'first UTC day, inclusive' },
   { name: 'to', type: 'string', placeholder: 'YYYY-MM-DD', doc: 'last UTC day, inclusive (default --from)' },
-  { name: 'lake', type: 'string', default: './lake', placeholder: 'DIR', doc: 'Parquet lake root' },
+  { name: 'lake', type: 'string', default: './lake', placeholder: 'DIR', doc: 'Parquet lake root', check: 'dir' },
 ];
 
 const KLINE_TYPES: Record<string, PriceKind> = { klines: 'trade', markPriceKlines: 'mark', indexPriceKlines: 'index', premiumIndexKlines: 'premium' };

@@ -8,6 +8,7 @@ import type { RecordBatch, WriteAck } from '../connectors/sink.js';
 import { ARCHIVE_OPTIONS } from './archive-options.js';
 import { SINK_OPTIONS, buildSinks, preparedSinks } from './backfill-sinks.js';
 import type { OptionSpec, ResolvedConfig } from './config.js';
+import { MAX_TIMER_MS } from './option-checks.js';
 
 const S3_NAMES = new Set(['s3Endpoint', 's3Region', 'awsAccessKeyId', 'awsSecretAccessKey']);
 
@@ -15,9 +16,9 @@ const S3_NAMES = new Set(['s3Endpoint', 's3Region', 'awsAccessKeyId', 'awsSecret
 export const LIVE_SINK_OPTIONS: readonly OptionSpec[] = [
   ...SINK_OPTIONS.map((spec) => (spec.name === 'sink' ? { ...spec, doc: 'Sinks (default: kafka when configured, else parquet)' } : spec)),
   ...ARCHIVE_OPTIONS.filter((spec) => S3_NAMES.has(spec.name)),
-  { name: 'batchMs', type: 'number', doc: 'Longest a record waits for its sink batch, ms', default: 1000 },
-  { name: 'batchRows', type: 'number', doc: 'Records per batch window at most', default: 10000 },
-  { name: 'maxBacklog', type: 'number', doc: 'Records received but not yet written by every sink, at most: beyond it the WebSocket reads pause (TCP holds the server back) until half are written (raw client; ccxt sockets cannot pause)', default: 500000 },
+  { name: 'batchMs', type: 'number', doc: 'Longest a record waits for its sink batch, ms', default: 1000, integer: true, min: 1, max: MAX_TIMER_MS },
+  { name: 'batchRows', type: 'number', doc: 'Records per batch window at most', default: 10000, integer: true, min: 1 },
+  { name: 'maxBacklog', type: 'number', doc: 'Records received but not yet written by every sink, at most: beyond it the WebSocket reads pause (TCP holds the server back) until half are written (raw client; ccxt sockets cannot pause)', default: 500000, integer: true, min: 1 },
   { name: 'json', type: 'boolean', doc: 'Print the final report as JSON on stdout', default: false },
 ];
 

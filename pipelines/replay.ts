@@ -22,13 +22,13 @@ import { formatLiveReport, runLive } from './live-run.js';
 const OPTIONS: readonly OptionSpec[] = [
   { name: 'serve', type: 'boolean', doc: 'Serve the feed over WebSocket + REST until Ctrl-C (else: into the sinks)', default: false },
   { name: 'market', type: 'string', doc: 'Market of the files', choices: LIVE_MARKETS, default: 'spot' },
-  { name: 'files', type: 'list', doc: 'Archive files (.zip or .csv): <SYMBOL>-trades|aggTrades|<interval>-<date>', placeholder: 'A.zip,B.zip' },
-  { name: 'capture', type: 'string', doc: 'Captured WebSocket traffic (*.ws.1.0)', placeholder: 'FILE' },
-  { name: 'http', type: 'string', doc: 'Captured REST traffic for depth snapshots (*.http.0.0)', placeholder: 'FILE' },
-  { name: 'exchangeInfo', type: 'string', doc: 'REST capture or JSON file holding exchangeInfo (default: synthesised)', placeholder: 'FILE' },
+  { name: 'files', type: 'list', doc: 'Archive files (.zip or .csv): <SYMBOL>-trades|aggTrades|<interval>-<date>', placeholder: 'A.zip,B.zip', check: 'file' },
+  { name: 'capture', type: 'string', doc: 'Captured WebSocket traffic (*.ws.1.0)', placeholder: 'FILE', check: 'file' },
+  { name: 'http', type: 'string', doc: 'Captured REST traffic for depth snapshots (*.http.0.0)', placeholder: 'FILE', check: 'file' },
+  { name: 'exchangeInfo', type: 'string', doc: 'REST capture or JSON file holding exchangeInfo (default: synthesised)', placeholder: 'FILE', check: 'file' },
   { name: 'speed', type: 'string', doc: 'Speed factor: 1 = real time, N = N× faster, max = as fast as possible', default: '1' },
-  { name: 'rate', type: 'number', doc: 'Events per second at an even pace instead of the recorded one (a constant load; replaces --speed)', placeholder: 'N' },
-  { name: 'port', type: 'number', doc: 'Port to serve on (0 = any free port)', default: 0 },
+  { name: 'rate', type: 'number', doc: 'Events per second at an even pace instead of the recorded one (a constant load; replaces --speed)', placeholder: 'N', above: 0 },
+  { name: 'port', type: 'number', doc: 'Port to serve on (0 = any free port)', default: 0, integer: true, min: 0, max: 65535 },
   { name: 'loop', type: 'boolean', doc: 'Play the feed again and again (ids and times shifted per lap)', default: false },
   ...LIVE_SINK_OPTIONS,
 ];
@@ -100,10 +100,9 @@ async function intoSinks(server: ReplayServer, feed: ReplayFeed, config: Resolve
 
 async function run(argv: readonly string[], context: CommandContext): Promise<number> {
   const { config } = resolveConfig('replay', OPTIONS, argv, context.env);
-  const feed = await loadFeed(config);
   const speed = speedOf(config.speed as string);
   const rate = config.rate as number | undefined;
-  if (rate !== undefined && !(rate > 0)) throw new ConfigError(`lakehouse replay: --rate must be a positive number of events per second; got ${rate}`);
+  const feed = await loadFeed(config);
   const server = await startReplayServer({ feed, speed, rate, port: config.port as number, loop: config.loop === true, pingIntervalMs: 20_000, autoPlay: config.serve === true, freshSnapshots: config.serve === true });
   try {
     return config.serve === true ? await serve(server, context) : await intoSinks(server, feed, config, context);

@@ -13,6 +13,7 @@ import { FlowGate } from '../connectors/flow-gate.js';
 import { ConfigError } from '../schemas/errors.js';
 import type { Command, CommandContext } from './command.js';
 import { resolveConfig, type OptionSpec } from './config.js';
+import { MAX_TIMER_MS } from './option-checks.js';
 import { LIVE_SINK_OPTIONS, buildLiveSinks } from './live-options.js';
 import { formatLiveReport, runLive } from './live-run.js';
 
@@ -21,10 +22,10 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'symbols', type: 'list', doc: 'Exchange symbols', placeholder: 'BTCUSDT,…' },
   { name: 'types', type: 'list', doc: 'Data: trades, aggTrades, klines:<i>, bookTicker, depth, markPrice, forceOrder', default: ['trades'], placeholder: 'trades,klines:1m,…' },
   { name: 'via', type: 'string', doc: 'Client: the raw WebSocket client (repairs holes over REST) or ccxt', choices: ['raw', 'ccxt'], default: 'raw' },
-  { name: 'wsUrl', type: 'string', doc: 'WebSocket base of a Binance-compatible server (default: Binance)', placeholder: 'ws://host:port' },
-  { name: 'restUrl', type: 'string', doc: 'REST base of a Binance-compatible server (default: Binance)', placeholder: 'http://host:port' },
-  { name: 'duration', type: 'number', doc: 'Stop after this many seconds (0 = until Ctrl-C)', default: 0 },
-  { name: 'restWeightPerMinute', type: 'number', doc: 'REST request-weight budget per minute (snapshots, repair)', default: 1200 },
+  { name: 'wsUrl', type: 'string', doc: 'WebSocket base of a Binance-compatible server (default: Binance)', placeholder: 'ws://host:port', check: 'url' },
+  { name: 'restUrl', type: 'string', doc: 'REST base of a Binance-compatible server (default: Binance)', placeholder: 'http://host:port', check: 'url' },
+  { name: 'duration', type: 'number', doc: 'Stop after this many seconds (0 = until Ctrl-C)', default: 0, min: 0, max: Math.floor(MAX_TIMER_MS / 1000) },
+  { name: 'restWeightPerMinute', type: 'number', doc: 'REST request-weight budget per minute (snapshots, repair)', default: 1200, integer: true, min: 1 },
   { name: 'binanceApiKey', type: 'string', doc: 'Binance API key for REST repair where required (futures historicalTrades)', env: ['BINANCE_API_KEY'], secret: true },
   ...LIVE_SINK_OPTIONS,
 ];

@@ -79,3 +79,21 @@ export function isLoaded(manifest: Manifest | undefined, key: string, sha256: st
   const entry = manifest?.get(key);
   return entry !== undefined && entry.status === 'loaded' && (sha256 === null || entry.sha256 === sha256);
 }
+
+/**
+ * True when `text` is a manifest this module wrote (every complete line an entry; a partial last line is
+ * allowed) or empty: a file for which it is not is never opened as a manifest, since opening compacts it.
+ */
+export function isManifestText(text: string): boolean {
+  const lines = text.split('\n');
+  const complete = lines.slice(0, -1).filter((line) => line.trim() !== '');
+  if (complete.length === 0) return text.trim() === '';
+  return complete.every((line) => {
+    try {
+      const entry = JSON.parse(line) as Partial<ManifestEntry> | null;
+      return typeof entry?.key === 'string' && typeof entry.sha256 === 'string';
+    } catch {
+      return false;
+    }
+  });
+}

@@ -1,7 +1,9 @@
 /**
  * Reads records of one lake type back out of the Parquet lake, streamed through DuckDB in chunks (memory stays
  * bounded by the chunk, not the result), converted to records with the kind's field table (BIGINT → number,
- * exact below 2^53). Cold: DuckDB opens on subscription and closes on teardown or completion.
+ * exact below 2^53). One record per identity key, the highest version (a live or resampled copy of an archive row
+ * is in the lake beside it), as `lakehouse query` shows by default. Cold: DuckDB opens on subscription and closes
+ * on teardown or completion.
  */
 import { resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -62,7 +64,7 @@ export function fromParquetLake(options: FromParquetLakeOptions): Observable<Any
       const instance = await DuckDBInstance.create(':memory:');
       const connection = await instance.connect();
       try {
-        await createLakeViews(connection, root, [options.type]);
+        await createLakeViews(connection, root, [options.type], { latestOnly: true });
         const result = await connection.stream(lakeSelectSql(options));
         for await (const rows of result.yieldRowObjectJs()) {
           for (const row of rows) {

@@ -28,6 +28,13 @@ export function lakeTypeOf(record: AnyRecord): string {
   return TYPE_OF_KIND[record.kind];
 }
 
+/** The record kind stored under a lake type (`trades` → trade, `klines_1m` → kline), or undefined for a name no kind writes. */
+export function kindOfLakeType(type: string): AnyRecord['kind'] | undefined {
+  const prefix = /^([A-Za-z]+)_[0-9]+[smhdwM]$/.exec(type)?.[1];
+  if (prefix !== undefined) return (Object.values(PRICE_KLINE_PREFIX) as string[]).includes(prefix) ? 'kline' : undefined;
+  return (Object.keys(TYPE_OF_KIND) as (keyof typeof TYPE_OF_KIND)[]).find((kind) => TYPE_OF_KIND[kind] === type);
+}
+
 /** The UTC calendar date (`YYYY-MM-DD`) of a µs timestamp. */
 export function utcDateOfUs(timeUs: number): string {
   return new Date(Math.floor(timeUs / US_PER_MS)).toISOString().slice(0, 10);

@@ -64,4 +64,22 @@ describe('lakehouse resample', () => {
     await assert.rejects(runResample(config(['--intervals', '1m'])), /coarser than the input 1m/);
     await assert.rejects(runResample(config([])), /--intervals is required/);
   });
+
+  it('reads each minute once, in its highest version, when a lower-version copy of it is in the lake too', async () => {
+    const lake = mkdtempSync(join(tmpdir(), 'resample-versions-'));
+    try {
+      const day = minutes.slice(0, 1440);
+      const live = { ...day[0], source: 'ws' as const, version: day[0].version - 1, close: day[0].close * 2, high: day[0].close * 2 };
+      // Parts are read in name order: the lower-version copy's part first.
+      await lastValueFrom(of({ kind: 'kline' as const, unitId: 'aaa#0', records: [live] }, { kind: 'kline' as const, unitId: 'zzz#0', records: day })
+        .pipe(toParquetLake({ root: lake }), toArray()));
+      const { bars, scanned } = await runResample(resolveConfig('resample', resampleCommand.options,
+        ['--symbol', 'BTCUSDT', '--type', 'klines:1m', '--from', '2020-01-01', '--lake', lake, '--intervals', '1h', '--no-write'], {}).config);
+      assert.equal(scanned, 1440);
+      const [first] = bars.sort((a, b) => a.openTimeUs - b.openTimeUs);
+      assert.equal(first.high, direct(60)[0].high);
+    } finally {
+      rmSync(lake, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,5 +1,7 @@
-/** Test helper for S3 integration tests: empties a bucket (page by page) and deletes it. */
-import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+/** Test helper for S3 integration tests: empties a bucket (page by page) and deletes it; downloads a prefix. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { DeleteBucketCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 
 /** Deletes every object of `bucket`, then the bucket. */
 export async function emptyAndDeleteBucket(client: S3Client, bucket: string): Promise<void> {
@@ -10,4 +12,22 @@ export async function emptyAndDeleteBucket(client: S3Client, bucket: string): Pr
     await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
   }
   await client.send(new DeleteBucketCommand({ Bucket: bucket }));
+}
+
+/** Copies every object under `prefix/` into `into`, under the same relative paths (DuckDB here has no httpfs). */
+export async function downloadPrefix(client: S3Client, bucket: string, prefix: string, into: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}/`, ContinuationToken: token }));
+    for (const object of page.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key);
+    token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+  } while (token !== undefined);
+  for (const key of keys) {
+    const body = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const path = join(into, key.slice(prefix.length + 1));
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, await body.Body!.transformToByteArray());
+  }
+  return keys;
 }

@@ -7,8 +7,11 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { lastValueFrom, from, toArray } from 'rxjs';
+import { partNameOf } from '../../connectors/parquet/lake-path.js';
 import { toParquetLake } from '../../connectors/parquet/to-parquet-lake.js';
 import type { RecordBatch } from '../../connectors/sink.js';
 import { backfillCommand } from '../../pipelines/backfill.js';
@@ -76,4 +79,24 @@ test('pyarrow and DuckDB read the same rows from every table of a lake', { timeo
   assert.deepEqual(arrow, duck);
   const parts = (await readdir(lake, { recursive: true })).filter((p) => p.endsWith('.parquet'));
   assert.deepEqual(parts.filter((p) => /^[._]/.test(p.slice(p.lastIndexOf('/') + 1))), [], 'no part is hidden from Hive-style readers');
+});
+
+test('a rerun over a lake whose parts carry names of the earlier version (starting with "_" or ".") replaces them: no duplicate rows', { timeout: 300_000 }, async () => {
+  const archive = await tempDir('oldnames-archive');
+  const lake = await tempDir('oldnames-lake');
+  const [generated] = await generateArchiveMirror(archive, { markets: ['um'], symbols: ['BTCUSDT'], types: ['aggTrades'], fromDay: '2025-07-01', toDay: '2025-07-01', eventsPerDay: 5_000 });
+  const args = ['--market', 'um', '--symbols', 'BTCUSDT', '--types', 'aggTrades', '--from', '2025-07-01', '--no-list', '--archive', archive, '--lake', lake];
+  assert.equal((await runCommand(backfillCommand, [...args, '--batch-rows', '1000'])).exitCode, 0);
+  // What the earlier version named these parts: the sanitized unit id's last 60 characters, dots and underscores included.
+  const dir = join(lake, 'exchange=binance/market=um/type=aggTrades/symbol=BTCUSDT/date=2025-07-01');
+  for (let n = 0; n < 5; n++) {
+    const unitId = `${generated.key}@${generated.sha256.slice(0, 16)}#${n}`;
+    const old = `${unitId.replace(/[^A-Za-z0-9._-]+/g, '_').slice(-60)}-${createHash('sha256').update(unitId).digest('hex').slice(0, 16)}.parquet`;
+    assert.match(old, /^[._]/);
+    await rename(join(dir, partNameOf(unitId)), join(dir, old));
+  }
+  await rm(join(lake, '_manifest'), { recursive: true });
+  assert.equal((await runCommand(backfillCommand, [...args, '--batch-rows', '2000'])).exitCode, 0);
+  assert.deepEqual((await readdir(dir)).filter((name) => /^[._]/.test(name)), []);
+  assert.deepEqual((await lakeDigest(lake)).aggTrades.rows, 5_000);
 });

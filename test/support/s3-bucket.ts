@@ -14,13 +14,16 @@ export async function emptyAndDeleteBucket(client: S3Client, bucket: string): Pr
   await client.send(new DeleteBucketCommand({ Bucket: bucket }));
 }
 
-/** Copies every object under `prefix/` into `into`, under the same relative paths (DuckDB here has no httpfs). */
+/**
+ * Copies every object under `prefix/` into `into`, under the same relative paths (DuckDB here has no httpfs);
+ * returns their keys. A lake's `_manifest/` (writer heartbeats and leases, which come and go) is left out.
+ */
 export async function downloadPrefix(client: S3Client, bucket: string, prefix: string, into: string): Promise<string[]> {
   const keys: string[] = [];
   let token: string | undefined;
   do {
     const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}/`, ContinuationToken: token }));
-    for (const object of page.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key);
+    for (const object of page.Contents ?? []) if (object.Key !== undefined && !object.Key.startsWith(`${prefix}/_manifest/`)) keys.push(object.Key);
     token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
   } while (token !== undefined);
   for (const key of keys) {

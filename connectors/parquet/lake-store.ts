@@ -11,12 +11,8 @@
  *
  * `control` holds the small objects of lake-writer.ts and lake-lease.ts under `_manifest/` (no reader globs it):
  * created exclusively (local: a hard link, which fails when the name exists; S3: PutObject `If-None-Match: *`).
+ * lake-store-for.ts picks the store for a root.
  */
-import type { S3Client } from '@aws-sdk/client-s3';
-import { SinkWriteError } from '../../schemas/errors.js';
-import { isS3Url, parseS3Url } from '../s3/s3-url.js';
-import { localLakeStore } from './local-lake-store.js';
-import { s3LakeStore } from './s3-lake-store.js';
 
 /** A complete file written under its staged name, not yet visible. */
 export interface StagedFile {
@@ -64,13 +60,4 @@ export interface LakeStore {
   /** Removes files of a directory by name (gone already is fine). */
   remove(relativeDir: string, names: readonly string[]): Promise<void>;
   readonly control: LakeControl;
-}
-
-/** The store for a lake root: a local directory, or `s3://bucket/prefix` (then `s3Client` is required). */
-export function lakeStoreFor(root: string, s3Client?: S3Client): LakeStore {
-  if (!isS3Url(root)) return localLakeStore(root);
-  if (s3Client === undefined) {
-    throw new SinkWriteError(`lake root ${root} is on S3 but no S3 client/config was given`, { url: root }, { retriable: false });
-  }
-  return s3LakeStore(root, parseS3Url(root), s3Client);
 }

@@ -7,7 +7,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { lakeStoreFor } from '../../connectors/parquet/lake-store.js';
+import { lakeStoreFor } from '../../connectors/parquet/lake-store-for.js';
 import { createS3Client } from '../../connectors/s3/config.js';
 import { backfillCommand } from '../../pipelines/backfill.js';
 import { generateArchiveMirror } from '../support/archive-mirror.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { lastValueFrom, from, toArray } from 'rxjs';
 import { acquireUnitLease, leasePathOf } from '../../../connectors/parquet/lake-lease.js';
 import { stagedNameOf, tempNameOf } from '../../../connectors/parquet/lake-hidden-files.js';
-import { lakeStoreFor } from '../../../connectors/parquet/lake-store.js';
+import { lakeStoreFor } from '../../../connectors/parquet/lake-store-for.js';
 import { startLakeWriter } from '../../../connectors/parquet/lake-writer.js';
 import { sweepLakeDir } from '../../../connectors/parquet/sweep-lake-dir.js';
 import { toParquetLake } from '../../../connectors/parquet/to-parquet-lake.js';

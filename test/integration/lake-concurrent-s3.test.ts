@@ -6,14 +6,11 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { lakeStoreFor } from '../../connectors/parquet/lake-store-for.js';
-import { createS3Client } from '../../connectors/s3/config.js';
 import { backfillCommand } from '../../pipelines/backfill.js';
 import { generateArchiveMirror } from '../support/archive-mirror.js';
 import { lakeDigest } from '../support/lake-digest.js';
-import { downloadPrefix, emptyAndDeleteBucket } from '../support/s3-bucket.js';
-import { s3Service } from '../support/services.js';
+import { downloadPrefix, emptyAndDeleteBucket, s3BucketOrSkip } from '../support/s3-bucket.js';
 import { removeTempDirs, runBackfillJson, tempDir } from '../pipelines/backfill-support.js';
 
 after(removeTempDirs);
@@ -22,11 +19,9 @@ const BUCKET = `concurrent-${Date.now().toString(36)}-${process.pid}`;
 const REQUEST = ['--market', 'spot', '--symbols', 'BTCUSDT', '--types', 'trades,aggTrades', '--from', '2025-07-01', '--to', '2025-07-02', '--no-list'];
 
 test('two backfills writing one s3:// lake at once equal one backfill', { timeout: 300_000 }, async (t) => {
-  const service = await s3Service();
-  if (service === undefined) { t.skip('S3 not configured (S3_ENDPOINT)'); return; }
-  const client = createS3Client(service);
-  await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  const env = { S3_ENDPOINT: service.endpoint, AWS_REGION: service.region, AWS_ACCESS_KEY_ID: service.accessKeyId, AWS_SECRET_ACCESS_KEY: service.secretAccessKey };
+  const bucket = await s3BucketOrSkip(t, BUCKET);
+  if (bucket === undefined) return;
+  const { client, env } = bucket;
   try {
     const store = lakeStoreFor(`s3://${BUCKET}/control`, client);
     assert.equal(await store.control.create('_manifest/leases/x.json', 'a'), true);

@@ -1,7 +1,10 @@
-/** Test helper for S3 integration tests: empties a bucket (page by page) and deletes it; downloads a prefix. */
+/** Test helper for S3 integration tests: a fresh bucket (or a skip), emptying and deleting it, downloading a prefix. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { DeleteBucketCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { TestContext } from 'node:test';
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { createS3Client } from '../../connectors/s3/config.js';
+import { s3Service } from './services.js';
 
 /** Deletes every object of `bucket`, then the bucket. */
 export async function emptyAndDeleteBucket(client: S3Client, bucket: string): Promise<void> {
@@ -33,4 +36,13 @@ export async function downloadPrefix(client: S3Client, bucket: string, prefix: s
     await writeFile(path, await body.Body!.transformToByteArray());
   }
   return keys;
+}
+
+/** A fresh bucket on the S3 service, a client, and the backfill environment naming the service; undefined after skipping `t` when none is configured. */
+export async function s3BucketOrSkip(t: TestContext, bucket: string): Promise<{ client: S3Client; env: NodeJS.ProcessEnv } | undefined> {
+  const service = await s3Service();
+  if (service === undefined) { t.skip('S3 not configured (S3_ENDPOINT)'); return undefined; }
+  const client = createS3Client(service);
+  await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  return { client, env: { S3_ENDPOINT: service.endpoint, AWS_REGION: service.region, AWS_ACCESS_KEY_ID: service.accessKeyId, AWS_SECRET_ACCESS_KEY: service.secretAccessKey } };
 }

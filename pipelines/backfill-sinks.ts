@@ -56,7 +56,7 @@ export async function buildSinks(config: ResolvedConfig): Promise<{
    * lake (its column buffers).
    */
   earlyEncoding?: EarlyEncoding;
-  /** Every sink stages (connectors/sink.ts `Stage`): ClickHouse and a local lake, alone or together. Files then load whole or not at all, inflated once. */
+  /** Every sink stages (connectors/sink.ts `Stage`): ClickHouse and the lake, alone or together. Files then load whole or not at all, inflated once. */
   staged: boolean;
 }> {
   const names = sinkNamesOf(config);
@@ -99,9 +99,9 @@ export async function buildSinks(config: ResolvedConfig): Promise<{
     }
   }
   const close = async (): Promise<void> => { for (const closer of closers) await closer(); };
-  // Every sink stages: ClickHouse and a local lake do (an S3 lake cannot rename, Kafka cannot take records back:
-  // with either, each file is checked before its first batch).
-  const staged = names.every((name) => name === 'clickhouse' || (name === 'parquet' && !isS3Url(config.lake as string)));
+  // Every sink stages: ClickHouse and the lake (a directory or S3) do; Kafka cannot take records back (with it,
+  // each file is checked before its first batch).
+  const staged = names.every((name) => name === 'clickhouse' || name === 'parquet');
   const ready = Promise.all(preparations).then(() => undefined);
   ready.catch(() => undefined); // observed by the caller; the sinks wait for their own part of it
   const earlyEncoding: EarlyEncoding | undefined = names.length !== 1 ? undefined : rowBinary ? 'RowBinary' : names[0] === 'parquet' ? 'ParquetColumns' : undefined;

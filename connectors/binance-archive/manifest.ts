@@ -1,11 +1,14 @@
 /**
  * The resume manifest: one entry per archive object (key, size, sha256, rows, status, loadedAt). Stored as
- * JSON lines, appended one entry per finished file (a line is written with one `appendFile`, so a crash
- * loses at most a partial last line, which loading ignores); the last entry of a key wins. Loading compacts
- * the file atomically (temp file + rename). A rerun skips objects whose entry is `loaded` with the same
- * sha256 as the upstream `.CHECKSUM`; a changed checksum re-ingests.
+ * JSON lines, appended one entry per finished file; the last entry of a key wins. Several runs may share one
+ * manifest (two backfills into one lake): every change is an append of whole lines in one `write` to a file
+ * opened with O_APPEND, which the kernel never interleaves with another process's, and the file is never
+ * rewritten (a compaction by temp file + rename would drop what another run appended meanwhile). A crash
+ * loses at most a partial last line, which loading ignores; the next run's first append starts a new line.
+ * A rerun skips objects whose entry is `loaded` with the same sha256 as the upstream `.CHECKSUM`; a changed
+ * checksum re-ingests.
  */
-import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** Final states of an object in the manifest. */
@@ -50,7 +53,7 @@ function parseLines(text: string): Map<string, ManifestEntry> {
   return entries;
 }
 
-/** Loads (and compacts) the manifest at `path`; a missing file is an empty manifest. */
+/** Loads the manifest at `path`; a missing file is an empty manifest. */
 export async function openManifest(path: string): Promise<Manifest> {
   let text = '';
   try { text = await readFile(path, 'utf8'); } catch (error) {
@@ -58,18 +61,17 @@ export async function openManifest(path: string): Promise<Manifest> {
   }
   const entries = parseLines(text);
   await mkdir(dirname(path), { recursive: true });
-  if (text !== '') {
-    const tmp = `${path}.tmp-${process.pid}`;
-    await writeFile(tmp, [...entries.values()].map((e) => JSON.stringify(e) + '\n').join(''));
-    await rename(tmp, path);
-  }
+  // After a partial last line, this run's first entry starts a line of its own (an empty line is ignored).
+  let separator = text === '' || text.endsWith('\n') ? '' : '\n';
   return {
     path,
     get: (key) => entries.get(key),
     entries: () => [...entries.values()],
     async record(entry) {
       entries.set(entry.key, entry);
-      await appendFile(path, JSON.stringify(entry) + '\n');
+      const line = `${separator}${JSON.stringify(entry)}\n`;
+      separator = '';
+      await appendFile(path, line);
     },
   };
 }

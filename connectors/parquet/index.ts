@@ -2,5 +2,6 @@
 export * from './encode-parquet.js';
 export * from './lake-path.js';
 export * from './lake-store.js';
+export * from './lake-store-for.js';
 export * from './to-parquet-lake.js';
 export * from './query-lake.js';

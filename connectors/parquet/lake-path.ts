@@ -108,30 +108,39 @@ export function cachedPartitionPathOf(): (record: AnyRecord) => string {
   };
 }
 
-/**
- * The deterministic file name of a unit's part: a readable, sanitized tail of the unit id plus 16 hex digits
- * of its SHA-256, e.g. `BTCUSDT-trades-2025-07-01.zip_0-3f9a…​.parquet`. The same unit id always gives the
- * same name, so a retried batch replaces its file.
- */
-export function partNameOf(unitId: string): string {
-  const digest = createHash('sha256').update(unitId).digest('hex').slice(0, 16);
-  const readable = readableOf(unitId).slice(-READABLE_CHARS);
-  return `${readable === '' ? 'part' : readable}-${digest}.parquet`;
-}
-
 /** Characters of the sanitized unit id a part name keeps (its tail). */
 const READABLE_CHARS = 60;
 /** A part name cut to its tail must still hold this much of the unit prefix (a 16-hex content digest and `_`). */
 const MIN_KEPT_PREFIX_CHARS = 17;
+/** What makes a file hidden to Hive-style readers. */
+const HIDDEN_START = /^[._]+/;
+/**
+ * A cut tail loses its leading `.`/`_` (at most a few: sanitizing collapses every other run to one `_`), so a
+ * cut name's readable part is at least this long; an uncut name shorter than it must hold the whole prefix.
+ */
+const MIN_CUT_CHARS = READABLE_CHARS - 8;
+
+/**
+ * The deterministic file name of a unit's part: a readable, sanitized tail of the unit id plus 16 hex digits
+ * of its SHA-256, e.g. `BTCUSDT-trades-2025-07-01.zip_0-3f9a…​.parquet`. The same unit id always gives the
+ * same name, so a retried batch replaces its file. A name never starts with `_` or `.`: Hive-style readers
+ * (pyarrow, Spark, Hive, Trino) skip such files as hidden, so the tail loses those leading characters.
+ */
+export function partNameOf(unitId: string): string {
+  const digest = createHash('sha256').update(unitId).digest('hex').slice(0, 16);
+  const readable = readableOf(unitId).slice(-READABLE_CHARS).replace(HIDDEN_START, '');
+  return `${readable === '' ? 'part' : readable}-${digest}.parquet`;
+}
 
 function readableOf(unitId: string): string {
-  return unitId.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '');
+  return unitId.replace(/[^A-Za-z0-9._-]+/g, '_').replace(HIDDEN_START, '');
 }
 
 /**
  * Whether `name` is a part {@link partNameOf} named for some unit id `<unitPrefix>#<rest>` (e.g. every part of
  * `data/…/BTCUSDT-trades-2025-07-01.zip@<sha16>`). The readable tail holds the sanitized prefix and `_`; when the
  * unit id was longer than the kept tail, at least the prefix's last {@link MIN_KEPT_PREFIX_CHARS} characters.
+ * Names of earlier versions, whose cut tail could start with `.` or `_`, match too (a rerun replaces them).
  */
 export function isPartOfUnit(name: string, unitPrefix: string): boolean {
   const match = /^(.+)-[0-9a-f]{16}\.parquet$/.exec(name);
@@ -139,7 +148,7 @@ export function isPartOfUnit(name: string, unitPrefix: string): boolean {
   const readable = match[1];
   const prefix = readableOf(`${unitPrefix}#`);
   if (readable.startsWith(prefix)) return readable.length > prefix.length;
-  if (readable.length < READABLE_CHARS) return false;
+  if (readable.length < MIN_CUT_CHARS) return false;
   for (let kept = MIN_KEPT_PREFIX_CHARS; kept < prefix.length && kept < readable.length; kept++) {
     if (readable.startsWith(prefix.slice(-kept))) return true;
   }

@@ -14,24 +14,30 @@
  * complete.
  *
  * A batch may come mapped already (connectors/sink.ts `ParquetColumnRows`: early encoding, lake-columns.ts):
- * its cells' buffers go to the worker as they are. A staged batch (connectors/sink.ts `Stage`; a local lake
- * only, lake-store.ts) writes its files under hidden staged names; its unit's `commit` batch publishes every
- * file the unit staged (renames) and then removes, from those directories, the unit's other parts (named for
- * `<stage id>#…`: an earlier run cut differently, or killed mid-unit); `abort` discards the staged files, and
- * unsubscribing mid-unit discards them too.
+ * its cells' buffers go to the worker as they are. A staged batch (connectors/sink.ts `Stage`, lake-store.ts)
+ * writes its files under hidden staged names of this writer; its unit's `commit` batch takes the unit's lease
+ * (lake-lease.ts: another writer of the same unit commits before or after, never at the same time), publishes
+ * every file the unit staged and then removes, from those directories, the unit's other parts (named for
+ * `<stage id>#…`: an earlier run cut differently, or another writer's commit of the same unit) and what dead
+ * writers left there (sweep-lake-dir.ts); `abort` discards the staged files, and unsubscribing mid-unit
+ * discards them too. An unstaged batch sweeps dead writers' leftovers from each directory on its first write
+ * there. Each subscription is one writer with a heartbeat in the lake (lake-writer.ts).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Observable, defer, type OperatorFunction } from 'rxjs';
 import { retry, type BackoffOptions } from '../backoff.js';
 import { mapInOrder } from '../map-in-order.js';
 import { recordsOf, rowsOf, type RecordBatch, type WriteAck } from '../sink.js';
-import { SinkWriteError } from '../../schemas/errors.js';
 import { parquetColumnsOf } from '../../schemas/parquet-schema.js';
 import { KINDS, type AnyRecord } from '../../schemas/records.js';
 import { createS3Client, type S3Config } from '../s3/config.js';
-import { lakeStoreFor, type LakeStore, type StagedFile } from './lake-store.js';
+import { acquireUnitLease } from './lake-lease.js';
+import type { LakeStore, StagedFile } from './lake-store.js';
+import { lakeStoreFor } from './lake-store-for.js';
 import { cachedPartitionPathOf, partNameOf } from './lake-path.js';
+import { startLakeWriter, type LakeLeaseOptions, type LakeWriter } from './lake-writer.js';
 import { startParquetEncoder, type ParquetEncoder } from './parquet-encoder.js';
+import { sweepLakeDir } from './sweep-lake-dir.js';
 
 /**
  * Batches mapped, encoded or written at once. 4 (not 2) maps a backfill's batches on arrival: ~0.1 s less main
@@ -53,6 +59,20 @@ export interface ParquetLakeOptions {
   readonly retry?: BackoffOptions;
   /** Encode in a worker thread (one per subscription); false encodes on the calling thread. @default true */
   readonly encodeInWorker?: boolean;
+  /** Writer heartbeat and unit lease timing (lake-writer.ts). */
+  readonly lease?: LakeLeaseOptions;
+}
+
+/** What every batch of one subscription writes with. */
+interface Writing {
+  readonly store: LakeStore;
+  readonly writer: LakeWriter;
+  readonly encoder: ParquetEncoder;
+  readonly stages: OpenStages;
+  readonly options: ParquetLakeOptions;
+  readonly signal: AbortSignal;
+  /** Directories an unstaged write has swept already. */
+  readonly swept: Set<string>;
 }
 
 /** Groups a batch's records by partition directory, keeping input order within a cell. */
@@ -90,13 +110,8 @@ class OpenStages {
   /** Every unit still open (unsubscribed mid-unit): its written files, discarded. */
   async discardAll(store: LakeStore): Promise<void> {
     const stages = [...this.stages.keys()];
-    for (const stage of stages) for (const file of await this.end(stage, 'abort')) await store.staging?.discard(file).catch(() => undefined);
+    for (const stage of stages) for (const file of await this.end(stage, 'abort')) await store.discard(file).catch(() => undefined);
   }
-}
-
-/** The error for a staged batch on a lake that cannot stage (S3). */
-function cannotStage(store: LakeStore, batch: RecordBatch): SinkWriteError {
-  return new SinkWriteError(`the parquet sink cannot write batch ${batch.unitId}: it belongs to staged unit ${batch.stage?.id ?? ''}, and lake ${store.root} cannot stage (only a local lake can)`, { service: 'parquet' }, { retriable: false });
 }
 
 /**
@@ -126,20 +141,28 @@ function encodeCells(encoder: ParquetEncoder, batch: RecordBatch, options: Parqu
  * Writes one batch: its cells' files in cell order as their bytes come back (visible at once, or staged with
  * the batch's unit); a unit's end publishes or discards every file the unit staged.
  */
-function writeBatch(store: LakeStore, encoder: ParquetEncoder, stages: OpenStages, batch: RecordBatch, options: ParquetLakeOptions, signal: AbortSignal): Promise<WriteAck> {
+function writeBatch(w: Writing, batch: RecordBatch): Promise<WriteAck> {
+  const { store, writer, options, signal } = w;
   const ack: WriteAck = { sink: 'parquet', unitId: batch.unitId, kind: batch.kind, rows: rowsOf(batch), target: '' };
   const { stage } = batch;
-  if (stage !== undefined && store.staging === undefined) throw cannotStage(store, batch);
-  if (stage?.end !== undefined) return endStage(store, stages, ack, stage.id, stage.end, options, signal);
-  const encoded = encodeCells(encoder, batch, options);
+  if (stage?.end !== undefined) return endStage(w, ack, stage.id, stage.end);
+  const encoded = encodeCells(w.encoder, batch, options);
   const part = partNameOf(batch.unitId);
   // Neither holds a record: they can be collected while the worker encodes.
   if (stage === undefined) {
-    return writeCells(encoded, part, (path, data) => store.write(path, data, signal), options, signal).then((files) => ({ ...ack, target: targetOf(store, files) }));
+    const write = async (path: string, data: Uint8Array): Promise<string> => {
+      await writer.ready();
+      const dir = path.slice(0, path.lastIndexOf('/'));
+      if (!w.swept.has(dir)) {
+        w.swept.add(dir);
+        await sweepLakeDir(writer, dir).catch(() => undefined); // best effort: leftovers are hidden from readers anyway
+      }
+      return store.write(path, data, writer.id, signal);
+    };
+    return writeCells(encoded, part, write, options, signal).then((files) => ({ ...ack, target: targetOf(store, files) }));
   }
-  const staging = store.staging as NonNullable<LakeStore['staging']>;
-  const staged = writeCells(encoded, part, (path, data) => staging.stage(path, data), options, signal);
-  stages.add(stage.id, staged);
+  const staged = writeCells(encoded, part, async (path, data) => { await writer.ready(); return store.stage(path, data, writer.id, signal); }, options, signal);
+  w.stages.add(stage.id, staged);
   return staged.then((files) => ({ ...ack, target: targetOf(store, files.map((f) => f.staged)) }));
 }
 
@@ -160,16 +183,49 @@ async function writeCells<T>(
   return written;
 }
 
-async function endStage(store: LakeStore, stages: OpenStages, ack: WriteAck, stage: string, end: 'commit' | 'abort', options: ParquetLakeOptions, signal: AbortSignal): Promise<WriteAck> {
-  const staging = store.staging as NonNullable<LakeStore['staging']>;
-  const files = await stages.end(stage, end);
-  for (const file of files) {
-    if (end === 'commit') await retry(() => staging.publish(file), { ...options.retry, signal });
-    else await staging.discard(file).catch(() => undefined); // best effort: a staged file is invisible anyway
+async function endStage(w: Writing, ack: WriteAck, stage: string, end: 'commit' | 'abort'): Promise<WriteAck> {
+  const { store } = w;
+  const files = await w.stages.end(stage, end);
+  if (end === 'abort') {
+    for (const file of files) await store.discard(file).catch(() => undefined); // best effort: a staged file is invisible anyway
+    return { ...ack, target: `${store.root} (${files.length} files discarded)` };
   }
-  if (end === 'abort') return { ...ack, target: `${store.root} (${files.length} files discarded)` };
-  const swept = await retry(() => staging.sweep(files, stage), { ...options.retry, signal });
-  return { ...ack, target: `${store.root} (${files.length} files published${swept === 0 ? '' : `, ${swept} left by an earlier run of the unit removed`})` };
+  let swept: number;
+  try {
+    swept = await commit(w, stage, files);
+  } catch (error) {
+    for (const file of files) await store.discard(file).catch(() => undefined);
+    throw error;
+  }
+  return { ...ack, target: `${store.root} (${files.length} files published${swept === 0 ? '' : `, ${swept} left by an earlier run of the unit or a dead writer removed`})` };
+}
+
+/**
+ * Publishes a unit's staged files and sweeps their directories, under the unit's lease: a second writer of the
+ * unit waits, then replaces these parts with its own. Returns how many files the sweep removed.
+ */
+async function commit(w: Writing, stage: string, files: readonly StagedFile[]): Promise<number> {
+  if (files.length === 0) return 0;
+  const { store, writer, options, signal } = w;
+  const lease = await acquireUnitLease(writer, stage, signal);
+  try {
+    await lease.check();
+    for (const file of files) await retry(() => store.publish(file), { ...options.retry, signal });
+    const kept = new Map<string, Set<string>>();
+    for (const { relativePath } of files) {
+      const cut = relativePath.lastIndexOf('/');
+      const dir = relativePath.slice(0, cut);
+      kept.set(dir, (kept.get(dir) ?? new Set()).add(relativePath.slice(cut + 1)));
+    }
+    let swept = 0;
+    for (const [dir, keep] of kept) {
+      await lease.check();
+      swept += await retry(() => sweepLakeDir(writer, dir, { unitPrefix: stage, keep }), { ...options.retry, signal });
+    }
+    return swept;
+  } finally {
+    await lease.release().catch(() => undefined); // a lease left behind is taken over once this writer is gone
+  }
 }
 
 /** Writes each batch into the lake and emits one acknowledgement per batch, in order. */
@@ -181,16 +237,19 @@ export function toParquetLake(options: ParquetLakeOptions): OperatorFunction<Rec
     const abort = new AbortController();
     return new Observable<WriteAck>((subscriber) => {
       const encoder = startParquetEncoder({ inWorker: options.encodeInWorker !== false });
-      const stages = new OpenStages();
+      const writer = startLakeWriter(store, options.lease);
+      const w: Writing = { store, writer, encoder, stages: new OpenStages(), options, signal: abort.signal, swept: new Set() };
       const subscription = batches
-        .pipe(mapInOrder((batch) => writeBatch(store, encoder, stages, batch, options, abort.signal), BATCHES_IN_FLIGHT))
+        .pipe(mapInOrder((batch) => writeBatch(w, batch), BATCHES_IN_FLIGHT))
         .subscribe(subscriber);
       return () => {
         subscription.unsubscribe();
         abort.abort(new Error('toParquetLake unsubscribed'));
-        void stages.discardAll(store); // best effort: staged files are invisible to readers either way
         encoder.close();
-        if (ownsClient) client?.destroy();
+        // Best effort: staged files are invisible to readers either way, and swept once this writer is gone.
+        void w.stages.discardAll(store).catch(() => undefined).then(() => writer.close()).catch(() => undefined).finally(() => {
+          if (ownsClient) client?.destroy();
+        });
       };
     });
   });

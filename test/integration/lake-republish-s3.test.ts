@@ -9,17 +9,15 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { CreateBucketCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { firstValueFrom, toArray } from 'rxjs';
 import { fromParquetLake } from '../../connectors/parquet/from-parquet-lake.js';
-import { createS3Client } from '../../connectors/s3/config.js';
 import { listObjects } from '../../connectors/s3/objects.js';
 import { backfillCommand } from '../../pipelines/backfill.js';
 import type { BackfillReport } from '../../pipelines/backfill-report.js';
 import { generateArchiveMirror, writeArchiveFile } from '../support/archive-mirror.js';
-import { emptyAndDeleteBucket } from '../support/s3-bucket.js';
-import { s3Service } from '../support/services.js';
+import { emptyAndDeleteBucket, s3BucketOrSkip } from '../support/s3-bucket.js';
 import { removeTempDirs, runCommand, tempDir } from '../pipelines/backfill-support.js';
 
 after(removeTempDirs);
@@ -56,11 +54,9 @@ async function duckCounts(root: string): Promise<{ rows: number; ids: number }> 
 }
 
 test('a rerun after Binance republished a file removes the old content\'s parts from an s3:// lake, so each row is there once', { timeout: 300_000 }, async (t) => {
-  const service = await s3Service();
-  if (service === undefined) { t.skip('S3 not configured (S3_ENDPOINT)'); return; }
-  const client = createS3Client(service);
-  await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  const env = { S3_ENDPOINT: service.endpoint, AWS_REGION: service.region, AWS_ACCESS_KEY_ID: service.accessKeyId, AWS_SECRET_ACCESS_KEY: service.secretAccessKey };
+  const bucket = await s3BucketOrSkip(t, BUCKET);
+  if (bucket === undefined) return;
+  const { client, env } = bucket;
   try {
     const dir = await tempDir('republish-s3');
     const generated = await generateArchiveMirror(dir, { markets: ['spot'], symbols: ['BTCUSDT'], types: ['trades'], fromDay: '2025-07-01', toDay: '2025-07-02', eventsPerDay: 5_000 });

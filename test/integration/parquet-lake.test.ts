@@ -6,12 +6,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import {
-  CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, type S3Client,
-} from '@aws-sdk/client-s3';
+import { join } from 'node:path';
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { firstValueFrom, from, toArray } from 'rxjs';
 import { toParquetLake, type ParquetLakeOptions } from '../../connectors/parquet/to-parquet-lake.js';
@@ -22,6 +20,7 @@ import type { RecordBatch } from '../../connectors/sink.js';
 import { KIND_NAMES, KINDS, type AnyRecord, type KindName } from '../../schemas/records.js';
 import { s3Service } from '../support/services.js';
 import { sampleRecords } from '../support/sample-records.js';
+import { downloadPrefix } from '../support/s3-bucket.js';
 
 const RUN = `it-${Date.now().toString(36)}-${process.pid}`;
 
@@ -101,23 +100,6 @@ test('ClickHouse (embedded, 26.x) reads lake files through file(..., Parquet) wi
   }
 });
 
-async function download(client: S3Client, bucket: string, prefix: string, into: string): Promise<number> {
-  let files = 0;
-  let token: string | undefined;
-  do {
-    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}/`, ContinuationToken: token }));
-    for (const object of page.Contents ?? []) {
-      const body = await client.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }));
-      const path = join(into, (object.Key as string).slice(prefix.length + 1));
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, await body.Body!.transformToByteArray());
-      files++;
-    }
-    token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-  } while (token !== undefined);
-  return files;
-}
-
 test('the lake on s3:// appears as complete objects that DuckDB reads back exactly', { timeout: 180_000 }, async (t) => {
   const service = await s3Service();
   if (service === undefined) { t.skip('S3 not configured (S3_ENDPOINT)'); return; }
@@ -127,7 +109,7 @@ test('the lake on s3:// appears as complete objects that DuckDB reads back exact
   try {
     const batches = lakeBatches();
     await writeLake({ root: `s3://${RUN}/lake/v1`, s3: service }, batches); // the sink makes (and destroys) its own client
-    const files = await download(client, RUN, 'lake/v1', scratch);
+    const files = (await downloadPrefix(client, RUN, 'lake/v1', scratch)).length;
     assert.equal(files, batches.length, 'one object per cell; the replay replaced instead of adding');
     await assertLakeEquals(scratch, batches);
   } finally {

@@ -2,6 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, readFile, rm, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { stagedNameOf } from '../../connectors/parquet/lake-hidden-files.js';
 import { CLICKHOUSE_BATCH_ROWS, ENCODED_CLICKHOUSE_BATCH_ROWS, LAKE_BATCH_ROWS, backfillCommand, batchRowsFor } from '../../pipelines/backfill.js';
 import { generateArchiveMirror, writeArchiveFile, type GeneratedFile } from '../support/archive-mirror.js';
 import { startArchiveServer, type ArchiveServer } from '../support/archive-server.js';
@@ -255,8 +256,8 @@ describe('lakehouse backfill reloading a file into a local lake', () => {
     const day = join(lake, 'exchange=binance/market=spot/type=trades/symbol=BTCUSDT/date=2025-07-01');
     const first = (await readdir(day)).sort();
     assert.equal(first.length, 6);
-    // A run killed while staging left a hidden part of the same unit behind.
-    await cp(join(day, first[0] ?? ''), join(day, `.${first[5] ?? ''}.staged`));
+    // A run killed while staging left a hidden part of the same unit behind (its writer has no heartbeat).
+    await cp(join(day, first[0] ?? ''), join(day, stagedNameOf(first[5] ?? '', 'dead0000dead0000')));
     await rm(join(lake, '_manifest'), { recursive: true }); // the file is loaded again (as with another sink set's manifest)
     const rerun = await runBackfillJson(backfillCommand, args(5000));
     assert.equal(rerun.exitCode, 0, rerun.stdout);

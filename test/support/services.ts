@@ -25,6 +25,11 @@ type ServiceName = 'Kafka' | 'Schema Registry' | 'ClickHouse' | 'S3';
 const env = process.env;
 const required = env.CI === 'true' || env.REQUIRE_INFRA === '1';
 
+/** Whether a missing service or tool must fail a test instead of skipping it (CI=true or REQUIRE_INFRA=1). */
+export function servicesRequired(): boolean {
+  return required;
+}
+
 function tcpProbe(host: string, port: number, timeoutMs = 3000): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = new Socket();

@@ -50,6 +50,33 @@ test('part names are deterministic per unit id, distinct across units and safe a
   assert.match(partNameOf(''), /^part-[0-9a-f]{16}\.parquet$/);
 });
 
+test('part names never start with "_" or "." (Hive-style readers skip such files), whatever the cut of the unit id', () => {
+  const units: string[] = [];
+  for (const key of [
+    'data/futures/um/daily/aggTrades/BTCUSDT/BTCUSDT-aggTrades-2025-07-01.zip',
+    'data/futures/um/daily/trades/ETHUSDT/ETHUSDT-trades-2025-07-01.zip',
+    'data/spot/daily/klines/BTCUSDT/1m/BTCUSDT-1m-2025-07-01.zip',
+  ]) {
+    for (const sha of ['0123456789abcdef', 'fedcba9876543210', 'a1b2c3d4e5f60718']) {
+      for (const rest of ['0', '7', '12', '123', 'dlq0', 'dlq11', '3#invalid']) units.push(`${key}@${sha}#${rest}`);
+    }
+  }
+  for (let i = 0; i < 70; i++) units.push(`${'x'.repeat(i)}/._.__${'y'.repeat(70 - i)}`);
+  for (const unit of units) assert.match(partNameOf(unit), /^[^._]/, unit);
+});
+
+test('parts named by earlier versions (a cut tail starting with "." or "_") still belong to their unit', () => {
+  const prefix = 'data/futures/um/daily/aggTrades/BTCUSDT/BTCUSDT-aggTrades-2025-07-01.zip@0123456789abcdef';
+  for (const start of ['.', '_']) {
+    // The rest of the unit id that puts `.zip…` or `_<sha>…` at the start of the 60-character tail.
+    const rest = [...Array(60).keys()].map((n) => 'x'.repeat(n)).find((r) => `${prefix}#${r}`.replace(/[^A-Za-z0-9._-]+/g, '_').slice(-60).startsWith(start)) ?? '';
+    const old = `${`${prefix}#${rest}`.replace(/[^A-Za-z0-9._-]+/g, '_').slice(-60)}-0011223344556677.parquet`;
+    assert.ok(old.startsWith(start), old);
+    assert.ok(isPartOfUnit(old, prefix), old);
+    assert.ok(!isPartOfUnit(old, prefix.replace('0123456789abcdef', 'fedcba9876543210')), old);
+  }
+});
+
 test('a part belongs to a unit prefix by its name, also when the 60-character readable tail cut the key', () => {
   const sha = '0123456789abcdef';
   for (const key of [

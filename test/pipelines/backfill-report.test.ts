@@ -7,7 +7,7 @@ import type { FileOutcome } from '../../connectors/binance-archive/from-binance-
 const [day1, day2] = planArchiveFiles({ markets: ['spot'], symbols: ['BTCUSDT'], types: parseTypeRequests(['trades']), fromDay: '2025-07-01', toDay: '2025-07-02' });
 const outcome = (file: typeof day1, status: FileOutcome['status'], extra: Partial<FileOutcome> = {}): FileOutcome => ({
   file: file!, status, reason: status === 'loaded' ? null : `${status} because`, errorName: null, bytes: 10, sha256: 'a'.repeat(64),
-  lastModifiedMs: 0, parts: 1, stats: status === 'loaded' ? { rows: 5, deadLetters: 0, duplicates: 0, outOfRange: 0, header: false } : null, quarantined: false, ...extra,
+  lastModifiedMs: 0, parts: 1, stats: status === 'loaded' ? { rows: 5, deadLetters: 0, duplicates: 0, outOfRange: 0, header: false, lines: 5 } : null, quarantined: false, ...extra,
 });
 
 describe('backfill report', () => {
@@ -41,7 +41,7 @@ describe('backfill report', () => {
 
   it('exits 3 when files loaded but rows were rejected', () => {
     const b = new ReportBuilder(0);
-    b.addOutcome(outcome(day1, 'loaded', { stats: { rows: 5, deadLetters: 2, duplicates: 1, outOfRange: 0, header: false } }));
+    b.addOutcome(outcome(day1, 'loaded', { stats: { rows: 5, deadLetters: 2, duplicates: 1, outOfRange: 0, header: false, lines: 5 } }));
     assert.equal(b.finish(1).exitCode, 3);
   });
 

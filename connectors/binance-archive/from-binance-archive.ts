@@ -229,7 +229,12 @@ async function loadFile(file: PlannedFile, options: FromBinanceArchiveOptions, e
  * checksum verdict, so errors keep their order). Null for remote sources (their bytes are not there yet).
  */
 function earlyZipCheck(file: ArchiveFile, options: FromBinanceArchiveOptions): Promise<number | null> | null {
-  const path = options.source.localPath?.(file.key);
+  let path: string | undefined;
+  try {
+    path = options.source.localPath?.(file.key);
+  } catch {
+    return null; // a key the source refuses: the fetch reports it
+  }
   if (path === undefined) return null;
   return stat(path).then(async ({ size }) => { await checkArchiveZip(path, size, file, maxLineBytesOf(options)); return size; }).catch(() => null);
 }

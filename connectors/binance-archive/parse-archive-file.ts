@@ -13,13 +13,10 @@
  * of records, and the file's identities (row-identities.ts).
  */
 import { finished } from 'node:stream/promises';
-import type {
-  AggTradeRecord, AnyRecord, BookTickerRecord, DeadLetterRecord, FundingRateRecord, KindName, KlineRecord, TradeRecord,
-} from '../../schemas/records.js';
+import type { AnyRecord, DeadLetterRecord, KindName } from '../../schemas/records.js';
 import { ConnectorError, DecodeError } from '../../schemas/errors.js';
-import { fixedIntervalUs, windowOffsetUs, windowStartUs, type KlineInterval } from '../../schemas/interval.js';
 import { isHeaderLine, readLinePieces } from './csv.js';
-import { RowIdentities, rowAt } from './row-identities.js';
+import { IDENTITY, RowIdentities, rowAt, type Identity } from './row-identities.js';
 import { RowCursor } from './row-cursor.js';
 import { priceKindOf, rowMapperFor, type RowContext, type RowMapper } from './map-archive-row.js';
 import type { ArchiveFile } from './plan.js';
@@ -80,41 +77,6 @@ export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_DEAD_LETTERS = 10_000;
 /** Bytes of a rejected row kept in its dead letter's `raw` (longer rows are cut, with a marker). */
 export const DEAD_LETTER_RAW_BYTES = 1024;
-
-/** The identity of a row of a kind: the field named in messages, and the integer that identifies it (NaN: none). */
-interface Identity {
-  readonly field: string;
-  readonly value: (r: AnyRecord) => number;
-  readonly key: (r: AnyRecord) => number;
-  /** Keys are mostly consecutive, so the file's set of them stays small as ranges (row-identities.ts). */
-  readonly dense: boolean;
-}
-
-const byValue = (field: string, value: (r: AnyRecord) => number, dense = true): Identity => ({ field, value, key: value, dense });
-
-/** A kline's window number (consecutive windows, consecutive numbers), or NaN when its open time is not a window start. */
-function klineKey(r: AnyRecord): number {
-  const { openTimeUs } = r as KlineRecord;
-  const interval = (r as KlineRecord).interval as KlineInterval;
-  const sizeUs = fixedIntervalUs(interval);
-  if (sizeUs === undefined) {
-    if (windowStartUs(openTimeUs, '1M') !== openTimeUs) return Number.NaN;
-    const date = new Date(openTimeUs / 1000);
-    return date.getUTCFullYear() * 12 + date.getUTCMonth();
-  }
-  const number = (openTimeUs - windowOffsetUs(interval)) / sizeUs;
-  return Number.isInteger(number) ? number : Number.NaN;
-}
-
-/** Per kind, the identity each row must not share with another row of the file (monomorphic accessors). */
-const IDENTITY: Partial<Record<KindName, Identity>> = {
-  trade: byValue('tradeId', (r) => (r as TradeRecord).tradeId),
-  aggTrade: byValue('aggTradeId', (r) => (r as AggTradeRecord).aggTradeId),
-  kline: { field: 'openTimeUs', value: (r) => (r as KlineRecord).openTimeUs, key: klineKey, dense: true },
-  fundingRate: byValue('fundingTimeUs', (r) => (r as FundingRateRecord).fundingTimeUs),
-  // Update ids are a sparse sequence: ranges of them would grow with the rows.
-  bookTicker: byValue('updateId', (r) => (r as BookTickerRecord).updateId, false),
-};
 
 function deadLetter(file: ArchiveFile, line: number, raw: string, reason: string, errorName: string, atUs: number): DeadLetterRecord {
   return {

@@ -11,6 +11,43 @@
  * into it. A repeat whose first row has left the window cannot be compared (the caller decides).
  */
 import { IdRanges } from '../../schemas/id-ranges.js';
+import { fixedIntervalUs, windowOffsetUs, windowStartUs, type KlineInterval } from '../../schemas/interval.js';
+import type { AggTradeRecord, AnyRecord, BookTickerRecord, FundingRateRecord, KindName, KlineRecord, TradeRecord } from '../../schemas/records.js';
+
+/** The identity of a row of a kind: the field named in messages, and the integer that identifies it (NaN: none). */
+export interface Identity {
+  readonly field: string;
+  readonly value: (r: AnyRecord) => number;
+  readonly key: (r: AnyRecord) => number;
+  /** Keys are mostly consecutive, so the file's set of them stays small as ranges (row-identities.ts). */
+  readonly dense: boolean;
+}
+
+const byValue = (field: string, value: (r: AnyRecord) => number, dense = true): Identity => ({ field, value, key: value, dense });
+
+/** A kline's window number (consecutive windows, consecutive numbers), or NaN when its open time is not a window start. */
+function klineKey(r: AnyRecord): number {
+  const { openTimeUs } = r as KlineRecord;
+  const interval = (r as KlineRecord).interval as KlineInterval;
+  const sizeUs = fixedIntervalUs(interval);
+  if (sizeUs === undefined) {
+    if (windowStartUs(openTimeUs, '1M') !== openTimeUs) return Number.NaN;
+    const date = new Date(openTimeUs / 1000);
+    return date.getUTCFullYear() * 12 + date.getUTCMonth();
+  }
+  const number = (openTimeUs - windowOffsetUs(interval)) / sizeUs;
+  return Number.isInteger(number) ? number : Number.NaN;
+}
+
+/** Per kind, the identity each row must not share with another row of the file (monomorphic accessors). */
+export const IDENTITY: Partial<Record<KindName, Identity>> = {
+  trade: byValue('tradeId', (r) => (r as TradeRecord).tradeId),
+  aggTrade: byValue('aggTradeId', (r) => (r as AggTradeRecord).aggTradeId),
+  kline: { field: 'openTimeUs', value: (r) => (r as KlineRecord).openTimeUs, key: klineKey, dense: true },
+  fundingRate: byValue('fundingTimeUs', (r) => (r as FundingRateRecord).fundingTimeUs),
+  // Update ids are a sparse sequence: ranges of them would grow with the rows.
+  bookTicker: byValue('updateId', (r) => (r as BookTickerRecord).updateId, false),
+};
 
 /** Slots of the comparison table (a power of two: a slot is the identity's low bits). */
 const SLOTS = 1 << 16;

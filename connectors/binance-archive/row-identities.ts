@@ -52,7 +52,7 @@ export const IDENTITY: Partial<Record<KindName, Identity>> = {
 /** Slots of the comparison table (a power of two: a slot is the identity's low bits). */
 const SLOTS = 1 << 16;
 /** Text of the file kept for comparisons, at least the newest piece whatever its size. */
-export const WINDOW_BYTES = 8 * 1024 * 1024;
+export const WINDOW_BYTES = 4 * 1024 * 1024;
 
 /** Where the first row of an identity is, for {@link RowIdentities.original}. */
 export interface OriginalRow {

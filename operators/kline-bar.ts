@@ -6,7 +6,7 @@ import {
   makeVersion, sequenceOfVersion, type AggTradeRecord, type KlineInterval, type KlineRecord, type Market,
   type PriceKind, type TradeRecord,
 } from '../schemas/index.js';
-import { IdRanges } from './id-ranges.js';
+import { IdRanges } from '../schemas/id-ranges.js';
 
 /** What the output klines of one input stream share. */
 export interface BarTemplate {

@@ -4,8 +4,7 @@
  */
 import { asyncScheduler, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
 import { KINDS, MARKETS, SOURCES, US_PER_MS, type AnyRecord, type DeadLetterRecord, type FieldSpec, type Market, type Source } from '../schemas/index.js';
-import { processRecords, type Emit, type RecordProcessor, type RunContext } from './record-processor.js';
-import { WatermarkTracker } from './watermark.js';
+import { processRecords, type Emit, type RecordProcessor } from './record-processor.js';
 import { sanityProblem } from './validate-rules.js';
 
 /** The `errorName` of every dead letter this operator writes. */
@@ -13,11 +12,6 @@ export const VALIDATION_ERROR = 'ValidationError' as const;
 
 /** Options of {@link validate}. */
 export interface ValidateOptions {
-  /**
-   * Reject a trade / aggTrade whose id is lower than the previous id of the same stream and source
-   * (equal ids pass: a redelivery is `dedupe`'s business). @default true
-   */
-  checkIdOrder?: boolean;
   /** An extra rule: return a reason to reject, or null to accept. Runs after the built-in checks. @default none */
   check?: (record: AnyRecord) => string | null;
   /** Clock for the dead letter's time when the rejected record has no usable event time. @default asyncScheduler */
@@ -76,22 +70,10 @@ export function schemaProblem(record: AnyRecord): string | null {
   return check(record as unknown as Record<string, unknown>);
 }
 
-/** The last id per source of one trade / aggTrade stream (−∞ before the first). */
-type LastIds = Record<Source, number>;
-
-function newLastIds(): LastIds {
-  return { archive: -Infinity, rest: -Infinity, ws: -Infinity, resample: -Infinity, fill: -Infinity };
-}
-
 class ValidateProcessor implements RecordProcessor {
-  /** Last ids per stream; its watermarks are not used (a tracker for the run's shared stream lookup). */
-  private readonly lastIds: WatermarkTracker<LastIds>;
-  private readonly checkIdOrder: boolean;
   private readonly scheduler: SchedulerLike;
 
-  constructor(private readonly options: ValidateOptions, run?: RunContext) {
-    this.lastIds = new WatermarkTracker<LastIds>({}, newLastIds, run?.streams);
-    this.checkIdOrder = options.checkIdOrder ?? true;
+  constructor(private readonly options: ValidateOptions) {
     this.scheduler = options.scheduler ?? asyncScheduler;
   }
 
@@ -100,21 +82,11 @@ class ValidateProcessor implements RecordProcessor {
       emit(record);
       return;
     }
-    const reason = schemaProblem(record) ?? sanityProblem(record) ?? this.idProblem(record) ?? this.options.check?.(record) ?? null;
+    const reason = schemaProblem(record) ?? sanityProblem(record) ?? this.options.check?.(record) ?? null;
     emit(reason === null ? record : this.deadLetter(record, reason));
   }
 
   flush(): void {}
-
-  private idProblem(record: AnyRecord): string | null {
-    if (!this.checkIdOrder || (record.kind !== 'trade' && record.kind !== 'aggTrade')) return null;
-    const id = record.kind === 'trade' ? record.tradeId : record.aggTradeId;
-    const lastIds = this.lastIds.clockFor(record).state;
-    const last = lastIds[record.source];
-    if (id < last) return `${record.kind} id ${id} after ${last} in ${record.source} stream ${record.market}/${record.symbol}: ids must not decrease`;
-    lastIds[record.source] = id;
-    return null;
-  }
 
   private deadLetter(record: AnyRecord, reason: string): DeadLetterRecord {
     const r = record as unknown as Record<string, unknown>;
@@ -148,32 +120,31 @@ function safeJson(record: AnyRecord): string {
 /**
  * Validates records against their kind's field table (every field present, typed, non-null unless nullable,
  * enums respected) and market sanity rules (see validate-rules.ts: low ≤ open, close ≤ high; volumes and
- * counts ≥ 0; aligned kline windows; first ≤ last trade id; ids not decreasing within a stream and source).
+ * counts ≥ 0; aligned kline windows; first ≤ last trade id). Order is not an error: ids out of order pass (a
+ * repeat is `dedupe`'s business, and the archive parser's within a file).
  * A failing record is replaced in the output by a `deadLetter` record: `errorName` `ValidationError`,
  * `reason` the first failed rule, `raw` the record as JSON, market/symbol/source/ingestId/version copied when
  * valid, `eventTimeUs` the record's own event time when it is an integer (so a rerun produces the same
  * dead letter), else the scheduler's now; `originFile`/`originLine` parsed from an ingestId of the form
  * `<key>.zip:<line>` or `<key>.csv#<line>`, else null. `gap` and `deadLetter` records pass through unchecked.
  *
- * Memory: one last id per source of each trade/aggTrade stream — bounded by the number of streams, not records.
+ * Memory: none per record or stream (the checks look at one record at a time).
  */
 export function validate(options: ValidateOptions = {}): MonoTypeOperatorFunction<AnyRecord> {
-  return processRecords((run) => new ValidateProcessor(options, run));
+  return processRecords(() => new ValidateProcessor(options));
 }
 
 /**
  * {@link validate} over an array, synchronously: the same records out (dead letters in place of the rejected
  * ones, same order), without an observable per call — for pipelines that validate a whole batch at once.
- * State (the id order per stream) lives for the one call, as in one subscription of the operator.
  */
 export function validateRecords(records: readonly AnyRecord[], options: ValidateOptions = {}): AnyRecord[] {
   return recordValidator(options)(records);
 }
 
 /**
- * {@link validateRecords} with its state kept from one call to the next, as one subscription of the operator:
- * for a stream read a run of records at a time (a file parsed a few thousand rows at a time), so the id
- * order is checked across the runs too.
+ * {@link validateRecords} as one reusable function, as one subscription of the operator: for a stream read a
+ * run of records at a time (a file parsed a few thousand rows at a time).
  */
 export function recordValidator(options: ValidateOptions = {}): (records: readonly AnyRecord[]) => AnyRecord[] {
   const processor = new ValidateProcessor(options);

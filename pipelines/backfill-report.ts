@@ -1,19 +1,23 @@
 /**
- * The backfill report: counts per outcome, rows, rejected rows, and every file that was not loaded with its
- * reason. Exit status (documented in README): 0 = every planned file loaded, skipped as already loaded, or
- * missing upstream with an explanation (absent from the listing / 404 for a day that does not exist);
- * 1 = something planned was neither loaded nor explained (a failed file: checksum mismatch → quarantine,
- * corrupt or truncated zip, no CSV member, 5xx/timeouts after retries, a sink error; or a symbol with no
- * files at all for a requested type); 3 = all files loaded but rows were rejected to the DLQ (malformed or
- * duplicated rows, validation failures); 130 = interrupted (SIGINT/SIGTERM): rerun the same command to resume.
+ * The backfill report: counts per outcome; rows that landed, rows rejected to the DLQ, verbatim duplicate rows
+ * and rows outside their file's day or the requested days (each row in exactly one of these); every file that
+ * was not simply loaded with its reason, an empty or header-only file included. Exit status (documented in
+ * README): 0 = every planned file loaded (verbatim duplicate rows and empty files are reported, not errors: the
+ * data is complete), skipped as already loaded, or missing upstream with an explanation (absent from the
+ * listing / 404 for a day that does not exist); 1 = something planned was neither loaded nor explained (a failed
+ * file: checksum mismatch → quarantine, corrupt or truncated zip, no CSV member, a line over --max-line-bytes,
+ * more rejected rows than --max-dead-letters, 5xx/timeouts after retries, a sink error; or a symbol with no
+ * files at all for a requested type); 3 = all files loaded but rows were rejected to the DLQ (malformed rows,
+ * conflicting duplicates, validation failures); 130 = interrupted (SIGINT/SIGTERM): rerun the same command to
+ * resume.
  */
 import type { MissingFile } from '../connectors/binance-archive/availability.js';
 import type { FileOutcome } from '../connectors/binance-archive/from-binance-archive.js';
 
-/** One file that was not simply loaded. */
+/** One file that was not simply loaded (`empty`: loaded, but it holds no rows). */
 export interface ReportedFile {
   readonly key: string;
-  readonly status: 'skipped' | 'missing' | 'failed';
+  readonly status: 'skipped' | 'missing' | 'failed' | 'empty';
   readonly reason: string;
   readonly errorName: string | null;
 }
@@ -34,9 +38,15 @@ export interface BackfillReport {
   skipped: number;
   missingUpstream: number;
   failed: number;
+  /** Loaded files without a single row (empty, or a header only); listed in `files` as `empty`. */
+  empty: number;
+  /** Rows that landed in the sinks, of loaded files. */
   rows: number;
+  /** Rows of loaded files rejected to the DLQ: malformed, conflicting duplicates, failed validation. */
   rejectedRows: number;
+  /** Verbatim repeats of an earlier row of their file: not loaded again, not rejected. */
   duplicateRows: number;
+  /** Rows outside their file's own day (month) or the requested days: not loaded. */
   outOfRangeRows: number;
   bytes: number;
   elapsedMs: number;
@@ -54,10 +64,12 @@ export interface BackfillReport {
 /** Accumulates outcomes into a report. */
 export class ReportBuilder {
   readonly report: BackfillReport = {
-    planned: 0, loaded: 0, skipped: 0, missingUpstream: 0, failed: 0, rows: 0, rejectedRows: 0, duplicateRows: 0,
+    planned: 0, loaded: 0, skipped: 0, missingUpstream: 0, failed: 0, empty: 0, rows: 0, rejectedRows: 0, duplicateRows: 0,
     outOfRangeRows: 0, bytes: 0, elapsedMs: 0, unknownSymbols: [], files: [], republished: [], exitCode: 0,
   };
   private readonly groups = new Map<string, { total: number; missing: number; empty: boolean }>();
+  /** Rows of each file rejected after parsing (validation), until its outcome arrives. */
+  private readonly rejectedByFile = new Map<string, number>();
 
   /** `listed`: availability came from the listing, which tells an unknown symbol (empty folders) apart. */
   constructor(private readonly startedMs: number, private readonly listed = true) {}
@@ -82,9 +94,17 @@ export class ReportBuilder {
     const fellBack = outcome.status === 'missing' && outcome.file.fallback.length > 0;
     if (!fellBack) { r.planned++; this.group(outcome.file, outcome.status === 'missing'); }
     r.bytes += outcome.bytes;
-    if (outcome.stats !== null) {
-      r.rows += outcome.stats.rows; r.rejectedRows += outcome.stats.deadLetters;
-      r.duplicateRows += outcome.stats.duplicates; r.outOfRangeRows += outcome.stats.outOfRange;
+    const validationRejected = this.rejectedByFile.get(outcome.file.key) ?? 0;
+    this.rejectedByFile.delete(outcome.file.key);
+    const { stats } = outcome;
+    if (outcome.status === 'loaded' && stats !== null) {
+      // Parsed rows include the ones validation rejected afterwards: those did not land.
+      r.rows += stats.rows - validationRejected; r.rejectedRows += stats.deadLetters + validationRejected;
+      r.duplicateRows += stats.duplicates; r.outOfRangeRows += stats.outOfRange;
+      if (stats.lines === 0) {
+        r.empty++;
+        r.files.push({ key: outcome.file.key, status: 'empty', reason: stats.header ? 'header only, no rows' : 'empty file, no rows', errorName: null });
+      }
     }
     if (outcome.status === 'loaded') { r.loaded++; return; }
     if (outcome.status === 'skipped') r.skipped++;
@@ -98,9 +118,9 @@ export class ReportBuilder {
     this.report.republished.push(file);
   }
 
-  /** Rows rejected after parsing (validation). */
-  addRejected(rows: number): void {
-    this.report.rejectedRows += rows;
+  /** Rows of the file `key` rejected after parsing (validation), counted with the file's outcome. */
+  addRejected(rows: number, key: string): void {
+    this.rejectedByFile.set(key, (this.rejectedByFile.get(key) ?? 0) + rows);
   }
 
   /** Closes the report: unknown symbols and the exit status. */
@@ -118,11 +138,12 @@ export class ReportBuilder {
 export function formatReport(r: BackfillReport): string {
   const lines = [
     `backfill: ${r.planned} planned, ${r.loaded} loaded, ${r.skipped} skipped (already loaded), ${r.missingUpstream} missing upstream, ${r.failed} failed`,
-    `rows: ${r.rows} loaded, ${r.rejectedRows} rejected to the DLQ (${r.duplicateRows} duplicates), ${r.outOfRangeRows} outside the requested days; ${(r.bytes / 1e6).toFixed(1)} MB in ${(r.elapsedMs / 1000).toFixed(1)} s`,
+    `rows: ${r.rows} loaded, ${r.rejectedRows} rejected to the DLQ, ${r.duplicateRows} verbatim duplicates not loaded twice, ${r.outOfRangeRows} outside their file's day or the requested days; ${(r.bytes / 1e6).toFixed(1)} MB in ${(r.elapsedMs / 1000).toFixed(1)} s`,
   ];
   for (const name of r.unknownSymbols) lines.push(`UNKNOWN: nothing in the archive for ${name} (symbol does not exist or was never listed for this type)`);
   for (const f of r.files.filter((x) => x.status === 'failed')) lines.push(`FAILED  ${f.key}: ${f.reason}`);
   lines.push(...groupedLines('missing', r.files.filter((x) => x.status === 'missing')));
+  lines.push(...groupedLines('EMPTY', r.files.filter((x) => x.status === 'empty')));
   lines.push(...republishedLines(r.republished));
   const verdict = r.exitCode === 0 ? 'OK' : r.exitCode === 3 ? 'loaded, with rejected rows (see the deadLetters table)'
     : r.exitCode === 130 ? 'INTERRUPTED: rerun the same command to resume' : 'INCOMPLETE: see FAILED/UNKNOWN above';

@@ -56,6 +56,10 @@ export interface BackfillRun {
   readonly ready?: Promise<void>;
   /** Every sink stages (ClickHouse alone): each file is a staged unit, visible once whole and verified. @default false */
   readonly staged?: boolean;
+  /** A file with a longer line fails (fromBinanceArchive `maxLineBytes`). */
+  readonly maxLineBytes?: number;
+  /** A file with more rejected rows fails (fromBinanceArchive `maxDeadLetters`). */
+  readonly maxDeadLetters?: number;
 }
 
 /** Splits validation dead letters out of a batch (they go to the deadLetter table as their own unit). */
@@ -80,22 +84,23 @@ export async function runBackfill(run: BackfillRun): Promise<BackfillReport> {
     stopUnprepared?.(error);
     return new Promise<never>(() => undefined);
   });
+  const fileOf = new WeakMap<RecordBatch, string>(); // a batch's file key, for its rejected rows
   // Not an async function: its frame would hold the batch until the acks; the sinks may drop the records sooner.
   const pace = (batch: RecordBatch): Promise<void> => prepared.then(() => (run.validate ? validated(batch) : { main: batch, rejected: null }))
     .then(({ main, rejected }) => {
-      if (rejected !== null) report.addRejected(rejected.records.length);
+      if (rejected !== null) report.addRejected(rejected.records.length, fileOf.get(batch) ?? '');
       return Promise.all([writer.write(main), ...(rejected === null ? [] : [writer.write(rejected)])]);
     })
     .then(() => undefined);
   const events = fromBinanceArchive({
     files: run.plan.files, source: run.source, concurrency: run.concurrency, verify: run.verify, manifest: run.manifest,
     spoolDir: run.spoolDir, quarantineDir: run.quarantineDir, batchRows: run.batchRows, pace, batchesInFlight: BATCHES_IN_FLIGHT,
-    staged: run.staged === true,
-    ...(run.earlyEncoding === undefined ? {} : { encoder: earlyEncoders(run.earlyEncoding, run.validate, (rows) => report.addRejected(rows)) }),
+    staged: run.staged === true, maxLineBytes: run.maxLineBytes, maxDeadLetters: run.maxDeadLetters,
+    ...(run.earlyEncoding === undefined ? {} : { encoder: earlyEncoders(run.earlyEncoding, run.validate, (rows, key) => report.addRejected(rows, key)) }),
   });
   const onEvent = async (event: ArchiveEvent): Promise<void> => {
     if (event.type === 'fetched') run.progress?.bytes(event.bytes);
-    else if (event.type === 'batch') { if (event.batch.kind !== 'deadLetter') run.progress?.rows(rowsOf(event.batch)); }
+    else if (event.type === 'batch') { fileOf.set(event.batch, event.file.key); if (event.batch.kind !== 'deadLetter') run.progress?.rows(rowsOf(event.batch)); }
     else { run.progress?.file(); report.addOutcome(event.outcome); await record(run, report, event.outcome); }
   };
   try {

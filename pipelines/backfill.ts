@@ -8,9 +8,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { resolveAvailability, unlistedPlan, type ResolvedPlan } from '../connectors/binance-archive/availability.js';
 import { openManifest } from '../connectors/binance-archive/manifest.js';
+import { DEFAULT_MAX_DEAD_LETTERS, DEFAULT_MAX_LINE_BYTES } from '../connectors/binance-archive/parse-archive-file.js';
 import { planArchiveFiles } from '../connectors/binance-archive/plan.js';
 import { createS3Client } from '../connectors/s3/config.js';
 import { isS3Url } from '../connectors/s3/s3-url.js';
+import { ConfigError } from '../schemas/errors.js';
 import type { Command, CommandContext } from './command.js';
 import { resolveConfig, type OptionSpec, type ResolvedConfig } from './config.js';
 import { ARCHIVE_OPTIONS, archiveRequestOf } from './archive-options.js';
@@ -49,8 +51,21 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'json', type: 'boolean', doc: 'Print the plan/report as JSON on stdout', default: false },
   { name: 'validate', type: 'boolean', doc: 'Run the validate operator (--no-validate skips it)', default: true },
   { name: 'manifest', type: 'string', doc: 'Resume manifest (default <lake>/_manifest/backfill-<sinks>.jsonl, or ./.lakehouse/backfill-<sinks>.jsonl without a local lake); an existing file that is not a manifest is refused', placeholder: 'FILE', check: 'manifest' },
+  { name: 'maxLineBytes', type: 'number', doc: 'A file with a longer CSV line fails as corrupt, none of it loaded', default: DEFAULT_MAX_LINE_BYTES, placeholder: 'BYTES', integer: true, min: 1024, max: 2 ** 30 },
+  { name: 'maxDeadLetters', type: 'number', doc: 'A file with more rejected rows fails as corrupt, none of it loaded', default: DEFAULT_MAX_DEAD_LETTERS, placeholder: 'ROWS', integer: true, min: 0 },
   { name: 'batchRows', type: 'number', doc: `Records per batch and Parquet part (memory grows with it); default ${LAKE_BATCH_ROWS}, ${CLICKHOUSE_BATCH_ROWS} when ClickHouse is a sink and the lake is not, ${ENCODED_CLICKHOUSE_BATCH_ROWS} when a ClickHouse server is the only sink`, placeholder: 'NUMBER', integer: true, min: 1 },
 ];
+
+/** `--max-line-bytes` and `--max-dead-letters`, checked. */
+export function parseLimitsOf(config: ResolvedConfig): { maxLineBytes: number; maxDeadLetters: number } {
+  const maxLineBytes = config.maxLineBytes as number;
+  const maxDeadLetters = config.maxDeadLetters as number;
+  if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1024 || maxLineBytes > 2 ** 30) {
+    throw new ConfigError(`--max-line-bytes must be an integer from 1024 to ${2 ** 30}; got ${maxLineBytes}`);
+  }
+  if (!Number.isInteger(maxDeadLetters) || maxDeadLetters < 0) throw new ConfigError(`--max-dead-letters must be an integer of 0 or more; got ${maxDeadLetters}`);
+  return { maxLineBytes, maxDeadLetters };
+}
 
 /** Records per batch: `--batch-rows`, else by sink (see {@link CLICKHOUSE_BATCH_ROWS}, {@link ENCODED_CLICKHOUSE_BATCH_ROWS}). */
 export function batchRowsFor(explicit: number | undefined, sinkNames: readonly string[], earlyEncoding?: EarlyEncoding): number {
@@ -82,6 +97,7 @@ function printPlan(plan: ResolvedPlan, context: CommandContext, json: boolean): 
 async function run(argv: readonly string[], context: CommandContext): Promise<number> {
   const { config } = resolveConfig('backfill', OPTIONS, argv, context.env);
   const request = archiveRequestOf(config, 'backfill');
+  const limits = parseLimitsOf(config);
   const files = planArchiveFiles(request);
   const source = archiveSourceOf(config.archive as string, { listingUrl: config.listingUrl as string | undefined, s3: s3ConfigOf(config), timeoutMs: config.timeoutMs as number });
   let plan: ResolvedPlan;
@@ -106,7 +122,7 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
     const report = await runBackfill({
       plan, source, sinks, manifest, concurrency: config.concurrency as number, verify: config.verify !== false,
       validate: config.validate !== false, lake: lakeTarget, batchRows: batchRowsFor(config.batchRows as number | undefined, names, earlyEncoding), progress, signal: context.signal,
-      spoolDir, quarantineDir: join(dirname(manifestPath), 'quarantine'), staged, ready, ...(earlyEncoding === undefined ? {} : { earlyEncoding }),
+      spoolDir, quarantineDir: join(dirname(manifestPath), 'quarantine'), staged, ready, ...limits, ...(earlyEncoding === undefined ? {} : { earlyEncoding }),
     });
     if (context.signal.aborted) report.exitCode = 130;
     context.stdout.write(config.json === true ? JSON.stringify(report) + '\n' : formatReport(report) + '\n');

@@ -18,25 +18,30 @@ const ROWS_PER_CHUNK = 8192;
 /** The encodings a backfill's only sink may take as they are parsed. */
 export type EarlyEncoding = EncodedRows['format'];
 
+/** The early encoder of one file of a kind (`key`: the file's, for `onRejected`); null for kinds that are not data. */
+export type EncoderFactory<E extends EncodedRows = EncodedRows> = (kind: KindName, constants: Readonly<Record<string, string>> | null, key?: string) => EarlyEncoder<E> | null;
+
 /** Encodes one file's kept records; `take` hands over what was added since the last take. */
 interface RowsEncoder<E extends EncodedRows> {
   add(records: readonly AnyRecord[]): void;
   take(): E;
 }
 
+/** Called with the rows the validation of one file's run rejected, and the file's key. */
+export type OnRejected = (rows: number, key: string) => void;
+
 /**
- * Per file: records validated first (unless `validate` is false; one validator per file, so ids are checked in
- * order across the whole file), the rejected ones returned as dead letters and counted with `onRejected`, the
- * rest given to `encoder`.
+ * Per file: records validated first (unless `validate` is false), the rejected ones returned as dead letters
+ * and counted with `onRejected` under the file's `key`, the rest given to `encoder`.
  */
-function validatedEncoder<E extends EncodedRows>(validate: boolean, onRejected: (rows: number) => void, encoder: RowsEncoder<E>): EarlyEncoder<E> {
+function validatedEncoder<E extends EncodedRows>(validate: boolean, onRejected: OnRejected, key: string, encoder: RowsEncoder<E>): EarlyEncoder<E> {
   const check = validate ? recordValidator() : null;
   let rows = 0;
   return {
     get rows() { return rows; },
     add(records) {
       const { kept, rejected } = check === null ? { kept: records, rejected: [] } : splitRejected(check(records));
-      if (rejected.length > 0) onRejected(rejected.length);
+      if (rejected.length > 0) onRejected(rejected.length, key);
       encoder.add(kept);
       rows += kept.length;
       return rejected;
@@ -53,13 +58,13 @@ function validatedEncoder<E extends EncodedRows>(validate: boolean, onRejected: 
  * are left out of the rows (2 M spot trades: 146 → 62 bytes a row, a third less encoding time) and named in
  * `EncodedRows.constants`.
  */
-export function rowBinaryEncoders(validate: boolean, onRejected: (rows: number) => void): (kind: KindName, constants: Readonly<Record<string, string>> | null) => EarlyEncoder<RowBinaryRows> | null {
-  return (kind, constants) => {
+export function rowBinaryEncoders(validate: boolean, onRejected: OnRejected): EncoderFactory<RowBinaryRows> {
+  return (kind, constants, key = '') => {
     if (kind === 'deadLetter' || kind === 'gap') return null;
     const encoder = new RowBinaryEncoder(KINDS[kind].fields, undefined, constants ?? {});
     let chunks: Buffer[] = [];
     let rows = 0;
-    return validatedEncoder(validate, onRejected, {
+    return validatedEncoder(validate, onRejected, key, {
       add(records) {
         encoder.add(records as unknown as readonly Readonly<Record<string, unknown>>[]);
         rows += records.length;
@@ -81,11 +86,11 @@ export function rowBinaryEncoders(validate: boolean, onRejected: (rows: number) 
  * onto the lake's column buffers, cell by cell (connectors/parquet/lake-columns.ts). The lake keeps every column,
  * so a staged file's constants are not used.
  */
-export function parquetColumnEncoders(validate: boolean, onRejected: (rows: number) => void): (kind: KindName) => EarlyEncoder<ParquetColumnRows> | null {
-  return (kind) => (kind === 'deadLetter' || kind === 'gap' ? null : validatedEncoder(validate, onRejected, new LakeColumnsBuilder(kind)));
+export function parquetColumnEncoders(validate: boolean, onRejected: OnRejected): EncoderFactory<ParquetColumnRows> {
+  return (kind, _constants, key = '') => (kind === 'deadLetter' || kind === 'gap' ? null : validatedEncoder(validate, onRejected, key, new LakeColumnsBuilder(kind)));
 }
 
 /** The early encoders of `encoding` (see {@link rowBinaryEncoders}, {@link parquetColumnEncoders}). */
-export function earlyEncoders(encoding: EarlyEncoding, validate: boolean, onRejected: (rows: number) => void): (kind: KindName, constants: Readonly<Record<string, string>> | null) => EarlyEncoder | null {
+export function earlyEncoders(encoding: EarlyEncoding, validate: boolean, onRejected: OnRejected): EncoderFactory {
   return encoding === 'RowBinary' ? rowBinaryEncoders(validate, onRejected) : parquetColumnEncoders(validate, onRejected);
 }

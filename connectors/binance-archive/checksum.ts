@@ -4,6 +4,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { ConnectorError } from '../../schemas/errors.js';
+import { excerpt } from './excerpt.js';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -14,8 +15,7 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 export function parseChecksumText(text: string, file?: string): string {
   const token = text.trim().split(/\s+/, 1)[0]?.toLowerCase() ?? '';
   if (!SHA256_HEX.test(token)) {
-    const sample = JSON.stringify(text.slice(0, 60));
-    throw new ConnectorError(`${file ?? 'CHECKSUM'}: not a sha256sum line (got ${sample})`, { file }, { retriable: true });
+    throw new ConnectorError(`${file ?? 'CHECKSUM'}: not a sha256sum line (got ${excerpt(text)})`, { file }, { retriable: true });
   }
   return token;
 }

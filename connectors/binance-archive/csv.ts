@@ -15,13 +15,21 @@ const NEWLINE = Buffer.from('\n');
  * Yields a byte stream in pieces that hold whole lines only, each ending just after a `\n`; a last line
  * without one gets one appended. Splitting at the byte 0x0A is exact for UTF-8 (no multi-byte sequence holds
  * it). The pieces are views of the chunks (no copy) except a line split across chunks, which is joined.
+ * A line split across chunks that grows past `maxLineBytes` is not buffered further: `tooLong()` is thrown
+ * (lines within one chunk are the caller's to measure). Memory: one chunk plus at most `maxLineBytes`.
  */
-export async function* readLinePieces(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer> {
+export async function* readLinePieces(chunks: AsyncIterable<Buffer | string>, maxLineBytes = Infinity, tooLong?: () => Error): AsyncGenerator<Buffer> {
   let carry: Buffer[] = [];
+  let carried = 0;
   for await (const raw of chunks) {
     const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
     const last = chunk.lastIndexOf(10);
-    if (last < 0) { if (chunk.length > 0) carry.push(chunk); continue; }
+    if (last < 0) {
+      carried += chunk.length;
+      if (carried > maxLineBytes) throw tooLong?.() ?? new RangeError(`a line is longer than ${maxLineBytes} bytes`);
+      if (chunk.length > 0) carry.push(chunk);
+      continue;
+    }
     let from = 0;
     if (carry.length > 0) {
       from = chunk.indexOf(10) + 1;
@@ -30,7 +38,8 @@ export async function* readLinePieces(chunks: AsyncIterable<Buffer | string>): A
       carry = [];
     }
     if (from <= last) yield chunk.subarray(from, last + 1);
-    if (last + 1 < chunk.length) carry.push(chunk.subarray(last + 1));
+    carried = chunk.length - last - 1;
+    if (carried > 0) carry.push(chunk.subarray(last + 1));
   }
   if (carry.length > 0) { carry.push(NEWLINE); yield Buffer.concat(carry); }
 }

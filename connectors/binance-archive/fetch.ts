@@ -14,6 +14,7 @@ import { retry, type BackoffOptions } from '../backoff.js';
 import { ChecksumMismatchError, ConnectorError, NotFoundUpstreamError, RetriesExhaustedError } from '../../schemas/errors.js';
 import { newSha256 } from './checksum.js';
 import type { ArchiveSource } from './source.js';
+import { excerpt } from './excerpt.js';
 
 /** A fetched, verified (unless told otherwise) archive object on local disk. */
 export interface FetchedObject {
@@ -45,7 +46,7 @@ const ZIP_MAGIC = [0x50, 0x4b];
 function notZip(key: string, head: Buffer): ConnectorError {
   const text = head.toString('utf8', 0, Math.min(head.length, 40)).replace(/\s+/g, ' ').trim();
   const what = /^<(!doctype|html|\?xml|error)/i.test(text) ? 'an HTML/XML page' : 'bytes that are not a zip';
-  return new ConnectorError(`${key}: expected a zip, got ${what} (${JSON.stringify(text)})`, { file: key }, { retriable: true });
+  return new ConnectorError(`${key}: expected a zip, got ${what} (${excerpt(text)})`, { file: key }, { retriable: true });
 }
 
 async function hashInto(body: AsyncIterable<Buffer>, key: string, target: Writable | null, onBytes?: (n: number) => void) {

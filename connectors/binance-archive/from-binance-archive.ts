@@ -28,7 +28,10 @@ import type { PlannedFile } from './availability.js';
 import { checksumKey, parseChecksumText } from './checksum.js';
 import { fetchArchiveObject, releaseFetched, type FetchedObject } from './fetch.js';
 import { isLoaded, type Manifest } from './manifest.js';
-import { PARSE_CHUNK_ROWS, checkArchiveZip, fileConstants, parseArchiveFile, type ParseStats } from './parse-archive-file.js';
+import {
+  DEFAULT_MAX_DEAD_LETTERS, DEFAULT_MAX_LINE_BYTES, PARSE_CHUNK_ROWS, checkArchiveZip, fileConstants, parseArchiveFile, tooManyRejected,
+  type ParseStats,
+} from './parse-archive-file.js';
 import { DEFAULT_PARSE_BUDGET_BYTES, ParseSlots } from './parse-slots.js';
 import type { ArchiveFile } from './plan.js';
 import type { ArchiveSource } from './source.js';
@@ -121,11 +124,10 @@ export interface FromBinanceArchiveOptions {
    */
   readonly batchesInFlight?: number;
   /**
-   * An early encoder for each file of a kind (state such as the id order lives for the file), or null for
-   * none. `constants`, given for a staged file only: the string fields every record of the file has
+   * An early encoder for each file of a kind (`key`: the file's), or null for none. `constants`, given for a staged file only: the string fields every record of the file has
    * (parse-archive-file.ts `fileConstants`), which the encoder may leave out of the rows (`EncodedRows.constants`).
    */
-  readonly encoder?: (kind: KindName, constants: Readonly<Record<string, string>> | null) => EarlyEncoder | null;
+  readonly encoder?: (kind: KindName, constants: Readonly<Record<string, string>> | null, key: string) => EarlyEncoder | null;
   /** With an encoder: bytes of a file parsed and held while its zip check runs. @default {@link DEFAULT_HOLD_BYTES} */
   readonly holdBytes?: number;
   /**
@@ -134,6 +136,13 @@ export interface FromBinanceArchiveOptions {
    * failure), instead of being inflated once more by a zip check before its first batch. @default false
    */
   readonly staged?: boolean;
+  /** A longer line fails its file, before any of it is written. @default parse-archive-file.ts `DEFAULT_MAX_LINE_BYTES` */
+  readonly maxLineBytes?: number;
+  /**
+   * More rejected rows (parse and encoder rejects) than this fail the file as corrupt: staged, none of it is
+   * published; else batches written before the limit was reached stay. @default parse-archive-file.ts `DEFAULT_MAX_DEAD_LETTERS`
+   */
+  readonly maxDeadLetters?: number;
 }
 
 type Emit = (event: ArchiveEvent) => void;
@@ -189,7 +198,7 @@ async function loadFile(file: PlannedFile, options: FromBinanceArchiveOptions, e
     emit({ type: 'file', outcome: outcome(file, 'skipped', { reason: 'already loaded with the same checksum (manifest)', sha256: expected }) });
     return;
   }
-  const zipCheck = options.staged === true ? null : earlyZipCheck(file, options.source);
+  const zipCheck = options.staged === true ? null : earlyZipCheck(file, options);
   let fetched: FetchedObject;
   try {
     fetched = await fetchArchiveObject(options.source, file.key, {
@@ -219,10 +228,15 @@ async function loadFile(file: PlannedFile, options: FromBinanceArchiveOptions, e
  * instead of after; resolves to the size it checked, or null when it failed (it is then run again, after the
  * checksum verdict, so errors keep their order). Null for remote sources (their bytes are not there yet).
  */
-function earlyZipCheck(file: ArchiveFile, source: ArchiveSource): Promise<number | null> | null {
-  const path = source.localPath?.(file.key);
+function earlyZipCheck(file: ArchiveFile, options: FromBinanceArchiveOptions): Promise<number | null> | null {
+  let path: string | undefined;
+  try {
+    path = options.source.localPath?.(file.key);
+  } catch {
+    return null; // a key the source refuses: the fetch reports it
+  }
   if (path === undefined) return null;
-  return stat(path).then(async ({ size }) => { await checkArchiveZip(path, size, file); return size; }).catch(() => null);
+  return stat(path).then(async ({ size }) => { await checkArchiveZip(path, size, file, maxLineBytesOf(options)); return size; }).catch(() => null);
 }
 
 async function parseInto(file: PlannedFile, fetched: FetchedObject, options: FromBinanceArchiveOptions, emit: Emit, zipCheck: Promise<number | null> | null): Promise<void> {
@@ -233,9 +247,9 @@ async function parseInto(file: PlannedFile, fetched: FetchedObject, options: Fro
   const stage: Stage | undefined = options.staged === true ? { id: unitBase } : undefined;
   // Else a damaged zip fails before any of its rows is written (checked early only if those very bytes were).
   const check = stage !== undefined ? Promise.resolve() : (async (): Promise<void> => {
-    if ((await zipCheck) !== fetched.size || fetched.spooled) await checkArchiveZip(fetched.path, fetched.size, file);
+    if ((await zipCheck) !== fetched.size || fetched.spooled) await checkArchiveZip(fetched.path, fetched.size, file, maxLineBytesOf(options));
   })();
-  const encoder = options.encoder?.(file.kind, stage === undefined ? null : fileConstants(file)) ?? null;
+  const encoder = options.encoder?.(file.kind, stage === undefined ? null : fileConstants(file), file.key) ?? null;
   // Batches of records wait for the check; encoded ones are parsed meanwhile and held (bytes, no records to
   // collect) up to `holdBytes`, then written once it passed: the check's inflate runs beside the parse.
   let checked = stage !== undefined || encoder === null;
@@ -243,8 +257,9 @@ async function parseInto(file: PlannedFile, fetched: FetchedObject, options: Fro
   const held: [KindName, readonly AnyRecord[], EncodedRows | undefined][] = [];
   let heldBytes = 0;
   const batchRows = options.batchRows ?? 20_000;
+  const maxDeadLetters = options.maxDeadLetters ?? DEFAULT_MAX_DEAD_LETTERS;
   const chunks = parseArchiveFile(fetched.path, fetched.size, file, {
-    version, rejectedAtUs: Math.floor(lastModifiedMs ?? 0) * 1000,
+    version, rejectedAtUs: Math.floor(lastModifiedMs ?? 0) * 1000, maxLineBytes: maxLineBytesOf(options), maxDeadLetters,
     // Encoded: short runs, cut where the record path's batches end, so both give the same parts (a lake file
     // loaded once with the lake alone and once with other sinks must not get parts of two sizes).
     ...(encoder === null ? { batchRows } : { batchRows: Math.min(batchRows, ENCODE_CHUNK_ROWS), cutEvery: batchRows }),
@@ -255,6 +270,7 @@ async function parseInto(file: PlannedFile, fetched: FetchedObject, options: Fro
   let parts = 0;
   let deadParts = 0;
   let dead: AnyRecord[] = []; // with an encoder: the file's dead letters (parse and encoder rejects), batched apart
+  let rejectedRows = 0; // dead letters of the file so far, parse and encoder rejects, against maxDeadLetters
   const write = async (kind: KindName, records: readonly AnyRecord[], encoded?: EncodedRows): Promise<void> => {
     const unitId = `${unitBase}#${kind === 'deadLetter' ? `dlq${deadParts++}` : parts++}`;
     const batch: RecordBatch = { kind, unitId, records, ...(encoded === undefined ? {} : { encoded }), ...(stage === undefined ? {} : { stage }) };
@@ -276,6 +292,10 @@ async function parseInto(file: PlannedFile, fetched: FetchedObject, options: Fro
     heldBytes += encoded === undefined ? records.length * DEAD_LETTER_BYTES : encodedBytesOf(encoded);
     if (heldBytes >= (options.holdBytes ?? DEFAULT_HOLD_BYTES)) await release();
   };
+  const countRejected = (rows: number): void => {
+    rejectedRows += rows;
+    if (rejectedRows > maxDeadLetters) throw tooManyRejected(file, maxDeadLetters);
+  };
   const keepDead = async (records: readonly AnyRecord[]): Promise<void> => {
     for (const record of records) dead.push(record);
     if (dead.length >= batchRows) { await send('deadLetter', dead); dead = []; }
@@ -296,10 +316,11 @@ async function parseInto(file: PlannedFile, fetched: FetchedObject, options: Fro
         return;
       }
       const { kind, records } = next.value;
+      if (kind === 'deadLetter') countRejected(records.length);
       if (encoder === null) { await send(kind, records); continue; }
       if (kind === 'deadLetter') { await keepDead(records); continue; }
       const rejected = encoder.add(records);
-      if (rejected.length > 0) await keepDead(rejected);
+      if (rejected.length > 0) { countRejected(rejected.length); await keepDead(rejected); }
       parsed += records.length;
       if (parsed >= batchRows) { parsed = 0; await send(kind, [], encoder.take()); }
     }
@@ -309,6 +330,10 @@ async function parseInto(file: PlannedFile, fetched: FetchedObject, options: Fro
     // A damaged zip is reported as the check finds it, also when the parse beside it tripped over it first.
     throw await check.then(() => error, (checkError: unknown) => checkError);
   }
+}
+
+function maxLineBytesOf(options: FromBinanceArchiveOptions): number {
+  return options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
 }
 
 /** Writes the last batch of a file's stage (no rows): its commit, or its abort. */

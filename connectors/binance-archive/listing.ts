@@ -4,6 +4,7 @@
  * configurable: data.binance.vision lists at its S3 bucket endpoint, mirrors at `<base>/`.
  */
 import { ConnectorError } from '../../schemas/errors.js';
+import { excerpt } from './excerpt.js';
 
 /** One object in a listing. */
 export interface ListedObject {
@@ -50,7 +51,7 @@ function blocks(xml: string, name: string): string[] {
 /** Parses one ListObjects (v1) XML page. Throws a {@link ConnectorError} when the body is not a listing. */
 export function parseListingXml(xml: string): ListingPage {
   if (!xml.includes('<ListBucketResult')) {
-    throw new ConnectorError(`not an S3 listing (got ${JSON.stringify(xml.slice(0, 80))})`);
+    throw new ConnectorError(`not an S3 listing (got ${excerpt(xml)})`);
   }
   const objects = blocks(xml, 'Contents').map((block) => {
     const modified = tag(block, 'LastModified');

@@ -14,6 +14,7 @@ import { Buffer } from 'node:buffer';
 import { parseDecimal } from '../../schemas/decimal.js';
 import { DecodeError } from '../../schemas/errors.js';
 import { parseUtcDateTimeUs, toEpochUs } from '../../schemas/time.js';
+import { excerpt } from './excerpt.js';
 
 const NL = 10;
 const CR = 13;
@@ -23,6 +24,8 @@ const MINUS = 45;
 const MAX_EXACT = 2 ** 53;
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 const EMPTY_ROW = Buffer.from('\n');
+/** Bytes of input a {@link DecodeError} carries at most (its message quotes an {@link excerpt}). */
+const RAW_BYTES = 1024;
 
 /** Reads the cells of one row in order. */
 export class RowCursor {
@@ -54,10 +57,21 @@ export class RowCursor {
     return this;
   }
 
-  /** The current row's text (UTF-8), without its line break. */
-  raw(): string {
+  /**
+   * The current row's text (UTF-8), without its line break; a row longer than `maxBytes` is cut there and
+   * ends with a marker naming its full length.
+   */
+  raw(maxBytes = Infinity): string {
     this.rowEnd();
-    return this.bytes.toString('utf8', this.lineStart, this.lineEnd);
+    const length = this.lineEnd - this.lineStart;
+    if (length <= maxBytes) return this.bytes.toString('utf8', this.lineStart, this.lineEnd);
+    return `${this.bytes.toString('utf8', this.lineStart, this.lineStart + maxBytes)}…[cut: ${length} bytes]`;
+  }
+
+  /** Length in bytes of the current row, without its line break. */
+  rowBytes(): number {
+    this.rowEnd();
+    return this.lineEnd - this.lineStart;
   }
 
   /** Index just after the current row's `\n`, i.e. where the next row starts (scans the rest of the row if needed). */
@@ -79,14 +93,14 @@ export class RowCursor {
   }
 
   private fail(column: string, expected: string): never {
-    const text = this.bytes.toString('utf8', this.start, this.end);
-    throw new DecodeError(`column ${column}: expected ${expected}, got ${JSON.stringify(text)}`, text);
+    const text = this.bytes.toString('utf8', this.start, Math.min(this.end, this.start + RAW_BYTES));
+    throw new DecodeError(`column ${column}: expected ${expected}, got ${excerpt(text)}`, text);
   }
 
   /** Starts the next cell; throws when the row has ended. */
   private advance(): void {
     if (this.lineEnd >= 0) {
-      throw new DecodeError(`${this.what}: expected ${this.expected} columns, got ${this.column}`, this.raw());
+      throw new DecodeError(`${this.what}: expected ${this.expected} columns, got ${this.column}`, this.raw(RAW_BYTES));
     }
     this.start = this.pos;
     this.column++;
@@ -238,6 +252,6 @@ export class RowCursor {
     let columns = this.column + 1;
     const end = this.rowEnd();
     for (let i = this.pos; i < end; i++) if (this.bytes[i] === COMMA) columns++;
-    throw new DecodeError(`${this.what}: expected ${this.expected} columns, got ${columns}`, this.raw());
+    throw new DecodeError(`${this.what}: expected ${this.expected} columns, got ${columns}`, this.raw(RAW_BYTES));
   }
 }

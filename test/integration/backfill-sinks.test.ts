@@ -136,7 +136,7 @@ describe('lakehouse backfill into ClickHouse and Kafka (real services)', () => {
     assert.deepEqual(versions, [{ price: plain(newPrice), version: String(makeVersion('archive', Math.floor(later.getTime() / 1000) * 1000)) }]);
   });
 
-  it('into a server as the only sink (rows encoded as parsed): malformed, duplicated and invalid rows go to dead_letters, the rest to trades', { timeout: 240_000 }, async (t) => {
+  it('into a server as the only sink (rows encoded as parsed): every distinct id once, whatever the order; malformed, conflicting and invalid rows to dead_letters', { timeout: 240_000 }, async (t) => {
     const clickhouse = await clickhouseOrSkip(t);
     if (clickhouse === undefined) return;
     const { env, client } = clickhouse;
@@ -150,9 +150,13 @@ describe('lakehouse backfill into ClickHouse and Kafka (real services)', () => {
     const first = lines.findIndex((l) => /^\d/.test(l));
     const at = (n: number): string[] => lines[first + n]!.split(',');
     lines[first + 10] = 'not,a,trade'; // malformed: DLQ from the parser
-    lines.splice(first + 5000, 0, lines[first + 4999]!); // duplicated row, in the second 4,096-row run
     const negative = at(7001);
     lines[first + 7001] = [negative[0], negative[1], `-${negative[2]}`, ...negative.slice(3)].join(','); // parses, fails validation
+    const conflicting = [at(300)[0], '1.5', ...at(300).slice(2)].join(',');
+    [lines[first + 100], lines[first + 103]] = [lines[first + 103]!, lines[first + 100]!]; // rows out of place
+    lines.splice(first + 8000, 0, conflicting); // an id again with another price, in another batch: DLQ
+    lines.splice(first + 6000, 0, lines[first + 200]!); // verbatim repeat ~5,800 rows later, in another batch
+    lines.splice(first + 5000, 0, lines[first + 4999]!); // verbatim repeat, adjacent, in the second 4,096-row run
     await writeArchiveFile(dir, file.file, { lines });
     const manifest = `${dir}/m.jsonl`;
     const result = await runBackfillJson({ ...backfillCommand, run: (a, context) => backfillCommand.run(a, { ...context, env }) }, [
@@ -160,9 +164,10 @@ describe('lakehouse backfill into ClickHouse and Kafka (real services)', () => {
       '--clickhouse-database', database, '--manifest', manifest, '--batch-rows', '3000',
     ]);
     assert.equal(result.exitCode, 3, result.stdout + result.stderr);
-    assert.equal(result.report.rejectedRows, 3);
-    const [count] = await select<{ n: string }>(client, `SELECT toString(count()) AS n FROM ${database}.trades FINAL WHERE symbol = '${symbol}'`);
-    assert.equal(count?.n, String(9000 - 2));
+    assert.deepEqual([result.report.rows, result.report.rejectedRows, result.report.duplicateRows], [9000 - 2, 3, 2]);
+    // Unmerged parts too (no FINAL): each id landed once.
+    const [count] = await select<{ n: string; ids: string }>(client, `SELECT toString(count()) AS n, toString(uniqExact(tradeId)) AS ids FROM ${database}.trades WHERE symbol = '${symbol}'`);
+    assert.deepEqual(count, { n: String(9000 - 2), ids: String(9000 - 2) });
     const dead = await select<{ line: string; error: string }>(client, `SELECT toString(originLine) AS line, errorName AS error FROM ${database}.dead_letters WHERE symbol = '${symbol}' ORDER BY originLine`);
     assert.equal(dead.length, 3);
     assert.deepEqual(dead.map((d) => d.error).sort(), ['DecodeError', 'DuplicateRow', 'ValidationError'].sort());
@@ -171,7 +176,7 @@ describe('lakehouse backfill into ClickHouse and Kafka (real services)', () => {
     assert.deepEqual(lineage, [{ exchange: 'binance', market: 'spot', symbol, source: 'archive', ingestId: file.key }]);
     const deadIds = await select<{ id: string }>(client, `SELECT ingestId AS id FROM ${database}.dead_letters WHERE symbol = '${symbol}' ORDER BY originLine`);
     // Dead letters carry every column (the parser's name the line, the validator's the record's lineage).
-    assert.deepEqual(deadIds.map((d) => d.id), [`${file.key}#L11`, `${file.key}#L5001`, file.key]);
+    assert.deepEqual(deadIds.map((d) => d.id), [`${file.key}#L11`, `${file.key}#L${lines.indexOf(conflicting) + 1}`, file.key]);
     const staging = await select<{ name: string }>(client, `SELECT name FROM system.tables WHERE database = '${database}' AND name LIKE '%\\_\\_stage\\_%'`);
     assert.deepEqual(staging, []);
   });
@@ -282,6 +287,33 @@ describe('lakehouse backfill into ClickHouse and Kafka (real services)', () => {
     assert.deepEqual(staging, [], 'no staging table left behind');
     const files = (await readdir(lake, { recursive: true })).filter((n) => !n.startsWith('_manifest') && /\.[a-z]+$/.test(n));
     assert.ok(files.length >= 6 && files.every((n) => n.endsWith('.parquet') && n.includes('date=2025-07-01')), files.join('\n'));
+  });
+
+  it('into the lake and ClickHouse together (record batches): a file with rows out of place and repeated loads every distinct id once into both, exit 0', { timeout: 240_000 }, async (t) => {
+    const clickhouse = await clickhouseOrSkip(t);
+    if (clickhouse === undefined) return;
+    const { env, client } = clickhouse;
+    t.after(() => client.close());
+    const dir = await tempDir('sinks-order');
+    const symbol = runSymbol('O');
+    const [file] = await generateArchiveMirror(dir, { markets: ['spot'], symbols: [symbol], types: ['trades'], fromDay: '2025-07-01', toDay: '2025-07-01', eventsPerDay: 3000 });
+    assert.ok(file !== undefined);
+    const lines = csvLines(file.path);
+    for (let i = 10; i + 3 < lines.length; i += 97) [lines[i], lines[i + 3]] = [lines[i + 3]!, lines[i]!]; // rows a few places out
+    lines.splice(2500, 0, lines[40]!, lines[1200]!); // verbatim repeats far from their originals, in other batches
+    await writeArchiveFile(dir, file.file, { lines });
+    const lake = await tempDir('sinks-order-lake');
+    const database = `order_${RUN.toLowerCase()}`;
+    t.after(async () => { await client.command({ query: `DROP DATABASE IF EXISTS ${database}` }); });
+    const result = await runBackfillJson({ ...backfillCommand, run: (a, context) => backfillCommand.run(a, { ...context, env }) }, [
+      '--market', 'spot', '--symbols', symbol, '--types', 'trades', '--from', '2025-07-01', '--archive', dir,
+      '--sink', 'parquet,clickhouse', '--lake', lake, '--clickhouse-database', database, '--batch-rows', '500']);
+    assert.equal(result.exitCode, 0, result.stdout + result.stderr);
+    assert.deepEqual([result.report.rows, result.report.duplicateRows, result.report.rejectedRows], [3000, 2, 0]);
+    const [inClickHouse] = await select<{ n: string; ids: string }>(client, `SELECT toString(count()) AS n, toString(uniqExact(tradeId)) AS ids FROM ${database}.trades WHERE symbol = '${symbol}'`);
+    assert.deepEqual(inClickHouse, { n: '3000', ids: '3000' });
+    const { queryLake } = await import('../../connectors/parquet/query-lake.js');
+    assert.deepEqual(await queryLake({ root: lake, sql: 'SELECT count(*)::INTEGER AS n, count(DISTINCT tradeId)::INTEGER AS ids FROM trades' }), [{ n: 3000, ids: 3000 }]);
   });
 });
 

@@ -70,12 +70,10 @@ describe('validate', () => {
     assert.match(await reason({ ...trade(1, 1), kind: 'candle' } as unknown as AnyRecord) ?? '', /^unknown kind "candle"/);
   });
 
-  it('rejects trade ids that go back within one stream and source, and lets repeats and other sources pass', async () => {
-    const out = await run([trade(5, 5), trade(6, 6), trade(6, 6), trade(4, 7), trade(3, 3, { source: 'ws' }), aggTrade(9, 1), aggTrade(8, 2)]);
-    assert.deepEqual(out.map((r) => r.kind), ['trade', 'trade', 'trade', 'deadLetter', 'trade', 'aggTrade', 'deadLetter']);
-    assert.match((out[3] as DeadLetterRecord).reason, /trade id 4 after 6/);
-    const unchecked = await run([trade(5, 5), trade(4, 7)], { checkIdOrder: false });
-    assert.deepEqual(unchecked.map((r) => r.kind), ['trade', 'trade']);
+  it('lets ids out of order and repeats pass: order is not an error (dedupe settles repeats)', async () => {
+    const input = [trade(5, 5), trade(6, 6), trade(6, 6), trade(4, 7), trade(3, 3, { source: 'ws' }), aggTrade(9, 1), aggTrade(8, 2)];
+    assert.deepEqual(await run(input), input);
+    assert.deepEqual(validateRecords(input), input);
   });
 
   it('splits validator output into the accepted records, in order, and the dead letters (splitRejected)', () => {
@@ -83,7 +81,7 @@ describe('validate', () => {
     const clean = validateRecords(good);
     assert.equal(splitRejected(clean).kept, clean, 'no copy when nothing was rejected');
     assert.deepEqual(splitRejected(clean).rejected, []);
-    const out = validateRecords([good[0]!, trade(0, minute(0)), good[1]!, trade(3, minute(0), { price: -1 }), good[2]!]);
+    const out = validateRecords([good[0]!, trade(0, minute(0), { price: 0 }), good[1]!, trade(3, minute(0), { price: -1 }), good[2]!]);
     const { kept, rejected } = splitRejected(out);
     assert.deepEqual(kept, good);
     assert.deepEqual(rejected.map((r) => r.kind), ['deadLetter', 'deadLetter']);
@@ -93,7 +91,6 @@ describe('validate', () => {
     const input: AnyRecord[] = [trade(5, 5), trade(6, 6), trade(6, 6), trade(4, 7), trade(3, 3, { source: 'ws' }), aggTrade(9, 1), aggTrade(8, 2),
       kline(minute(3), { low: 999 }), kline(minute(4)), { ...trade(7, 8), price: -1 }];
     assert.deepEqual(validateRecords(input), await run(input));
-    assert.deepEqual(validateRecords(input, { checkIdOrder: false }), await run(input, { checkIdOrder: false }));
     assert.deepEqual(validateRecords([]), []);
   });
 

@@ -7,7 +7,7 @@ import type { FileOutcome } from '../../connectors/binance-archive/from-binance-
 const [day1, day2] = planArchiveFiles({ markets: ['spot'], symbols: ['BTCUSDT'], types: parseTypeRequests(['trades']), fromDay: '2025-07-01', toDay: '2025-07-02' });
 const outcome = (file: typeof day1, status: FileOutcome['status'], extra: Partial<FileOutcome> = {}): FileOutcome => ({
   file: file!, status, reason: status === 'loaded' ? null : `${status} because`, errorName: null, bytes: 10, sha256: 'a'.repeat(64),
-  lastModifiedMs: 0, parts: 1, stats: status === 'loaded' ? { rows: 5, deadLetters: 0, duplicates: 0, outOfRange: 0, header: false } : null, quarantined: false, ...extra,
+  lastModifiedMs: 0, parts: 1, stats: status === 'loaded' ? { rows: 5, deadLetters: 0, duplicates: 0, outOfRange: 0, header: false, lines: 5 } : null, quarantined: false, ...extra,
 });
 
 describe('backfill report', () => {
@@ -39,10 +39,36 @@ describe('backfill report', () => {
     assert.match(formatReport(r), /REPUBLISHED .*2025-07-01.zip: re-ingested \(sha256 a{12}… → b{12}…\), 3 Parquet parts of the old version removed from the lake/);
   });
 
-  it('exits 3 when files loaded but rows were rejected', () => {
+  it('exits 3 when files loaded but rows were rejected; 0 when their only problem is verbatim duplicates', () => {
     const b = new ReportBuilder(0);
-    b.addOutcome(outcome(day1, 'loaded', { stats: { rows: 5, deadLetters: 2, duplicates: 1, outOfRange: 0, header: false } }));
+    b.addOutcome(outcome(day1, 'loaded', { stats: { rows: 5, deadLetters: 2, duplicates: 1, outOfRange: 0, header: false, lines: 5 } }));
     assert.equal(b.finish(1).exitCode, 3);
+    const duplicates = new ReportBuilder(0);
+    duplicates.addOutcome(outcome(day1, 'loaded', { stats: { rows: 5, deadLetters: 0, duplicates: 4, outOfRange: 2, header: false, lines: 11 } }));
+    const r = duplicates.finish(1);
+    assert.deepEqual([r.exitCode, r.duplicateRows, r.outOfRangeRows], [0, 4, 2]);
+  });
+
+  it('counts rows validation rejected after parsing under their file: rejected, not loaded; a failed file\'s not at all', () => {
+    const b = new ReportBuilder(0);
+    b.addRejected(2, day1!.key);
+    b.addRejected(1, day2!.key);
+    b.addRejected(1, day1!.key);
+    b.addOutcome(outcome(day1, 'loaded', { stats: { rows: 11, deadLetters: 1, duplicates: 0, outOfRange: 0, header: false, lines: 12 } }));
+    b.addOutcome(outcome(day2, 'failed'));
+    const r = b.finish(1);
+    assert.deepEqual([r.rows, r.rejectedRows, r.exitCode], [8, 4, 1]);
+    assert.match(formatReport(r), /rows: 8 loaded, 4 rejected to the DLQ/);
+  });
+
+  it('names a loaded file without rows (empty, or a header only) and keeps exit 0', () => {
+    const b = new ReportBuilder(0);
+    b.addOutcome(outcome(day1, 'loaded', { stats: { rows: 0, deadLetters: 0, duplicates: 0, outOfRange: 0, header: true, lines: 0 } }));
+    b.addOutcome(outcome(day2, 'loaded', { stats: { rows: 0, deadLetters: 0, duplicates: 0, outOfRange: 0, header: false, lines: 0 } }));
+    const r = b.finish(1);
+    assert.deepEqual([r.loaded, r.empty, r.exitCode], [2, 2, 0]);
+    assert.deepEqual(r.files.map((f) => [f.status, f.reason]), [['empty', 'header only, no rows'], ['empty', 'empty file, no rows']]);
+    assert.match(formatReport(r), /EMPTY .*2025-07-01\.zip: header only, no rows/);
   });
 
   it('calls a symbol unknown from empty listing folders, or without a listing when every file was missing', () => {

@@ -7,7 +7,8 @@ import { resolveAvailability } from '../../../connectors/binance-archive/availab
 import { dirSource } from '../../../connectors/binance-archive/source-dir.js';
 import { planArchiveFiles, parseTypeRequests } from '../../../connectors/binance-archive/plan.js';
 import type { RecordBatch } from '../../../connectors/sink.js';
-import { generateArchiveMirror, type GeneratedFile } from '../../support/archive-mirror.js';
+import { generateArchiveMirror, writeArchiveFile, type GeneratedFile } from '../../support/archive-mirror.js';
+import { parquetColumnEncoders } from '../../../pipelines/early-encoding.js';
 import { removeTempDirs, tempDir } from '../../pipelines/backfill-support.js';
 
 after(removeTempDirs);
@@ -126,5 +127,24 @@ describe('fromBinanceArchive', () => {
     const events = await lastValueFrom(fromBinanceArchive({ files: plan.files, source: dirSource(dir), pace, concurrency: 1 }).pipe(toArray()));
     const outcomes = events.flatMap((e) => (e.type === 'file' ? [e.outcome] : []));
     assert.deepEqual(outcomes.map((o) => [o.file.date, o.status, o.reason]), [['2025-07-01', 'failed', 'disk full'], ['2025-07-02', 'loaded', null]]);
+  });
+
+  it('checked first (sinks that do not stage): a line over maxLineBytes fails the file before any of its batches is written', async () => {
+    const longDir = await tempDir('long-line');
+    const [file] = files();
+    assert.ok(file !== undefined);
+    const good = Array.from({ length: 5000 }, (_, i) => `${i + 1},100.00000000,0.50000000,50.00000000,${Date.UTC(2025, 6, 1) * 1000 + i},True,True`);
+    await writeArchiveFile(longDir, file, { lines: [...good, `5001,${'1'.repeat(5000)}`] });
+    for (const encoder of [undefined, parquetColumnEncoders(true, () => undefined)]) {
+      const written: string[] = [];
+      const events = await lastValueFrom(fromBinanceArchive({
+        files: [{ ...file, size: null, lastModifiedMs: null }], source: dirSource(longDir), batchRows: 1000, maxLineBytes: 4096,
+        pace: async (batch) => { written.push(batch.unitId); }, ...(encoder === undefined ? {} : { encoder }),
+      }).pipe(toArray()));
+      const outcome = events.flatMap((e) => (e.type === 'file' ? [e.outcome] : []))[0];
+      assert.equal(outcome?.status, 'failed');
+      assert.match(outcome?.reason ?? '', /line 5001 is longer than 4096 bytes/);
+      assert.deepEqual(written, [], encoder === undefined ? 'record batches' : 'encoded batches');
+    }
   });
 });

@@ -1,6 +1,7 @@
 /**
  * A set of integer ids kept as sorted disjoint ranges — compact for ids that are mostly contiguous (trade
- * ids, kline window numbers), exact with holes. `resample` uses one per bar to count each input once.
+ * ids, kline window numbers), exact with holes. `resample` uses one per bar to count each input once; the archive parser one per file,
+ * so that every row identity (trade id, kline window) is loaded once whatever the rows' order.
  * Memory: two numbers per run of consecutive ids; the array is kept when cleared (bars are reused, and
  * `length = 0` released the backing store, so the next add allocated a new one: ~150 bytes per reused bar,
  * a sixth of what validate → dedupe → resample allocated per record — bench/operators.ts).

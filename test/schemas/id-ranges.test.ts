@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { IdRanges } from '../../operators/id-ranges.js';
+import { IdRanges } from '../../schemas/id-ranges.js';
 
 describe('IdRanges', () => {
   it('accepts each id once, in any order, like a Set would', () => {

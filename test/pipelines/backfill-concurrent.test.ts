@@ -55,10 +55,12 @@ test('a backfill killed mid-file leaves nothing visible; the next run takes its 
   const lake = await tempDir('killed-lake');
   const child = spawn(process.execPath, [join(REPO, 'bin/lakehouse.mjs'), 'backfill', ...TRADES, '--archive', archive, '--lake', lake, '--batch-rows', '1000'], { stdio: 'ignore' });
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  // Killed once it staged parts of the file, before their commit.
-  while ((await hiddenFiles(lake).catch(() => [])).filter((f) => f.endsWith('.staged')).length < 3) {
+  // Killed once it staged parts of the file, before their commit. Polls the file's one day directory, which
+  // no run removes (a recursive listing of the whole lake races the writer's lease and heartbeat files).
+  const day = join(lake, 'exchange=binance/market=spot/type=trades/symbol=BTCUSDT/date=2025-07-01');
+  while ((await readdir(day).catch(() => [])).filter((f) => f.endsWith('.staged')).length < 3) {
     assert.equal(child.exitCode, null, 'the backfill ended before it was killed');
-    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 5));
   }
   child.kill('SIGKILL');
   await exited;

@@ -140,29 +140,42 @@ export class LiveRouter {
 
   private onHole(tracker: StreamTracker, hole: IdHole, ingestId: string): void {
     const { symbol, type } = tracker.stream;
-    const gap = this.gap({ symbol, dataType: type as GapSpec['dataType'], fromUs: hole.fromUs, toUs: hole.toUs, fromId: hole.fromId, toId: hole.toId, cause: 'sequence_break', state: 'open', ingestId, detail: 'id hole in the live stream' });
-    if (this.o.repair) void this.runRepair(tracker, gap);
-    else this.release(tracker);
+    const spec = { symbol, dataType: type as GapSpec['dataType'], fromUs: hole.fromUs, toUs: hole.toUs, fromId: hole.fromId, toId: hole.toId, cause: 'sequence_break' as const, ingestId };
+    if (this.o.repair) {
+      void this.runRepair(tracker, this.gap({ ...spec, state: 'open', detail: 'id hole in the live stream' }));
+      return;
+    }
+    this.gap({ ...spec, state: 'reported', detail: 'id hole in the live stream; repair is off' });
+    tracker.skipHole();
+    this.release(tracker);
   }
 
+  /**
+   * Repairs what `gap` left open, then reports its fate once (same identity, higher version): `filled`, `partial`
+   * (some records came), or `unfillable`. A hole REST could not close is given up — the tracker moves past it — so
+   * the held live records flow on at once and the same hole is not found again.
+   */
   private async runRepair(tracker: StreamTracker, gap: GapRecord): Promise<void> {
-    let state: GapRecord['state'] = 'partial';
+    let complete = false;
     let filled = 0;
-    let detail = gap.detail;
+    let why: string | undefined;
     try {
-      const emit = (record: AnyRecord): void => { this.o.stats.repaired++; this.o.emit(record); };
+      const emit = (record: AnyRecord): void => { filled++; this.o.stats.repaired++; this.o.emit(record); };
       const result = tracker.stream.interval !== null
         ? await repairKlines(this.o.rest, tracker, gap.fromUs, emit, this.o.signal)
         : await repairIds(this.o.rest, tracker, emit, this.o.signal);
-      filled = result.filled;
-      state = result.complete ? 'filled' : 'partial';
+      complete = result.complete;
+      why = result.detail;
     } catch (error) {
       if (this.o.signal.aborted) return;
-      detail = `${detail ?? ''}; repair failed: ${(error as Error).message}`;
-      state = filled > 0 ? 'partial' : 'unfillable';
+      why = `repair failed: ${(error as Error).message}`;
     }
     if (this.o.signal.aborted) return;
-    this.o.emit(makeGap({ ...gap, market: this.o.market, dataType: gap.dataType as GapSpec['dataType'], state, filledCount: filled, detail, receiveMs: this.o.now() }));
+    const skipped = complete ? null : tracker.skipHole();
+    const state: GapRecord['state'] = complete ? 'filled' : filled > 0 ? 'partial' : 'unfillable';
+    const detail = why === undefined ? gap.detail : `${gap.detail ?? ''}; ${why}`;
+    const toId = gap.toId ?? skipped;
+    this.o.emit(makeGap({ ...gap, market: this.o.market, dataType: gap.dataType as GapSpec['dataType'], state, toId, filledCount: filled, detail, receiveMs: this.o.now() }));
     this.release(tracker);
   }
 

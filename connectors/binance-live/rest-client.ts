@@ -4,6 +4,10 @@
  * answers become a {@link RateLimitedError} (Retry-After seconds → `retryAfterMs`) that pauses the limiter,
  * and retriable failures are retried with the project's backoff. Rows are mapped with the pure mappers
  * (`source: 'rest'`, ingestId = request path and query).
+ *
+ * Trades by id: spot `historicalTrades` needs no API key (since 2023-12); the futures ones do (`MARKET_DATA`)
+ * and give at most 500 rows. Without a key, {@link BinanceRest.tradesFrom} takes the futures recent-trades list
+ * instead (the last 1000 trades, no key): enough for a hole of the last moments, not for an older one.
  */
 import { ConnectorError, NotFoundUpstreamError, RateLimitedError, RetriesExhaustedError, isRetriable } from '../../schemas/errors.js';
 import type { AggTradeRecord, BookSnapshotRecord, KlineRecord, TradeRecord } from '../../schemas/records.js';
@@ -21,6 +25,9 @@ export const DEFAULT_REST_URLS: Record<LiveMarket, string> = {
 };
 const PREFIX: Record<LiveMarket, string> = { spot: '/api/v3', um: '/fapi/v1', cm: '/dapi/v1' };
 
+/** A page of trades by id, and whether a later page may follow. */
+export interface TradePage { readonly rows: TradeRecord[]; readonly more: boolean }
+
 /** Options of {@link BinanceRest}. */
 export interface BinanceRestOptions {
   readonly market: LiveMarket;
@@ -32,7 +39,7 @@ export interface BinanceRestOptions {
   readonly maxAttempts?: number;
   /** Backoff base delay, ms. @default 250 */
   readonly baseDelayMs?: number;
-  /** Optional API key header (futures historicalTrades requires one on the real exchange). */
+  /** Optional API key header (futures historicalTrades requires one on the real exchange). Never logged. */
   readonly apiKey?: string;
   readonly now?: () => number;
 }
@@ -106,10 +113,32 @@ export class BinanceRest {
     return rows(body).map((row) => mapBinanceRestAggTrade(row, symbol, context));
   }
 
-  /** Trades of `symbol` from `fromId` via historicalTrades (ascending, at most `limit`). */
+  /** Trades of `symbol` from `fromId` via historicalTrades (ascending, at most `limit`, capped at 1000 on spot, 500 on futures). */
   async trades(symbol: string, fromId: number, limit = 1000, signal?: AbortSignal): Promise<TradeRecord[]> {
-    const { body, context } = await this.getJson('/historicalTrades', { symbol, fromId, limit }, this.options.market === 'spot' ? 25 : 20, signal);
+    const spot = this.options.market === 'spot';
+    const capped = Math.min(limit, spot ? 1000 : 500);
+    const { body, context } = await this.getJson('/historicalTrades', { symbol, fromId, limit: capped }, spot ? 25 : 20, signal);
     return rows(body).map((row) => mapBinanceRestTrade(row, symbol, context));
+  }
+
+  /** The latest `limit` (≤ 1000) trades of `symbol`, ascending; no API key on any market. */
+  async recentTrades(symbol: string, limit = 1000, signal?: AbortSignal): Promise<TradeRecord[]> {
+    const { body, context } = await this.getJson('/trades', { symbol, limit: Math.min(limit, 1000) }, this.options.market === 'spot' ? 25 : 5, signal);
+    return rows(body).map((row) => mapBinanceRestTrade(row, symbol, context));
+  }
+
+  /**
+   * Trades from `fromId` by the best route this client has: historicalTrades on spot or with an API key (a full
+   * page means more may follow), else the futures recent-trades list from `fromId` on (the last page: nothing
+   * older is reachable without a key).
+   */
+  async tradesFrom(symbol: string, fromId: number, signal?: AbortSignal): Promise<TradePage> {
+    if (this.options.market === 'spot' || (this.options.apiKey ?? '') !== '') {
+      const page = this.options.market === 'spot' ? 1000 : 500;
+      const rows = await this.trades(symbol, fromId, page, signal);
+      return { rows, more: rows.length >= page };
+    }
+    return { rows: (await this.recentTrades(symbol, 1000, signal)).filter((row) => row.tradeId >= fromId), more: false };
   }
 
   /** Klines of `symbol` from `startTimeMs` (ascending, at most `limit`, capped at 1000). */

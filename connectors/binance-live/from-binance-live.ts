@@ -63,6 +63,10 @@ export interface BinanceLiveOptions {
   readonly apiKey?: string;
   /** While paused, every socket stops reading (back-pressure from slow sinks, see connectors/flow-gate.ts). */
   readonly flow?: FlowGate;
+  /** Largest WebSocket frame accepted; a larger one closes the socket (gap, reconnect). @default 4 MiB */
+  readonly maxFrameBytes?: number;
+  /** Largest REST body read; a larger one fails the call (not retried). @default 16 MiB */
+  readonly maxRestBodyBytes?: number;
 }
 
 /** A cold Observable of live records of `options.types` × `options.symbols` on `options.market`. */
@@ -91,7 +95,7 @@ class LiveRun {
     const streams = options.symbols.flatMap((symbol) => options.types.map((type) => liveStream(type, symbol)));
     this.groups = planConnections(options.market, streams, options.wsUrl ?? DEFAULT_WS_URLS[options.market])
       .map((plan) => ({ plan, socket: null, rolling: null, attempt: 0, timers: new Set() }));
-    const rest = new BinanceRest({ market: options.market, baseUrl: options.restUrl, limiter: options.limiter ?? new RestLimiter({ now: this.now }), now: this.now, apiKey: options.apiKey });
+    const rest = new BinanceRest({ market: options.market, baseUrl: options.restUrl, limiter: options.limiter ?? new RestLimiter({ now: this.now }), now: this.now, apiKey: options.apiKey, maxBodyBytes: options.maxRestBodyBytes });
     const stats = this.stats;
     this.router = new LiveRouter({
       market: options.market, streams, rest, stats, signal: this.abort.signal, now: this.now,
@@ -135,7 +139,7 @@ class LiveRun {
         if (this.router.onFrame(text, receiveMs) && socket === group.socket) this.roll(group, socket);
       },
       onClose: (reason) => this.onSocketClosed(group, socket, reason),
-    }, { pingIntervalMs: this.options.pingIntervalMs ?? 30_000, stallTimeoutMs: this.options.stallTimeoutMs ?? 90_000 }, this.now);
+    }, { pingIntervalMs: this.options.pingIntervalMs ?? 30_000, stallTimeoutMs: this.options.stallTimeoutMs ?? 90_000, maxFrameBytes: this.options.maxFrameBytes }, this.now);
     if (this.options.flow?.paused === true) socket.pause();
     return socket;
   }

@@ -5,6 +5,10 @@
  * and retriable failures are retried with the project's backoff. Rows are mapped with the pure mappers
  * (`source: 'rest'`, ingestId = request path and query).
  *
+ * Bounded: a body is read up to `maxBodyBytes` (after decompression) and refused past it with a non-retriable
+ * ConnectorError; a `Retry-After` is taken up to {@link MAX_PAUSE_MS} (a ban of hours or days is not waited
+ * out in-process: the call fails once its attempts are spent).
+ *
  * Trades by id: spot `historicalTrades` needs no API key (since 2023-12); the futures ones do (`MARKET_DATA`)
  * and give at most 500 rows. Without a key, {@link BinanceRest.tradesFrom} takes the futures recent-trades list
  * instead (the last 1000 trades, no key): enough for a hole of the last moments, not for an older one.
@@ -17,13 +21,16 @@ import type { FrameContext, LiveMarket } from './live-context.js';
 import { mapBinanceDepthSnapshot } from './map-binance-book.js';
 import { mapBinanceRestKline } from './map-binance-kline.js';
 import { mapBinanceRestAggTrade, mapBinanceRestTrade } from './map-binance-trade.js';
-import { RestLimiter } from './rest-limiter.js';
+import { MAX_PAUSE_MS, RestLimiter } from './rest-limiter.js';
 
 /** Production REST bases per market. */
 export const DEFAULT_REST_URLS: Record<LiveMarket, string> = {
   spot: 'https://api.binance.com', um: 'https://fapi.binance.com', cm: 'https://dapi.binance.com',
 };
 const PREFIX: Record<LiveMarket, string> = { spot: '/api/v3', um: '/fapi/v1', cm: '/dapi/v1' };
+
+/** Default cap of a REST body, bytes: a 5000-level depth snapshot is ~0.4 MB, 1000 klines ~0.2 MB. */
+export const DEFAULT_MAX_BODY_BYTES = 16 << 20;
 
 /** A page of trades by id, and whether a later page may follow. */
 export interface TradePage { readonly rows: TradeRecord[]; readonly more: boolean }
@@ -41,6 +48,8 @@ export interface BinanceRestOptions {
   readonly baseDelayMs?: number;
   /** Optional API key header (futures historicalTrades requires one on the real exchange). Never logged. */
   readonly apiKey?: string;
+  /** Largest body read, bytes (decompressed). @default {@link DEFAULT_MAX_BODY_BYTES} */
+  readonly maxBodyBytes?: number;
   readonly now?: () => number;
 }
 
@@ -87,10 +96,10 @@ export class BinanceRest {
     if (response.status === 429 || response.status === 418) {
       await response.body?.cancel();
       const retryAfterS = Number(response.headers.get('retry-after') ?? '');
-      const retryAfterMs = Number.isFinite(retryAfterS) && retryAfterS > 0 ? retryAfterS * 1000 : 60_000;
+      const retryAfterMs = Number.isFinite(retryAfterS) && retryAfterS > 0 ? Math.min(retryAfterS * 1000, MAX_PAUSE_MS) : 60_000;
       throw new RateLimitedError(`GET ${url}: HTTP ${response.status}`, retryAfterMs, { url, status: response.status });
     }
-    const text = await response.text();
+    const text = await this.readBody(response, url);
     if (response.status === 404) throw new NotFoundUpstreamError(`GET ${url}: HTTP 404`, { url, status: 404 });
     if (!response.ok) {
       throw new ConnectorError(`GET ${url}: HTTP ${response.status} ${text.slice(0, 200)}`, { url, status: response.status }, { retriable: response.status >= 500 });
@@ -98,6 +107,25 @@ export class BinanceRest {
     try { return JSON.parse(text); } catch (error) {
       throw new ConnectorError(`GET ${url}: body is not JSON`, { url }, { cause: error });
     }
+  }
+
+  /** The body as text, refused past `maxBodyBytes` (the rest is not read). */
+  private async readBody(response: Response, url: string): Promise<string> {
+    const max = this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    const tooLarge = (): ConnectorError => new ConnectorError(`GET ${url}: body larger than ${max} bytes`, { url, status: response.status }, { retriable: false });
+    if (Number(response.headers.get('content-length') ?? 0) > max) { await response.body?.cancel(); throw tooLarge(); }
+    if (response.body === null) return '';
+    const reader = response.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > max) { await reader.cancel(); throw tooLarge(); }
+      chunks.push(value);
+    }
+    return Buffer.concat(chunks, size).toString('utf8');
   }
 
   /** The order book snapshot of `symbol` (weight by limit, per market). */

@@ -50,4 +50,23 @@ describe('LiveSocket', () => {
     assert.deepEqual(closes, []);
     socket.close();
   });
+
+  it('refuses a frame larger than maxFrameBytes: no frame delivered, one close report naming it', async () => {
+    const s = await server();
+    closers.push(s.close);
+    const frames: string[] = [];
+    const closes: string[] = [];
+    const accepted = s.client();
+    const socket = new LiveSocket(s.url, {
+      onOpen: () => undefined, onFrame: (text) => frames.push(text), onClose: (reason) => closes.push(reason),
+    }, { pingIntervalMs: 1000, stallTimeoutMs: 5000, maxFrameBytes: 1024 }, Date.now);
+    const peer = await accepted;
+    peer.send(JSON.stringify({ small: true }));
+    peer.send(JSON.stringify({ big: 'x'.repeat(4096) }));
+    for (let i = 0; i < 100 && closes.length === 0; i++) await wait(20);
+    assert.deepEqual(frames, ['{"small":true}']);
+    assert.equal(closes.length, 1);
+    assert.match(closes[0], /max payload size exceeded/i);
+    socket.close();
+  });
 });

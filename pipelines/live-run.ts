@@ -179,6 +179,6 @@ export function formatLiveReport(report: LiveReport): string {
     `stopped by ${report.stoppedBy} after ${report.durationS.toFixed(1)} s`,
     `records: ${kinds}`,
     `written: ${report.rowsAcked} rows in ${report.batchesAcked} batches; largest backlog ${report.maxBacklog} records${report.pauses > 0 ? `, reads paused ${report.pauses} times (${report.pausedS.toFixed(1)} s) while the sinks caught up` : ''}`,
-    `frames ${s.frames}, gaps ${s.gaps}, reconnects ${s.reconnects}, rolls ${s.rolls}, repaired ${s.repaired}, overlap duplicates dropped ${s.duplicatesDropped}, dead letters ${s.deadLetters}, book resyncs ${s.resyncs}`,
+    `frames ${s.frames}, gaps ${s.gaps}, reconnects ${s.reconnects}, rolls ${s.rolls}, repaired ${s.repaired}, overlap duplicates dropped ${s.duplicatesDropped}, dead letters ${s.deadLetters}, book resyncs ${s.resyncs}${s.unsubscribedDropped > 0 ? `, records of unsubscribed streams dropped ${s.unsubscribedDropped}` : ''}`,
   ].join('\n');
 }

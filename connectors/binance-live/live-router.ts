@@ -36,13 +36,18 @@ const TRACKED_KIND: Record<string, string> = { trade: 'trade', aggTrade: 'aggTra
 
 /** Routes decoded records of one live run. */
 export class LiveRouter {
-  /** Trackers by symbol, told apart by kind and kline interval (no key string built per record). */
-  private readonly trackers = new Map<string, { kind: string; interval: string; tracker: StreamTracker }[]>();
-  private readonly books = new Map<string, BookSync>();
+  /** Trackers by symbol, told apart by kind and kline interval (no key string built per record); null = not subscribed. */
+  private readonly trackers = new Map<string, { kind: string; interval: string; tracker: StreamTracker | null }[]>();
+  /** Books by symbol; null = depth of that symbol is not subscribed. */
+  private readonly books = new Map<string, BookSync | null>();
+  /** Subscribed stream names, lower case (a combined frame of another stream is not ours). */
+  private readonly names: Set<string>;
   private readonly openGaps = new Map<StreamTracker, GapRecord>();
   private readonly snapshotAttempts = new Map<string, number>();
 
-  constructor(private readonly o: LiveRouterOptions) {}
+  constructor(private readonly o: LiveRouterOptions) {
+    this.names = new Set(o.streams.map((stream) => stream.name.toLowerCase()));
+  }
 
   /** Handles one received text frame; returns true when the frame announced a server shutdown. */
   onFrame(text: string, receiveMs: number): boolean {
@@ -54,18 +59,31 @@ export class LiveRouter {
       if (decoded.error !== null) this.route(deadLetterOf(new ConnectorError(`Binance answered an error: ${decoded.error}`), text, this.o.market, receiveMs, 'ws:reply'), receiveMs);
       return false;
     }
-    for (const record of decoded.records) this.route(record, receiveMs);
+    const stream = decoded.stream;
+    if (stream !== null && !this.names.has(stream) && !this.names.has(stream.toLowerCase())) {
+      for (const record of decoded.records) this.route(record, receiveMs, false);
+      return false;
+    }
+    for (const record of decoded.records) this.route(record, receiveMs, true);
     return false;
   }
 
-  private route(record: AnyRecord, receiveMs: number): void {
+  /**
+   * One decoded record to its book or tracker. Records of a stream not subscribed (another symbol, another data
+   * type, a combined frame of another stream: `ours` false) are dropped and counted, never written.
+   */
+  private route(record: AnyRecord, receiveMs: number, ours = true): void {
     if (record.kind === 'deadLetter') { this.o.stats.deadLetters++; this.o.emit(record); return; }
     if (record.kind === 'depthUpdate') {
-      const step = this.book(record.symbol).onUpdate(record, receiveMs);
+      const book = ours ? this.book(record.symbol) : null;
+      if (book === null) { this.o.stats.unsubscribedDropped++; return; }
+      const step = book.onUpdate(record, receiveMs);
       this.emitBook(record.symbol, step.records, step.needSnapshot);
       return;
     }
-    this.accept(this.tracker(record), record);
+    const tracker = ours ? this.tracker(record) : null;
+    if (tracker === null) { this.o.stats.unsubscribedDropped++; return; }
+    this.accept(tracker, record);
   }
 
   private accept(tracker: StreamTracker, record: AnyRecord): void {
@@ -76,22 +94,25 @@ export class LiveRouter {
     if (step.hole !== null) this.onHole(tracker, step.hole, record.ingestId);
   }
 
-  private tracker(record: AnyRecord): StreamTracker {
+  private tracker(record: AnyRecord): StreamTracker | null {
     const interval = record.kind === 'kline' ? record.interval : '';
     let ofSymbol = this.trackers.get(record.symbol);
     if (ofSymbol === undefined) this.trackers.set(record.symbol, (ofSymbol = []));
     for (const entry of ofSymbol) if (entry.kind === record.kind && entry.interval === interval) return entry.tracker;
     const type = record.kind === 'kline' ? `kline_${interval}` : TRACKED_KIND[record.kind] ?? record.kind;
-    const stream = this.o.streams.find((s) => s.type === type && s.symbol === record.symbol)
-      ?? { type: type as LiveStream['type'], symbol: record.symbol, interval: interval || null, name: `${record.symbol.toLowerCase()}@${type}` };
-    const tracker = new StreamTracker(stream);
+    const stream = this.o.streams.find((s) => s.type === type && s.symbol === record.symbol);
+    const tracker = stream === undefined ? null : new StreamTracker(stream);
     ofSymbol.push({ kind: record.kind, interval, tracker });
     return tracker;
   }
 
-  private book(symbol: string): BookSync {
+  /** The book of `symbol`, or null when its depth is not subscribed. */
+  private book(symbol: string): BookSync | null {
     let book = this.books.get(symbol);
-    if (book === undefined) { book = new BookSync(this.o.market, symbol); this.books.set(symbol, book); }
+    if (book === undefined) {
+      book = this.o.streams.some((s) => s.type === 'depth' && s.symbol === symbol) ? new BookSync(this.o.market, symbol) : null;
+      this.books.set(symbol, book);
+    }
     return book;
   }
 
@@ -108,13 +129,13 @@ export class LiveRouter {
     for (const stream of streams) {
       const base = { symbol: stream.symbol, toUs: nowUs, cause: 'ws_disconnect' as const, ingestId: `ws:${stream.name}` };
       if (stream.type === 'depth') {
-        this.book(stream.symbol).reset();
+        this.book(stream.symbol)?.reset();
         this.o.stats.resyncs++;
         this.gap({ ...base, dataType: 'depthUpdate', fromUs: nowUs, state: 'reported', detail: `${reason}; book resyncs from a new snapshot` });
         continue;
       }
       const kinds = stream.type === 'markPrice' ? ['markPrice'] : stream.type === 'forceOrder' ? ['liquidation'] : [stream.type.startsWith('kline_') ? 'kline' : stream.type];
-      const tracker = this.trackers.get(stream.symbol)?.find((e) => e.kind === kinds[0] && e.interval === (stream.interval ?? ''))?.tracker;
+      const tracker = this.trackers.get(stream.symbol)?.find((e) => e.kind === kinds[0] && e.interval === (stream.interval ?? ''))?.tracker ?? undefined;
       const dataType = kinds[0] as GapSpec['dataType'];
       const fromUs = tracker?.lastEventUs === null || tracker === undefined ? nowUs : tracker.lastEventUs + 1;
       const repairable = this.o.repair && (stream.type === 'trade' || stream.type === 'aggTrade' || stream.interval !== null);
@@ -194,6 +215,7 @@ export class LiveRouter {
 
   private async fetchSnapshot(symbol: string): Promise<void> {
     const book = this.book(symbol);
+    if (book === null) return;
     const attempt = (this.snapshotAttempts.get(symbol) ?? 0) + 1;
     this.snapshotAttempts.set(symbol, attempt);
     try {

@@ -83,14 +83,15 @@ async function intoSinks(server: ReplayServer, feed: ReplayFeed, config: Resolve
   const { symbols, types } = streamsOfFeed(feed);
   const stats = newLiveStats();
   const flow = new FlowGate();
-  const source = fromBinanceLive({ market: feed.market, symbols, types, wsUrl: server.wsUrl, restUrl: server.restUrl, stats, flow });
+  const stopSource = new AbortController();
+  const source = fromBinanceLive({ market: feed.market, symbols, types, wsUrl: server.wsUrl, restUrl: server.restUrl, stats, flow, stop: stopSource.signal });
   void server.waitForSubscribers(symbols.flatMap((s) => types.map((t) => liveStream(t, s).name))).then(() => server.play());
   const drained = server.finished.then(async () => {
     for (let last = -1; last !== stats.frames;) { last = stats.frames; await new Promise((r) => setTimeout(r, 300)); }
   });
   const { sinks, close } = await buildLiveSinks(config);
   try {
-    const report = await runLive({ source, sinks, stats, flow, maxBacklogRecords: config.maxBacklog as number, signal: context.signal, finished: drained, progress: context.stderr, batches: { windowMs: config.batchMs as number, maxRows: config.batchRows as number } });
+    const report = await runLive({ source, stopSource, sinks, stats, flow, maxBacklogRecords: config.maxBacklog as number, signal: context.signal, finished: drained, progress: context.stderr, batches: { windowMs: config.batchMs as number, maxRows: config.batchRows as number } });
     context.stdout.write(config.json === true ? JSON.stringify(report) + '\n' : formatLiveReport(report) + '\n');
     return 0;
   } finally {

@@ -41,16 +41,17 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
   const restUrl = config.restUrl as string | undefined;
   const stats = newLiveStats();
   const flow = new FlowGate();
+  const stopSource = new AbortController();
   const source = config.via === 'ccxt'
     ? fromCcxt({ market, symbols, types, wsUrl, restUrl })
     : fromBinanceLive({ market, symbols, types, wsUrl, restUrl, stats, flow, limiter: new RestLimiter({ weightPerMinute: config.restWeightPerMinute as number }), apiKey: config.binanceApiKey as string | undefined,
-      maxFrameBytes: positive(config.maxFrameBytes, '--max-frame-bytes'), maxRestBodyBytes: positive(config.maxRestBodyBytes, '--max-rest-body-bytes') });
+      maxFrameBytes: positive(config.maxFrameBytes, '--max-frame-bytes'), maxRestBodyBytes: positive(config.maxRestBodyBytes, '--max-rest-body-bytes'), stop: stopSource.signal });
   const { names, sinks, close } = await buildLiveSinks(config);
   context.stderr.write(`streaming ${market} ${symbols.join(',')} ${types.join(',')} via ${String(config.via)} → ${names.join(', ')}\n`);
   try {
     const report = await runLive({
       source, sinks, stats, signal: context.signal, durationMs: (config.duration as number) * 1000, progress: context.stderr,
-      ...(config.via === 'ccxt' ? {} : { flow }), maxBacklogRecords: config.maxBacklog as number,
+      ...(config.via === 'ccxt' ? {} : { flow, stopSource }), maxBacklogRecords: config.maxBacklog as number,
       batches: { windowMs: config.batchMs as number, maxRows: config.batchRows as number },
     });
     if (context.stderr.isTTY === true) context.stderr.write('\n');

@@ -67,6 +67,12 @@ export interface BinanceLiveOptions {
   readonly maxFrameBytes?: number;
   /** Largest REST body read; a larger one fails the call (not retried). @default 16 MiB */
   readonly maxRestBodyBytes?: number;
+  /**
+   * Ends the stream from within when aborted: the sockets close, REST calls stop, the live records held behind
+   * an unfinished repair are emitted (its gap stays `open`, for a later fill), then the Observable completes.
+   * Unsubscribing instead drops what is held.
+   */
+  readonly stop?: AbortSignal;
 }
 
 /** A cold Observable of live records of `options.types` × `options.symbols` on `options.market`. */
@@ -105,12 +111,25 @@ class LiveRun {
   }
 
   start(): void {
+    const stop = this.options.stop;
+    if (stop?.aborted === true) { this.drain(); return; }
+    stop?.addEventListener('abort', () => this.drain(), { once: true });
     this.unflow = this.options.flow?.onChange((paused) => {
       for (const group of this.groups) {
         for (const socket of [group.socket, group.rolling]) if (paused) socket?.pause(); else socket?.resume();
       }
     });
     for (const group of this.groups) this.connect(group);
+  }
+
+  /** The `stop` signal: no more input, the held records out, then complete. */
+  private drain(): void {
+    if (this.stopped) return;
+    this.abort.abort(new Error('stopped'));
+    for (const group of this.groups) { group.socket?.close(); group.rolling?.close(); }
+    this.router.releaseAll();
+    this.stop();
+    this.subscriber.complete();
   }
 
   stop(): void {

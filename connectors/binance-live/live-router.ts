@@ -200,6 +200,18 @@ export class LiveRouter {
     this.release(tracker);
   }
 
+  /**
+   * The end of the run (its REST signal aborted): every record held behind an unfinished repair goes out now,
+   * past its hole (a hole found among them is reported `open`, like the one before them: nothing repairs it now).
+   */
+  releaseAll(): void {
+    for (const entries of this.trackers.values()) {
+      for (const { tracker } of entries) {
+        while (tracker?.repairing === true) { tracker.skipHole(); this.release(tracker); }
+      }
+    }
+  }
+
   /** Ends a repair: the held live records go through the tracker again (overlap dropped, new holes found). */
   private release(tracker: StreamTracker): void {
     for (const record of tracker.endRepair()) this.accept(tracker, record);

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { delay, from, takeUntil, tap } from 'rxjs';
+import { delay, from, lastValueFrom, takeUntil, tap, toArray } from 'rxjs';
 import { fromBinanceLive, newLiveStats } from '../../../connectors/binance-live/from-binance-live.js';
 import { RestLimiter } from '../../../connectors/binance-live/rest-limiter.js';
 import type { RestFailAnswer } from '../../../connectors/binance-replay/replay-faults.js';
@@ -98,5 +98,34 @@ describe('what REST fills without an API key', () => {
     assert.ok(repaired.every((r) => /^rest:\/dapi\/v1\/trades\?/.test(r.ingestId)), repaired[0]?.ingestId);
     assert.deepEqual(records.filter((r): r is GapRecord => r.kind === 'gap').map((g) => g.state), ['open', 'filled']);
     assert.equal(server.faults.injected.restFailed, 0, 'historicalTrades was not asked');
+  });
+});
+
+describe('stopping while a repair is unfinished', () => {
+  it('emits the live records held behind the hole and completes; the hole stays open', async () => {
+    const events = cmTradeEvents(300);
+    const expected = events.map((e) => (e.data as { t: number }).t);
+    const server = await startReplayServer({ feed: cmFeed(events), speed: 2000 });
+    servers.push(server);
+    server.faults.restFail(503, 1_000_000);
+    // REST retries wait until the run stops: the repair is still running when the stop comes.
+    const limiter = new RestLimiter({ sleep: (_ms, signal) => new Promise((_resolve, reject) => signal?.addEventListener('abort', () => reject(signal.reason), { once: true })) });
+    const stats = newLiveStats();
+    const stop = new AbortController();
+    let seen = 0;
+    let stopped = false;
+    const live = fromBinanceLive({ market: 'cm', symbols: ['BTCUSD_PERP'], types: ['trade'], wsUrl: server.wsUrl, restUrl: server.restUrl, limiter, stats, stop: stop.signal, ...FAST })
+      .pipe(tap((r) => { if (r.kind === 'trade' && ++seen === 200) server.faults.hole(5); }));
+    void server.finished.then(async () => {
+      while (stats.frames < server.stats.framesSent) await new Promise((resolve) => setTimeout(resolve, 10));
+      stopped = true;
+      stop.abort();
+    });
+    // The guard only bounds the failing case (a source that does not complete on its stop).
+    const records = await lastValueFrom(live.pipe(takeUntil(from(server.finished).pipe(delay(5000))), toArray()));
+    assert.ok(stopped, `frames ${stats.frames} of ${server.stats.framesSent}`);
+    const gaps = records.filter((r): r is GapRecord => r.kind === 'gap');
+    assert.deepEqual(gaps.map((g) => g.state), ['open'], 'the repair was still running at the stop');
+    assert.deepEqual(tradeIds(records), expected.filter((id) => id < (gaps[0].fromId ?? 0) || id > (gaps[0].toId ?? 0)), 'the held trades were emitted at the stop');
   });
 });

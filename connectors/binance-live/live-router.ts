@@ -1,15 +1,14 @@
 /**
  * The record side of a live run: decodes frames, passes each record through its stream's continuity
- * tracker (or the book sync for depth), reports disconnects and holes as `gap` records, runs the REST
- * repairs and depth snapshots, and re-reports each repaired gap with its fate. Per-stream state: one
- * tracker per (kind, symbol, interval) and one book per symbol.
+ * tracker (or the books, live-books.ts, for depth), reports disconnects and holes as `gap` records, runs the
+ * REST repairs, and re-reports each repaired gap with its fate. Per-stream state: one tracker per (kind,
+ * symbol, interval).
  */
 import { ConnectorError } from '../../schemas/errors.js';
 import type { AnyRecord, GapRecord } from '../../schemas/records.js';
 import { US_PER_MS } from '../../schemas/time.js';
-import { backoffDelayMs } from '../backoff.js';
-import { BookSync } from './book-sync.js';
 import { makeGap, type GapSpec } from './gap-record.js';
+import { LiveBooks } from './live-books.js';
 import type { LiveStats } from './live-stats.js';
 import type { LiveMarket } from './live-context.js';
 import { repairIds, repairKlines } from './live-repair.js';
@@ -31,22 +30,20 @@ export interface LiveRouterOptions {
   readonly emit: (record: AnyRecord) => void;
 }
 
-const SNAPSHOT_ATTEMPTS = 5;
 const TRACKED_KIND: Record<string, string> = { trade: 'trade', aggTrade: 'aggTrade', bookTicker: 'bookTicker', markPrice: 'markPrice', fundingRate: 'markPrice', liquidation: 'forceOrder' };
 
 /** Routes decoded records of one live run. */
 export class LiveRouter {
   /** Trackers by symbol, told apart by kind and kline interval (no key string built per record); null = not subscribed. */
   private readonly trackers = new Map<string, { kind: string; interval: string; tracker: StreamTracker | null }[]>();
-  /** Books by symbol; null = depth of that symbol is not subscribed. */
-  private readonly books = new Map<string, BookSync | null>();
   /** Subscribed stream names, lower case (a combined frame of another stream is not ours). */
   private readonly names: Set<string>;
   private readonly openGaps = new Map<StreamTracker, GapRecord>();
-  private readonly snapshotAttempts = new Map<string, number>();
+  private readonly books: LiveBooks;
 
   constructor(private readonly o: LiveRouterOptions) {
     this.names = new Set(o.streams.map((stream) => stream.name.toLowerCase()));
+    this.books = new LiveBooks(o);
   }
 
   /** Handles one received text frame; returns true when the frame announced a server shutdown. */
@@ -75,10 +72,7 @@ export class LiveRouter {
   private route(record: AnyRecord, receiveMs: number, ours = true): void {
     if (record.kind === 'deadLetter') { this.o.stats.deadLetters++; this.o.emit(record); return; }
     if (record.kind === 'depthUpdate') {
-      const book = ours ? this.book(record.symbol) : null;
-      if (book === null) { this.o.stats.unsubscribedDropped++; return; }
-      const step = book.onUpdate(record, receiveMs);
-      this.emitBook(record.symbol, step.records, step.needSnapshot);
+      if (!ours || !this.books.onUpdate(record, receiveMs)) this.o.stats.unsubscribedDropped++;
       return;
     }
     const tracker = ours ? this.tracker(record) : null;
@@ -106,16 +100,6 @@ export class LiveRouter {
     return tracker;
   }
 
-  /** The book of `symbol`, or null when its depth is not subscribed. */
-  private book(symbol: string): BookSync | null {
-    let book = this.books.get(symbol);
-    if (book === undefined) {
-      book = this.o.streams.some((s) => s.type === 'depth' && s.symbol === symbol) ? new BookSync(this.o.market, symbol) : null;
-      this.books.set(symbol, book);
-    }
-    return book;
-  }
-
   private gap(spec: Omit<GapSpec, 'market' | 'receiveMs'>): GapRecord {
     const gap = makeGap({ ...spec, market: this.o.market, receiveMs: this.o.now() });
     this.o.stats.gaps++;
@@ -129,7 +113,7 @@ export class LiveRouter {
     for (const stream of streams) {
       const base = { symbol: stream.symbol, toUs: nowUs, cause: 'ws_disconnect' as const, ingestId: `ws:${stream.name}` };
       if (stream.type === 'depth') {
-        this.book(stream.symbol)?.reset();
+        this.books.reset(stream.symbol);
         this.o.stats.resyncs++;
         this.gap({ ...base, dataType: 'depthUpdate', fromUs: nowUs, state: 'reported', detail: `${reason}; book resyncs from a new snapshot` });
         continue;
@@ -215,44 +199,5 @@ export class LiveRouter {
   /** Ends a repair: the held live records go through the tracker again (overlap dropped, new holes found). */
   private release(tracker: StreamTracker): void {
     for (const record of tracker.endRepair()) this.accept(tracker, record);
-  }
-
-  private emitBook(symbol: string, records: AnyRecord[], needSnapshot: boolean): void {
-    for (const record of records) {
-      if (record.kind === 'gap') { this.o.stats.gaps++; this.o.stats.resyncs++; }
-      this.o.emit(record);
-    }
-    if (needSnapshot) void this.fetchSnapshot(symbol);
-  }
-
-  private async fetchSnapshot(symbol: string): Promise<void> {
-    const book = this.book(symbol);
-    if (book === null) return;
-    const attempt = (this.snapshotAttempts.get(symbol) ?? 0) + 1;
-    this.snapshotAttempts.set(symbol, attempt);
-    try {
-      if (attempt > 1) await this.o.rest.limiter.wait(backoffDelayMs(attempt - 1, { baseDelayMs: 100 }), this.o.signal);
-      const snapshot = await this.o.rest.depth(symbol, this.o.depthLimit, this.o.signal);
-      if (this.o.signal.aborted) return;
-      const step = book.onSnapshot(snapshot);
-      if (!step.needSnapshot) this.snapshotAttempts.delete(symbol);
-      if (step.needSnapshot && attempt >= SNAPSHOT_ATTEMPTS) {
-        this.snapshotAttempts.delete(symbol);
-        book.snapshotFailed();
-        this.emitBook(symbol, [...step.records, this.snapshotGap(symbol, `snapshot older than the buffered diffs after ${attempt} attempts`)], false);
-        return;
-      }
-      this.emitBook(symbol, step.records, step.needSnapshot);
-    } catch (error) {
-      if (this.o.signal.aborted) return;
-      this.snapshotAttempts.delete(symbol);
-      book.snapshotFailed();
-      this.emitBook(symbol, [this.snapshotGap(symbol, `depth snapshot failed: ${(error as Error).message}`)], false);
-    }
-  }
-
-  private snapshotGap(symbol: string, detail: string): GapRecord {
-    const nowUs = Math.round(this.o.now() * US_PER_MS);
-    return makeGap({ market: this.o.market, symbol, dataType: 'depthUpdate', fromUs: nowUs, toUs: nowUs, cause: 'unfillable', state: 'unfillable', receiveMs: this.o.now(), ingestId: `rest:depth:${symbol}`, detail });
   }
 }

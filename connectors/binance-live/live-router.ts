@@ -8,26 +8,15 @@ import { ConnectorError } from '../../schemas/errors.js';
 import type { AnyRecord, GapRecord } from '../../schemas/records.js';
 import { US_PER_MS } from '../../schemas/time.js';
 import { makeGap, type GapSpec } from './gap-record.js';
-import { LiveBooks } from './live-books.js';
-import type { LiveStats } from './live-stats.js';
-import type { LiveMarket } from './live-context.js';
+import { LiveBooks, type LiveBooksOptions } from './live-books.js';
 import { repairIds, repairKlines } from './live-repair.js';
 import type { LiveStream } from './live-streams.js';
 import { deadLetterOf, mapBinanceFrame } from './map-binance-frame.js';
-import type { BinanceRest } from './rest-client.js';
 import { StreamTracker, type IdHole } from './stream-tracker.js';
 
-/** What the router needs from its run. */
-export interface LiveRouterOptions {
-  readonly market: LiveMarket;
-  readonly streams: readonly LiveStream[];
-  readonly rest: BinanceRest;
-  readonly stats: LiveStats;
-  readonly signal: AbortSignal;
-  readonly now: () => number;
+/** What the router needs from its run: what its books need, and whether to repair holes over REST. */
+export interface LiveRouterOptions extends LiveBooksOptions {
   readonly repair: boolean;
-  readonly depthLimit: number;
-  readonly emit: (record: AnyRecord) => void;
 }
 
 const TRACKED_KIND: Record<string, string> = { trade: 'trade', aggTrade: 'aggTrade', bookTicker: 'bookTicker', markPrice: 'markPrice', fundingRate: 'markPrice', liquidation: 'forceOrder' };

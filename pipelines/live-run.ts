@@ -42,6 +42,12 @@ export interface LiveRun {
   readonly finished?: Promise<void>;
   /** Batches handed to the sinks and not yet acknowledged by all, at most. @default {@link MAX_BATCHES_IN_FLIGHT} */
   readonly maxBatchesInFlight?: number;
+  /**
+   * The source's own stop (`fromBinanceLive({ stop })`): at the end it is aborted and the source completes by
+   * itself after emitting what it still holds (live records behind an unfinished repair). Without it the source
+   * is unsubscribed, and what it holds is lost.
+   */
+  readonly stopSource?: AbortController;
   /** The source's pause switch (`fromBinanceLive({ flow })`); without it the backlog is not bounded. */
   readonly flow?: FlowGate;
   /** Records received and not yet acknowledged by every sink at which `flow` pauses. @default {@link MAX_BACKLOG_RECORDS} */
@@ -118,7 +124,9 @@ export async function runLive(run: LiveRun): Promise<LiveReport> {
   const recordsByKind: Record<string, number> = {};
   let batchesAcked = 0;
   let stoppedBy: LiveReport['stoppedBy'] = 'source';
-  const stop = new Subject<void>();
+  const hardStop = new Subject<void>();
+  // A source with its own stop completes by itself (its last records still reach the sinks); others are cut.
+  const stop = { next: (): void => { if (run.stopSource !== undefined) run.stopSource.abort(new Error('stopped')); else hardStop.next(); } };
   const onAbort = (): void => { stoppedBy = 'signal'; stop.next(); };
   run.signal.addEventListener('abort', onAbort, { once: true });
   if (run.signal.aborted) onAbort();
@@ -133,7 +141,7 @@ export async function runLive(run: LiveRun): Promise<LiveReport> {
     const stopped = run.source.pipe(tap((record) => {
       recordsByKind[record.kind] = (recordsByKind[record.kind] ?? 0) + 1;
       pressure.onReceived();
-    }), takeUntil(stop));
+    }), takeUntil(hardStop));
     const batches = stopped.pipe(toLiveBatches(run.batches));
     // Batches go to the sinks as soon as they are cut (up to MAX_BATCHES_IN_FLIGHT unacknowledged), not one
     // ack at a time: a sink that fell behind then sees every waiting batch and can send them together (the
@@ -152,7 +160,7 @@ export async function runLive(run: LiveRun): Promise<LiveReport> {
     run.signal.removeEventListener('abort', onAbort);
     clearTimeout(durationTimer);
     clearInterval(progress);
-    stop.complete();
+    hardStop.complete();
   }
   return {
     durationS: (now() - started) / 1000, recordsByKind, batchesAcked, rowsAcked: pressure.acked, stats: { ...run.stats }, stoppedBy,
@@ -179,6 +187,6 @@ export function formatLiveReport(report: LiveReport): string {
     `stopped by ${report.stoppedBy} after ${report.durationS.toFixed(1)} s`,
     `records: ${kinds}`,
     `written: ${report.rowsAcked} rows in ${report.batchesAcked} batches; largest backlog ${report.maxBacklog} records${report.pauses > 0 ? `, reads paused ${report.pauses} times (${report.pausedS.toFixed(1)} s) while the sinks caught up` : ''}`,
-    `frames ${s.frames}, gaps ${s.gaps}, reconnects ${s.reconnects}, rolls ${s.rolls}, repaired ${s.repaired}, overlap duplicates dropped ${s.duplicatesDropped}, dead letters ${s.deadLetters}, book resyncs ${s.resyncs}`,
+    `frames ${s.frames}, gaps ${s.gaps}, reconnects ${s.reconnects}, rolls ${s.rolls}, repaired ${s.repaired}, overlap duplicates dropped ${s.duplicatesDropped}, dead letters ${s.deadLetters}, book resyncs ${s.resyncs}${s.unsubscribedDropped > 0 ? `, records of unsubscribed streams dropped ${s.unsubscribedDropped}` : ''}`,
   ].join('\n');
 }

@@ -1,7 +1,7 @@
 /**
  * `lakehouse replay`: plays archive files (trades, aggTrades, klines) or captured traffic (`*.ws.1.0` with
  * its `*.http.0.0` snapshots) as a Binance-compatible feed. `--serve` runs the WebSocket + REST server until
- * Ctrl-C (faults on demand: `POST /_control/drop|stall|malformed|ratelimit?count=&retryAfter=|hole?count=`);
+ * Ctrl-C (faults on demand: `POST /_control/drop|stall|malformed|ratelimit?count=&retryAfter=|hole?count=|restfail?answer=401|503|empty&count=&path=`);
  * without `--serve` the feed goes through the live client into the sinks (Kafka, or the lake) as fast as
  * `--speed` allows, and the command ends when the feed has been played and written.
  */
@@ -70,7 +70,7 @@ export function streamsOfFeed(feed: ReplayFeed): { symbols: string[]; types: Liv
 async function serve(server: ReplayServer, context: CommandContext): Promise<number> {
   context.stdout.write([
     `replay server: WebSocket ${server.wsUrl} (/stream?streams=…, /ws, /public/…, /market/…), REST ${server.restUrl} (/api/v3, /fapi/v1, /dapi/v1)`,
-    `faults: curl -X POST ${server.restUrl}/_control/drop | stall | malformed | ratelimit?count=3&retryAfter=2 | hole?count=5`,
+    `faults: curl -X POST ${server.restUrl}/_control/drop | stall | malformed | ratelimit?count=3&retryAfter=2 | hole?count=5 | restfail?answer=401&count=3&path=/historicalTrades`,
     `try:    lakehouse stream --ws-url ${server.wsUrl} --rest-url ${server.restUrl} --market … --symbols … --types …`,
     '',
   ].join('\n'));
@@ -83,14 +83,15 @@ async function intoSinks(server: ReplayServer, feed: ReplayFeed, config: Resolve
   const { symbols, types } = streamsOfFeed(feed);
   const stats = newLiveStats();
   const flow = new FlowGate();
-  const source = fromBinanceLive({ market: feed.market, symbols, types, wsUrl: server.wsUrl, restUrl: server.restUrl, stats, flow });
+  const stopSource = new AbortController();
+  const source = fromBinanceLive({ market: feed.market, symbols, types, wsUrl: server.wsUrl, restUrl: server.restUrl, stats, flow, stop: stopSource.signal });
   void server.waitForSubscribers(symbols.flatMap((s) => types.map((t) => liveStream(t, s).name))).then(() => server.play());
   const drained = server.finished.then(async () => {
     for (let last = -1; last !== stats.frames;) { last = stats.frames; await new Promise((r) => setTimeout(r, 300)); }
   });
   const { sinks, close } = await buildLiveSinks(config);
   try {
-    const report = await runLive({ source, sinks, stats, flow, maxBacklogRecords: config.maxBacklog as number, signal: context.signal, finished: drained, progress: context.stderr, batches: { windowMs: config.batchMs as number, maxRows: config.batchRows as number } });
+    const report = await runLive({ source, stopSource, sinks, stats, flow, maxBacklogRecords: config.maxBacklog as number, signal: context.signal, finished: drained, progress: context.stderr, batches: { windowMs: config.batchMs as number, maxRows: config.batchRows as number } });
     context.stdout.write(config.json === true ? JSON.stringify(report) + '\n' : formatLiveReport(report) + '\n');
     return 0;
   } finally {

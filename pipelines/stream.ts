@@ -26,7 +26,9 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'restUrl', type: 'string', doc: 'REST base of a Binance-compatible server (default: Binance)', placeholder: 'http://host:port', check: 'url' },
   { name: 'duration', type: 'number', doc: 'Stop after this many seconds (0 = until Ctrl-C)', default: 0, min: 0, max: Math.floor(MAX_TIMER_MS / 1000) },
   { name: 'restWeightPerMinute', type: 'number', doc: 'REST request-weight budget per minute (snapshots, repair)', default: 1200, integer: true, min: 1 },
-  { name: 'binanceApiKey', type: 'string', doc: 'Binance API key for REST repair where required (futures historicalTrades)', env: ['BINANCE_API_KEY'], secret: true },
+  { name: 'binanceApiKey', type: 'string', doc: 'Binance API key for REST repair where required (futures historicalTrades; without it a futures trade hole is repaired from the last 1000 trades only)', env: ['BINANCE_API_KEY'], secret: true },
+  { name: 'maxFrameBytes', type: 'number', doc: 'Largest WebSocket frame accepted, bytes (a larger one drops the connection: gap, reconnect)', default: 4 << 20, integer: true, min: 1024 },
+  { name: 'maxRestBodyBytes', type: 'number', doc: 'Largest REST answer read, bytes (a larger one fails that repair or snapshot)', default: 16 << 20, integer: true, min: 1024 },
   ...LIVE_SINK_OPTIONS,
 ];
 
@@ -40,15 +42,17 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
   const restUrl = config.restUrl as string | undefined;
   const stats = newLiveStats();
   const flow = new FlowGate();
+  const stopSource = new AbortController();
   const source = config.via === 'ccxt'
     ? fromCcxt({ market, symbols, types, wsUrl, restUrl })
-    : fromBinanceLive({ market, symbols, types, wsUrl, restUrl, stats, flow, limiter: new RestLimiter({ weightPerMinute: config.restWeightPerMinute as number }), apiKey: config.binanceApiKey as string | undefined });
+    : fromBinanceLive({ market, symbols, types, wsUrl, restUrl, stats, flow, limiter: new RestLimiter({ weightPerMinute: config.restWeightPerMinute as number }), apiKey: config.binanceApiKey as string | undefined,
+      maxFrameBytes: positive(config.maxFrameBytes, '--max-frame-bytes'), maxRestBodyBytes: positive(config.maxRestBodyBytes, '--max-rest-body-bytes'), stop: stopSource.signal });
   const { names, sinks, close } = await buildLiveSinks(config);
   context.stderr.write(`streaming ${market} ${symbols.join(',')} ${types.join(',')} via ${String(config.via)} → ${names.join(', ')}\n`);
   try {
     const report = await runLive({
       source, sinks, stats, signal: context.signal, durationMs: (config.duration as number) * 1000, progress: context.stderr,
-      ...(config.via === 'ccxt' ? {} : { flow }), maxBacklogRecords: config.maxBacklog as number,
+      ...(config.via === 'ccxt' ? {} : { flow, stopSource }), maxBacklogRecords: config.maxBacklog as number,
       batches: { windowMs: config.batchMs as number, maxRows: config.batchRows as number },
     });
     if (context.stderr.isTTY === true) context.stderr.write('\n');
@@ -57,6 +61,11 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
   } finally {
     await close();
   }
+}
+
+function positive(value: unknown, flag: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) throw new ConfigError(`${flag} must be a positive whole number of bytes; got ${String(value)}`);
+  return value;
 }
 
 /** The `stream` command. */

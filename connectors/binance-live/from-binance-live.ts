@@ -63,6 +63,16 @@ export interface BinanceLiveOptions {
   readonly apiKey?: string;
   /** While paused, every socket stops reading (back-pressure from slow sinks, see connectors/flow-gate.ts). */
   readonly flow?: FlowGate;
+  /** Largest WebSocket frame accepted; a larger one closes the socket (gap, reconnect). @default 4 MiB */
+  readonly maxFrameBytes?: number;
+  /** Largest REST body read; a larger one fails the call (not retried). @default 16 MiB */
+  readonly maxRestBodyBytes?: number;
+  /**
+   * Ends the stream from within when aborted: the sockets close, REST calls stop, the live records held behind
+   * an unfinished repair are emitted (its gap stays `open`, for a later fill), then the Observable completes.
+   * Unsubscribing instead drops what is held.
+   */
+  readonly stop?: AbortSignal;
 }
 
 /** A cold Observable of live records of `options.types` × `options.symbols` on `options.market`. */
@@ -91,7 +101,7 @@ class LiveRun {
     const streams = options.symbols.flatMap((symbol) => options.types.map((type) => liveStream(type, symbol)));
     this.groups = planConnections(options.market, streams, options.wsUrl ?? DEFAULT_WS_URLS[options.market])
       .map((plan) => ({ plan, socket: null, rolling: null, attempt: 0, timers: new Set() }));
-    const rest = new BinanceRest({ market: options.market, baseUrl: options.restUrl, limiter: options.limiter ?? new RestLimiter({ now: this.now }), now: this.now, apiKey: options.apiKey });
+    const rest = new BinanceRest({ market: options.market, baseUrl: options.restUrl, limiter: options.limiter ?? new RestLimiter({ now: this.now }), now: this.now, apiKey: options.apiKey, maxBodyBytes: options.maxRestBodyBytes });
     const stats = this.stats;
     this.router = new LiveRouter({
       market: options.market, streams, rest, stats, signal: this.abort.signal, now: this.now,
@@ -101,12 +111,25 @@ class LiveRun {
   }
 
   start(): void {
+    const stop = this.options.stop;
+    if (stop?.aborted === true) { this.drain(); return; }
+    stop?.addEventListener('abort', () => this.drain(), { once: true });
     this.unflow = this.options.flow?.onChange((paused) => {
       for (const group of this.groups) {
         for (const socket of [group.socket, group.rolling]) if (paused) socket?.pause(); else socket?.resume();
       }
     });
     for (const group of this.groups) this.connect(group);
+  }
+
+  /** The `stop` signal: no more input, the held records out, then complete. */
+  private drain(): void {
+    if (this.stopped) return;
+    this.abort.abort(new Error('stopped'));
+    for (const group of this.groups) { group.socket?.close(); group.rolling?.close(); }
+    this.router.releaseAll();
+    this.stop();
+    this.subscriber.complete();
   }
 
   stop(): void {
@@ -135,7 +158,7 @@ class LiveRun {
         if (this.router.onFrame(text, receiveMs) && socket === group.socket) this.roll(group, socket);
       },
       onClose: (reason) => this.onSocketClosed(group, socket, reason),
-    }, { pingIntervalMs: this.options.pingIntervalMs ?? 30_000, stallTimeoutMs: this.options.stallTimeoutMs ?? 90_000 }, this.now);
+    }, { pingIntervalMs: this.options.pingIntervalMs ?? 30_000, stallTimeoutMs: this.options.stallTimeoutMs ?? 90_000, maxFrameBytes: this.options.maxFrameBytes }, this.now);
     if (this.options.flow?.paused === true) socket.pause();
     return socket;
   }

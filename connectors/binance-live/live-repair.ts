@@ -7,6 +7,7 @@
  */
 import type { AnyRecord } from '../../schemas/records.js';
 import { US_PER_MS } from '../../schemas/time.js';
+import { backoffDelayMs } from '../backoff.js';
 import type { BinanceRest } from './rest-client.js';
 import type { StreamTracker } from './stream-tracker.js';
 
@@ -14,36 +15,54 @@ import type { StreamTracker } from './stream-tracker.js';
 export interface RepairResult {
   /** Records emitted by the repair. */
   readonly filled: number;
-  /** True when the repair met the held live records, or REST had nothing newer. */
+  /** True when the repair met the held live records with every id between, or REST had nothing newer. */
   readonly complete: boolean;
+  /** Why it is not complete, for the gap's detail. */
+  readonly detail?: string;
 }
 
 const PAGE = 1000;
+/** Answers without a new row before a trade repair gives up (REST may lag the stream by a moment). */
+const EMPTY_ATTEMPTS = 3;
 
-/** Repairs a trade or aggTrade stream from `tracker.lastId + 1`. */
+/**
+ * Repairs a trade or aggTrade stream from `tracker.lastId + 1`. An answer with nothing new is asked again
+ * at most {@link EMPTY_ATTEMPTS} times (with backoff); ids REST skips count as missing. Errors propagate
+ * (the client has retried what is retriable).
+ */
 export async function repairIds(rest: BinanceRest, tracker: StreamTracker, emit: (record: AnyRecord) => void, signal: AbortSignal): Promise<RepairResult> {
   const { symbol, type } = tracker.stream;
   let filled = 0;
-  for (;;) {
-    if (tracker.lastId === null) return { filled, complete: false };
+  let missing = 0;
+  for (let empty = 0; ;) {
+    if (tracker.lastId === null) return { filled, complete: false, detail: 'no id to repair from' };
     const target = tracker.firstPendingId();
-    if (target !== null && tracker.lastId + 1 >= target) return { filled, complete: true };
-    const rows: AnyRecord[] = type === 'trade'
-      ? await rest.trades(symbol, tracker.lastId + 1, PAGE, signal)
-      : await rest.aggTrades(symbol, tracker.lastId + 1, PAGE, signal);
+    if (target !== null && tracker.lastId + 1 >= target) return { filled, complete: missing === 0, detail: missing === 0 ? undefined : `REST lacks ${missing} ids of the hole` };
+    const page = type === 'trade'
+      ? await rest.tradesFrom(symbol, tracker.lastId + 1, signal)
+      : await aggTradePage(rest, symbol, tracker.lastId + 1, signal);
     if (signal.aborted) return { filled, complete: false };
     let progressed = false;
-    for (const row of rows) {
+    for (const row of page.rows) {
       const id = row.kind === 'trade' ? row.tradeId : row.kind === 'aggTrade' ? row.aggTradeId : -1;
       if (id <= tracker.lastId || (target !== null && id >= target)) continue;
+      missing += id - tracker.lastId - 1;
       emit(row);
       tracker.note(row);
       filled++;
       progressed = true;
     }
-    if (target === null && rows.length < PAGE) return { filled, complete: true };
-    if (!progressed) return { filled, complete: target === null };
+    if (target === null && !page.more) return { filled, complete: missing === 0 };
+    if (progressed) { empty = 0; continue; }
+    if (target === null) return { filled, complete: missing === 0 };
+    if (++empty >= EMPTY_ATTEMPTS) return { filled, complete: false, detail: `REST had no ${type}s from id ${tracker.lastId + 1} after ${empty} answers` };
+    await rest.limiter.wait(backoffDelayMs(empty, { baseDelayMs: 250 }), signal);
   }
+}
+
+async function aggTradePage(rest: BinanceRest, symbol: string, fromId: number, signal: AbortSignal): Promise<{ rows: AnyRecord[]; more: boolean }> {
+  const rows = await rest.aggTrades(symbol, fromId, PAGE, signal);
+  return { rows, more: rows.length >= PAGE };
 }
 
 /** Repairs a kline stream by time from the last seen open time (re-fetching that, maybe open, candle). */

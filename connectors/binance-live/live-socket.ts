@@ -9,8 +9,14 @@
  * `resume()` restarts the stall clock. A server that gives up on a paused client closes the connection, which
  * surfaces as `onClose` once the buffered frames before it were read — a disconnect like any other (gap,
  * reconnect, repair).
+ *
+ * A frame larger than `maxFrameBytes` is refused by `ws` (close 1009) before it is buffered whole: one
+ * `onClose` like any other, so a server sending oversized frames costs a gap and a reconnect, never memory.
  */
 import WebSocket from 'ws';
+
+/** Default cap of one WebSocket frame, bytes: Binance's largest (a `!markPrice@arr`, a full depth diff) are far below. */
+export const DEFAULT_MAX_FRAME_BYTES = 4 << 20;
 
 /** Callbacks of a {@link LiveSocket}. */
 export interface LiveSocketHandlers {
@@ -26,6 +32,8 @@ export interface LiveSocketTimings {
   readonly pingIntervalMs: number;
   /** No frame and no pong for this long (or not open after this long) = stalled. */
   readonly stallTimeoutMs: number;
+  /** Largest frame accepted, bytes. @default {@link DEFAULT_MAX_FRAME_BYTES} */
+  readonly maxFrameBytes?: number;
 }
 
 /** A supervised WebSocket. */
@@ -42,7 +50,7 @@ export class LiveSocket {
   constructor(readonly url: string, private readonly handlers: LiveSocketHandlers, private readonly timings: LiveSocketTimings, private readonly now: () => number) {
     this.lastActivityMs = now();
     this.lastPingMs = this.lastActivityMs;
-    this.ws = new WebSocket(url, { handshakeTimeout: timings.stallTimeoutMs });
+    this.ws = new WebSocket(url, { handshakeTimeout: timings.stallTimeoutMs, maxPayload: timings.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES });
     this.ws.on('open', () => {
       this.openedAtMs = this.now();
       this.lastActivityMs = this.openedAtMs;

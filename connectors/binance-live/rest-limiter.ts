@@ -30,6 +30,13 @@ export interface RestLimiterStats {
 
 const MINUTE_MS = 60_000;
 
+/**
+ * Longest pause a Retry-After orders, ms. Binance bans (418) can last days; no process should sleep that long
+ * (and a timer above 2^31−1 ms fires at once in Node, which would spin): calls fail instead once their attempts
+ * are spent.
+ */
+export const MAX_PAUSE_MS = 5 * MINUTE_MS;
+
 /** A per-minute request-weight budget with Retry-After pauses, shared by all REST calls of a process. */
 export class RestLimiter {
   readonly stats: RestLimiterStats = { calls: 0, weight: 0, waitedMs: 0, rateLimited: 0, longestPauseMs: 0 };
@@ -66,8 +73,9 @@ export class RestLimiter {
     this.stats.weight += weight;
   }
 
-  /** Stops every call for `retryAfterMs` (a 429 or 418 answer). */
+  /** Stops every call for `retryAfterMs` (a 429 or 418 answer), at most {@link MAX_PAUSE_MS}. */
   pause(retryAfterMs: number): void {
+    retryAfterMs = Number.isFinite(retryAfterMs) && retryAfterMs > 0 ? Math.min(retryAfterMs, MAX_PAUSE_MS) : 0;
     this.stats.rateLimited++;
     this.stats.longestPauseMs = Math.max(this.stats.longestPauseMs, retryAfterMs);
     this.pausedUntilMs = Math.max(this.pausedUntilMs, this.now() + retryAfterMs);

@@ -71,6 +71,17 @@ export class StreamTracker {
     if (record.kind === 'kline') this.lastOpenTimeUs = Math.max(this.lastOpenTimeUs ?? record.openTimeUs, record.openTimeUs);
   }
 
+  /**
+   * Gives up on the ids before the first held live record (a hole REST could not fill): the stream goes on
+   * after it, so the held records are not taken for the same hole again. Returns the last id given up, or null.
+   */
+  skipHole(): number | null {
+    const target = this.firstPendingId();
+    if (target === null || (this.lastId !== null && this.lastId >= target - 1)) return null;
+    this.lastId = target - 1;
+    return this.lastId;
+  }
+
   /** The id of the first held live record (the repair target), or null. */
   firstPendingId(): number | null {
     for (const record of this.pending) { const id = idOf(record); if (id !== null) return id; }

@@ -50,7 +50,8 @@ export class ReplayRest {
         return { status: 200, body: this.freshSnapshots ? this.currentBook(symbol, body, playedCount, limit(100, 5000)) : body };
       }
       case '/aggTrades': return json(byId(visible(`aggTrade:${symbol}`), 'a', query, limit(500, 1000)));
-      case '/historicalTrades': return json(byId(visible(`trade:${symbol}`), 'id', query, limit(500, 1000)));
+      // Futures: default 100, at most 500 rows (spot 500 / 1000), as Binance documents.
+      case '/historicalTrades': return json(byId(visible(`trade:${symbol}`), 'id', query, path.startsWith('/api') ? limit(500, 1000) : limit(100, 500)));
       case '/trades': return json(visible(`trade:${symbol}`).slice(-limit(500, 1000)).map((r) => r.row));
       case '/klines': return json(klines(visible(`kline:${symbol}:${query.get('interval') ?? ''}`), query, limit(500, path.startsWith('/api') ? 1000 : 1500)));
       case '/premiumIndex': return json(this.premiumIndex(symbol, playedCount));

@@ -109,7 +109,15 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
   };
 }
 
-/** REST and control requests: `/_control/<fault|play|stats>`, injected 429/418, else the REST answer. */
+/** Binance's error bodies for the statuses a `restFail` fault answers most (others get code -1000). */
+const REST_ERRORS: Record<number, { code: number; msg: string }> = {
+  401: { code: -2014, msg: 'API-key format invalid.' },
+  403: { code: -2015, msg: 'Invalid API-key, IP, or permissions for action.' },
+  500: { code: -1001, msg: 'Internal error; unable to process your request. Please try again.' },
+  503: { code: -1008, msg: 'Server is currently overloaded with other requests. Please try again in a few minutes.' },
+};
+
+/** REST and control requests: `/_control/<fault|play|stats>`, injected 429/418 and `restFail` answers, else the REST answer. */
 function handleHttp(req: IncomingMessage, res: ServerResponse, parts: { rest: ReplayRest; faults: ReplayFaults; stats: ReplayStats; player: ReplayPlayer }): void {
   const { rest, faults, stats, player } = parts;
   const url = new URL(req.url ?? '/', 'http://replay');
@@ -125,6 +133,12 @@ function handleHttp(req: IncomingMessage, res: ServerResponse, parts: { rest: Re
     faults.rateLimitCount--; faults.injected.rateLimited++;
     res.writeHead(faults.rateLimitStatus, { 'content-type': 'application/json', 'retry-after': String(faults.retryAfterS) })
       .end(JSON.stringify({ code: -1003, msg: 'Too many requests; replay server fault injection.' }));
+    return;
+  }
+  const failure = faults.takeRestFail(url.pathname);
+  if (failure !== null) {
+    const [status, body] = failure === 'empty' ? [200, '[]'] : [failure, JSON.stringify(REST_ERRORS[failure] ?? { code: -1000, msg: 'An unknown error occurred while processing the request; replay server fault injection.' })];
+    res.writeHead(status, { 'content-type': 'application/json' }).end(body);
     return;
   }
   const answer = rest.answer(url.pathname, url.searchParams, player.playedCount);

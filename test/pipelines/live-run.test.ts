@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
-import { concatMap, delay, from, map, of, type Observable, type OperatorFunction } from 'rxjs';
+import { Observable, concatMap, delay, from, map, of, type OperatorFunction } from 'rxjs';
 import { fromBinanceLive, newLiveStats } from '../../connectors/binance-live/from-binance-live.js';
 import { startReplayServer } from '../../connectors/binance-replay/replay-server.js';
 import { FlowGate } from '../../connectors/flow-gate.js';
@@ -74,6 +74,23 @@ describe('runLive', () => {
       sinks: [memorySink(0, { received: 0, acked: 0, maxWaiting: 0 })], onAcked: (_batch, ackedAtMs) => unstamped.push(ackedAtMs),
     });
     assert.deepEqual(unstamped, seen.map(() => 5000));
+  });
+
+  it('at the end, lets a source with its own stop emit what it still holds before completing: those records are written', async () => {
+    const [first, held] = sampleRecords('trade', 2) as AnyRecord[];
+    const stopSource = new AbortController();
+    // A live source holding one record until it is told to stop (as fromBinanceLive holds records behind a repair).
+    const source = new Observable<AnyRecord>((subscriber) => {
+      subscriber.next(first);
+      stopSource.signal.addEventListener('abort', () => { subscriber.next(held); subscriber.complete(); }, { once: true });
+    });
+    const written: AnyRecord[] = [];
+    const controller = new AbortController();
+    const sink: OperatorFunction<RecordBatch, WriteAck> = (batches) => batches.pipe(map((batch) => { written.push(...batch.records); return ackOf(batch); }));
+    setTimeout(() => controller.abort(new Error('SIGINT')), 50);
+    const report = await runLive({ source, stopSource, sinks: [sink], stats: newLiveStats(), signal: controller.signal, batches: { windowMs: 10, maxRows: 100 } });
+    assert.equal(report.stoppedBy, 'signal');
+    assert.deepEqual(written, [first, held]);
   });
 
   it('shows in its progress how many received records still wait for the sinks', async () => {

@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import { startReplayServer } from '../../connectors/binance-replay/replay-server.js';
 import { queryLake } from '../../connectors/parquet/query-lake.js';
 import { streamCommand } from '../../pipelines/stream.js';
-import { cmAggTradeEvents, cmFeed } from '../connectors/binance-live/live-harness.js';
+import { cmAggTradeEvents, cmFeed, cmTradeEvents } from '../connectors/binance-live/live-harness.js';
 
 const dirs: string[] = [];
 after(() => { for (const dir of dirs) rmSync(dir, { recursive: true, force: true }); });
@@ -50,6 +50,36 @@ describe('lakehouse stream (embedded: no Kafka → Parquet lake)', () => {
     assert.deepEqual(rows, [{ n: '3000', ids: '3000', lo: String(first), hi: String(first + 2999) }]);
     const gaps = await queryLake({ root: lake, sql: 'SELECT state, cause FROM gaps ORDER BY version' });
     assert.deepEqual(gaps, [{ state: 'open', cause: 'ws_disconnect' }, { state: 'filled', cause: 'ws_disconnect' }]);
+  });
+
+  it('lands every trade after an id hole REST refuses to fill (401): one unfillable gap, no trade held back at exit', async () => {
+    const events = cmTradeEvents(300);
+    const ids = events.map((e) => (e.data as { t: number }).t);
+    const server = await startReplayServer({ feed: cmFeed(events), speed: 2000 });
+    server.faults.restFail(401, 1_000_000, '/historicalTrades');
+    const lake = mkdtempSync(join(tmpdir(), 'lake-stream-hole-'));
+    dirs.push(lake);
+    const controller = new AbortController();
+    const stdout = output();
+    const holer = setInterval(() => { if (server.stats.framesSent >= 150 && server.faults.injected.holeEvents === 0 && server.faults.holeCount === 0) server.faults.hole(5); }, 2);
+    void server.finished.then(() => setTimeout(() => controller.abort(new Error('SIGINT')), 1000));
+    const status = await streamCommand.run(
+      ['--market', 'cm', '--symbols', 'BTCUSD_PERP', '--types', 'trades', '--ws-url', server.wsUrl, '--rest-url', server.restUrl, '--lake', lake, '--batch-ms', '100'],
+      { env: { BINANCE_API_KEY: 'a-key-the-server-refuses' }, stdout: stdout.stream, stderr: new PassThrough(), signal: controller.signal },
+    );
+    clearInterval(holer);
+    await server.close();
+    assert.equal(status, 0);
+    assert.equal(server.faults.injected.holeEvents, 5);
+    assert.equal(server.faults.injected.restFailed, 1, 'one refused call, not one per re-detection');
+    assert.doesNotMatch(stdout.text(), /a-key-the-server-refuses/);
+    const gaps = await queryLake({ root: lake, sql: 'SELECT state, cause, fromId, toId FROM gaps ORDER BY version' });
+    assert.equal(gaps.length, 2, JSON.stringify(gaps));
+    assert.deepEqual(gaps.map((g) => [g.state, g.cause]), [['open', 'sequence_break'], ['unfillable', 'sequence_break']]);
+    const [from, to] = [Number(gaps[1].fromId), Number(gaps[1].toId)];
+    assert.equal(to - from + 1, 5);
+    const rows = await queryLake({ root: lake, sql: 'SELECT count(*) AS n, count(DISTINCT tradeId) AS ids, max(tradeId) AS hi FROM trades' });
+    assert.deepEqual(rows, [{ n: String(ids.length - 5), ids: String(ids.length - 5), hi: String(ids.at(-1)) }]);
   });
 
   it('rejects a run without symbols with a ConfigError', async () => {

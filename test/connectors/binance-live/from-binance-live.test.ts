@@ -70,13 +70,15 @@ describe('fromBinanceLive against the replay server (no internet)', () => {
     servers.push(server);
     const expected = sourceIds(events, 't');
     let seen = 0;
-    const live = fromBinanceLive({ market: 'cm', symbols: ['BTCUSD_PERP'], types: ['trade'], wsUrl: server.wsUrl, restUrl: server.restUrl, ...FAST })
+    // With an API key: futures historicalTrades by id, pages of at most 500 (the keyless route only sees the last 1000).
+    const live = fromBinanceLive({ market: 'cm', symbols: ['BTCUSD_PERP'], types: ['trade'], wsUrl: server.wsUrl, restUrl: server.restUrl, apiKey: 'replay-key', ...FAST })
       .pipe(tap((r) => { if (r.kind === 'trade' && ++seen === 900) server.faults.drop(); }));
     const records = await collectUntilAll(live, [(r) => r.kind === 'trade' && r.tradeId === expected.at(-1), isSettledGap]);
     assert.deepEqual(ids(records, 'trade'), expected);
     assert.deepEqual(gapsOf(records).map((g) => g.state), ['open', 'filled']);
     const repaired = records.find((r) => r.kind === 'trade' && r.source === 'rest');
     assert.ok(repaired?.kind === 'trade' && repaired.contracts !== null && repaired.qty === null, 'COIN-M REST trades carry contracts');
+    assert.match(repaired.ingestId, /^rest:\/dapi\/v1\/historicalTrades\?.*limit=500/);
   });
 
   it('detects a hole in live trade ids, reports it as a sequence_break gap and fills it from REST', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { LiveSocket } from '../../../connectors/binance-live/live-socket.js';
+import { LiveSocket, type LiveSocketTimings } from '../../../connectors/binance-live/live-socket.js';
 
 const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -18,21 +18,27 @@ async function server(): Promise<{ url: string; client: () => Promise<WebSocket>
   };
 }
 
-describe('LiveSocket', () => {
-  const closers: (() => Promise<void>)[] = [];
-  after(() => Promise.all(closers.map((close) => close())));
+const closers: (() => Promise<void>)[] = [];
+after(() => Promise.all(closers.map((close) => close())));
 
+/** A LiveSocket to a fresh server, collecting its frames and close reasons; `peer` resolves with the server side. */
+async function connect(timings: LiveSocketTimings, beforeOpen?: (socket: LiveSocket) => void) {
+  const s = await server();
+  closers.push(s.close);
+  const frames: string[] = [];
+  const closes: string[] = [];
+  const accepted = s.client();
+  const socket = new LiveSocket(s.url, {
+    onOpen: () => undefined, onFrame: (text) => frames.push(text), onClose: (reason) => closes.push(reason),
+  }, timings, Date.now);
+  beforeOpen?.(socket);
+  return { socket, frames, closes, peer: await accepted };
+}
+
+describe('LiveSocket', () => {
   it('reads nothing while paused, neither pings nor is judged stalled, and delivers every held frame in order on resume', async () => {
-    const s = await server();
-    closers.push(s.close);
-    const frames: string[] = [];
-    const closes: string[] = [];
-    const accepted = s.client();
-    const socket = new LiveSocket(s.url, {
-      onOpen: () => undefined, onFrame: (text) => frames.push(text), onClose: (reason) => closes.push(reason),
-    }, { pingIntervalMs: 20, stallTimeoutMs: 100 }, Date.now);
-    socket.pause(); // before the socket opened: applied once it opens
-    const peer = await accepted;
+    // Paused before the socket opened: applied once it opens.
+    const { socket, frames, closes, peer } = await connect({ pingIntervalMs: 20, stallTimeoutMs: 100 }, (s) => s.pause());
     let pings = 0;
     peer.on('ping', () => { pings++; });
     await wait(50);
@@ -48,6 +54,17 @@ describe('LiveSocket', () => {
     await wait(200);
     assert.ok(pings > 0, 'pings again once resumed');
     assert.deepEqual(closes, []);
+    socket.close();
+  });
+
+  it('refuses a frame larger than maxFrameBytes: no frame delivered, one close report naming it', async () => {
+    const { socket, frames, closes, peer } = await connect({ pingIntervalMs: 1000, stallTimeoutMs: 5000, maxFrameBytes: 1024 });
+    peer.send(JSON.stringify({ small: true }));
+    peer.send(JSON.stringify({ big: 'x'.repeat(4096) }));
+    for (let i = 0; i < 100 && closes.length === 0; i++) await wait(20);
+    assert.deepEqual(frames, ['{"small":true}']);
+    assert.equal(closes.length, 1);
+    assert.match(closes[0], /max payload size exceeded/i);
     socket.close();
   });
 });

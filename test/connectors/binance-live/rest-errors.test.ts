@@ -8,7 +8,7 @@ import { after, describe, it } from 'node:test';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BinanceRest } from '../../../connectors/binance-live/rest-client.js';
-import { RestLimiter } from '../../../connectors/binance-live/rest-limiter.js';
+import { MAX_PAUSE_MS, RestLimiter } from '../../../connectors/binance-live/rest-limiter.js';
 import { ConnectorError, NotFoundUpstreamError, RateLimitedError, RetriesExhaustedError } from '../../../schemas/errors.js';
 
 interface Answer { readonly status: number; readonly body: string; readonly headers?: Record<string, string> }
@@ -124,5 +124,48 @@ describe('BinanceRest error answers', () => {
     assert.match(bad.cause.message, /body is not JSON/);
     assert.equal(html.requests.length, 2);
     assert.match(html.requests[0] ?? '', /^\/fapi\/v1\/historicalTrades\?/);
+  });
+
+  it('takes a huge Retry-After as the longest pause (5 min), not as a timer that overflows and spins', async () => {
+    const server = await scripted([
+      { status: 418, body: '{"code":-1003,"msg":"Way too many requests; IP banned."}', headers: { 'Retry-After': '259200000' } },
+      { status: 200, body: JSON.stringify([KLINE]) },
+    ]);
+    const { rest, sleeps, limiter } = client(server.url, 'spot', 3);
+    assert.equal((await rest.klines('BTCUSDT', '1m', 1591256400000, 1)).length, 1);
+    assert.deepEqual(sleeps, [MAX_PAUSE_MS]);
+    assert.equal(limiter.stats.longestPauseMs, MAX_PAUSE_MS);
+    const direct = new RestLimiter({ now: () => 0 });
+    direct.pause(Number.MAX_SAFE_INTEGER);
+    assert.equal(direct.pausedUntil, MAX_PAUSE_MS);
+  });
+
+  it('refuses a body past maxBodyBytes at once (declared or streamed), without reading the rest', async () => {
+    const rows = JSON.stringify(Array.from({ length: 200 }, () => KLINE));
+    const declared = await scripted([{ status: 200, body: rows }]);
+    const chunks: string[] = [];
+    const streamed = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }); // no content-length: chunked
+      // 2000 writes of ~10 KB: 20 MB, more than the kernel buffers between the two ends hold.
+      const block = Array.from({ length: 100 }, () => JSON.stringify(KLINE)).join(',');
+      let sent = 0;
+      const more = (): void => {
+        if (sent++ >= 2000 || res.destroyed) { res.end(); return; }
+        chunks.push('x');
+        res.write(sent === 1 ? `[${block}` : `,${block}`, () => setImmediate(more));
+      };
+      more();
+    });
+    servers.push(streamed);
+    await new Promise<void>((resolve) => streamed.listen(0, '127.0.0.1', resolve));
+    for (const url of [declared.url, `http://127.0.0.1:${(streamed.address() as AddressInfo).port}`]) {
+      const rest = new BinanceRest({ market: 'spot', baseUrl: url, limiter: new RestLimiter({}), maxBodyBytes: 4096 });
+      const error = await rest.klines('BTCUSDT', '1m', 0, 1000).catch((e: unknown) => e);
+      assert.ok(error instanceof ConnectorError && !(error instanceof RetriesExhaustedError), "a ConnectorError, not retried");
+      assert.equal(error.retriable, false);
+      assert.match(error.message, /body larger than 4096 bytes/);
+    }
+    assert.equal(declared.requests.length, 1, 'not retried');
+    assert.ok(chunks.length < 2000, `the streamed body was not read to its end (${chunks.length} chunks sent)`);
   });
 });

@@ -136,7 +136,8 @@ export function formatOptions(specs: readonly OptionSpec[]): string {
     const flag = `--${kebab(spec.name)}${spec.type === 'boolean' ? '' : ` ${spec.placeholder ?? spec.type.toUpperCase()}`}`;
     const extras: string[] = [];
     if (spec.choices !== undefined) extras.push(`one of ${spec.choices.join('|')}`);
-    if (spec.default !== undefined && spec.default !== false) extras.push(`default ${Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default)}`);
+    const shown = Array.isArray(spec.default) ? spec.default.join(',') : spec.default === undefined || spec.default === false ? '' : String(spec.default);
+    if (shown !== '') extras.push(`default ${shown}`); // an empty default is no default to show
     extras.push(`env ${[envName(spec.name), ...(spec.env ?? [])].join(', ')}`);
     return `  ${flag.padEnd(30)} ${spec.doc} (${extras.join('; ')})`;
   });

@@ -3,6 +3,7 @@
  * `--market --symbol --type --from [--to]`, parsed once into the stream's kind, lake type, sort column and the
  * requested range of whole UTC days `[fromUs, toUs)`.
  */
+import { isS3Url } from '../connectors/s3/s3-url.js';
 import { ConfigError } from '../schemas/errors.js';
 import { MARKETS, type Market, type PriceKind } from '../schemas/ids.js';
 import { parseKlineInterval, type KlineInterval } from '../schemas/interval.js';
@@ -56,7 +57,12 @@ export function lakeStreamOf(config: ResolvedConfig, command: string, example: s
   if (symbol === undefined || typeText === undefined || fromDay === undefined) {
     throw new ConfigError(`lakehouse ${command}: --symbol, --type and --from are required (e.g. ${example})`);
   }
+  if (symbol.includes(',')) {
+    throw new ConfigError(`lakehouse ${command}: --symbol takes one symbol, got ${JSON.stringify(symbol)}; run the command once per symbol`);
+  }
+  const lake = config.lake as string;
+  if (isS3Url(lake)) throw new ConfigError(`lakehouse ${command}: --lake s3://… is not supported here; give a local lake directory`);
   const range = { fromUs: parseUtcDayUs(fromDay), toUs: parseUtcDayUs((config.to as string | undefined) ?? fromDay) + US_PER_DAY };
   if (range.toUs <= range.fromUs) throw new ConfigError(`lakehouse ${command}: --to is before --from`);
-  return { market: config.market as Market, symbol, typeText, stream: parseLakeStreamType(typeText), range, lake: config.lake as string };
+  return { market: config.market as Market, symbol, typeText, stream: parseLakeStreamType(typeText), range, lake };
 }

@@ -67,7 +67,7 @@ test('backfill → SASL_SSL Kafka → serve → ClickHouse with a password, cred
   assert.equal(backfill.code, 0, backfill.output);
 
   const { config } = resolveConfig('serve', serveCommand.options, ['--topic-prefix', prefix, '--group-id', `secure-${RUN}`, '--sink', 'clickhouse', '--clickhouse-database', database], env);
-  const client = await createClickHouseClient({ url: services.clickhouse, username: env.LAKEHOUSE_CLICKHOUSE_USER, password: env.LAKEHOUSE_CLICKHOUSE_PASSWORD });
+  const client = await createClickHouseClient({ url: services.clickhouse, username: services.secure.LAKEHOUSE_CLICKHOUSE_USER, password: services.secure.LAKEHOUSE_CLICKHOUSE_PASSWORD });
   t.after(async () => { await client.command({ query: `DROP DATABASE IF EXISTS ${database}` }); await client.close(); });
   const stop = new AbortController();
   const deadline = setTimeout(() => stop.abort(), 90_000); // a hang becomes a failed assertion below

@@ -26,6 +26,18 @@ async function isRunning(): Promise<boolean> {
   }
 }
 
+/** Waits until ClickHouse accepts the password user (it re-reads users files a few seconds after they change). */
+async function userReady(env: Record<string, string>): Promise<void> {
+  const url = process.env.CLICKHOUSE_URL;
+  if (url === undefined) return;
+  const auth = { 'X-ClickHouse-User': env.LAKEHOUSE_CLICKHOUSE_USER ?? '', 'X-ClickHouse-Key': env.LAKEHOUSE_CLICKHOUSE_PASSWORD ?? '' };
+  for (let attempt = 0; attempt < 60; attempt++) {
+    const response = await fetch(`${url}/?query=SELECT%201`, { headers: auth }).catch(() => undefined);
+    if (response?.ok === true) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
 /** Ensures kafka-secure runs; resolves to its environment (the secured Kafka and ClickHouse user's variables). */
 export function secureServicesEnv(): Promise<Record<string, string> | undefined> {
   started ??= (async () => {
@@ -45,6 +57,7 @@ export function secureServicesEnv(): Promise<Record<string, string> | undefined>
       const match = /^export ([A-Z0-9_]+)=(.*)$/.exec(line);
       if (match !== null) env[match[1] as string] = match[2] as string;
     }
+    await userReady(env);
     return env;
   })();
   return started;

@@ -5,17 +5,14 @@
  * failing run with a wrong SASL password and an S3 secret prints neither.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { createClickHouseClient } from '../../connectors/clickhouse/config.js';
 import { main } from '../../pipelines/cli.js';
 import { resolveConfig } from '../../pipelines/config.js';
 import { runServe, serveCommand } from '../../pipelines/serve.js';
 import { generateArchiveMirror } from '../support/archive-mirror.js';
-import { secureServicesEnv } from '../support/secure-services.js';
+import { cliProcess, secureServicesEnv } from '../support/secure-services.js';
 import { clickhouseService, registryService, s3Service } from '../support/services.js';
 import { removeTempDirs, tempDir } from '../pipelines/backfill-support.js';
 
@@ -29,20 +26,6 @@ async function cli(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<{ c
   const capture = (): Writable => new Writable({ write(chunk, _e, cb) { parts.push(String(chunk)); cb(); } });
   const code = await main(argv, { env, stdout: capture(), stderr: capture(), signal: new AbortController().signal });
   return { code, output: parts.join('') };
-}
-
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'lakehouse.mjs');
-
-/** Runs `lakehouse ARGV` as its own process (so library logs and crash traces are caught too); stdout + stderr. */
-function cliProcess(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...argv], { env: { PATH: process.env.PATH, HOME: process.env.HOME, LAKEHOUSE_FROM_SOURCES: '1', ...env } });
-    const parts: string[] = [];
-    child.stdout.on('data', (d) => parts.push(String(d)));
-    child.stderr.on('data', (d) => parts.push(String(d)));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, output: parts.join('') }));
-  });
 }
 
 async function servicesOrSkip(): Promise<{ secure: Record<string, string>; registry: string; clickhouse: string } | undefined> {

@@ -6,7 +6,7 @@
  * `LAKEHOUSE_*` variables `infra.sh env --secure` prints, or undefined when infra/local cannot start it
  * (a failure under CI).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -61,4 +61,18 @@ export function secureServicesEnv(): Promise<Record<string, string> | undefined>
     return env;
   })();
   return started;
+}
+
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'lakehouse.mjs');
+
+/** Runs `lakehouse ARGV` as its own process (so library logs and crash traces are caught too); stdout + stderr. */
+export function cliProcess(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...argv], { env: { PATH: process.env.PATH, HOME: process.env.HOME, LAKEHOUSE_FROM_SOURCES: '1', ...env } });
+    const parts: string[] = [];
+    child.stdout.on('data', (d) => parts.push(String(d)));
+    child.stderr.on('data', (d) => parts.push(String(d)));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, output: parts.join('') }));
+  });
 }

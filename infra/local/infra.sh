@@ -974,6 +974,8 @@ cmd_down() {
     esac
   done
   parse_services "${args[@]+"${args[@]}"}"
+  # a plain `down` also stops the optional kafka-secure when it runs
+  ((${#args[@]})) || [[ -z "$(running_pid kafka-secure 2>/dev/null || true)" ]] || SERVICES+=(kafka-secure)
   with_lock
   t0=$(now_us)
   declare -A PIDS
@@ -1047,14 +1049,14 @@ cmd_status() {
     done < <(env_pairs)
     printf '}}\n'
   else
-    printf '%-11s %-8s %-10s %-7s %-46s %s\n' SERVICE STATE HEALTH PID ENDPOINT VERSION
+    printf '%-12s %-8s %-10s %-7s %-46s %s\n' SERVICE STATE HEALTH PID ENDPOINT VERSION
     local name ep state health
     for r in "${rows[@]}"; do
       IFS='|' read -r name running healthy version ep pid <<<"$r"
       state=stopped health=-
       [[ "$running" == true ]] && state=running
       [[ "$running" == true ]] && { [[ "$healthy" == true ]] && health=healthy || health=UNHEALTHY; }
-      printf '%-11s %-8s %-10s %-7s %-46s %s\n' "$name" "$state" "$health" "${pid:--}" "$ep" "$version"
+      printf '%-12s %-8s %-10s %-7s %-46s %s\n' "$name" "$state" "$health" "${pid:--}" "$ep" "$version"
     done
     echo
     echo "# environment for the tests:"

@@ -4,14 +4,15 @@ import { ConfigError } from '../schemas/errors.js';
 import { parseTypeRequests, type ArchiveRequest } from '../connectors/binance-archive/plan.js';
 import type { OptionSpec, ResolvedConfig } from './config.js';
 import { MAX_TIMER_MS } from './option-checks.js';
+import { resolveDay } from './relative-day.js';
 
 /** Options naming the files (market, symbols, types, days) and the archive. */
 export const ARCHIVE_OPTIONS: readonly OptionSpec[] = [
   { name: 'market', type: 'list', doc: 'Markets', default: ['spot'], choices: MARKETS, placeholder: 'spot,um,cm,option' },
   { name: 'symbols', type: 'list', doc: 'Symbols as Binance spells them', placeholder: 'BTCUSDT,ETHUSDT' },
   { name: 'types', type: 'list', doc: 'Data types; kline types with interval (klines:1m, markPriceKlines:1h, trades, aggTrades, fundingRate, bookDepth, metrics, …)', placeholder: 'klines:1m,trades' },
-  { name: 'from', type: 'string', doc: 'First UTC day, inclusive', placeholder: 'YYYY-MM-DD' },
-  { name: 'to', type: 'string', doc: 'Last UTC day, inclusive (default: --from)', placeholder: 'YYYY-MM-DD' },
+  { name: 'from', type: 'string', doc: 'First UTC day, inclusive: YYYY-MM-DD, today, yesterday, -Nd or -Nw (resolved once at start)', placeholder: 'DAY' },
+  { name: 'to', type: 'string', doc: 'Last UTC day, inclusive, as --from (default: --from)', placeholder: 'DAY' },
   { name: 'period', type: 'string', doc: 'File period: auto = monthly files for whole past months, daily otherwise', default: 'auto', choices: ['auto', 'daily', 'monthly'] },
   { name: 'archive', type: 'string', doc: 'Archive: https URL (data.binance.vision or a mirror), local directory, or s3://bucket/prefix', default: 'https://data.binance.vision', placeholder: 'URL|DIR|s3://b/p', check: 'archive' },
   { name: 'listingUrl', type: 'string', doc: 'S3 ListObjects endpoint of an HTTP archive (default: derived from --archive)', placeholder: 'URL', check: 'url' },
@@ -25,16 +26,16 @@ export const ARCHIVE_OPTIONS: readonly OptionSpec[] = [
   { name: 'awsSecretAccessKey', type: 'string', doc: 'S3 secret key', env: ['AWS_SECRET_ACCESS_KEY'], secret: true },
 ];
 
-/** The archive request of resolved options; throws {@link ConfigError} for missing or bad values. */
-export function archiveRequestOf(config: ResolvedConfig, command: string): ArchiveRequest {
+/** The archive request of resolved options (relative days resolved at `nowMs`); throws {@link ConfigError} for missing or bad values. */
+export function archiveRequestOf(config: ResolvedConfig, command: string, nowMs = Date.now()): ArchiveRequest {
   const list = (name: string): string[] => [...((config[name] as readonly string[] | undefined) ?? [])];
-  const from = config.from as string | undefined;
+  const from = config.from === undefined ? undefined : resolveDay(config.from as string, nowMs);
   if (list('symbols').length === 0 || list('types').length === 0 || from === undefined) {
     throw new ConfigError(`lakehouse ${command}: --symbols, --types and --from are required (e.g. --symbols BTCUSDT --types klines:1m --from 2025-07-01)`);
   }
   return {
     markets: list('market') as Market[], symbols: list('symbols').map((s) => s.toUpperCase()),
-    types: parseTypeRequests(list('types')), fromDay: from, toDay: (config.to as string | undefined) ?? from,
+    types: parseTypeRequests(list('types')), fromDay: from, toDay: config.to === undefined ? from : resolveDay(config.to as string, nowMs),
     period: config.period as 'auto' | 'daily' | 'monthly',
   };
 }

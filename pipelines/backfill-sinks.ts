@@ -10,6 +10,7 @@ import { ConfigError, SinkWriteError } from '../schemas/errors.js';
 import { s3ConfigOf } from './archive-source.js';
 import { CLICKHOUSE_DATABASE_OPTION, DEFAULT_CLICKHOUSE_DATABASE, clickhouseDatabaseOf } from './clickhouse-options.js';
 import type { OptionSpec, ResolvedConfig } from './config.js';
+import { CONNECTION_OPTIONS, clickhouseCaOf, kafkaConfigOf, registryConfigOf } from './connection-options.js';
 import type { EarlyEncoding } from './early-encoding.js';
 
 /** Prefix of the Kafka topics a command writes (and `serve` reads): one cluster, several environments. */
@@ -29,6 +30,7 @@ export const SINK_OPTIONS: readonly OptionSpec[] = [
   { name: 'kafkaBrokers', type: 'list', doc: 'Kafka bootstrap brokers', env: ['KAFKA_BROKERS'], placeholder: 'host:port,…', check: 'hostPort' },
   { name: 'schemaRegistryUrl', type: 'string', doc: 'Confluent-compatible schema registry URL', env: ['SCHEMA_REGISTRY_URL'], placeholder: 'URL', check: 'url' },
   TOPIC_PREFIX_OPTION,
+  ...CONNECTION_OPTIONS,
 ];
 
 /** The chosen sink names. */
@@ -73,7 +75,11 @@ export async function buildSinks(config: ResolvedConfig): Promise<{
       const url = config.clickhouseUrl as string | undefined;
       if (url === undefined) throw new ConfigError('--sink clickhouse needs --clickhouse-url or CLICKHOUSE_URL');
       const { createClickHouseClient, isEmbeddedClient, migrate, probeCapabilities, toClickHouse } = await import('../connectors/clickhouse/index.js');
-      const client = await createClickHouseClient({ url, ...(config.clickhouseUser === undefined ? {} : { username: config.clickhouseUser as string }), ...(config.clickhousePassword === undefined ? {} : { password: config.clickhousePassword as string }) });
+      const caCert = clickhouseCaOf(config);
+      const client = await createClickHouseClient({
+        url, ...(config.clickhouseUser === undefined ? {} : { username: config.clickhouseUser as string }),
+        ...(config.clickhousePassword === undefined ? {} : { password: config.clickhousePassword as string }), ...(caCert === undefined ? {} : { caCert }),
+      });
       const database = clickhouseDatabaseOf(config) ?? DEFAULT_CLICKHOUSE_DATABASE;
       const migrated = (async () => {
         const features = await probeCapabilities(client);
@@ -95,7 +101,7 @@ export async function buildSinks(config: ResolvedConfig): Promise<{
       }
       // On its own thread: Avro + kafkajs cost more CPU per record than parsing it (see to-kafka-worker.ts).
       const { toKafkaInWorker } = await import('../connectors/kafka/to-kafka-worker.js');
-      sinks.push(toKafkaInWorker({ kafka: { brokers }, registry: { url: registry }, topicPrefix: (config.topicPrefix as string | undefined) ?? '' }));
+      sinks.push(toKafkaInWorker({ kafka: kafkaConfigOf(config, brokers), registry: registryConfigOf(config, registry), topicPrefix: (config.topicPrefix as string | undefined) ?? '' }));
     }
   }
   const close = async (): Promise<void> => { for (const closer of closers) await closer(); };

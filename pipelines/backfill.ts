@@ -20,8 +20,10 @@ import { archiveSourceOf, s3ConfigOf } from './archive-source.js';
 import { formatReport, groupedLines } from './backfill-report.js';
 import { runBackfill } from './backfill-run.js';
 import type { EarlyEncoding } from './early-encoding.js';
-import { SINK_OPTIONS, buildSinks } from './backfill-sinks.js';
+import { SINK_OPTIONS, buildSinks, sinkNamesOf } from './backfill-sinks.js';
+import { backfillPreflight } from './backfill-preflight.js';
 import { startProgress } from './progress.js';
+import { sinceLastConfig } from './since-last.js';
 
 /** Default records per batch: one batch is one Parquet part of the lake. */
 export const LAKE_BATCH_ROWS = 20_000;
@@ -47,7 +49,8 @@ export const ENCODED_CLICKHOUSE_BATCH_ROWS = 400_000;
 
 const OPTIONS: readonly OptionSpec[] = [
   ...ARCHIVE_OPTIONS, ...SINK_OPTIONS,
-  { name: 'plan', type: 'boolean', doc: 'List the files and bytes that would be loaded, fetch nothing', default: false },
+  { name: 'plan', type: 'boolean', doc: 'List the files and bytes that would be loaded and what the run would fail on (exit 1 then), fetch nothing', default: false },
+  { name: 'sinceLast', type: 'boolean', doc: 'From the day after the last day loaded in the manifest (every symbol) to --to (default yesterday); --from only when nothing is loaded yet', default: false },
   { name: 'json', type: 'boolean', doc: 'Print the plan/report as JSON on stdout', default: false },
   { name: 'validate', type: 'boolean', doc: 'Run the validate operator (--no-validate skips it)', default: true },
   { name: 'manifest', type: 'string', doc: 'Resume manifest (default <lake>/_manifest/backfill-<sinks>.jsonl, or ./.lakehouse/backfill-<sinks>.jsonl without a local lake); an existing file that is not a manifest is refused', placeholder: 'FILE', check: 'manifest' },
@@ -82,20 +85,29 @@ function manifestPathOf(config: ResolvedConfig, sinkNames: readonly string[]): s
   return sinkNames.includes('parquet') && !isS3Url(lake) ? join(lake, '_manifest', name) : join('.lakehouse', name);
 }
 
-function printPlan(plan: ResolvedPlan, context: CommandContext, json: boolean): void {
+/** Prints the plan and what the run would fail on; returns the exit status the plan predicts (1 when it would fail). */
+function printPlan(plan: ResolvedPlan, context: CommandContext, json: boolean, wouldFail: readonly string[]): number {
   const bytes = plan.files.reduce((sum, f) => sum + (f.size ?? 0), 0);
   const unknown = plan.files.some((f) => f.size === null);
+  const status = wouldFail.length > 0 ? 1 : 0;
   if (json) {
-    context.stdout.write(JSON.stringify({ files: plan.files.map((f) => ({ key: f.key, size: f.size })), missing: plan.missing.map((m) => ({ key: m.file.key, reason: m.reason })), totalBytes: unknown ? null : bytes }) + '\n');
-    return;
+    context.stdout.write(JSON.stringify({ files: plan.files.map((f) => ({ key: f.key, size: f.size })), missing: plan.missing.map((m) => ({ key: m.file.key, reason: m.reason })), totalBytes: unknown ? null : bytes, wouldFail }) + '\n');
+    return status;
   }
   for (const f of plan.files) context.stdout.write(`${String(f.size ?? '?').padStart(12)}  ${f.key}\n`);
   for (const line of groupedLines('missing'.padStart(12), plan.missing.map((m) => ({ key: m.file.key, reason: m.reason })))) context.stdout.write(`${line}\n`);
   context.stdout.write(`${plan.files.length} files, ${unknown ? 'size unknown without a listing' : `${(bytes / 1e6).toFixed(1)} MB`}; ${plan.missing.length} missing upstream\n`);
+  for (const line of wouldFail) context.stdout.write(`WOULD FAIL  ${line}\n`);
+  return status;
 }
 
 async function run(argv: readonly string[], context: CommandContext): Promise<number> {
-  const { config } = resolveConfig('backfill', OPTIONS, argv, context.env);
+  const { config: given } = resolveConfig('backfill', OPTIONS, argv, context.env);
+  const config = given.sinceLast === true ? await sinceLastConfig(given, manifestPathOf(given, sinkNamesOf(given))) : given;
+  if (config === undefined) {
+    context.stderr.write('lakehouse backfill: --since-last: every day up to --to is already loaded; nothing to do\n');
+    return 0;
+  }
   const request = archiveRequestOf(config, 'backfill');
   const limits = parseLimitsOf(config);
   const files = planArchiveFiles(request);
@@ -108,7 +120,7 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
     context.stderr.write('lakehouse backfill: interrupted while listing the archive; nothing was loaded\n');
     return 130;
   }
-  if (config.plan === true) { printPlan(plan, context, config.json === true); return 0; }
+  if (config.plan === true) return printPlan(plan, context, config.json === true, backfillPreflight(config, plan));
   const { names, sinks, close, ready, earlyEncoding, staged } = await buildSinks(config);
   const lake = config.lake as string;
   const s3Client = names.includes('parquet') && isS3Url(lake) ? createS3Client(s3ConfigOf(config)) : undefined;

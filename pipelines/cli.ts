@@ -86,15 +86,18 @@ export async function main(argv: readonly string[], context: CommandContext): Pr
     context.stdout.write(commandHelp(entry, command) + '\n');
     return 0;
   }
+  // Messages thrown by a command often name it already ("lakehouse gaps: --symbol …"): say it once.
+  const prefix = `lakehouse ${name}: `;
+  const once = (message: string): string => (message.startsWith(prefix) ? message : `${prefix}${message}`);
   try {
     return await command.run(rest, context);
   } catch (error) {
     if (error instanceof EngineError && !error.retriable && error.name === 'ConfigError') {
-      context.stderr.write(`lakehouse ${name}: ${error.message}\n`);
+      context.stderr.write(`${once(error.message)}\n`);
       return 2;
     }
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    context.stderr.write(`lakehouse ${name}: ${message}\n`);
+    context.stderr.write(`${once(message)}\n`);
     return 1;
   }
 }

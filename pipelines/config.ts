@@ -99,6 +99,22 @@ function readConfigFile(command: string, path: string | undefined, specs: readon
   return section as Record<string, unknown>;
 }
 
+/**
+ * `--from -7d` → `--from=-7d`: a value flag followed by a dash and a digit (a relative day, a negative number)
+ * takes it as its value; parseArgs would otherwise reject it as an ambiguous option.
+ */
+function joinDashValues(argv: readonly string[], specs: readonly OptionSpec[]): string[] {
+  const valued = new Set(specs.filter((s) => s.type !== 'boolean').map((s) => `--${kebab(s.name)}`));
+  valued.add('--config');
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const next = argv[i + 1];
+    if (valued.has(arg) && next !== undefined && /^-\d/.test(next)) { out.push(`${arg}=${next}`); i++; } else out.push(arg);
+  }
+  return out;
+}
+
 /** Resolves a command's options from argv, env, file and defaults. Returns the frozen config and positionals. */
 export function resolveConfig(
   command: string, specs: readonly OptionSpec[], argv: readonly string[], env: NodeJS.ProcessEnv,
@@ -110,7 +126,7 @@ export function resolveConfig(
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinDashValues(argv, specs), options, allowPositionals: true, strict: true });
   } catch (error) {
     throw new ConfigError(`${(error as Error).message}; see lakehouse ${command} --help`);
   }
@@ -145,7 +161,8 @@ export function formatOptions(specs: readonly OptionSpec[]): string {
     const extras: string[] = [];
     if (spec.choices !== undefined) extras.push(`one of ${spec.choices.join('|')}`);
     if (spec.type === 'number' && (spec.integer === true || spec.min !== undefined || spec.max !== undefined || spec.above !== undefined)) extras.push(expectedNumber(spec));
-    if (spec.default !== undefined && spec.default !== false) extras.push(`default ${Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default)}`);
+    const shown = Array.isArray(spec.default) ? spec.default.join(',') : spec.default === undefined || spec.default === false ? '' : String(spec.default);
+    if (shown !== '') extras.push(`default ${shown}`); // an empty default is no default to show
     extras.push(`env ${[envName(spec.name), ...(spec.env ?? [])].join(', ')}`);
     return `  ${flag.padEnd(30)} ${spec.doc} (${extras.join('; ')})`;
   });

@@ -27,6 +27,9 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'json', type: 'boolean', default: false, doc: 'print JSON lines (one per gap, then a summary)' },
 ];
 
+/** Exit status while gaps remain unfilled (reported, or a fill that could not close them); 0 when none remain. */
+export const EXIT_UNFILLED_GAPS = 4;
+
 /** The result of a gaps run. */
 export interface GapsResult { gaps: GapRecord[]; fills: AnyRecord[]; scanned: number }
 
@@ -71,7 +74,10 @@ async function writeBack(root: string, symbol: string, type: string, range: { fr
 
 export const gapsCommand: Command = {
   name: 'gaps',
-  usage: 'gaps --market spot --symbol BTCUSDT --type klines:1m --from YYYY-MM-DD [--to YYYY-MM-DD] [--fill rest|flat|none] [--json]',
+  usage: `gaps --market spot --symbol BTCUSDT --type klines:1m --from YYYY-MM-DD [--to YYYY-MM-DD] [--fill rest|flat|none] [--json]
+
+Exit status: 0 no unfilled gap in the range; ${EXIT_UNFILLED_GAPS} unfilled gaps remain (reported, or not closed by the fill);
+2 invalid options; 1 any other failure.`,
   options: OPTIONS,
   async run(argv, context) {
     const { config } = resolveConfig('gaps', OPTIONS, argv, context.env);
@@ -87,6 +93,6 @@ export const gapsCommand: Command = {
       }
       context.stdout.write(`${scanned} records scanned, ${gaps.length} gaps, ${open} not filled, ${fills.length} records filled\n`);
     }
-    return 0;
+    return open > 0 ? EXIT_UNFILLED_GAPS : 0;
   },
 };

@@ -19,9 +19,10 @@ const ACTIONS = ['up', 'down', 'status', 'env', 'install'] as const;
 export const infraCommand: Command = {
   name: 'infra',
   usage: `infra up [SERVICE...]      start (idempotent) kafka, registry, clickhouse, s3 and wait until healthy
+                             (optional, only when named: kafka-secure, a SASL_SSL Kafka + a ClickHouse password user)
   infra down [SERVICE...]    stop what infra up started
   infra status [--json]      each service's state, version and endpoint, then the env vars to export
-  infra env                  print 'export VAR=…' lines for the services
+  infra env [--secure]       print 'export VAR=…' lines for the services (--secure: kafka-secure's LAKEHOUSE_* credentials)
   infra install              download/build everything into the cache without starting`,
   options: [],
   run(argv, context) {

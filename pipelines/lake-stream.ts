@@ -3,20 +3,22 @@
  * `--market --symbol --type --from [--to]`, parsed once into the stream's kind, lake type, sort column and the
  * requested range of whole UTC days `[fromUs, toUs)`.
  */
+import { isS3Url } from '../connectors/s3/s3-url.js';
 import { ConfigError } from '../schemas/errors.js';
 import { MARKETS, type Market, type PriceKind } from '../schemas/ids.js';
 import { parseKlineInterval, type KlineInterval } from '../schemas/interval.js';
 import type { KindName } from '../schemas/records.js';
 import { US_PER_DAY, parseUtcDayUs } from '../schemas/time.js';
 import type { OptionSpec, ResolvedConfig } from './config.js';
+import { resolveDay } from './relative-day.js';
 
 /** The option specs of the selection. */
 export const LAKE_STREAM_OPTIONS: readonly OptionSpec[] = [
   { name: 'market', type: 'string', choices: MARKETS, default: 'spot', doc: 'market' },
   { name: 'symbol', type: 'string', placeholder: 'BTCUSDT', doc: 'symbol' },
   { name: 'type', type: 'string', placeholder: 'klines:1m|trades|aggTrades', doc: 'stream type (klines, markPriceKlines, indexPriceKlines, premiumIndexKlines with an interval; trades; aggTrades)' },
-  { name: 'from', type: 'string', placeholder: 'YYYY-MM-DD', doc: 'first UTC day, inclusive' },
-  { name: 'to', type: 'string', placeholder: 'YYYY-MM-DD', doc: 'last UTC day, inclusive (default --from)' },
+  { name: 'from', type: 'string', placeholder: 'DAY', doc: 'first UTC day, inclusive: YYYY-MM-DD, today, yesterday, -Nd or -Nw (resolved once at start)' },
+  { name: 'to', type: 'string', placeholder: 'DAY', doc: 'last UTC day, inclusive, as --from (default --from)' },
   { name: 'lake', type: 'string', default: './lake', placeholder: 'DIR', doc: 'Parquet lake root', check: 'dir' },
 ];
 
@@ -49,14 +51,20 @@ export interface LakeStreamSelection {
 }
 
 /** Reads the selection from resolved options; `example` completes the error for missing options. */
-export function lakeStreamOf(config: ResolvedConfig, command: string, example: string): LakeStreamSelection {
+export function lakeStreamOf(config: ResolvedConfig, command: string, example: string, nowMs = Date.now()): LakeStreamSelection {
   const symbol = (config.symbol as string | undefined)?.toUpperCase();
   const typeText = config.type as string | undefined;
   const fromDay = config.from as string | undefined;
   if (symbol === undefined || typeText === undefined || fromDay === undefined) {
     throw new ConfigError(`lakehouse ${command}: --symbol, --type and --from are required (e.g. ${example})`);
   }
-  const range = { fromUs: parseUtcDayUs(fromDay), toUs: parseUtcDayUs((config.to as string | undefined) ?? fromDay) + US_PER_DAY };
+  if (symbol.includes(',')) {
+    throw new ConfigError(`lakehouse ${command}: --symbol takes one symbol, got ${JSON.stringify(symbol)}; run the command once per symbol`);
+  }
+  const lake = config.lake as string;
+  if (isS3Url(lake)) throw new ConfigError(`lakehouse ${command}: --lake s3://… is not supported here; give a local lake directory`);
+  const from = resolveDay(fromDay, nowMs);
+  const range = { fromUs: parseUtcDayUs(from), toUs: parseUtcDayUs(config.to === undefined ? from : resolveDay(config.to as string, nowMs)) + US_PER_DAY };
   if (range.toUs <= range.fromUs) throw new ConfigError(`lakehouse ${command}: --to is before --from`);
-  return { market: config.market as Market, symbol, typeText, stream: parseLakeStreamType(typeText), range, lake: config.lake as string };
+  return { market: config.market as Market, symbol, typeText, stream: parseLakeStreamType(typeText), range, lake };
 }

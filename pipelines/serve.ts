@@ -15,6 +15,7 @@ import type { AnyRecord } from '../schemas/records.js';
 import { SINK_OPTIONS, buildSinks, preparedSinks } from './backfill-sinks.js';
 import type { Command } from './command.js';
 import { resolveConfig, type OptionSpec, type ResolvedConfig } from './config.js';
+import { kafkaConfigOf, registryConfigOf } from './connection-options.js';
 
 const OPTIONS: readonly OptionSpec[] = [
   { name: 'groupId', type: 'string', default: 'lakehouse-serve', doc: 'Kafka consumer group (run more processes with the same id to scale out)' },
@@ -45,7 +46,7 @@ async function serveBatch(batch: KafkaBatch, sinks: readonly OperatorFunction<Re
 async function topicsOf(config: ResolvedConfig, brokers: readonly string[]): Promise<string[]> {
   const listed = config.topics as readonly string[] | undefined;
   if (listed !== undefined && listed.length > 0) return [...listed];
-  const admin = createKafka({ brokers }).admin();
+  const admin = createKafka(kafkaConfigOf(config, brokers)).admin();
   await admin.connect();
   try {
     const prefix = `${(config.topicPrefix as string | undefined) ?? ''}md.`;
@@ -70,7 +71,7 @@ export async function runServe(config: ResolvedConfig, signal: AbortSignal, onBa
   const report: ServeReport = { batches: 0, records: 0, rejected: 0, committed: 0 };
   try {
     await new Promise<void>((resolve, reject) => {
-      const subscription = fromKafka({ kafka: { brokers }, registry: { url: registry }, groupId: config.groupId as string, topics, fromBeginning: config.fromBeginning as boolean })
+      const subscription = fromKafka({ kafka: kafkaConfigOf(config, brokers), registry: registryConfigOf(config, registry), groupId: config.groupId as string, topics, fromBeginning: config.fromBeginning as boolean })
         .pipe(concatMap(async (batch) => {
           report.rejected += await serveBatch(batch, sinks, config.validate as boolean);
           report.batches++; report.records += batch.records.length; report.committed++;

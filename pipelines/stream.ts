@@ -5,6 +5,7 @@
  * Ctrl-C (or `--duration`) stops the streams, writes the last batch and prints the report.
  */
 import { fromBinanceLive, newLiveStats } from '../connectors/binance-live/from-binance-live.js';
+import type { LiveStats } from '../connectors/binance-live/live-stats.js';
 import { fromCcxt } from '../connectors/binance-live/from-ccxt.js';
 import { LIVE_MARKETS, type LiveMarket } from '../connectors/binance-live/live-context.js';
 import { parseLiveStreamType } from '../connectors/binance-live/live-streams.js';
@@ -26,6 +27,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'restUrl', type: 'string', doc: 'REST base of a Binance-compatible server (default: Binance)', placeholder: 'http://host:port', check: 'url' },
   { name: 'duration', type: 'number', doc: 'Stop after this many seconds (0 = until Ctrl-C)', default: 0, min: 0, max: Math.floor(MAX_TIMER_MS / 1000) },
   { name: 'restWeightPerMinute', type: 'number', doc: 'REST request-weight budget per minute (snapshots, repair)', default: 1200, integer: true, min: 1 },
+  { name: 'giveUpAfter', type: 'number', doc: `Stop with exit ${5} (never connected) or ${6} (lost the exchange) when no frame arrived for this many seconds while every reconnect failed (raw client; 0 = retry forever)`, default: 300, placeholder: 'SECONDS', min: 0, max: Math.floor(MAX_TIMER_MS / 1000) },
   { name: 'binanceApiKey', type: 'string', doc: 'Binance API key for REST repair where required (futures historicalTrades; without it a futures trade hole is repaired from the last 1000 trades only)', env: ['BINANCE_API_KEY'], secret: true },
   { name: 'maxFrameBytes', type: 'number', doc: 'Largest WebSocket frame accepted, bytes (a larger one drops the connection: gap, reconnect)', default: 4 << 20, integer: true, min: 1024 },
   { name: 'maxRestBodyBytes', type: 'number', doc: 'Largest REST answer read, bytes (a larger one fails that repair or snapshot)', default: 16 << 20, integer: true, min: 1024 },
@@ -46,32 +48,66 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
   const source = config.via === 'ccxt'
     ? fromCcxt({ market, symbols, types, wsUrl, restUrl })
     : fromBinanceLive({ market, symbols, types, wsUrl, restUrl, stats, flow, limiter: new RestLimiter({ weightPerMinute: config.restWeightPerMinute as number }), apiKey: config.binanceApiKey as string | undefined,
-      maxFrameBytes: positive(config.maxFrameBytes, '--max-frame-bytes'), maxRestBodyBytes: positive(config.maxRestBodyBytes, '--max-rest-body-bytes'), stop: stopSource.signal });
+      maxFrameBytes: config.maxFrameBytes as number, maxRestBodyBytes: config.maxRestBodyBytes as number, stop: stopSource.signal });
   const { names, sinks, close } = await buildLiveSinks(config);
   context.stderr.write(`streaming ${market} ${symbols.join(',')} ${types.join(',')} via ${String(config.via)} → ${names.join(', ')}\n`);
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort(context.signal.reason);
+  context.signal.addEventListener('abort', onAbort, { once: true });
+  if (context.signal.aborted) onAbort();
+  let gaveUp = 0;
+  const giveUpAfterMs = (config.giveUpAfter as number) * 1000;
+  const unwatch = giveUpAfterMs > 0 && config.via !== 'ccxt' ? watchForGiveUp(stats, giveUpAfterMs, (status) => { gaveUp = status; stop.abort(); }) : () => undefined;
   try {
     const report = await runLive({
-      source, sinks, stats, signal: context.signal, durationMs: (config.duration as number) * 1000, progress: context.stderr,
+      source, sinks, stats, signal: stop.signal, durationMs: (config.duration as number) * 1000, progress: context.stderr,
       ...(config.via === 'ccxt' ? {} : { flow, stopSource }), maxBacklogRecords: config.maxBacklog as number,
       batches: { windowMs: config.batchMs as number, maxRows: config.batchRows as number },
     });
     if (context.stderr.isTTY === true) context.stderr.write('\n');
     context.stdout.write(config.json === true ? JSON.stringify(report) + '\n' : formatLiveReport(report) + '\n');
-    return 0;
+    if (gaveUp !== 0) {
+      context.stderr.write(`lakehouse stream: ${gaveUp === EXIT_NEVER_CONNECTED ? 'never connected to' : 'lost'} the exchange: no frame for ${String(config.giveUpAfter)} s while every reconnect failed (exit ${gaveUp})\n`);
+    }
+    return gaveUp;
   } finally {
+    unwatch();
+    context.signal.removeEventListener('abort', onAbort);
     await close();
   }
 }
 
-function positive(value: unknown, flag: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) throw new ConfigError(`${flag} must be a positive whole number of bytes; got ${String(value)}`);
-  return value;
+/** Exit status of a run that never received a frame from the exchange (every connection attempt failed). */
+export const EXIT_NEVER_CONNECTED = 5;
+/** Exit status of a run that lost the exchange: no frame for `--give-up-after` seconds while reconnects kept failing. */
+export const EXIT_GAVE_UP = 6;
+
+/**
+ * Watches the live counters: when no frame arrived for `afterMs` while the client kept reconnecting (so not a
+ * quiet market on an open socket), calls `giveUp` with the exit status. Returns the stop function.
+ */
+export function watchForGiveUp(stats: LiveStats, afterMs: number, giveUp: (status: number) => void): () => void {
+  let frames = stats.frames;
+  let reconnects = stats.reconnects;
+  let quietSince = Date.now();
+  const timer = setInterval(() => {
+    if (stats.frames !== frames) { frames = stats.frames; reconnects = stats.reconnects; quietSince = Date.now(); return; }
+    if (stats.reconnects === reconnects || Date.now() - quietSince < afterMs) return;
+    clearInterval(timer);
+    giveUp(stats.frames === 0 ? EXIT_NEVER_CONNECTED : EXIT_GAVE_UP);
+  }, Math.min(1000, Math.max(50, afterMs / 10)));
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /** The `stream` command. */
 export const streamCommand: Command = {
   name: 'stream',
-  usage: 'stream --market um --symbols BTCUSDT --types trades,aggTrades,klines:1m,markPrice [--via raw|ccxt] [--ws-url URL --rest-url URL] [--sink kafka|parquet] [--duration S]',
+  usage: `stream --market um --symbols BTCUSDT --types trades,aggTrades,klines:1m,markPrice [--via raw|ccxt] [--ws-url URL --rest-url URL] [--sink kafka|parquet] [--duration S]
+
+Exit status: 0 stopped by --duration, Ctrl-C/SIGTERM or the end of the feed; ${EXIT_NEVER_CONNECTED} never connected (no frame for
+--give-up-after seconds while every connection attempt failed); ${EXIT_GAVE_UP} lost the exchange (the same, after it had
+received frames); 2 invalid options; 1 any other failure (e.g. a sink error).`,
   options: OPTIONS,
   run,
 };

@@ -19,6 +19,8 @@ export interface ClickHouseConfig {
   readonly username?: string;
   /** Password (masked when config is printed). @default '' */
   readonly password?: string;
+  /** PEM text of the CA that signed an `https://` server's certificate. @default the system's CAs */
+  readonly caCert?: string;
   /** Request timeout. @default 30000 (the client's default) */
   readonly requestTimeoutMs?: number;
   /**
@@ -40,6 +42,9 @@ export async function createClickHouseClient(config: ClickHouseConfig): Promise<
   if ((config.url === undefined) === (config.embeddedPath === undefined)) {
     throw new ConfigError('ClickHouse: give exactly one of a server url or an embedded data directory');
   }
+  if (config.caCert !== undefined && !(config.url ?? '').startsWith('https://')) {
+    throw new ConfigError('ClickHouse: a CA certificate needs an https:// server url');
+  }
   const timeout = config.requestTimeoutMs === undefined ? {} : { request_timeout: config.requestTimeoutMs };
   if (config.url !== undefined) {
     return createClient({
@@ -47,6 +52,7 @@ export async function createClickHouseClient(config: ClickHouseConfig): Promise<
       username: config.username ?? 'default',
       password: config.password ?? '',
       ...(config.database === undefined ? {} : { database: config.database }),
+      ...(config.caCert === undefined ? {} : { tls: { ca_cert: Buffer.from(config.caCert) } }),
       ...timeout,
     });
   }

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { lastValueFrom, of, toArray } from 'rxjs';
 import { mapArchiveKline } from '../../connectors/binance-archive/map-archive-kline.js';
@@ -11,12 +12,13 @@ import { RowCursor } from '../../connectors/binance-archive/row-cursor.js';
 import { fromParquetLake } from '../../connectors/parquet/from-parquet-lake.js';
 import { toParquetLake } from '../../connectors/parquet/to-parquet-lake.js';
 import { resolveConfig } from '../../pipelines/config.js';
-import { gapsCommand, runGaps } from '../../pipelines/gaps.js';
+import { EXIT_UNFILLED_GAPS, gapsCommand, runGaps } from '../../pipelines/gaps.js';
 import { parseLakeStreamType } from '../../pipelines/lake-stream.js';
 import { ConfigError, makeVersion, type KlineRecord } from '../../schemas/index.js';
 import { realFixtureText } from '../support/fixtures.js';
 
 const DAY = '2020-01-01';
+const quiet = () => ({ env: {}, stdout: new PassThrough(), stderr: new PassThrough(), signal: new AbortController().signal });
 const lines = realFixtureText('BTCUSDT-1m-2020-01-01.zip').trim().split('\n');
 const klines = lines.map((line) => mapArchiveKline(new RowCursor().reset(line), {
   market: 'spot', symbol: 'BTCUSDT', interval: '1m', priceKind: 'trade', ingestId: 'fixture', version: makeVersion('archive', 1),
@@ -63,6 +65,11 @@ describe('lakehouse gaps', () => {
     ]);
   });
 
+  it('exits 4 while unfilled gaps remain (cron can act on it)', async () => {
+    const status = await gapsCommand.run(['--symbol', 'BTCUSDT', '--type', 'klines:1m', '--from', DAY, '--lake', root, '--no-write'], quiet());
+    assert.equal(status, EXIT_UNFILLED_GAPS);
+  });
+
   it('fills the gaps with authentic REST klines equal to the archive, and writes ledger and fills into the lake', async () => {
     const { server, url, calls } = await klineServer();
     try {
@@ -85,6 +92,11 @@ describe('lakehouse gaps', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('exits 0 once the gaps are filled', async () => {
+    const status = await gapsCommand.run(['--symbol', 'BTCUSDT', '--type', 'klines:1m', '--from', DAY, '--lake', root, '--no-write'], quiet());
+    assert.equal(status, 0);
   });
 
   it('rejects unknown stream types and missing arguments with clear messages', () => {

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { startReplayServer } from '../../connectors/binance-replay/replay-server.js';
 import { queryLake } from '../../connectors/parquet/query-lake.js';
-import { streamCommand } from '../../pipelines/stream.js';
+import { EXIT_GAVE_UP, EXIT_NEVER_CONNECTED, streamCommand, watchForGiveUp } from '../../pipelines/stream.js';
+import { newLiveStats } from '../../connectors/binance-live/live-stats.js';
 import { cmAggTradeEvents, cmFeed, cmTradeEvents } from '../connectors/binance-live/live-harness.js';
 
 const dirs: string[] = [];
@@ -80,6 +82,27 @@ describe('lakehouse stream (embedded: no Kafka → Parquet lake)', () => {
     assert.equal(to - from + 1, 5);
     const rows = await queryLake({ root: lake, sql: 'SELECT count(*) AS n, count(DISTINCT tradeId) AS ids, max(tradeId) AS hi FROM trades' });
     assert.deepEqual(rows, [{ n: String(ids.length - 5), ids: String(ids.length - 5), hi: String(ids.at(-1)) }]);
+  });
+
+  it('exits 5 when it never connected (every attempt refused) and 6 when it lost the exchange, instead of retrying forever', async () => {
+    const refused = await new Promise<number>((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const { port } = s.address() as AddressInfo; s.close(() => resolve(port)); }); });
+    const lake = mkdtempSync(join(tmpdir(), 'lake-stream-refused-'));
+    dirs.push(lake);
+    const stderr = output();
+    const status = await streamCommand.run(
+      ['--market', 'spot', '--symbols', 'BTCUSDT', '--types', 'trades', '--ws-url', `ws://127.0.0.1:${refused}`, '--rest-url', `http://127.0.0.1:${refused}`, '--lake', lake, '--give-up-after', '1'],
+      { env: {}, stdout: new PassThrough(), stderr: stderr.stream, signal: new AbortController().signal },
+    );
+    assert.equal(status, EXIT_NEVER_CONNECTED);
+    assert.match(stderr.text(), /never connected to the exchange/);
+
+    const stats = newLiveStats();
+    const outcome = new Promise<number>((resolve) => { watchForGiveUp(stats, 200, resolve); });
+    stats.frames = 10; // connected and received, then every reconnect fails
+    const failing = setInterval(() => { stats.reconnects++; }, 20);
+    const lost = await outcome;
+    clearInterval(failing);
+    assert.equal(lost, EXIT_GAVE_UP);
   });
 
   it('rejects a run without symbols with a ConfigError', async () => {

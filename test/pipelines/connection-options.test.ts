@@ -47,7 +47,7 @@ describe('connection options', () => {
     const registry = resolveConfig('backfill', backfillCommand.options, [], { SCHEMA_REGISTRY_PASSWORD: 'reg-only' }).config;
     assert.throws(() => registryConfigOf(registry, 'http://r'), (e: Error) => e instanceof ConfigError && !e.message.includes('reg-only'));
     assert.throws(() => resolveConfig('backfill', backfillCommand.options, ['--kafka-sasl-mechanism', 'gssapi'], {}), ConfigError);
-    const missing = resolveConfig('backfill', backfillCommand.options, ['--kafka-ca', join(dir, 'nope.pem')], {}).config;
-    assert.throws(() => kafkaConfigOf(missing, ['b:1']), /--kafka-ca .*cannot read it/);
+    assert.throws(() => resolveConfig('backfill', backfillCommand.options, ['--kafka-ca', join(dir, 'nope.pem')], {}), /--kafka-ca expects an existing file/);
+    assert.throws(() => resolveConfig('backfill', backfillCommand.options, ['--clickhouse-ca', dir], {}), /--clickhouse-ca expects an existing file/);
   });
 });

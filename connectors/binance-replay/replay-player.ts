@@ -17,6 +17,8 @@ export class ReplayPlayer {
   private startWallMs = 0;
   private started = false;
   private stopped = false;
+  /** Events of the first lap played before pausing (see {@link pauseAt}). */
+  private limit = Infinity;
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private resolveFinished!: () => void;
@@ -59,6 +61,16 @@ export class ReplayPlayer {
     this.startWallMs = performance.now();
     if (this.events.length === 0) this.resolveFinished();
     this.schedule(0);
+  }
+
+  /**
+   * Plays at most the first `count` events, then pauses until called again with a larger count (Infinity =
+   * to the end): a test moves the feed one step at a time, waiting on its client's records between steps,
+   * so what the client has seen when a fault is armed does not depend on how fast it runs.
+   */
+  pauseAt(count: number): void {
+    this.limit = count;
+    if (this.started) this.schedule(0);
   }
 
   /** Runs pending faults now and resumes playing. */
@@ -107,6 +119,7 @@ export class ReplayPlayer {
         if (!this.loop) { this.resolveFinished(); return; }
         this.lap++; this.cursor = 0;
       }
+      if (this.lap === 0 && this.cursor >= this.limit) return;
       const event = this.events[this.cursor];
       const due = this.dueWallMs(event);
       if (due > now) return this.schedule(due - now);

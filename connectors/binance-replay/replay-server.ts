@@ -58,6 +58,8 @@ export interface ReplayServer {
   readonly stats: ReplayStats;
   /** Starts the clock (when `autoPlay` is false). */
   play(): void;
+  /** Plays at most the first `count` feed events, then pauses until called again (Infinity = to the end). */
+  pauseAt(count: number): void;
   /** Resolves once every stream in `streams` has a subscriber. */
   waitForSubscribers(streams: readonly string[]): Promise<void>;
   /** Resolves when the feed has been played to the end (never, with `loop`). */
@@ -93,6 +95,7 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
   return {
     port, wsUrl: `ws://127.0.0.1:${port}`, restUrl: `http://127.0.0.1:${port}`, faults, stats,
     play: () => player.start(),
+    pauseAt: (count) => player.pauseAt(count),
     waitForSubscribers: (streams) => sockets.waitForSubscribers(streams),
     finished: player.finished,
     close() {

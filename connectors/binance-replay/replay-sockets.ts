@@ -86,7 +86,12 @@ export class ReplaySockets {
   /** Applies pending socket faults (called by the player before each batch and on demand). */
   applyFaults(): void {
     const faults = this.faults;
-    for (; faults.dropRequests > 0; faults.dropRequests--) { faults.injected.drops++; for (const c of this.connections) c.ws.terminate(); }
+    for (; faults.dropRequests > 0; faults.dropRequests--) {
+      faults.injected.drops++;
+      for (const c of this.connections) c.ws.terminate();
+      // Gone now, not at their 'close' event: waitForSubscribers() after a drop waits for the reconnect.
+      this.connections.clear();
+    }
     for (const graceMs of faults.shutdownGraceMs.splice(0)) {
       faults.injected.shutdowns++;
       for (const c of this.connections) {

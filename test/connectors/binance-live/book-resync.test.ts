@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { tap } from 'rxjs';
 import { fromBinanceLive, newLiveStats } from '../../../connectors/binance-live/from-binance-live.js';
 import { feedFromCapture } from '../../../connectors/binance-replay/replay-feed.js';
 import { startReplayServer, type ReplayServer } from '../../../connectors/binance-replay/replay-server.js';
 import type { AnyRecord, DepthUpdateRecord, GapRecord } from '../../../schemas/records.js';
 import { realFixtureText } from '../../support/fixtures.js';
-import { collectUntilAll } from './live-harness.js';
+import { bookSteps, collectUntilAll } from './live-harness.js';
 
 const servers: ReplayServer[] = [];
 after(() => Promise.all(servers.map((s) => s.close())));
@@ -18,16 +17,18 @@ const CASES = [
 
 for (const c of CASES) {
   describe(`book sync against the replay server (${c.market} capture)`, () => {
-    it('reports a withheld depth diff as a sequence_break gap, resyncs from a fresh snapshot and continues the chain', async () => {
+    it('reports a withheld depth diff as a sequence_break gap, resyncs from a fresh snapshot and continues the chain', { timeout: 30_000 }, async () => {
       const feed = feedFromCapture(c.market, realFixtureText(`${c.prefix}.ws.1.0`), realFixtureText(`${c.prefix}.http.0.0`));
       const server = await startReplayServer({ feed, speed: 40 });
       servers.push(server);
       const stream = `${c.symbol.toLowerCase()}@depth@100ms`;
-      const lastU = Math.max(...feed.events.filter((e) => e.stream === stream).map((e) => (e.data as { u: number }).u));
+      const diffs = feed.events.filter((e) => e.stream === stream).map((e) => e.data as { U: number; u: number });
+      const lastU = diffs.at(-1)!.u;
       const stats = newLiveStats();
-      let applied = 0;
+      // The book syncs through diff 20, diff 21 is withheld, the resync catches up through diff 40 before the
+      // rest plays: the last diff is then applied as a diff, not only folded into the resync's snapshot.
       const live = fromBinanceLive({ market: c.market, symbols: [c.symbol], types: ['depth'], wsUrl: server.wsUrl, restUrl: server.restUrl, stats, pingIntervalMs: 50, stallTimeoutMs: 5000 })
-        .pipe(tap((r) => { if (r.kind === 'depthUpdate' && ++applied === 10) server.faults.hole(1, stream); }));
+        .pipe(bookSteps(server, feed.events, stream, [{ diff: 20, then: () => server.faults.hole(1, stream) }, { diff: 40 }]));
       const records: AnyRecord[] = await collectUntilAll(live, [
         (r) => r.kind === 'gap',
         (r) => r.kind === 'depthUpdate' && r.finalUpdateId === lastU,
@@ -38,6 +39,10 @@ for (const c of CASES) {
       assert.equal(gaps[0].state, 'reported');
       assert.match(gaps[0].detail ?? '', /^resync/);
       assert.equal(server.faults.injected.holeEvents, 1);
+      // The first snapshot may already hold diff 20 (a fresh one, taken after it played).
+      const beforeGap = records.slice(0, records.indexOf(gaps[0])).filter((r) => r.kind === 'depthUpdate' || r.kind === 'bookSnapshot').at(-1);
+      assert.equal(beforeGap?.finalUpdateId, diffs[20].u, 'the book broke right after diff 20');
+      assert.ok(records.every((r) => r.kind !== 'depthUpdate' || r.finalUpdateId !== diffs[21].u), 'the withheld diff never arrived');
       assert.equal(records.filter((r) => r.kind === 'bookSnapshot').length, 2, 'the first sync and the resync');
       assert.equal(stats.resyncs, 1);
       // After each snapshot the chain follows the market's rule.

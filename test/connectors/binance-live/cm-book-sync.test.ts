@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { tap } from 'rxjs';
 import { fromBinanceLive, newLiveStats } from '../../../connectors/binance-live/from-binance-live.js';
-import { feedFromCapture } from '../../../connectors/binance-replay/replay-feed.js';
+import { feedFromCapture, type ReplayFeed } from '../../../connectors/binance-replay/replay-feed.js';
 import { startReplayServer, type ReplayServer } from '../../../connectors/binance-replay/replay-server.js';
 import type { AnyRecord, BookSnapshotRecord, DepthUpdateRecord, GapRecord } from '../../../schemas/records.js';
 import { makeVersion } from '../../../schemas/version.js';
-import { collectUntilAll } from './live-harness.js';
+import { bookSteps, collectUntilAll } from './live-harness.js';
 import { cmDepthFrames, cmDepthHttpCapture, cmSnapshotBody, wsCaptureText, type CaptureFrame } from './futures-capture.js';
 
 const servers: ReplayServer[] = [];
@@ -17,9 +16,10 @@ const BEFORE = 6;
 interface Diff { E: number; T: number; s: string; ps: string; U: number; u: number; pu: number; b: [string, string][]; a: [string, string][] }
 const diffsOf = (frames: readonly CaptureFrame[]): Diff[] => frames.map((f) => (JSON.parse(f.raw) as { data: Diff }).data);
 
+const cmFeed = (frames: CaptureFrame[]): ReplayFeed => feedFromCapture('cm', wsCaptureText(`wss://dstream.binance.com/stream?streams=${STREAM}`, frames), cmDepthHttpCapture());
+
 async function cmServer(frames: CaptureFrame[], freshSnapshots: boolean): Promise<ReplayServer> {
-  const feed = feedFromCapture('cm', wsCaptureText(`wss://dstream.binance.com/stream?streams=${STREAM}`, frames), cmDepthHttpCapture());
-  const server = await startReplayServer({ feed, speed: 10, freshSnapshots });
+  const server = await startReplayServer({ feed: cmFeed(frames), speed: 10, freshSnapshots });
   servers.push(server);
   return server;
 }
@@ -79,10 +79,11 @@ describe('COIN-M book sync end to end through the replay server', () => {
     const diffs = diffsOf(frames);
     const server = await cmServer(frames, true);
     const stats = newLiveStats();
-    let applied = 0;
-    let withheld: Diff | undefined;
+    // The server pauses after diff 18 until the book has it, so the diff withheld is diff 19 whatever the load;
+    // it pauses again after diff 36 until the resync has caught up, so the chain goes on from the new snapshot.
+    const withheld = diffs[19];
     const live = fromBinanceLive({ market: 'cm', symbols: ['BTCUSD_PERP'], types: ['depth'], wsUrl: server.wsUrl, restUrl: server.restUrl, stats, pingIntervalMs: 50, stallTimeoutMs: 5000 })
-      .pipe(tap((r) => { if (r.kind === 'depthUpdate' && ++applied === 12) { server.faults.hole(1, STREAM); withheld = diffs[diffs.findIndex((d) => d.u === r.finalUpdateId) + 1]; } }));
+      .pipe(bookSteps(server, cmFeed(frames).events, STREAM, [{ diff: 18, then: () => server.faults.hole(1, STREAM) }, { diff: 36 }]));
     const records = await collectUntilAll(live, [(r) => r.kind === 'gap', (r) => r.kind === 'depthUpdate' && r.finalUpdateId === diffs.at(-1)!.u]);
     assert.equal(server.faults.injected.holeEvents, 1);
     const gaps = records.filter((r): r is GapRecord => r.kind === 'gap');
@@ -90,11 +91,11 @@ describe('COIN-M book sync end to end through the replay server', () => {
     const gap = gaps[0];
     const at = records.indexOf(gap);
     const before = records.slice(0, at).filter((r): r is DepthUpdateRecord => r.kind === 'depthUpdate').at(-1)!;
-    const next = diffs[diffs.indexOf(withheld!) + 1];
+    const next = diffs[diffs.indexOf(withheld) + 1];
     assert.deepEqual([gap.cause, gap.state, gap.stream, gap.dataType], ['sequence_break', 'reported', 'binance.cm.depthUpdate.BTCUSD_PERP', 'depthUpdate']);
-    assert.equal(before.finalUpdateId, withheld!.pu, 'the last diff applied is the one the missing diff follows');
+    assert.equal(before.finalUpdateId, withheld.pu, 'the last diff applied is the one the missing diff follows');
     assert.deepEqual([gap.fromId, gap.toId], [before.finalUpdateId + 1, next.U - 1], 'the ids of the missing diff lie in the gap');
-    assert.equal(gap.detail, `resync: diff U=${next.U} pu=${withheld!.u} after u=${before.finalUpdateId}`);
+    assert.equal(gap.detail, `resync: diff U=${next.U} pu=${withheld.u} after u=${before.finalUpdateId}`);
     assert.equal(stats.resyncs, 1);
     // The resync: a second snapshot, then diffs by the futures rules again.
     const snapshots = records.filter((r): r is BookSnapshotRecord => r.kind === 'bookSnapshot');
@@ -103,7 +104,7 @@ describe('COIN-M book sync end to end through the replay server', () => {
     const after = records.slice(records.indexOf(snapshots[1]) + 1).filter((r): r is DepthUpdateRecord => r.kind === 'depthUpdate');
     assert.ok(after[0].firstUpdateId <= snapshots[1].finalUpdateId && snapshots[1].finalUpdateId <= after[0].finalUpdateId);
     for (let i = 1; i < after.length; i++) assert.equal(after[i].prevFinalUpdateId, after[i - 1].finalUpdateId);
-    assert.ok(records.every((r) => r.kind !== 'depthUpdate' || r.finalUpdateId !== withheld!.u), 'the withheld diff never arrived');
+    assert.ok(records.every((r) => r.kind !== 'depthUpdate' || r.finalUpdateId !== withheld.u), 'the withheld diff never arrived');
     // The book built from the records equals the exchange's: the snapshot plus every diff, the withheld one included.
     const ours: Book = { bids: new Map(), asks: new Map() };
     for (const r of records) {
@@ -147,9 +148,11 @@ describe('COIN-M book sync end to end through the replay server', () => {
     const diffs = diffsOf(frames);
     const server = await cmServer(frames, true);
     const stats = newLiveStats();
-    let applied = 0;
+    // The drop lands once the book has diff 16, and the feed waits for the reconnect: diffs played while the
+    // client is away are missed like on the exchange, and under load that could be all of them.
+    const drop = (): Promise<void> => { server.faults.drop(); return server.waitForSubscribers([STREAM]); };
     const live = fromBinanceLive({ market: 'cm', symbols: ['BTCUSD_PERP'], types: ['depth'], wsUrl: server.wsUrl, restUrl: server.restUrl, stats, pingIntervalMs: 50, stallTimeoutMs: 5000, reconnectBaseDelayMs: 10, reconnectMaxDelayMs: 50 })
-      .pipe(tap((r) => { if (r.kind === 'depthUpdate' && ++applied === 10) server.faults.drop(); }));
+      .pipe(bookSteps(server, cmFeed(frames).events, STREAM, [{ diff: 16, then: drop }, { diff: 36 }]));
     const records = await collectUntilAll(live, [(r) => r.kind === 'gap', (r) => r.kind === 'depthUpdate' && r.finalUpdateId === diffs.at(-1)!.u]);
     const gaps = records.filter((r): r is GapRecord => r.kind === 'gap');
     assert.deepEqual(gaps.map((g) => [g.cause, g.state, g.stream]), [['ws_disconnect', 'reported', 'binance.cm.depthUpdate.BTCUSD_PERP']]);

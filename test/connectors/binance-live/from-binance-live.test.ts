@@ -22,7 +22,7 @@ function sourceIds(events: ReturnType<typeof cmAggTradeEvents>, field: 'a' | 't'
 const gapsOf = (records: AnyRecord[]): GapRecord[] => records.filter((r): r is GapRecord => r.kind === 'gap');
 
 describe('fromBinanceLive against the replay server (no internet)', () => {
-  it('reports a forced disconnect mid aggTrade stream as a gap, repairs it over REST and yields every id exactly once, in order', async () => {
+  it('reports a forced disconnect mid aggTrade stream as a gap, repairs it over REST and yields every id exactly once, in order', { timeout: 30_000 }, async () => {
     const events = cmAggTradeEvents(4000);
     const server = await startReplayServer({ feed: cmFeed(events), speed: 8000 });
     servers.push(server);
@@ -45,7 +45,7 @@ describe('fromBinanceLive against the replay server (no internet)', () => {
     assert.equal(stats.reconnects, 1);
   });
 
-  it('keeps repairing through 429 answers, pausing for their Retry-After on the shared limiter', async () => {
+  it('keeps repairing through 429 answers, pausing for their Retry-After on the shared limiter', { timeout: 30_000 }, async () => {
     const events = cmAggTradeEvents(2000);
     const server = await startReplayServer({ feed: cmFeed(events), speed: 8000 });
     servers.push(server);
@@ -64,7 +64,7 @@ describe('fromBinanceLive against the replay server (no internet)', () => {
     assert.deepEqual(gapsOf(records).map((g) => g.state), ['open', 'filled']);
   });
 
-  it('repairs a forced disconnect mid trade stream the same way (trade ids exactly once, in order)', async () => {
+  it('repairs a forced disconnect mid trade stream the same way (trade ids exactly once, in order)', { timeout: 30_000 }, async () => {
     const events = cmTradeEvents(1500);
     const server = await startReplayServer({ feed: cmFeed(events), speed: 4000 });
     servers.push(server);
@@ -81,7 +81,7 @@ describe('fromBinanceLive against the replay server (no internet)', () => {
     assert.match(repaired.ingestId, /^rest:\/dapi\/v1\/historicalTrades\?.*limit=500/);
   });
 
-  it('detects a hole in live trade ids, reports it as a sequence_break gap and fills it from REST', async () => {
+  it('detects a hole in live trade ids, reports it as a sequence_break gap and fills it from REST', { timeout: 30_000 }, async () => {
     const events = cmAggTradeEvents(1500);
     const server = await startReplayServer({ feed: cmFeed(events), speed: 4000 });
     servers.push(server);
@@ -97,7 +97,7 @@ describe('fromBinanceLive against the replay server (no internet)', () => {
     assert.equal(gaps[1].filledCount, 7);
   });
 
-  it('detects a stalled connection (no frames, no pongs) and reconnects, still yielding every id once', async () => {
+  it('detects a stalled connection (no frames, no pongs) and reconnects, still yielding every id once', { timeout: 30_000 }, async () => {
     const events = cmAggTradeEvents(1500);
     const server = await startReplayServer({ feed: cmFeed(events), speed: 3000 });
     servers.push(server);
@@ -113,7 +113,7 @@ describe('fromBinanceLive against the replay server (no internet)', () => {
     assert.ok(server.stats.connections >= 2);
   });
 
-  it('passes a malformed frame on as a dead letter and keeps streaming', async () => {
+  it('passes a malformed frame on as a dead letter and keeps streaming', { timeout: 30_000 }, async () => {
     const events = cmAggTradeEvents(600);
     const server = await startReplayServer({ feed: cmFeed(events), speed: Infinity });
     servers.push(server);
@@ -127,7 +127,7 @@ describe('fromBinanceLive against the replay server (no internet)', () => {
     assert.deepEqual(ids(records, 'aggTrade'), sourceIds(events, 'a'));
   });
 
-  it('rolls to a new connection on a serverShutdown notice, before the server closes the old one: no gap, every id once', async () => {
+  it('rolls to a new connection on a serverShutdown notice, before the server closes the old one: no gap, every id once', { timeout: 30_000 }, async () => {
     const events = cmAggTradeEvents(2000);
     const server = await startReplayServer({ feed: cmFeed(events), speed: 4000 });
     servers.push(server);
@@ -143,7 +143,7 @@ describe('fromBinanceLive against the replay server (no internet)', () => {
     assert.equal(gapsOf(records).length, 0);
   });
 
-  it('rolls a connection before its maximum age with an overlapping socket and drops the overlap duplicates', async () => {
+  it('rolls a connection before its maximum age with an overlapping socket and drops the overlap duplicates', { timeout: 30_000 }, async () => {
     const events = cmAggTradeEvents(3000);
     const server = await startReplayServer({ feed: cmFeed(events), speed: 3000 });
     servers.push(server);
@@ -160,7 +160,7 @@ describe('fromBinanceLive against the replay server (no internet)', () => {
 });
 
 describe('kline repair against the replay server', () => {
-  it('repairs a disconnect in a kline stream by time over REST: every candle of the real archive day, in order, final values', async () => {
+  it('repairs a disconnect in a kline stream by time over REST: every candle of the real archive day, in order, final values', { timeout: 30_000 }, async () => {
     const feed = await feedFromArchiveFile(realFixture('BTCUSDT-1m-2020-01-01.zip'), 'spot');
     const server = await startReplayServer({ feed, speed: 60_000 });
     servers.push(server);

@@ -76,7 +76,7 @@ for (const c of CASES) {
     let result: Promise<{ raw: AnyRecord[]; viaCcxt: AnyRecord[] }> | undefined;
     const run = (): Promise<{ raw: AnyRecord[]; viaCcxt: AnyRecord[] }> => (result ??= bothPaths(c));
 
-    it('watchTrades (aggTrade) yields the same aggTrade records as the raw path', async () => {
+    it('watchTrades (aggTrade) yields the same aggTrade records as the raw path', { timeout: 30_000 }, async () => {
       const { raw, viaCcxt } = await run();
       const bySymbolThenId = (a: AnyRecord, b: AnyRecord): number => (a.kind === 'aggTrade' && b.kind === 'aggTrade' ? a.symbol.localeCompare(b.symbol) || a.aggTradeId - b.aggTradeId : 0);
       const rawTrades = raw.filter((r) => r.kind === 'aggTrade').map(strip);
@@ -89,7 +89,7 @@ for (const c of CASES) {
       assert.deepEqual([...ccxtTrades].sort(bySymbolThenId).map(strip), raw.filter((r) => r.kind === 'aggTrade').sort(bySymbolThenId).map(strip));
     });
 
-    it('watchOrderBook builds the same book as the raw snapshot + diff records, up to the same last update id', async () => {
+    it('watchOrderBook builds the same book as the raw snapshot + diff records, up to the same last update id', { timeout: 30_000 }, async () => {
       const { raw, viaCcxt } = await run();
       const rawBooks = books(raw);
       const ccxtBooks = books(viaCcxt);
@@ -107,7 +107,7 @@ for (const c of CASES) {
       assert.equal(ccxtBooks.get(c.symbols[0])?.lastId, lastDiffId, 'both books reached the last diff of the capture');
     });
 
-    it('watchOHLCV yields the same candles (open time, OHLC, volume) with the fields ccxt lacks set to null', async () => {
+    it('watchOHLCV yields the same candles (open time, OHLC, volume) with the fields ccxt lacks set to null', { timeout: 30_000 }, async () => {
       const { raw, viaCcxt } = await run();
       const rawK = lastKlines(raw);
       const ccxtK = lastKlines(viaCcxt);

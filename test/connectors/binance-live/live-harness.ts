@@ -1,7 +1,9 @@
 /** Test harness: a replay server over the real COIN-M aggTrades archive and a collecting live client. */
-import { lastValueFrom, takeWhile, toArray, type Observable } from 'rxjs';
+import { after } from 'node:test';
+import { Subscription, takeWhile, tap, toArray, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
 import { eventsFromArchiveCsv } from '../../../connectors/binance-replay/archive-csv.js';
 import type { FeedEvent, ReplayFeed } from '../../../connectors/binance-replay/replay-feed.js';
+import type { ReplayServer } from '../../../connectors/binance-replay/replay-server.js';
 import type { AnyRecord } from '../../../schemas/records.js';
 import { realFixtureText } from '../../support/fixtures.js';
 
@@ -34,9 +36,22 @@ export function cmFeed(events: FeedEvent[]): ReplayFeed {
   return { market: 'cm', events, snapshots: new Map() };
 }
 
-/** Collects records until `done(record)` holds for one of them (inclusive). */
+/** Collections not finished yet: a test that timed out leaves its live client reconnecting. */
+const running = new Set<Subscription>();
+// Without this a timed-out test fails but its client keeps the file's process, and the unit run, alive.
+after(() => { for (const subscription of running) subscription.unsubscribe(); });
+
+/** Collects records until `done(record)` holds for one of them (inclusive); unsubscribed when the file's tests end. */
 export function collectUntil(source: Observable<AnyRecord>, done: (record: AnyRecord) => boolean): Promise<AnyRecord[]> {
-  return lastValueFrom(source.pipe(takeWhile((r) => !done(r), true), toArray()));
+  return new Promise((resolve, reject) => {
+    const subscription = new Subscription(() => running.delete(subscription));
+    running.add(subscription);
+    subscription.add(source.pipe(takeWhile((r) => !done(r), true), toArray()).subscribe({
+      next: resolve,
+      error: (error: unknown) => { subscription.unsubscribe(); reject(error); },
+      complete: () => subscription.unsubscribe(),
+    }));
+  });
 }
 
 /** Collects records until every condition has held for at least one record (inclusive). */
@@ -50,3 +65,27 @@ export function collectUntilAll(source: Observable<AnyRecord>, conditions: ((rec
 
 /** True for a gap record whose repair finished (any state but `open`). */
 export const isSettledGap = (r: AnyRecord): boolean => r.kind === 'gap' && r.state !== 'open';
+
+/** One stop of {@link bookSteps}: the feed plays through its `diff`-th diff (0-based), then `then` runs. */
+export interface BookStop { readonly diff: number; readonly then?: () => void | Promise<void> }
+
+/**
+ * Plays `server` (not started yet) in steps so a fault lands on a known diff whatever the load: the feed
+ * plays through the first stop's diff of `stream` and pauses; once the client's book has caught up with it
+ * (a depth update or a snapshot at or past its `u`), the stop's `then` runs (e.g. arming a hole: the next
+ * diff is then the one withheld; a promise returned holds the feed until it settles) and the feed plays on
+ * to the next stop, and after the last one to the end.
+ * Returns the operator that watches the client's records.
+ */
+export function bookSteps(server: ReplayServer, events: readonly FeedEvent[], stream: string, stops: readonly BookStop[]): MonoTypeOperatorFunction<AnyRecord> {
+  const diffs = events.flatMap((e, index) => (e.stream === stream ? [{ index, u: (e.data as { u: number }).u }] : []));
+  const through = (stop: BookStop | undefined): number => (stop === undefined ? Infinity : diffs[stop.diff].index + 1);
+  let next = 0;
+  server.pauseAt(through(stops[0]));
+  return tap((r) => {
+    const stop = stops[next];
+    if (stop === undefined || (r.kind !== 'depthUpdate' && r.kind !== 'bookSnapshot') || r.finalUpdateId < diffs[stop.diff].u) return;
+    next++;
+    void Promise.resolve(stop.then?.()).then(() => server.pauseAt(through(stops[next])));
+  });
+}

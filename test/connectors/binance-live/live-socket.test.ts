@@ -36,7 +36,7 @@ async function connect(timings: LiveSocketTimings, beforeOpen?: (socket: LiveSoc
 }
 
 describe('LiveSocket', () => {
-  it('reads nothing while paused, neither pings nor is judged stalled, and delivers every held frame in order on resume', async () => {
+  it('reads nothing while paused, neither pings nor is judged stalled, and delivers every held frame in order on resume', { timeout: 30_000 }, async () => {
     // Paused before the socket opened: applied once it opens.
     const { socket, frames, closes, peer } = await connect({ pingIntervalMs: 20, stallTimeoutMs: 100 }, (s) => s.pause());
     let pings = 0;
@@ -57,7 +57,7 @@ describe('LiveSocket', () => {
     socket.close();
   });
 
-  it('refuses a frame larger than maxFrameBytes: no frame delivered, one close report naming it', async () => {
+  it('refuses a frame larger than maxFrameBytes: no frame delivered, one close report naming it', { timeout: 30_000 }, async () => {
     const { socket, frames, closes, peer } = await connect({ pingIntervalMs: 1000, stallTimeoutMs: 5000, maxFrameBytes: 1024 });
     peer.send(JSON.stringify({ small: true }));
     peer.send(JSON.stringify({ big: 'x'.repeat(4096) }));

@@ -40,7 +40,7 @@ function client(url: string, market: 'spot' | 'um' | 'cm' = 'spot', maxAttempts 
 const KLINE = [1591256400000, '9653.69', '9653.69', '9651.38', '9651.55', '206', 1591256459999, '1986111.15', 159, '177', '1706149.63', '0'];
 
 describe('BinanceRest error answers', () => {
-  it('fails at once (no retry) on a 400 error body, naming its Binance code and message', async () => {
+  it('fails at once (no retry) on a 400 error body, naming its Binance code and message', { timeout: 30_000 }, async () => {
     const server = await scripted([{ status: 400, body: '{"code":-1121,"msg":"Invalid symbol."}' }]);
     const { rest } = client(server.url);
     const error = await rest.klines('NOPE', '1m', 0, 10).catch((e: unknown) => e);
@@ -52,7 +52,7 @@ describe('BinanceRest error answers', () => {
     assert.equal(server.requests.length, 1);
   });
 
-  it('takes a 429 (code -1003) without Retry-After as a one-minute pause, and a 418 ban for its Retry-After seconds', async () => {
+  it('takes a 429 (code -1003) without Retry-After as a one-minute pause, and a 418 ban for its Retry-After seconds', { timeout: 30_000 }, async () => {
     const server = await scripted([
       { status: 429, body: '{"code":-1003,"msg":"Too many requests; current limit of IP is 6000 requests per minute."}' },
       { status: 418, body: '{"code":-1003,"msg":"Way too many requests; IP banned until 1700000120000."}', headers: { 'Retry-After': '120' } },
@@ -66,7 +66,7 @@ describe('BinanceRest error answers', () => {
     assert.equal(server.requests.length, 3);
   });
 
-  it('gives up on a persisting 418 with RetriesExhaustedError carrying the RateLimitedError and its status', async () => {
+  it('gives up on a persisting 418 with RetriesExhaustedError carrying the RateLimitedError and its status', { timeout: 30_000 }, async () => {
     const server = await scripted([{ status: 418, body: '{"code":-1003,"msg":"Way too many requests"}', headers: { 'Retry-After': '7' } }]);
     const { rest } = client(server.url, 'um', 2);
     const error = await rest.depth('BTCUSDT', 1000).catch((e: unknown) => e);
@@ -74,7 +74,7 @@ describe('BinanceRest error answers', () => {
     assert.deepEqual([error.cause.retryAfterMs, error.cause.context.status], [7000, 418]);
   });
 
-  it('retries a 5xx with backoff and then succeeds; reads X-MBX-USED-WEIGHT-1M into the limiter', async () => {
+  it('retries a 5xx with backoff and then succeeds; reads X-MBX-USED-WEIGHT-1M into the limiter', { timeout: 30_000 }, async () => {
     const server = await scripted([
       { status: 502, body: '<html>Bad Gateway</html>' },
       { status: 200, body: '{"lastUpdateId":19689626134,"bids":[["30618.66000000","1.82881000"]],"asks":[["30618.67000000","3.28780000"]]}', headers: { 'X-MBX-USED-WEIGHT-1M': '5990' } },
@@ -90,7 +90,7 @@ describe('BinanceRest error answers', () => {
     assert.match(server.requests[0] ?? '', /^\/api\/v3\/depth\?symbol=BTCUSDT&limit=1000$/);
   });
 
-  it('books the documented request weights per market and caps klines at 1000 rows per request', async () => {
+  it('books the documented request weights per market and caps klines at 1000 rows per request', { timeout: 30_000 }, async () => {
     const server = await scripted([{ status: 200, body: '{"lastUpdateId":1,"bids":[],"asks":[]}' }]);
     const weights = async (market: 'spot' | 'um', call: (rest: BinanceRest) => Promise<unknown>): Promise<number> => {
       const { rest, limiter } = client(server.url, market);
@@ -113,7 +113,7 @@ describe('BinanceRest error answers', () => {
     assert.ok(klines.requests.slice(0, 2).every((r) => /[?&]limit=1000(&|$)/.test(r) && /startTime=1591256400000/.test(r)), klines.requests.join(' '));
   });
 
-  it('turns a 404 into NotFoundUpstreamError at once and retries a non-JSON 200 body as transient, under the path prefix of the market', async () => {
+  it('turns a 404 into NotFoundUpstreamError at once and retries a non-JSON 200 body as transient, under the path prefix of the market', { timeout: 30_000 }, async () => {
     const missing = await scripted([{ status: 404, body: '' }]);
     const notFound = await client(missing.url, 'cm').rest.aggTrades('BTCUSD_PERP', 1, 10).catch((e: unknown) => e);
     assert.ok(notFound instanceof NotFoundUpstreamError);
@@ -126,7 +126,7 @@ describe('BinanceRest error answers', () => {
     assert.match(html.requests[0] ?? '', /^\/fapi\/v1\/historicalTrades\?/);
   });
 
-  it('takes a huge Retry-After as the longest pause (5 min), not as a timer that overflows and spins', async () => {
+  it('takes a huge Retry-After as the longest pause (5 min), not as a timer that overflows and spins', { timeout: 30_000 }, async () => {
     const server = await scripted([
       { status: 418, body: '{"code":-1003,"msg":"Way too many requests; IP banned."}', headers: { 'Retry-After': '259200000' } },
       { status: 200, body: JSON.stringify([KLINE]) },
@@ -140,7 +140,7 @@ describe('BinanceRest error answers', () => {
     assert.equal(direct.pausedUntil, MAX_PAUSE_MS);
   });
 
-  it('refuses a body past maxBodyBytes at once (declared or streamed), without reading the rest', async () => {
+  it('refuses a body past maxBodyBytes at once (declared or streamed), without reading the rest', { timeout: 30_000 }, async () => {
     const rows = JSON.stringify(Array.from({ length: 200 }, () => KLINE));
     const declared = await scripted([{ status: 200, body: rows }]);
     const chunks: string[] = [];

@@ -28,7 +28,7 @@ async function playedServer(): Promise<ReplayServer> {
 }
 
 describe('RestLimiter', () => {
-  it('waits for the next minute when the weight budget is spent', async () => {
+  it('waits for the next minute when the weight budget is spent', { timeout: 30_000 }, async () => {
     const clock = virtualClock(60_000 * 100 + 10_000);
     const limiter = new RestLimiter({ weightPerMinute: 100, now: clock.now, sleep: clock.sleep });
     await limiter.acquire(60);
@@ -39,7 +39,7 @@ describe('RestLimiter', () => {
     assert.equal(limiter.stats.weight, 110);
   });
 
-  it('adopts a higher used-weight count reported by the server', async () => {
+  it('adopts a higher used-weight count reported by the server', { timeout: 30_000 }, async () => {
     const clock = virtualClock(0);
     const limiter = new RestLimiter({ weightPerMinute: 100, now: clock.now, sleep: clock.sleep });
     limiter.observeUsedWeight(95);
@@ -49,7 +49,7 @@ describe('RestLimiter', () => {
 });
 
 describe('BinanceRest through the limiter, against the replay server', () => {
-  it('pauses every REST call for the Retry-After of a 429, then succeeds', async () => {
+  it('pauses every REST call for the Retry-After of a 429, then succeeds', { timeout: 30_000 }, async () => {
     const server = await playedServer();
     const clock = virtualClock();
     const limiter = new RestLimiter({ now: clock.now, sleep: clock.sleep });
@@ -72,7 +72,7 @@ describe('BinanceRest through the limiter, against the replay server', () => {
     assert.equal(clock.state.nowMs - before, 2000);
   });
 
-  it('gives up with RetriesExhaustedError whose cause is the RateLimitedError when 429s persist', async () => {
+  it('gives up with RetriesExhaustedError whose cause is the RateLimitedError when 429s persist', { timeout: 30_000 }, async () => {
     const server = await playedServer();
     const clock = virtualClock();
     const rest = new BinanceRest({ market: 'cm', baseUrl: server.restUrl, limiter: new RestLimiter({ now: clock.now, sleep: clock.sleep }), maxAttempts: 3, now: clock.now });

@@ -10,7 +10,7 @@ const HANDLE_TYPES = new Set(['TCPWRAP', 'TCPSocketWrap', 'TCPServerWrap', 'Time
 const handles = (): string[] => process.getActiveResourcesInfo().filter((t) => HANDLE_TYPES.has(t)).sort();
 
 describe('fromBinanceLive teardown', () => {
-  it('closes every socket and timer on unsubscribe, mid-stream with REST snapshots in flight', async () => {
+  it('closes every socket and timer on unsubscribe, mid-stream with REST snapshots in flight', { timeout: 30_000 }, async () => {
     const before = handles();
     const feed = feedFromCapture('um', realFixtureText('BINANCE_FUTURES.ws.1.0'), realFixtureText('BINANCE_FUTURES.http.0.0'));
     const server = await startReplayServer({ feed, speed: 20 });

@@ -57,21 +57,21 @@ function assertOneUnfillableHole(records: AnyRecord[], expected: number[]): GapR
 }
 
 describe('an id hole REST cannot fill', () => {
-  it('an empty REST answer: one unfillable gap, every later trade flows on', async () => {
+  it('an empty REST answer: one unfillable gap, every later trade flows on', { timeout: 30_000 }, async () => {
     const { records, expected, server } = await runHole('empty');
     const gap = assertOneUnfillableHole(records, expected);
     assert.match(gap.detail ?? '', /REST/);
     assert.ok(server.faults.injected.restFailed <= 3, `a few REST calls, not one per re-detection: ${server.faults.injected.restFailed}`);
   });
 
-  it('a 401 (API key missing or refused) ends at the first answer', async () => {
+  it('a 401 (API key missing or refused) ends at the first answer', { timeout: 30_000 }, async () => {
     const { records, expected, server } = await runHole(401, 'not-a-real-key');
     const gap = assertOneUnfillableHole(records, expected);
     assert.match(gap.detail ?? '', /401/);
     assert.equal(server.faults.injected.restFailed, 1, 'a refusal is not retried');
   });
 
-  it('a persisting 503: bounded retries with backoff, then unfillable', async () => {
+  it('a persisting 503: bounded retries with backoff, then unfillable', { timeout: 30_000 }, async () => {
     const { records, expected, server, sleeps } = await runHole(503);
     const gap = assertOneUnfillableHole(records, expected);
     assert.match(gap.detail ?? '', /503/);
@@ -81,7 +81,7 @@ describe('an id hole REST cannot fill', () => {
 });
 
 describe('what REST fills without an API key', () => {
-  it('a COIN-M trade hole from the recent-trades list (futures historicalTrades needs a key)', async () => {
+  it('a COIN-M trade hole from the recent-trades list (futures historicalTrades needs a key)', { timeout: 30_000 }, async () => {
     const events = cmTradeEvents(300);
     const expected = events.map((e) => (e.data as { t: number }).t);
     assert.ok(expected.length < 1000, 'the whole feed fits in the recent list');
@@ -102,7 +102,7 @@ describe('what REST fills without an API key', () => {
 });
 
 describe('stopping while a repair is unfinished', () => {
-  it('emits the live records held behind the hole and completes; the hole stays open', async () => {
+  it('emits the live records held behind the hole and completes; the hole stays open', { timeout: 30_000 }, async () => {
     const events = cmTradeEvents(300);
     const expected = events.map((e) => (e.data as { t: number }).t);
     const server = await startReplayServer({ feed: cmFeed(events), speed: 2000 });

@@ -84,7 +84,8 @@ export function startLakeWriter(store: LakeStore, options: LakeLeaseOptions = {}
     },
     async close() {
       clearInterval(timer);
-      await last.catch(() => undefined); // a beat landing after the removal would revive the writer
+      // A beat landing after the removal would revive the writer: the timer's and a first beat ready() retried.
+      await Promise.all([last.catch(() => undefined), first.catch(() => undefined)]);
       await store.control.remove(heartbeatPathOf(id));
     },
   };

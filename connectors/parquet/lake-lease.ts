@@ -57,6 +57,7 @@ export async function acquireUnitLease(writer: LakeWriter, unit: string, signal?
   const nonce = randomBytes(8).toString('hex');
   const text = JSON.stringify({ writer: writer.id, nonce, unit, host: hostname(), pid: process.pid, acquiredAt: new Date().toISOString() } satisfies LeaseBody);
   let wait = writer.options.pollMs ?? 25;
+  await writer.ready(); // a holder must look alive to the others, else they take its lease over
   for (;;) {
     signal?.throwIfAborted();
     if (await control.create(path, text)) return held(writer, path, nonce, []);

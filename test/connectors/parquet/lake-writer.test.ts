@@ -21,7 +21,9 @@ function controlledStore(): { store: LakeStore; objects: Map<string, string>; pu
 test('a heartbeat retried by ready() that lands while the writer closes is removed too (a closed writer never looks alive)', async () => {
   const { store, objects, puts } = controlledStore();
   const writer = startLakeWriter(store, { heartbeatMs: 3_600_000 });
+  const failed = writer.ready().catch(() => undefined);
   puts[0].settle(false); // the first beat fails
+  await failed;
   const ready = writer.ready().catch(() => undefined); // … and is tried again
   for (let i = 0; i < 5 && puts.length < 2; i++) await new Promise((r) => setImmediate(r));
   assert.equal(puts.length, 2);

@@ -114,7 +114,10 @@ export async function runBackfill(run: BackfillRun): Promise<BackfillReport> {
       run.signal?.addEventListener('abort', () => { subscription.unsubscribe(); resolve(); }, { once: true });
       stopUnprepared = (error) => { subscription.unsubscribe(); reject(error); };
     });
-    if (run.signal?.aborted !== true) await run.ready; // its failure is the run's, also when every file was skipped before it settled
+    if (run.signal?.aborted !== true) {
+      await run.ready; // its failure is the run's, also when every file was skipped before it settled
+      await writer.finish(); // the sinks' own ends (a lake writer's heartbeat removed) before the report: the process may exit next
+    }
   } finally {
     writer.close();
     run.progress?.stop();

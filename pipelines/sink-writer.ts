@@ -8,6 +8,15 @@ import type { RecordBatch, WriteAck } from '../connectors/sink.js';
 /** A batch written and not yet acknowledged by every sink. */
 interface PendingWrite { readonly acked: boolean[]; remaining: number; ackedAtMs: number | undefined; readonly resolve: (ackedAtMs: number | undefined) => void; readonly reject: (e: unknown) => void }
 
+/** Writes batches to every sink; see {@link sinkWriter}. */
+export interface SinkWriter {
+  write(batch: RecordBatch): Promise<number | undefined>;
+  /** Stops at once: writes in flight are abandoned, sinks tear down in the background. */
+  close(): void;
+  /** Ends the input and resolves once every sink completed (a lake sink's writer heartbeat removed, …) or one failed. */
+  finish(): Promise<void>;
+}
+
 /**
  * Subscribes every sink once (sinks open their clients per subscription) and writes each batch to all of
  * them; `write` resolves when every sink acknowledged the batch. Several batches may be in flight, even two
@@ -15,11 +24,13 @@ interface PendingWrite { readonly acked: boolean[]; remaining: number; ackedAtMs
  * the sink has not acknowledged yet (sinks acknowledge in order). A write resolves with the latest
  * `ackedAtMs` its sinks stamped (when the last of them heard from its service), or undefined if none stamps.
  */
-export function sinkWriter(sinks: readonly OperatorFunction<RecordBatch, WriteAck>[]): { write: (batch: RecordBatch) => Promise<number | undefined>; close: () => void } {
+export function sinkWriter(sinks: readonly OperatorFunction<RecordBatch, WriteAck>[]): SinkWriter {
   const batches = new Subject<RecordBatch>();
   const pending = new Map<string, PendingWrite[]>();
   let failure: unknown = null;
   const acks = sinks.map((sink, index) => batches.pipe(sink, map((ack) => [index, ack] as const)));
+  let ended!: () => void;
+  const finished = new Promise<void>((resolve) => { ended = resolve; });
   const subscription = merge(...acks).subscribe({
     next: ([index, ack]) => {
       const writes = pending.get(ack.unitId);
@@ -32,7 +43,8 @@ export function sinkWriter(sinks: readonly OperatorFunction<RecordBatch, WriteAc
       if (writes.length === 0) pending.delete(ack.unitId);
       p.resolve(p.ackedAtMs);
     },
-    error: (error: unknown) => { failure = error; for (const writes of pending.values()) for (const p of writes) p.reject(error); pending.clear(); },
+    error: (error: unknown) => { failure = error; for (const writes of pending.values()) for (const p of writes) p.reject(error); pending.clear(); ended(); },
+    complete: () => ended(),
   });
   const write = (batch: RecordBatch): Promise<number | undefined> => new Promise((resolve, reject) => {
     if (failure !== null) { reject(failure); return; }
@@ -42,5 +54,9 @@ export function sinkWriter(sinks: readonly OperatorFunction<RecordBatch, WriteAc
     if (writes === undefined) pending.set(batch.unitId, [p]); else writes.push(p);
     batches.next(batch);
   });
-  return { write, close: (): void => { batches.complete(); subscription.unsubscribe(); } };
+  return {
+    write,
+    close: () => { batches.complete(); subscription.unsubscribe(); },
+    finish: () => { batches.complete(); return finished; },
+  };
 }

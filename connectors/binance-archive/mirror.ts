@@ -10,6 +10,7 @@ import { DeleteObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/
 import { Readable, Transform } from 'node:stream';
 import { Observable, defer, from, mergeMap } from 'rxjs';
 import { retry, type BackoffOptions } from '../backoff.js';
+import { s3StatusOf } from '../s3/objects.js';
 import { uploadStream } from '../s3/upload-stream.js';
 import { ChecksumMismatchError, ConnectorError, NotFoundUpstreamError, RetriesExhaustedError } from '../../schemas/errors.js';
 import type { PlannedFile } from './availability.js';
@@ -51,7 +52,7 @@ async function storedSha256(target: MirrorTarget, key: string, signal: AbortSign
     const head = await target.client.send(new HeadObjectCommand({ Bucket: target.bucket, Key: targetKey(target, key) }), { abortSignal: signal });
     return head.Metadata?.sha256 ?? null;
   } catch (error) {
-    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    const status = s3StatusOf(error);
     if (status === 404 || (error as Error).name === 'NotFound' || (error as Error).name === 'NoSuchKey') return null;
     throw new ConnectorError(`HEAD s3://${target.bucket}/${targetKey(target, key)}: ${(error as Error).message}`, { file: key }, { cause: error });
   }

@@ -6,6 +6,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { ConnectorError, NotFoundUpstreamError } from '../../schemas/errors.js';
+import { s3StatusOf } from '../s3/objects.js';
 import { s3Sdk } from '../s3/sdk.js';
 import type { ListedObject } from './listing.js';
 import type { ArchiveSource, SourceObject } from './source.js';
@@ -17,7 +18,7 @@ export interface S3SourceLocation {
 }
 
 function wrap(error: unknown, key: string): Error {
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const status = s3StatusOf(error);
   const name = (error as Error).name;
   if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) {
     return new NotFoundUpstreamError(`s3 ${key}: not in the bucket`, { file: key, status: 404 }, error);

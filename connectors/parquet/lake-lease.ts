@@ -8,8 +8,10 @@
  * a second apart: a commit takes milliseconds, and a writer holds a lease only inside its commit, never while
  * waiting for another, so waits always end). One held by a dead writer is taken over: the taker first creates
  * `<lease>.takeover-<nonce of the dead holder>` exclusively (one taker wins), checks the lease still names that
- * holder, then overwrites it. A holder re-reads its lease before each destructive step (`check`) and stops when
- * it was taken over (it was judged dead: its heartbeat was older than `staleMs`).
+ * holder, then overwrites it. A token whose taker died before that (killed between the two steps) is taken over
+ * the same way, by a token of its own (`<token>.takeover-<nonce of the dead taker>`), else the lease would be
+ * waited for forever. A holder re-reads its lease before each destructive step (`check`) and stops when it was
+ * taken over (it was judged dead: its heartbeat was older than `staleMs`).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -55,20 +57,21 @@ export async function acquireUnitLease(writer: LakeWriter, unit: string, signal?
   const nonce = randomBytes(8).toString('hex');
   const text = JSON.stringify({ writer: writer.id, nonce, unit, host: hostname(), pid: process.pid, acquiredAt: new Date().toISOString() } satisfies LeaseBody);
   let wait = writer.options.pollMs ?? 25;
+  await writer.ready(); // a holder must look alive to the others, else they take its lease over
   for (;;) {
     signal?.throwIfAborted();
-    if (await control.create(path, text)) return held(writer, path, nonce, null);
+    if (await control.create(path, text)) return held(writer, path, nonce, []);
     const current = await control.read(path);
     if (current === undefined) continue; // released meanwhile
     const holder = parse(current);
     if (holder === null || !(await writer.isLive(holder.writer))) {
-      const token = `${path}.takeover-${holder?.nonce ?? createHash('sha256').update(current).digest('hex').slice(0, 16)}`;
-      if (await control.create(token, text)) {
+      const tokens = await claimTakeover(writer, path, current, text);
+      if (tokens !== null) {
         if (await control.read(path) === current) {
           await control.put(path, text);
-          return held(writer, path, nonce, token);
+          return held(writer, path, nonce, tokens);
         }
-        await control.remove(token); // changed meanwhile (released, or taken): start over
+        for (const token of tokens) await control.remove(token); // changed meanwhile (released, or taken): start over
         continue;
       }
     }
@@ -77,7 +80,29 @@ export async function acquireUnitLease(writer: LakeWriter, unit: string, signal?
   }
 }
 
-function held(writer: LakeWriter, path: string, nonce: string, token: string | null): UnitLease {
+/** The takeover token of `object`, whose text `current` names a dead holder. */
+function tokenOf(object: string, current: string): string {
+  return `${object}.takeover-${parse(current)?.nonce ?? createHash('sha256').update(current).digest('hex').slice(0, 16)}`;
+}
+
+/**
+ * Claims the right to take over `object` (a lease or a token) from its dead holder: creates its token, or, when
+ * the token's own taker is dead too, claims that token the same way. Returns the tokens this writer now holds
+ * (the last one its own), or null when a live writer holds the token.
+ */
+async function claimTakeover(writer: LakeWriter, object: string, current: string, text: string): Promise<string[] | null> {
+  const { control } = writer.store;
+  const token = tokenOf(object, current);
+  if (await control.create(token, text)) return [token];
+  const taker = await control.read(token);
+  if (taker === undefined) return null; // removed meanwhile: the caller polls and looks again
+  const holder = parse(taker);
+  if (holder !== null && await writer.isLive(holder.writer)) return null;
+  const deeper = await claimTakeover(writer, token, taker, text);
+  return deeper === null ? null : [token, ...deeper];
+}
+
+function held(writer: LakeWriter, path: string, nonce: string, tokens: readonly string[]): UnitLease {
   const { control } = writer.store;
   const mine = async (): Promise<boolean> => parse((await control.read(path)) ?? '')?.nonce === nonce;
   return {
@@ -87,7 +112,7 @@ function held(writer: LakeWriter, path: string, nonce: string, token: string | n
     },
     async release() {
       if (await mine()) await control.remove(path);
-      if (token !== null) await control.remove(token);
+      for (const token of tokens) await control.remove(token);
     },
   };
 }

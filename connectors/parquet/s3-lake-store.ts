@@ -7,7 +7,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { SinkWriteError } from '../../schemas/errors.js';
-import { listObjects, deleteObjects, headObject } from '../s3/objects.js';
+import { listObjects, deleteObjects, headObject, s3StatusOf } from '../s3/objects.js';
 import { s3KeyOf, type S3Location } from '../s3/s3-url.js';
 import { s3Sdk } from '../s3/sdk.js';
 import { uploadStream } from '../s3/upload-stream.js';
@@ -16,12 +16,8 @@ import type { LakeEntry, LakeStore, StagedFile } from './lake-store.js';
 
 const PARQUET = 'application/vnd.apache.parquet';
 
-function statusOf(error: unknown): number | undefined {
-  return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-}
-
 function failed(what: string, url: string, error: unknown): SinkWriteError {
-  const status = statusOf(error);
+  const status = s3StatusOf(error);
   return new SinkWriteError(`${what} ${url} failed`, { service: 's3', url }, { retriable: status === undefined || status >= 500, cause: error });
 }
 
@@ -36,7 +32,7 @@ export function s3LakeStore(root: string, location: S3Location, client: S3Client
       await client.send(new (s3Sdk().PutObjectCommand)({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, ...(ifNoneMatch ? { IfNoneMatch: '*' } : {}) }));
       return true;
     } catch (error) {
-      if (ifNoneMatch && statusOf(error) === 412) return false;
+      if (ifNoneMatch && s3StatusOf(error) === 412) return false;
       throw failed('PUT', urlOf(key), error);
     }
   };
@@ -62,7 +58,7 @@ export function s3LakeStore(root: string, location: S3Location, client: S3Client
         await client.send(new (s3Sdk().CopyObjectCommand)({ Bucket: bucket, Key: key, CopySource: encodeURIComponent(`${bucket}/${stagedKey}`) }));
       } catch (error) {
         // Copied and deleted already (a retry whose first answer was lost): the object is there.
-        const gone = statusOf(error) === 404 && await headObject(client, bucket, key) !== undefined;
+        const gone = s3StatusOf(error) === 404 && await headObject(client, bucket, key) !== undefined;
         if (!gone) throw failed('publishing staged', file.staged, error);
         return file.path;
       }
@@ -93,7 +89,7 @@ export function s3LakeStore(root: string, location: S3Location, client: S3Client
           const out = await client.send(new (s3Sdk().GetObjectCommand)({ Bucket: bucket, Key: key }));
           return await (out.Body as { transformToString(): Promise<string> }).transformToString();
         } catch (error) {
-          if (statusOf(error) === 404 || error instanceof s3Sdk().NoSuchKey) return undefined;
+          if (s3StatusOf(error) === 404 || error instanceof s3Sdk().NoSuchKey) return undefined;
           throw failed('GET', urlOf(key), error);
         }
       },

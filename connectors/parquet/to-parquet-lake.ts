@@ -21,7 +21,8 @@
  * `<stage id>#…`: an earlier run cut differently, or another writer's commit of the same unit) and what dead
  * writers left there (sweep-lake-dir.ts); `abort` discards the staged files, and unsubscribing mid-unit
  * discards them too. An unstaged batch sweeps dead writers' leftovers from each directory on its first write
- * there. Each subscription is one writer with a heartbeat in the lake (lake-writer.ts).
+ * there. Each subscription is one writer with a heartbeat in the lake (lake-writer.ts), removed before the
+ * stream completes (on unsubscribing, in the background).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Observable, defer, type OperatorFunction } from 'rxjs';
@@ -241,7 +242,12 @@ export function toParquetLake(options: ParquetLakeOptions): OperatorFunction<Rec
       const w: Writing = { store, writer, encoder, stages: new OpenStages(), options, signal: abort.signal, swept: new Set() };
       const subscription = batches
         .pipe(mapInOrder((batch) => writeBatch(w, batch), BATCHES_IN_FLIGHT))
-        .subscribe(subscriber);
+        .subscribe({
+          next: (ack) => subscriber.next(ack),
+          error: (error: unknown) => subscriber.error(error),
+          // The heartbeat goes before completion: a process may exit as soon as its sinks completed.
+          complete: () => { void writer.close().catch(() => undefined).then(() => subscriber.complete()); },
+        });
       return () => {
         subscription.unsubscribe();
         abort.abort(new Error('toParquetLake unsubscribed'));

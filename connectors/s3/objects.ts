@@ -8,6 +8,11 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { ConnectorError, SinkWriteError } from '../../schemas/errors.js';
 import { s3Sdk } from './sdk.js';
 
+/** The HTTP status of a failed S3 request, when the store answered one. */
+export function s3StatusOf(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+}
+
 /** One listed object, or a common prefix when `prefix` is set. */
 export type ListedEntry =
   | { readonly kind: 'object'; readonly key: string; readonly sizeBytes: number; readonly etag?: string; readonly lastModified?: Date }
@@ -60,7 +65,7 @@ export async function headObject(client: S3Client, bucket: string, key: string):
     return { sizeBytes: head.ContentLength ?? 0, ...(head.ETag === undefined ? {} : { etag: head.ETag }), metadata: head.Metadata ?? {} };
   } catch (error) {
     if (error instanceof s3Sdk().NotFound || error instanceof s3Sdk().NoSuchKey) return undefined;
-    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    const status = s3StatusOf(error);
     if (status === 404) return undefined;
     throw new ConnectorError(`HEAD s3://${bucket}/${key} failed`, { service: 's3', url: `s3://${bucket}/${key}`, ...(status === undefined ? {} : { status }) }, {
       retriable: status === undefined || status >= 500, cause: error,
@@ -88,7 +93,7 @@ export async function deleteObjects(client: S3Client, bucket: string, keys: read
       errors = out.Errors ?? [];
     } catch (error) {
       if (signal?.aborted) throw error;
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      const status = s3StatusOf(error);
       throw new SinkWriteError(`DeleteObjects in s3://${bucket} failed (${chunk.length} keys from ${chunk[0]})`, { service: 's3', url: `s3://${bucket}/${chunk[0]}` }, {
         retriable: status === undefined || status >= 500, cause: error,
       });

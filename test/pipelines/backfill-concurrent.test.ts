@@ -33,6 +33,7 @@ test('two backfills writing one lake at once equal one backfill', { timeout: 300
   const one = await tempDir('concurrent-one');
   const single = await runBackfillJson(backfillCommand, [...REQUEST, '--archive', archive, '--lake', one]);
   assert.equal(single.exitCode, 0, single.stdout + single.stderr);
+  assert.deepEqual(await readdir(join(one, '_manifest', 'writers')), [], 'a finished run leaves no writer heartbeat');
   const expected = await lakeDigest(one);
   assert.deepEqual(Object.keys(expected), ['aggTrades', 'trades']);
   assert.equal(expected.trades.rows, 40_000);

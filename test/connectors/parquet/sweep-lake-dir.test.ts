@@ -118,3 +118,23 @@ test('a unit lease is waited for while its holder lives and taken over once the 
     }
   });
 });
+
+test('a lease whose taker was killed mid-takeover (its takeover token left, the lease still naming the dead holder) is taken over, not waited for forever', { timeout: 30_000 }, async (t) => {
+  await withLake(async (root) => {
+    const store = lakeStoreFor(root);
+    const b = startLakeWriter(store, { pollMs: 1 });
+    try {
+      const lease = leasePathOf('u@3');
+      await store.control.put(lease, JSON.stringify({ writer: DEAD, nonce: 'n1', unit: 'u@3', host: 'elsewhere', pid: 1, acquiredAt: '' }));
+      // A taker, itself dead now, created the token and was killed before it overwrote the lease.
+      await store.control.put(`${lease}.takeover-n1`, JSON.stringify({ writer: 'dddd0000dddd0000', nonce: 'n2', unit: 'u@3', host: 'elsewhere', pid: 1, acquiredAt: '' }));
+      const taken = await acquireUnitLease(b, 'u@3', t.signal); // a hang ends with the test's timeout
+      await taken.check();
+      await taken.release();
+      assert.equal(await store.control.read(lease), undefined);
+      assert.deepEqual((await readdir(join(root, '_manifest/leases'))).filter((n) => !n.startsWith('.')), [], 'no token left behind');
+    } finally {
+      await b.close();
+    }
+  });
+});

@@ -226,3 +226,11 @@ test('a batch that comes mapped (early encoding, LakeColumnsBuilder) writes the 
     for (const name of names) assert.deepEqual(await readFile(join(mappedRoot, name)), await readFile(join(recordsRoot, name)), name);
   }));
 });
+
+test('once the sink completes, its writer heartbeat is gone from the lake (a finished run leaves no writer behind)', async () => {
+  await withLake(async (root) => {
+    const records = sampleRecords('kline', 2).map((r) => ({ ...r, priceKind: 'trade' as const, market: 'spot' as const, symbol: 'BTCUSDT' }));
+    await firstValueFrom(from([{ kind: 'kline' as const, unitId: 'k', records }]).pipe(toParquetLake({ root, encodeInWorker: false }), toArray()));
+    assert.deepEqual(await readdir(join(root, '_manifest', 'writers')), []);
+  });
+});

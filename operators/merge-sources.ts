@@ -13,7 +13,13 @@ import { cachedStreamKeyOf } from './stream-key-cache.js';
  * `idleTimeoutMs` defaults to {@link MERGE_IDLE_TIMEOUT_MS}: a layer that is silent on a stream (a REST repair
  * source between repairs) must not hold that stream back forever.
  */
-export type MergeSourcesOptions = WatermarkOptions;
+export interface MergeSourcesOptions extends WatermarkOptions {
+  /**
+   * Receives, once per subscription, a function giving the event time of the oldest record held back for a
+   * stream key (+∞ when none): what a consumer that commits input offsets must still be able to re-read.
+   */
+  stateProbe?: (oldestHeldUs: (key: string) => number) => void;
+}
 
 /** Default `idleTimeoutMs` of {@link mergeSources}. */
 export const MERGE_IDLE_TIMEOUT_MS = 10_000;
@@ -39,6 +45,7 @@ class Merger {
     this.done = new Array<boolean>(count).fill(false);
     this.keyOf = options.keyOf ?? cachedStreamKeyOf();
     this.startMs = (options.scheduler ?? asyncScheduler).now();
+    options.stateProbe?.((key) => this.streams.get(key)?.queue.minEventUs ?? Infinity);
   }
 
   push(index: number, record: AnyRecord): void {

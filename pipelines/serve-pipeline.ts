@@ -14,7 +14,7 @@ import { from, type Observable, type SchedulerLike } from 'rxjs';
 import { dedupe } from '../operators/dedupe.js';
 import { detectGaps } from '../operators/detect-gaps.js';
 import { fillGaps, type GapFillPolicy } from '../operators/fill-gaps.js';
-import { MERGE_IDLE_TIMEOUT_MS, mergeSources } from '../operators/merge-sources.js';
+import { mergeSources } from '../operators/merge-sources.js';
 import { resample } from '../operators/resample.js';
 import { validate } from '../operators/validate.js';
 import { watermark } from '../operators/watermark.js';
@@ -31,7 +31,12 @@ export interface ServePipelineOptions {
   readonly fill: GapFillPolicy;
   /** REST records of a gap, for `fill: 'rest'`. */
   readonly fetchGap?: (gap: GapRecord) => AsyncIterable<AnyRecord>;
-  /** A layer silent on a stream this long (ms) no longer holds the stream back. @default MERGE_IDLE_TIMEOUT_MS */
+  /**
+   * A layer silent on a stream this long (ms, processing time) no longer holds the stream back. @default 0: a
+   * stream's merge watermark is the newest layer's, so the output depends on the input alone (a re-read rebuilds
+   * the same state) and a layer that is days behind (an archive loaded after the live data) never stalls the
+   * other; its copies arrive late and are settled by version (dedupe, the sinks).
+   */
   readonly mergeIdleTimeoutMs?: number;
   /** Receives the merge's probe of the records it holds per stream key (what the input offsets must keep). */
   readonly mergeProbe?: (oldestHeldUs: (key: string) => number) => void;
@@ -49,7 +54,7 @@ export function servePipeline(layers: { readonly batch: Observable<AnyRecord>; r
   const clock = options.scheduler === undefined ? {} : { scheduler: options.scheduler };
   const fetchGap = options.fetchGap;
   return mergeSources([layers.batch.pipe(validate()), layers.speed.pipe(validate())], {
-    maxOutOfOrderUs: lateness, idleTimeoutMs: options.mergeIdleTimeoutMs ?? MERGE_IDLE_TIMEOUT_MS, ...clock,
+    maxOutOfOrderUs: lateness, idleTimeoutMs: options.mergeIdleTimeoutMs ?? 0, ...clock,
     ...(options.mergeProbe === undefined ? {} : { stateProbe: options.mergeProbe }),
   }).pipe(
     dedupe({ maxOutOfOrderUs: lateness }),

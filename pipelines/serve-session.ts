@@ -210,8 +210,9 @@ export async function runSession(options: SessionOptions, signal: AbortSignal): 
   const session = new Session(options, failed);
   let work: Promise<void> = Promise.resolve();
   const serial = (task: () => Promise<void> | void): Promise<void> => (work = work.then(task));
+  const idleNow = (): boolean => !signal.aborted && Date.now() - session.lastBatchMs >= options.idleFlushMs;
   const idle = setInterval(() => {
-    if (Date.now() - session.lastBatchMs >= options.idleFlushMs) void serial(() => { if (!signal.aborted) session.flush(); }).catch(failed);
+    if (idleNow()) void serial(() => { if (idleNow()) session.flush(); }).catch(failed);
   }, Math.max(50, Math.min(1000, options.idleFlushMs / 2)));
   let subscription: { unsubscribe(): void } | undefined;
   const consumed = new Promise<void>((resolve, reject) => {
@@ -223,6 +224,7 @@ export async function runSession(options: SessionOptions, signal: AbortSignal): 
       if (!await session.handle(batch)) { batch.skip(); return; }
       options.onProgress?.();
       while (session.commits.inFlight >= options.maxInFlight && !signal.aborted) await Promise.race([session.commits.oldest, failure]);
+      session.lastBatchMs = Date.now(); // idle is measured from the last release: waiting on the sinks is not
       batch.release();
     }))).subscribe({ error: reject, complete: resolve });
     if (signal.aborted) resolve();

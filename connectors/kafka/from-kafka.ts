@@ -101,8 +101,10 @@ async function decodeAll(serde: AvroSerde, payload: EachBatchPayload, lineage: '
   for (const message of messages) {
     if (message.value === null) continue; // tombstone: nothing to carry
     try {
-      const record = await serde.decode(topic, message.value);
-      records.push(lineage === 'kafka' ? { ...record, ingestId: `${topic}/${partition}/${message.offset}` } : record);
+      // The record is a fresh object of the serde's: its lineage is set in place, not by another copy.
+      const record = serde.decodeNow?.(topic, message.value) ?? await serde.decode(topic, message.value);
+      if (lineage === 'kafka') (record as { ingestId: string }).ingestId = `${topic}/${partition}/${message.offset}`;
+      records.push(record);
     } catch (error) {
       if (!(error instanceof DecodeError) || topic.endsWith(DLQ_TOPIC)) throw error;
       records.push(deadLetterOf(topic, partition, message, error));

@@ -2,7 +2,8 @@
  * Effectively once across kill -9: 600,000 trades of four symbols in Kafka, `lakehouse serve` started as a
  * child process, killed with SIGKILL once part of them reached ClickHouse, started again. In the end
  * ClickHouse `FINAL` holds every trade id exactly once, the 1m bars from serve equal an aggregation of the
- * trades in SQL, and SIGTERM stops the restarted process with status 0.
+ * trades in SQL, and SIGTERM stops the restarted process with status 0. Then scale-out: three processes in one
+ * group, one killed mid-stream; the survivors take its partitions over and the final tables are exact.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -64,13 +65,13 @@ test('serve killed with SIGKILL mid-way and restarted: every id once in ClickHou
       return -1; // the tables do not exist yet
     }
   };
-  const env = {
-    ...process.env, KAFKA_BROKERS: kafka.brokers.join(','), SCHEMA_REGISTRY_URL: registry.url,
-    CLICKHOUSE_URL: clickhouse.url, CLICKHOUSE_USER: clickhouse.username, CLICKHOUSE_PASSWORD: clickhouse.password,
-  };
+  const endpoints = [
+    '--kafka-brokers', kafka.brokers.join(','), '--schema-registry-url', registry.url,
+    '--clickhouse-url', clickhouse.url, '--clickhouse-user', clickhouse.username, '--clickhouse-password', clickhouse.password,
+  ];
   const start = (): ChildProcess => spawn(process.execPath, [join(ROOT, 'bin', 'lakehouse.mjs'), 'serve',
     '--group-id', `${RUN}-group`, '--topic-prefix', `${RUN}.`, '--sink', 'clickhouse', '--clickhouse-database', database,
-    '--intervals', '1m', '--allowed-lateness', '1s', '--idle-flush', '1s'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    '--intervals', '1m', '--allowed-lateness', '1s', '--idle-flush', '1s', ...endpoints], { stdio: ['ignore', 'ignore', 'pipe'] });
   const stderrOf = new Map<ChildProcess, string>();
   const until = async (condition: () => Promise<boolean>, child: ChildProcess): Promise<void> => {
     while (!await condition()) {
@@ -115,4 +116,50 @@ test('serve killed with SIGKILL mid-way and restarted: every id once in ClickHou
     WHERE trades != tradeCount OR volume != barVolume OR high != barHigh OR low != barLow OR open != barOpen OR close != barClose`);
   assert.equal(mismatched, 0);
   assert.equal(await scalar(`SELECT count() AS n FROM ${database}.klines FINAL WHERE source = 'resample' AND \`interval\` = '1m'`), SYMBOLS.length * Math.ceil(PER_SYMBOL * 10_000 / 60_000_000));
+});
+
+test('three serve processes in one group, one killed mid-stream: the survivors take over, final tables exact', { timeout: 600_000 }, async (t) => {
+  const [kafka, registry, clickhouse] = await Promise.all([kafkaService(), registryService(), clickhouseService()]);
+  if (kafka === undefined || registry === undefined || clickhouse === undefined) return t.skip('services not configured');
+  const run = `${RUN}g`;
+  const database = `${run}_db`;
+  const topicOf = (r: AnyRecord): string => `${run}.${topicFor(r)}`;
+  const all = chunks(20_000);
+  const records = all.slice(0, 15); // 300,000 trades
+  const total = records.reduce((n, c) => n + c.length, 0);
+  await lastValueFrom(from(records.map((list, i) => ({ kind: 'trade' as const, unitId: `${run}#${i}`, records: list })))
+    .pipe(toKafka({ kafka, registry, topicOf, partitions: 6 }), toArray()));
+  const client = await createClickHouseClient({ url: clickhouse.url, username: clickhouse.username, password: clickhouse.password });
+  t.after(async () => {
+    await client.command({ query: `DROP DATABASE IF EXISTS ${database}` }).catch(() => undefined);
+    await client.close();
+  });
+  const scalar = async (sql: string): Promise<number> => {
+    try {
+      return Number((await (await client.query({ query: sql, format: 'JSONEachRow' })).json<{ n: string }>())[0].n);
+    } catch {
+      return -1;
+    }
+  };
+  const args = ['serve', '--group-id', `${run}-group`, '--topic-prefix', `${run}.`, '--sink', 'clickhouse', '--clickhouse-database', database,
+    '--intervals', '1m', '--idle-flush', '1s', '--max-in-flight', '1',
+    '--kafka-brokers', kafka.brokers.join(','), '--schema-registry-url', registry.url,
+    '--clickhouse-url', clickhouse.url, '--clickhouse-user', clickhouse.username, '--clickhouse-password', clickhouse.password];
+  const members = [0, 1, 2].map(() => spawn(process.execPath, [join(ROOT, 'bin', 'lakehouse.mjs'), ...args], { stdio: ['ignore', 'ignore', 'ignore'] }));
+  for (const member of members) t.after(() => member.kill('SIGKILL'));
+  const rows = `SELECT count() AS n FROM ${database}.trades`;
+  while (await scalar(rows) < total / 5) await new Promise((resolve) => setTimeout(resolve, 200));
+  members[0].kill('SIGKILL');
+  const barTrades = `SELECT sum(tradeCount) AS n FROM ${database}.klines FINAL WHERE source = 'resample'`;
+  const finalRows = `SELECT count() AS n FROM ${database}.trades FINAL`;
+  while (await scalar(finalRows) !== total || await scalar(barTrades) !== total) {
+    assert.ok(members[1].exitCode === null && members[2].exitCode === null, 'a survivor exited');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  for (const member of members.slice(1)) member.kill('SIGTERM');
+  const statuses = await Promise.all(members.slice(1).map(async (m) => (await once(m, 'exit') as [number | null])[0]));
+  assert.deepEqual(statuses, [0, 0]);
+  assert.equal(await scalar(finalRows), total);
+  assert.equal(await scalar(`SELECT uniqExact(symbol, tradeId) AS n FROM ${database}.trades`), total);
+  assert.equal(await scalar(`SELECT count() AS n FROM ${database}.klines FINAL WHERE source = 'resample' AND \`interval\` = '1m'`), SYMBOLS.length * Math.ceil((total / SYMBOLS.length) * 10_000 / 60_000_000));
 });

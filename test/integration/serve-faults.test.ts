@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { from, lastValueFrom, toArray } from 'rxjs';
-import { createClickHouseClient } from '../../connectors/clickhouse/config.js';
 import { toKafka } from '../../connectors/kafka/to-kafka.js';
 import { topicFor } from '../../connectors/kafka/topic-for.js';
 import { resolveConfig } from '../../pipelines/config.js';
@@ -17,6 +16,7 @@ import { runServe } from '../../pipelines/serve.js';
 import { makeVersion, type AnyRecord } from '../../schemas/index.js';
 import { DAY_US, trade } from '../operators/support.js';
 import { clickhouseService, kafkaService, registryService } from '../support/services.js';
+import { clickhouseScalar } from './serve-support.js';
 
 const RUN = `sf${Date.now().toString(36)}${process.pid}`;
 const TOTAL = 100_000;
@@ -60,18 +60,7 @@ test('ClickHouse unreachable mid-run: serve waits, resumes, and nothing is lost 
   const proxy = new Proxy(new URL(clickhouse.url));
   await proxy.open();
   t.after(() => proxy.shut());
-  const client = await createClickHouseClient({ url: clickhouse.url, username: clickhouse.username, password: clickhouse.password });
-  t.after(async () => {
-    await client.command({ query: `DROP DATABASE IF EXISTS ${database}` }).catch(() => undefined);
-    await client.close();
-  });
-  const scalar = async (sql: string): Promise<number> => {
-    try {
-      return Number((await (await client.query({ query: sql, format: 'JSONEachRow' })).json<{ n: string }>())[0].n);
-    } catch {
-      return -1;
-    }
-  };
+  const scalar = await clickhouseScalar(t, clickhouse, database);
   const argv = ['--group-id', `${RUN}-group`, '--topic-prefix', `${RUN}.`, '--sink', 'clickhouse', '--clickhouse-database', database,
     '--intervals', '1m', '--idle-flush', '1s', '--max-in-flight', '1', '--clickhouse-url', `http://127.0.0.1:${proxy.port}`,
     '--clickhouse-user', clickhouse.username, '--clickhouse-password', clickhouse.password,

@@ -11,12 +11,12 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { from, lastValueFrom, toArray } from 'rxjs';
-import { createClickHouseClient } from '../../connectors/clickhouse/config.js';
 import { toKafka } from '../../connectors/kafka/to-kafka.js';
 import { topicFor } from '../../connectors/kafka/topic-for.js';
 import { makeVersion, type AnyRecord, type TradeRecord } from '../../schemas/index.js';
 import { DAY_US, trade } from '../operators/support.js';
 import { clickhouseService, kafkaService, registryService } from '../support/services.js';
+import { clickhouseScalar } from './serve-support.js';
 
 const RUN = `sk${Date.now().toString(36)}${process.pid}`;
 const SYMBOLS = ['AAAUSDT', 'BBBUSDT', 'CCCUSDT', 'DDDUSDT'];
@@ -53,18 +53,7 @@ test('serve killed with SIGKILL mid-way and restarted: every id once in ClickHou
   await lastValueFrom(from(chunks(20_000).map((records, i) => ({ kind: 'trade' as const, unitId: `${RUN}#${i}`, records })))
     .pipe(toKafka({ kafka, registry, topicOf, partitions: 3 }), toArray()));
 
-  const client = await createClickHouseClient({ url: clickhouse.url, username: clickhouse.username, password: clickhouse.password });
-  t.after(async () => {
-    await client.command({ query: `DROP DATABASE IF EXISTS ${database}` }).catch(() => undefined);
-    await client.close();
-  });
-  const scalar = async (sql: string): Promise<number> => {
-    try {
-      return Number((await (await client.query({ query: sql, format: 'JSONEachRow' })).json<{ n: string }>())[0].n);
-    } catch {
-      return -1; // the tables do not exist yet
-    }
-  };
+  const scalar = await clickhouseScalar(t, clickhouse, database);
   const endpoints = [
     '--kafka-brokers', kafka.brokers.join(','), '--schema-registry-url', registry.url,
     '--clickhouse-url', clickhouse.url, '--clickhouse-user', clickhouse.username, '--clickhouse-password', clickhouse.password,
@@ -129,18 +118,7 @@ test('three serve processes in one group, one killed mid-stream: the survivors t
   const total = records.reduce((n, c) => n + c.length, 0);
   await lastValueFrom(from(records.map((list, i) => ({ kind: 'trade' as const, unitId: `${run}#${i}`, records: list })))
     .pipe(toKafka({ kafka, registry, topicOf, partitions: 6 }), toArray()));
-  const client = await createClickHouseClient({ url: clickhouse.url, username: clickhouse.username, password: clickhouse.password });
-  t.after(async () => {
-    await client.command({ query: `DROP DATABASE IF EXISTS ${database}` }).catch(() => undefined);
-    await client.close();
-  });
-  const scalar = async (sql: string): Promise<number> => {
-    try {
-      return Number((await (await client.query({ query: sql, format: 'JSONEachRow' })).json<{ n: string }>())[0].n);
-    } catch {
-      return -1;
-    }
-  };
+  const scalar = await clickhouseScalar(t, clickhouse, database);
   const args = ['serve', '--group-id', `${run}-group`, '--topic-prefix', `${run}.`, '--sink', 'clickhouse', '--clickhouse-database', database,
     '--intervals', '1m', '--idle-flush', '1s', '--max-in-flight', '1',
     '--kafka-brokers', kafka.brokers.join(','), '--schema-registry-url', registry.url,

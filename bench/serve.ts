@@ -89,9 +89,11 @@ export async function benchServe(): Promise<BenchResult[]> {
       stop.abort();
       await serving;
     });
-    await client.command({ query: `CREATE TABLE ${quoteIdentifier(database)}.trades_csv AS ${quoteIdentifier(database)}.trades` });
+    // A fresh client: the polling one's keep-alive socket may have gone stale while serve ran.
+    const ingest = await createClickHouseClient({ url: env.CLICKHOUSE_URL, username: env.CLICKHOUSE_USER, password: env.CLICKHOUSE_PASSWORD });
+    await ingest.command({ query: `CREATE TABLE ${quoteIdentifier(database)}.trades_csv AS ${quoteIdentifier(database)}.trades` });
     const csv = csvOf(rows as unknown as Record<string, unknown>[], TRADE.fields);
-    const csvMs = await timeMs(() => client.insert({ table: `${quoteIdentifier(database)}.trades_csv`, format: 'CSV', values: Readable.from(csv, { objectMode: false }) }));
+    const csvMs = await timeMs(() => ingest.insert({ table: `${quoteIdentifier(database)}.trades_csv`, format: 'CSV', values: Readable.from(csv, { objectMode: false }) })).finally(() => ingest.close());
     const serveRate = Math.round(ROWS / (serveMs / 1000));
     const csvRate = Math.round(ROWS / (csvMs / 1000));
     return [

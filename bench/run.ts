@@ -22,6 +22,7 @@ const MODULES: readonly BenchModule[] = [
   { name: 'kafka', run: async () => (await import('./kafka.js')).benchKafka() },
   { name: 'clickhouse', run: async () => (await import('./clickhouse.js')).benchClickHouse() },
   { name: 'handoff', run: async () => (await import('./handoff.js')).benchHandoff() },
+  { name: 'serve', run: async () => (await import('./serve.js')).benchServe() },
 ];
 
 function formatValue(value: number): string {

@@ -25,6 +25,11 @@ export class EventTimeQueue {
     return this.heap.length;
   }
 
+  /** Event time of the oldest held record; +∞ when empty. */
+  get minEventUs(): number {
+    return this.heap.length === 0 ? Infinity : this.heap[0].eventTimeUs;
+  }
+
   /** Holds a record; returns its entry. */
   push(record: AnyRecord): QueueEntry {
     const entry: QueueEntry = { record, eventTimeUs: record.eventTimeUs, seq: this.seq++ };

@@ -13,15 +13,34 @@ import { cachedStreamKeyOf } from './stream-key-cache.js';
  * `idleTimeoutMs` defaults to {@link MERGE_IDLE_TIMEOUT_MS}: a layer that is silent on a stream (a REST repair
  * source between repairs) must not hold that stream back forever.
  */
-export type MergeSourcesOptions = WatermarkOptions;
+export interface MergeSourcesOptions extends WatermarkOptions {
+  /**
+   * Receives, once per subscription, a function giving the event time of the oldest record held back for a
+   * stream key (+∞ when none): what a consumer that commits input offsets must still be able to re-read.
+   */
+  stateProbe?: (oldestHeldUs: (key: string) => number) => void;
+}
 
 /** Default `idleTimeoutMs` of {@link mergeSources}. */
 export const MERGE_IDLE_TIMEOUT_MS = 10_000;
 
 interface MergeStream {
   readonly queue: EventTimeQueue;
-  readonly pending: Map<string, QueueEntry>;
+  readonly pending: Map<string | number, QueueEntry>;
   releasedUs: number;
+}
+
+/**
+ * The identity of a record within its stream (default stream key): the trade / aggTrade id or the kline's open
+ * time — no string to build per record, which the merge did twice per record.
+ */
+function identityInStream(record: AnyRecord): string | number {
+  switch (record.kind) {
+    case 'trade': return record.tradeId;
+    case 'aggTrade': return record.aggTradeId;
+    case 'kline': return record.openTimeUs;
+    default: return identityKeyOf(record);
+  }
 }
 
 class Merger {
@@ -29,6 +48,7 @@ class Merger {
   private readonly done: boolean[];
   private readonly streams = new Map<string, MergeStream>();
   private readonly keyOf: (record: AnyRecord) => string;
+  private readonly identityOf: (record: AnyRecord) => string | number;
   private readonly idleTimeoutMs: number;
   private readonly startMs: number;
 
@@ -38,7 +58,9 @@ class Merger {
     this.trackers = Array.from({ length: count }, () => new WatermarkTracker(clockOptions, noState));
     this.done = new Array<boolean>(count).fill(false);
     this.keyOf = options.keyOf ?? cachedStreamKeyOf();
+    this.identityOf = options.keyOf === undefined ? identityInStream : identityKeyOf;
     this.startMs = (options.scheduler ?? asyncScheduler).now();
+    options.stateProbe?.((key) => this.streams.get(key)?.queue.minEventUs ?? Infinity);
   }
 
   push(index: number, record: AnyRecord): void {
@@ -52,7 +74,7 @@ class Merger {
     if (record.eventTimeUs < stream.releasedUs) {
       this.out.next(record);
     } else {
-      const identity = identityKeyOf(record);
+      const identity = this.identityOf(record);
       const held = stream.pending.get(identity);
       if (held === undefined) stream.pending.set(identity, stream.queue.push(record));
       else if (record.version > held.record.version) held.record = record;
@@ -70,6 +92,7 @@ class Merger {
 
   /** The stream's watermark: the lowest of the sources still active on it (done and idle sources excluded). */
   private watermarkOf(key: string): number {
+    if (this.idleTimeoutMs === 0) return this.highestOf(key); // every source counts as idle at once
     const nowMs = this.idleTimeoutMs === Infinity ? 0 : (this.options.scheduler ?? asyncScheduler).now();
     let lowest = Infinity;
     let highest = -Infinity;
@@ -84,11 +107,21 @@ class Merger {
     return lowest === Infinity ? highest : lowest;
   }
 
+  private highestOf(key: string): number {
+    let highest = -Infinity;
+    for (let i = 0; i < this.trackers.length; i++) {
+      const clock = this.trackers[i].find(key);
+      if (clock !== undefined && clock.watermarkUs > highest) highest = clock.watermarkUs;
+    }
+    return highest;
+  }
+
   private release(key: string, stream: MergeStream, watermarkUs: number): void {
     if (watermarkUs <= stream.releasedUs) return;
     stream.releasedUs = watermarkUs;
+    if (stream.queue.minEventUs >= watermarkUs) return;
     for (const entry of stream.queue.popBelow(watermarkUs)) {
-      stream.pending.delete(identityKeyOf(entry.record));
+      stream.pending.delete(this.identityOf(entry.record));
       this.out.next(entry.record);
     }
     if (stream.queue.size === 0 && watermarkUs === Infinity) this.streams.delete(key);

@@ -21,7 +21,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./replay.js')).replayCommand },
   { name: 'mirror', summary: 'copy archive objects into an S3 bucket (streamed GET → multipart PUT, verified, resumable)',
     load: async () => (await import('./mirror.js')).mirrorCommand },
-  { name: 'serve', summary: 'consume the md.* Kafka topics into ClickHouse and the Parquet lake (consumer group; scale by running more)',
+  { name: 'serve', summary: 'the merge point: both layers from Kafka through the operator chain into ClickHouse, the lake and derived topics (consumer group)',
     load: async () => (await import('./serve.js')).serveCommand },
   { name: 'gaps', summary: 'find the gaps of one stream in the lake (leading, interior, trailing; id holes) and fill them from REST or flat',
     load: async () => (await import('./gaps.js')).gapsCommand },

@@ -32,6 +32,12 @@ export interface AvroSerde {
    */
   encodeNow?(topic: string, record: AnyRecord): Buffer | undefined;
   decode(topic: string, value: Buffer): Promise<AnyRecord>;
+  /**
+   * The same record as {@link decode}, synchronously, once the value's writer schema was resolved for the topic
+   * (after a `decode` with it resolved); undefined before, or for a value `decode` must judge. Spares a promise,
+   * a topic parse and a cache key per message on the consumer's hot path.
+   */
+  decodeNow?(topic: string, value: Buffer): AnyRecord | undefined;
 }
 
 /** The value subject of a topic. */
@@ -122,6 +128,8 @@ export function createAvroSerde(client: Client): AvroSerde {
     return (body) => reader.fromBuffer(body, resolver);
   });
   const ready = new Map<string, Writer>();
+  /** Resolved readers per topic and writer schema id, with the topic's kind (for decodeNow). */
+  const readyReaders = new Map<string, { readonly kind: KindName; readonly byId: Map<number, Reader> }>();
   const slab = new WireSlab();
   return {
     async encode(topic, record) {
@@ -139,15 +147,30 @@ export function createAvroSerde(client: Client): AvroSerde {
       const raw = (): string => value.toString('base64');
       if (value.length < 5 || value[0] !== 0) throw new DecodeError(`not a Confluent Avro value on ${topic} (magic byte)`, raw(), { topic });
       let read: Reader;
+      const id = value.readInt32BE(1);
       try {
-        read = await readerFor(topic, kind, value.readInt32BE(1));
+        read = await readerFor(topic, kind, id);
       } catch (error) {
         throw registryFailure(error, topic) ?? new DecodeError(`unknown or incompatible writer schema on ${topic}`, raw(), { topic }, error);
       }
+      let known = readyReaders.get(topic);
+      if (known === undefined) readyReaders.set(topic, (known = { kind, byId: new Map() }));
+      known.byId.set(id, read);
       try {
         return { kind, ...(read(value.subarray(5)) as object) } as AnyRecord;
       } catch (error) {
         throw new DecodeError(`cannot decode Avro value on ${topic}`, raw(), { topic }, error);
+      }
+    },
+    decodeNow(topic, value) {
+      if (value.length < 5 || value[0] !== 0) return undefined;
+      const known = readyReaders.get(topic);
+      const read = known?.byId.get(value.readInt32BE(1));
+      if (known === undefined || read === undefined) return undefined;
+      try {
+        return { kind: known.kind, ...(read(value.subarray(5)) as object) } as AnyRecord;
+      } catch {
+        return undefined; // decode says why
       }
     },
   };

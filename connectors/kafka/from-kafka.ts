@@ -7,7 +7,7 @@
  * Cold: the consumer connects on subscription; teardown disconnects it (safe twice). Uncommitted batches are
  * redelivered to whichever member owns the partition next.
  */
-import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, KafkaMessage, PartitionAssigner } from 'kafkajs';
 import { Observable } from 'rxjs';
 import { ConfigError, DecodeError } from '../../schemas/errors.js';
 import type { AnyRecord, DeadLetterRecord } from '../../schemas/records.js';
@@ -33,17 +33,51 @@ export interface FromKafkaOptions {
   readonly heartbeatMs?: number;
   /** Partitions whose batches may be outstanding (emitted, not yet committed) at once. @default 1 */
   readonly partitionsConcurrently?: number;
+  /** kafkajs partition assigners (e.g. the co-partition assigner). @default kafkajs' round robin */
+  readonly partitionAssigners?: PartitionAssigner[];
+}
+
+/** An offset to commit for one partition, with metadata stored beside it (at most 4 KB on a default broker). */
+export interface CommitEntry {
+  readonly topic: string;
+  readonly partition: number;
+  /** The next offset to read. */
+  readonly offset: string;
+  readonly metadata?: string | null;
+}
+
+/** The consumer-group member behind the batches: for a caller that commits offsets of its own choosing. */
+export interface KafkaGroup {
+  /** Commits these offsets (with metadata) for the group. */
+  commit(entries: readonly CommitEntry[]): Promise<void>;
+  /** Moves the member's position in an assigned partition: its next batch starts at `offset`. */
+  seek(topic: string, partition: number, offset: string): void;
+  /** The group's committed offset and metadata of a partition (offset "-1" when none). */
+  committed(topic: string, partition: number): Promise<{ offset: string; metadata: string | null }>;
 }
 
 /** One partition's fetched records and the way to commit them. */
 export interface KafkaBatch {
   readonly topic: string;
   readonly partition: number;
+  /** Offset of the first message in the batch. */
+  readonly firstOffset: string;
   /** Offset of the last message in the batch. */
   readonly lastOffset: string;
   readonly records: readonly AnyRecord[];
+  /**
+   * The group generation the batch was fetched in: it changes at every rebalance, after which every assigned
+   * partition is read again from its committed offset (uncommitted, released batches come again).
+   */
+  readonly generation: number;
+  /** The member, for commits of the caller's own offsets. */
+  readonly group: KafkaGroup;
   /** Commits the batch's offsets (idempotent); resolves after the broker accepted the commit. */
   commit(): Promise<void>;
+  /** Lets the consumer fetch the partition's next batch without committing this one (the caller commits later through `group`). */
+  release(): void;
+  /** Lets the consumer go on without marking the batch consumed: a batch fetched before a `seek` of its partition. */
+  skip(): void;
 }
 
 /**
@@ -67,8 +101,10 @@ async function decodeAll(serde: AvroSerde, payload: EachBatchPayload, lineage: '
   for (const message of messages) {
     if (message.value === null) continue; // tombstone: nothing to carry
     try {
-      const record = await serde.decode(topic, message.value);
-      records.push(lineage === 'kafka' ? { ...record, ingestId: `${topic}/${partition}/${message.offset}` } : record);
+      // The record is a fresh object of the serde's: its lineage is set in place, not by another copy.
+      const record = serde.decodeNow?.(topic, message.value) ?? await serde.decode(topic, message.value);
+      if (lineage === 'kafka') (record as { ingestId: string }).ingestId = `${topic}/${partition}/${message.offset}`;
+      records.push(record);
     } catch (error) {
       if (!(error instanceof DecodeError) || topic.endsWith(DLQ_TOPIC)) throw error;
       records.push(deadLetterOf(topic, partition, message, error));
@@ -82,22 +118,31 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaBatch> {
   return new Observable<KafkaBatch>((subscriber) => {
     if (options.serde === undefined && options.registry === undefined) throw new ConfigError('fromKafka: a schema registry (or serde) is required');
     const serde = options.serde ?? createAvroSerde(createRegistryClient(options.registry as RegistryConfig));
-    const consumer: Consumer = createKafka(options.kafka).consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
+    const kafka = createKafka(options.kafka);
+    const consumer: Consumer = kafka.consumer({
+      groupId: options.groupId, allowAutoTopicCreation: false,
+      ...(options.partitionAssigners === undefined ? {} : { partitionAssigners: options.partitionAssigners }),
+    });
     const stopped = new AbortController();
+    let generation = 0;
+    consumer.on(consumer.events.GROUP_JOIN, () => { generation++; });
+    const group = groupOf(consumer, () => kafka.admin(), options.groupId);
     const eachBatch = async (payload: EachBatchPayload): Promise<void> => {
       const { topic, partition, lastOffset } = { ...payload.batch, lastOffset: payload.batch.lastOffset() };
+      const firstOffset = payload.batch.firstOffset() ?? lastOffset;
       const records = await decodeAll(serde, payload, options.lineage ?? 'kafka');
       let committed: Promise<void> | undefined;
-      let release!: () => void;
-      const done = new Promise<void>((resolve) => { release = resolve; });
+      let releaseWait!: () => void;
+      const done = new Promise<void>((resolve) => { releaseWait = resolve; });
       const commit = (): Promise<void> => (committed ??= consumer
         .commitOffsets([{ topic, partition, offset: (BigInt(lastOffset) + 1n).toString() }])
-        .then(() => { payload.resolveOffset(lastOffset); release(); }));
-      stopped.signal.addEventListener('abort', release, { once: true }); // before next(): it may unsubscribe synchronously
+        .then(() => { payload.resolveOffset(lastOffset); releaseWait(); }));
+      stopped.signal.addEventListener('abort', releaseWait, { once: true }); // before next(): it may unsubscribe synchronously
       if (stopped.signal.aborted) return;
-      subscriber.next({ topic, partition, lastOffset, records, commit });
+      const release = (): void => { payload.resolveOffset(lastOffset); releaseWait(); };
+      subscriber.next({ topic, partition, firstOffset, lastOffset, records, generation, group: group.api, commit, release, skip: releaseWait });
       const heartbeat = setInterval(() => { void payload.heartbeat().catch(() => undefined); }, options.heartbeatMs ?? 3000);
-      try { await done; } finally { clearInterval(heartbeat); stopped.signal.removeEventListener('abort', release); }
+      try { await done; } finally { clearInterval(heartbeat); stopped.signal.removeEventListener('abort', releaseWait); }
     };
     const run = async (): Promise<void> => {
       await consumer.connect();
@@ -111,6 +156,24 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaBatch> {
     return () => {
       stopped.abort();
       void consumer.disconnect().catch(() => undefined);
+      group.close();
     };
   });
+}
+
+/** The {@link KafkaGroup} of a consumer; its admin client (for committed metadata) connects on first use. */
+function groupOf(consumer: Consumer, createAdmin: () => Admin, groupId: string): { api: KafkaGroup; close: () => void } {
+  let admin: Promise<Admin> | undefined;
+  const api: KafkaGroup = {
+    seek: (topic, partition, offset) => { consumer.seek({ topic, partition, offset }); },
+    commit: (entries) => consumer.commitOffsets(entries.map((e) => ({ topic: e.topic, partition: e.partition, offset: e.offset, metadata: e.metadata ?? null }))),
+    async committed(topic, partition) {
+      admin ??= (async () => { const a = createAdmin(); await a.connect(); return a; })();
+      admin.catch(() => { admin = undefined; });
+      const [entry] = await (await admin).fetchOffsets({ groupId, topics: [topic] });
+      const found = entry?.partitions.find((p) => p.partition === partition);
+      return { offset: found?.offset ?? '-1', metadata: found?.metadata ?? null };
+    },
+  };
+  return { api, close: () => { void admin?.then((a) => a.disconnect()).catch(() => undefined); } };
 }

@@ -328,5 +328,5 @@ export const kafkajsRecordEncoder: RecordEncoder | undefined = installed.origina
 
 const kafkajs = require('kafkajs') as typeof KafkaJs;
 
-export const { Kafka, logLevel, CompressionTypes, Partitioners } = kafkajs;
+export const { Kafka, logLevel, CompressionTypes, Partitioners, AssignerProtocol } = kafkajs;
 export type Kafka = KafkaJs.Kafka;

@@ -1,0 +1,135 @@
+/**
+ * The serving engine: the {@link servePipeline} kept running across Kafka batches, and what it still needs of
+ * its input. Records are pushed in synchronously and the outputs they caused are taken out right after, so
+ * a batch's outputs are known when the batch has been pushed. The engine also answers the question behind
+ * every offset commit: from which event time on must a partition be re-read so that a fresh engine rebuilds
+ * exactly the state this one holds ({@link ServeEngine.horizonUs}).
+ */
+import { Subject, type Subscription } from 'rxjs';
+import { StreamClock, StreamIndex } from '../operators/stream-key-cache.js';
+import { windowStartUs, type KlineInterval } from '../schemas/interval.js';
+import type { AnyRecord, KlineRecord } from '../schemas/records.js';
+import { makeVersion, sequenceOfVersion } from '../schemas/version.js';
+import { servePipeline, type ServePipelineOptions } from './serve-pipeline.js';
+
+/** What the engine knows of one stream key: where its records come from and how far they got. */
+class StreamMark {
+  /** Partition numbers the stream's records were read from (one when topics are co-partitioned). */
+  readonly partitions: number[] = [];
+  /** Lowest event time pushed in. */
+  minInUs = Infinity;
+  /** Highest event time among the stream's records that came out (what the later operators' clocks saw). */
+  maxOutUs = -Infinity;
+}
+
+/** The latest time at or before `timeUs` that starts a window of every interval (weeks and months may need several steps back). */
+export function alignedDown(timeUs: number, intervals: readonly KlineInterval[]): number {
+  let aligned = timeUs;
+  for (let moved = true; moved;) {
+    moved = false;
+    for (const interval of intervals) {
+      const start = windowStartUs(aligned, interval);
+      if (start !== aligned) { aligned = start; moved = true; }
+    }
+  }
+  return aligned;
+}
+
+/**
+ * A bar cut short by {@link ServeEngine.flush}: open (`isClosed: false`) and ranked as an open live kline, so
+ * the closed bar of the same window, built when the stream moves on, supersedes it in every sink.
+ */
+export function provisional(bar: KlineRecord): KlineRecord {
+  return { ...bar, isClosed: false, version: makeVersion('ws', sequenceOfVersion(bar.version), false) };
+}
+
+/** One running serving chain with its state; see the module comment. */
+export class ServeEngine {
+  private readonly batch = new Subject<AnyRecord>();
+  private readonly speed = new Subject<AnyRecord>();
+  private readonly subscription: Subscription;
+  private out: AnyRecord[] = [];
+  private failure: unknown = undefined;
+  private oldestHeldUs: (key: string) => number = () => Infinity;
+  private readonly marks = new Map<string, StreamClock<StreamMark>>();
+  private readonly streams = new StreamIndex<StreamMark>((key) => {
+    let clock = this.marks.get(key);
+    if (clock === undefined) this.marks.set(key, (clock = new StreamClock(key, new StreamMark())));
+    return clock;
+  });
+
+  constructor(private readonly options: ServePipelineOptions) {
+    const chain = servePipeline({ batch: this.batch, speed: this.speed }, { ...options, mergeProbe: (probe) => { this.oldestHeldUs = probe; } });
+    this.subscription = chain.subscribe({
+      next: (record) => { this.out.push(record); },
+      error: (error: unknown) => { this.failure = error; },
+    });
+  }
+
+  /** Number of stream keys seen. */
+  get streamCount(): number {
+    return this.marks.size;
+  }
+
+  /** Pushes records read from partition number `partition`; returns every output they caused. Throws the chain's failure. */
+  push(records: readonly AnyRecord[], partition: number): AnyRecord[] {
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i];
+      if (record.kind !== 'deadLetter') {
+        const mark = this.streams.get(record).state;
+        if (mark.partitions.length === 0 || !mark.partitions.includes(partition)) mark.partitions.push(partition);
+        if (record.eventTimeUs < mark.minInUs) mark.minInUs = record.eventTimeUs;
+      }
+      (record.source === 'archive' ? this.batch : this.speed).next(record);
+    }
+    return this.take();
+  }
+
+  /** Outputs caused since the last call (asynchronous ones too: a REST fill that completed meanwhile). */
+  take(): AnyRecord[] {
+    if (this.failure !== undefined) throw this.failure;
+    const out = this.out;
+    this.out = [];
+    for (let i = 0; i < out.length; i++) {
+      const record = out[i];
+      if (record.kind === 'deadLetter' || record.kind === 'gap' || record.source === 'resample' || record.source === 'fill') continue;
+      const mark = this.streams.get(record).state;
+      if (record.eventTimeUs > mark.maxOutUs) mark.maxOutUs = record.eventTimeUs;
+    }
+    return out;
+  }
+
+  /**
+   * The event time from which partition number `partition` must be re-read for a fresh engine to rebuild this
+   * one's state: per stream, the oldest of what the merge still holds and of the open bar windows (those the
+   * allowed lateness may still update), aligned down to a window start of every interval — so that a
+   * re-read gives every bar window from there on all its inputs, and none a partial one. It covers the gap
+   * detector's cursor (the stream's last record) too. +∞ when the partition has no open stream.
+   */
+  horizonUs(partition: number): number {
+    let horizon = Infinity;
+    for (const clock of this.marks.values()) {
+      const mark = clock.state;
+      if (!mark.partitions.includes(partition)) continue;
+      const reached = mark.maxOutUs === -Infinity ? mark.minInUs : mark.maxOutUs - this.options.allowedLatenessUs;
+      const needed = Math.min(reached, this.oldestHeldUs(clock.key));
+      if (needed < horizon) horizon = needed;
+    }
+    return Number.isFinite(horizon) ? alignedDown(horizon, this.options.intervals) : horizon;
+  }
+
+  /**
+   * Ends the input: everything held comes out (open bar windows as provisional bars, see
+   * {@link provisional}); the engine takes no more records.
+   */
+  flush(): AnyRecord[] {
+    this.batch.complete();
+    this.speed.complete();
+    return this.take().map((record) => (record.kind === 'kline' && record.source === 'resample' ? provisional(record) : record));
+  }
+
+  /** Drops the chain and its state (a rebalance, a failed sink: a fresh engine re-reads from the commits). */
+  close(): void {
+    this.subscription.unsubscribe();
+  }
+}

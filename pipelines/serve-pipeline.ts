@@ -1,0 +1,66 @@
+/**
+ * The serving dataflow, the lambda architecture's merge point, as one visible pipe. Both layers of every stream
+ * come in (the batch layer's archive rows, the speed layer's live and REST rows, read from Kafka), and
+ * corrected data goes out: one row per identity (the highest version), gap records, and bars.
+ *
+ *   batch layer ─ validate ─┐
+ *                           ├─ mergeSources ─ dedupe ─ watermark ─ detectGaps ─ fillGaps ─ resample ─▶ sinks
+ *   speed layer ─ validate ─┘
+ *
+ * The operators are the shared ones of operators/ (the same the batch commands and the tests use), each with
+ * its state per stream key on event time.
+ */
+import { from, type Observable, type SchedulerLike } from 'rxjs';
+import { dedupe } from '../operators/dedupe.js';
+import { detectGaps } from '../operators/detect-gaps.js';
+import { fillGaps, type GapFillPolicy } from '../operators/fill-gaps.js';
+import { mergeSources } from '../operators/merge-sources.js';
+import { resample } from '../operators/resample.js';
+import { validate } from '../operators/validate.js';
+import { watermark } from '../operators/watermark.js';
+import type { KlineInterval } from '../schemas/interval.js';
+import type { AnyRecord, GapRecord } from '../schemas/records.js';
+
+/** Options of {@link servePipeline}. */
+export interface ServePipelineOptions {
+  /** Bar intervals built from trades / aggTrades (and from klines, every coarser one); empty: no bars. */
+  readonly intervals: readonly KlineInterval[];
+  /** How far (µs of event time) a record may trail its stream and still count everywhere (`--allowed-lateness`). */
+  readonly allowedLatenessUs: number;
+  /** What happens to a gap (`--fill`). */
+  readonly fill: GapFillPolicy;
+  /** REST records of a gap, for `fill: 'rest'`. */
+  readonly fetchGap?: (gap: GapRecord) => AsyncIterable<AnyRecord>;
+  /**
+   * A layer silent on a stream this long (ms, processing time) no longer holds the stream back. @default 0: a
+   * stream's merge watermark is the newest layer's, so the output depends on the input alone (a re-read rebuilds
+   * the same state) and a layer that is days behind (an archive loaded after the live data) never stalls the
+   * other; its copies arrive late and are settled by version (dedupe, the sinks).
+   */
+  readonly mergeIdleTimeoutMs?: number;
+  /** Receives the merge's probe of the records it holds per stream key (what the input offsets must keep). */
+  readonly mergeProbe?: (oldestHeldUs: (key: string) => number) => void;
+  readonly scheduler?: SchedulerLike;
+}
+
+/**
+ * The serving chain: `batch` and `speed` are the two layers' records (any kinds, each in its partition's
+ * order); the output holds every input record that survives dedupe (highest version first seen, corrections
+ * after), `gap` records (detected holes, the live layer's in-band gaps) with their fates, the fills, bars
+ * (`kline`, `source: 'resample'`) and dead letters (rejected by validate, or too late for their bars).
+ */
+export function servePipeline(layers: { readonly batch: Observable<AnyRecord>; readonly speed: Observable<AnyRecord> }, options: ServePipelineOptions): Observable<AnyRecord> {
+  const lateness = options.allowedLatenessUs;
+  const clock = options.scheduler === undefined ? {} : { scheduler: options.scheduler };
+  const fetchGap = options.fetchGap;
+  return mergeSources([layers.batch.pipe(validate()), layers.speed.pipe(validate())], {
+    maxOutOfOrderUs: lateness, idleTimeoutMs: options.mergeIdleTimeoutMs ?? 0, ...clock,
+    ...(options.mergeProbe === undefined ? {} : { stateProbe: options.mergeProbe }),
+  }).pipe(
+    dedupe({ maxOutOfOrderUs: lateness }),
+    watermark({ maxOutOfOrderUs: lateness }),
+    detectGaps(),
+    fillGaps({ policy: options.fill, ...(fetchGap === undefined ? {} : { fetch: (gap: GapRecord) => from(fetchGap(gap)) }) }),
+    resample({ intervals: options.intervals, allowedLatenessUs: lateness }),
+  );
+}

@@ -1,0 +1,20 @@
+/** What the serve integration tests share: a scalar probe of a test database in ClickHouse, dropped afterwards. */
+import type { TestContext } from 'node:test';
+import { createClickHouseClient } from '../../connectors/clickhouse/config.js';
+import type { ClickHouseEndpoint } from '../support/services.js';
+
+/** A function returning the `n` of a one-row query (−1 while the tables do not exist yet); the database is dropped after the test. */
+export async function clickhouseScalar(t: TestContext, clickhouse: ClickHouseEndpoint, database: string): Promise<(sql: string) => Promise<number>> {
+  const client = await createClickHouseClient({ url: clickhouse.url, username: clickhouse.username, password: clickhouse.password });
+  t.after(async () => {
+    await client.command({ query: `DROP DATABASE IF EXISTS ${database}` }).catch(() => undefined);
+    await client.close();
+  });
+  return async (sql) => {
+    try {
+      return Number((await (await client.query({ query: sql, format: 'JSONEachRow' })).json<{ n: string }>())[0].n);
+    } catch {
+      return -1;
+    }
+  };
+}

@@ -13,7 +13,7 @@ import { fetchGapRecords } from '../connectors/binance-live/fetch-gap.js';
 import { BinanceRest } from '../connectors/binance-live/rest-client.js';
 import { createKafka } from '../connectors/kafka/config.js';
 import { DLQ_TOPIC, GAPS_TOPIC } from '../connectors/kafka/topic-for.js';
-import { ConfigError } from '../schemas/errors.js';
+import { ConfigError, RetriesExhaustedError } from '../schemas/errors.js';
 import type { GapRecord } from '../schemas/records.js';
 import { buildSinks, preparedSinks } from './backfill-sinks.js';
 import type { Command } from './command.js';
@@ -53,6 +53,20 @@ function chainOf(config: ResolvedConfig, signal: AbortSignal): ServePipelineOpti
   return { ...settings, fetchGap: (gap) => fetchGapRecords(restOf(gap), gap, signal) };
 }
 
+/**
+ * Whether restarting the session cannot help: the first error along the cause chain that says whether it is
+ * retriable says no (bad configuration, refused credentials, a bucket that does not exist). A
+ * RetriesExhaustedError is judged by what was retried (ClickHouse down for a while is worth another session).
+ */
+export function isPermanent(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 16; e = e.cause, depth++) {
+    if (e instanceof RetriesExhaustedError) continue;
+    const retriable = (e as { retriable?: unknown }).retriable;
+    if (typeof retriable === 'boolean') return !retriable;
+  }
+  return false;
+}
+
 /** Runs the serving loop until `signal` aborts; resolves to the report. */
 export async function runServe(config: ResolvedConfig, signal: AbortSignal, onProgress?: (r: ServeReport) => void, onRestart?: (error: unknown) => void): Promise<ServeReport> {
   const brokers = config.kafkaBrokers as readonly string[] | undefined;
@@ -82,7 +96,7 @@ export async function runServe(config: ResolvedConfig, signal: AbortSignal, onPr
         await built?.close();
       }
     } catch (error) {
-      if (error instanceof ConfigError || signal.aborted) throw error;
+      if (signal.aborted || isPermanent(error)) throw error;
       report.restarts++;
       onRestart?.(error);
       await sleep(backoffDelayMs(attempt, { baseDelayMs: 500, maxDelayMs: 10_000 }), signal).catch(() => undefined);

@@ -58,7 +58,7 @@ test('backfill → SASL_SSL Kafka → serve → ClickHouse with a password, cred
   // commits only below what its state still needs, so a stop before that flush would leave rows for the next run).
   const report = await runServe(config, stop.signal, (r) => { if (r.records >= file.rows && r.flushes > 0) stop.abort(); });
   clearTimeout(deadline);
-  assert.equal(report.records, file.rows);
+  assert.ok(report.records >= file.rows, `serve read ${report.records} of ${file.rows} records`); // an idle flush re-reads from the commits
 
   const rows = await (await client.query({ query: `SELECT toString(count()) AS n FROM ${database}.trades FINAL WHERE symbol = '${symbol}'`, format: 'JSONEachRow' })).json<{ n: string }>();
   assert.equal(rows[0]?.n, String(file.rows));

@@ -119,11 +119,14 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaBatch> {
     if (options.serde === undefined && options.registry === undefined) throw new ConfigError('fromKafka: a schema registry (or serde) is required');
     const serde = options.serde ?? createAvroSerde(createRegistryClient(options.registry as RegistryConfig));
     const kafka = createKafka(options.kafka);
+    const stopped = new AbortController();
     const consumer: Consumer = kafka.consumer({
       groupId: options.groupId, allowAutoTopicCreation: false,
       ...(options.partitionAssigners === undefined ? {} : { partitionAssigners: options.partitionAssigners }),
+      // A consumer that crashes while being torn down (a connection closed mid-rebalance) must not be restarted
+      // by kafkajs: its restart timer would keep the process alive after the source was unsubscribed.
+      retry: { restartOnFailure: async () => !stopped.signal.aborted },
     });
-    const stopped = new AbortController();
     let generation = 0;
     consumer.on(consumer.events.GROUP_JOIN, () => { generation++; });
     const group = groupOf(consumer, () => kafka.admin(), options.groupId);

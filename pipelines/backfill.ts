@@ -12,7 +12,6 @@ import { DEFAULT_MAX_DEAD_LETTERS, DEFAULT_MAX_LINE_BYTES } from '../connectors/
 import { planArchiveFiles } from '../connectors/binance-archive/plan.js';
 import { createS3Client } from '../connectors/s3/config.js';
 import { isS3Url } from '../connectors/s3/s3-url.js';
-import { ConfigError } from '../schemas/errors.js';
 import type { Command, CommandContext } from './command.js';
 import { resolveConfig, type OptionSpec, type ResolvedConfig } from './config.js';
 import { ARCHIVE_OPTIONS, archiveRequestOf } from './archive-options.js';
@@ -59,17 +58,6 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'batchRows', type: 'number', doc: `Records per batch and Parquet part (memory grows with it); default ${LAKE_BATCH_ROWS}, ${CLICKHOUSE_BATCH_ROWS} when ClickHouse is a sink and the lake is not, ${ENCODED_CLICKHOUSE_BATCH_ROWS} when a ClickHouse server is the only sink`, placeholder: 'NUMBER', integer: true, min: 1 },
 ];
 
-/** `--max-line-bytes` and `--max-dead-letters`, checked. */
-export function parseLimitsOf(config: ResolvedConfig): { maxLineBytes: number; maxDeadLetters: number } {
-  const maxLineBytes = config.maxLineBytes as number;
-  const maxDeadLetters = config.maxDeadLetters as number;
-  if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1024 || maxLineBytes > 2 ** 30) {
-    throw new ConfigError(`--max-line-bytes must be an integer from 1024 to ${2 ** 30}; got ${maxLineBytes}`);
-  }
-  if (!Number.isInteger(maxDeadLetters) || maxDeadLetters < 0) throw new ConfigError(`--max-dead-letters must be an integer of 0 or more; got ${maxDeadLetters}`);
-  return { maxLineBytes, maxDeadLetters };
-}
-
 /** Records per batch: `--batch-rows`, else by sink (see {@link CLICKHOUSE_BATCH_ROWS}, {@link ENCODED_CLICKHOUSE_BATCH_ROWS}). */
 export function batchRowsFor(explicit: number | undefined, sinkNames: readonly string[], earlyEncoding?: EarlyEncoding): number {
   if (explicit !== undefined) return explicit;
@@ -109,7 +97,8 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
     return 0;
   }
   const request = archiveRequestOf(config, 'backfill');
-  const limits = parseLimitsOf(config);
+  // Bounded by their option specs (checked once in resolveConfig).
+  const limits = { maxLineBytes: config.maxLineBytes as number, maxDeadLetters: config.maxDeadLetters as number };
   const files = planArchiveFiles(request);
   const source = archiveSourceOf(config.archive as string, { listingUrl: config.listingUrl as string | undefined, s3: s3ConfigOf(config), timeoutMs: config.timeoutMs as number });
   let plan: ResolvedPlan;

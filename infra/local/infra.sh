@@ -708,9 +708,24 @@ clickhouse_secure_user() {
 EOF
 }
 
+# ClickHouse 18.16 writes a table's keys back to its metadata file without quoting identifiers, and then reads a
+# column named `interval` (the klines sort key) as the start of an INTERVAL expression: a start over kept data
+# (after `down --keep-data`, a crash or a reboot) fails with "Cannot create table from metadata file". Quote the
+# word again in the key clauses before every start.
+clickhouse_repair_metadata() {
+  local f
+  for f in "$STATE/clickhouse/data/metadata"/*/*.sql; do
+    [[ -f "$f" ]] || continue
+    grep -qE '^(ORDER BY|PARTITION BY|PRIMARY KEY|SAMPLE BY).*[^`[:alnum:]_]interval([^`[:alnum:]_]|$)' "$f" || continue
+    sed -i -E '/^(ORDER BY|PARTITION BY|PRIMARY KEY|SAMPLE BY)/ s/([^`[:alnum:]_])interval([^`[:alnum:]_]|$)/\1`interval`\2/g' "$f"
+    say clickhouse "quoted the interval column in the keys of ${f#"$STATE/clickhouse/data/metadata/"}"
+  done
+}
+
 start_clickhouse() {
   local d="$STATE/clickhouse" out
   clickhouse_configure
+  clickhouse_repair_metadata
   clickhouse_secure_user
   out="$(logfile_of clickhouse)"
   rotate_log "$out"

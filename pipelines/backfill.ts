@@ -12,6 +12,7 @@ import { DEFAULT_MAX_DEAD_LETTERS, DEFAULT_MAX_LINE_BYTES } from '../connectors/
 import { planArchiveFiles } from '../connectors/binance-archive/plan.js';
 import { createS3Client } from '../connectors/s3/config.js';
 import { isS3Url } from '../connectors/s3/s3-url.js';
+import { ConfigError } from '../schemas/errors.js';
 import type { Command, CommandContext } from './command.js';
 import { resolveConfig, type OptionSpec, type ResolvedConfig } from './config.js';
 import { ARCHIVE_OPTIONS, archiveRequestOf } from './archive-options.js';
@@ -21,6 +22,7 @@ import { runBackfill } from './backfill-run.js';
 import type { EarlyEncoding } from './early-encoding.js';
 import { SINK_OPTIONS, buildSinks, sinkNamesOf } from './backfill-sinks.js';
 import { backfillPreflight } from './backfill-preflight.js';
+import { QUEUE_OPTIONS } from './backfill-queue.js';
 import { startProgress } from './progress.js';
 import { sinceLastConfig } from './since-last.js';
 
@@ -47,7 +49,7 @@ export const CLICKHOUSE_BATCH_ROWS = 100_000;
 export const ENCODED_CLICKHOUSE_BATCH_ROWS = 400_000;
 
 const OPTIONS: readonly OptionSpec[] = [
-  ...ARCHIVE_OPTIONS, ...SINK_OPTIONS,
+  ...ARCHIVE_OPTIONS, ...SINK_OPTIONS, ...QUEUE_OPTIONS,
   { name: 'plan', type: 'boolean', doc: 'List the files and bytes that would be loaded and what the run would fail on (exit 1 then), fetch nothing', default: false },
   { name: 'sinceLast', type: 'boolean', doc: 'From the day after the last day loaded in the manifest (every symbol) to --to (default yesterday); --from only when nothing is loaded yet', default: false },
   { name: 'json', type: 'boolean', doc: 'Print the plan/report as JSON on stdout', default: false },
@@ -91,6 +93,9 @@ function printPlan(plan: ResolvedPlan, context: CommandContext, json: boolean, w
 
 async function run(argv: readonly string[], context: CommandContext): Promise<number> {
   const { config: given } = resolveConfig('backfill', OPTIONS, argv, context.env);
+  if (given.enqueue === true && given.worker === true) throw new ConfigError('backfill: --enqueue publishes the work and --worker loads it; give one of them');
+  if (given.worker === true) return (await import('./backfill-worker.js')).runBackfillWorker(given, context, batchRowsFor);
+  if (given.enqueue === true && given.plan !== true) return (await import('./backfill-enqueue.js')).runBackfillEnqueue(given, context);
   const config = given.sinceLast === true ? await sinceLastConfig(given, manifestPathOf(given, sinkNamesOf(given))) : given;
   if (config === undefined) {
     context.stderr.write('lakehouse backfill: --since-last: every day up to --to is already loaded; nothing to do\n');
@@ -138,7 +143,9 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
 /** The `backfill` command. */
 export const backfillCommand: Command = {
   name: 'backfill',
-  usage: 'backfill --market spot --symbols BTCUSDT --types klines:1m,trades --from 2025-07-01 [--to 2025-07-03] [--archive URL|DIR|s3://b/p] [--sink parquet,clickhouse,kafka] [--lake DIR|s3://b/p] [--plan] [--json]',
+  usage: 'backfill --market spot --symbols BTCUSDT --types klines:1m,trades --from 2025-07-01 [--to 2025-07-03] [--archive URL|DIR|s3://b/p] [--sink parquet,clickhouse,kafka] [--lake DIR|s3://b/p] [--plan] [--json]\n'
+    + '       backfill --enqueue --kafka-brokers H:P <the same request and sink options>   (publish the files for workers)\n'
+    + '       backfill --worker --kafka-brokers H:P <the same sink options> [--group-id G] [--exit-when-drained]',
   options: OPTIONS,
   run,
 };

@@ -4,7 +4,7 @@
  * already loaded are skipped by the manifest as usual) through `--to`, by default yesterday. A symbol with
  * nothing loaded yet starts at `--from`, which is then required.
  */
-import { openManifest } from '../connectors/binance-archive/manifest.js';
+import { openManifest, type ManifestEntry } from '../connectors/binance-archive/manifest.js';
 import { ConfigError } from '../schemas/errors.js';
 import type { ResolvedConfig } from './config.js';
 import { nextDay, resolveDay } from './relative-day.js';
@@ -20,10 +20,14 @@ function lastDayOf(key: string): string | undefined {
 
 /** `config` with `from`/`to` set from the manifest at `manifestPath`, or `undefined` when everything up to `--to` is loaded. */
 export async function sinceLastConfig(config: ResolvedConfig, manifestPath: string, nowMs = Date.now()): Promise<ResolvedConfig | undefined> {
+  return sinceLastOf(config, (await openManifest(manifestPath)).entries(), manifestPath, nowMs);
+}
+
+/** {@link sinceLastConfig} from a manifest's entries (`where`: the manifest, for messages). */
+export function sinceLastOf(config: ResolvedConfig, entries: readonly ManifestEntry[], where: string, nowMs = Date.now()): ResolvedConfig | undefined {
   const symbols = [...((config.symbols as readonly string[] | undefined) ?? [])].map((s) => s.toUpperCase());
-  const manifest = await openManifest(manifestPath);
   const lastBySymbol = new Map<string, string>();
-  for (const entry of manifest.entries()) {
+  for (const entry of entries) {
     if (entry.status !== 'loaded') continue;
     const day = lastDayOf(entry.key);
     const symbol = symbols.find((s) => entry.key.includes(`/${s}/`));
@@ -37,7 +41,7 @@ export async function sinceLastConfig(config: ResolvedConfig, manifestPath: stri
   } else if (config.from !== undefined) {
     from = resolveDay(config.from as string, nowMs);
   } else {
-    throw new ConfigError(`--since-last: nothing loaded yet for ${symbols.filter((_, i) => lasts[i] === undefined).join(',') || 'these symbols'} in ${manifestPath}; give --from for the first run`);
+    throw new ConfigError(`--since-last: nothing loaded yet for ${symbols.filter((_, i) => lasts[i] === undefined).join(',') || 'these symbols'} in ${where}; give --from for the first run`);
   }
   const to = resolveDay((config.to as string | undefined) ?? 'yesterday', nowMs);
   return from > to ? undefined : Object.freeze({ ...config, from, to });

@@ -6,8 +6,10 @@
 import type { OperatorFunction } from 'rxjs';
 import { isS3Url } from '../connectors/s3/s3-url.js';
 import type { RecordBatch, WriteAck } from '../connectors/sink.js';
+import { tableNameOf } from '../schemas/clickhouse-ddl.js';
 import { ConfigError, SinkWriteError } from '../schemas/errors.js';
 import { s3ConfigOf } from './archive-source.js';
+import { CLICKHOUSE_CLUSTER_OPTIONS, clickhouseClusterOf, migrateSinkTables } from './clickhouse-cluster.js';
 import { CLICKHOUSE_DATABASE_OPTION, DEFAULT_CLICKHOUSE_DATABASE, clickhouseDatabaseOf } from './clickhouse-options.js';
 import type { OptionSpec, ResolvedConfig } from './config.js';
 import { CONNECTION_OPTIONS, clickhouseCaOf, kafkaConfigOf, registryConfigOf } from './connection-options.js';
@@ -26,7 +28,7 @@ export const SINK_OPTIONS: readonly OptionSpec[] = [
   { name: 'clickhouseUrl', type: 'string', doc: 'ClickHouse server URL', env: ['CLICKHOUSE_URL'], placeholder: 'URL', check: 'url' },
   { name: 'clickhouseUser', type: 'string', doc: 'ClickHouse user', env: ['CLICKHOUSE_USER'] },
   { name: 'clickhousePassword', type: 'string', doc: 'ClickHouse password', env: ['CLICKHOUSE_PASSWORD'], secret: true },
-  CLICKHOUSE_DATABASE_OPTION,
+  CLICKHOUSE_DATABASE_OPTION, ...CLICKHOUSE_CLUSTER_OPTIONS,
   { name: 'kafkaBrokers', type: 'list', doc: 'Kafka bootstrap brokers', env: ['KAFKA_BROKERS'], placeholder: 'host:port,…', check: 'hostPort' },
   { name: 'schemaRegistryUrl', type: 'string', doc: 'Confluent-compatible schema registry URL', env: ['SCHEMA_REGISTRY_URL'], placeholder: 'URL', check: 'url' },
   TOPIC_PREFIX_OPTION,
@@ -75,22 +77,20 @@ export async function buildSinks(config: ResolvedConfig): Promise<{
       const url = config.clickhouseUrl as string | undefined;
       if (url === undefined) throw new ConfigError('--sink clickhouse needs --clickhouse-url or CLICKHOUSE_URL');
       const { createClickHouseClient, isEmbeddedClient, migrate, probeCapabilities, toClickHouse } = await import('../connectors/clickhouse/index.js');
+      const cluster = clickhouseClusterOf(config);
       const caCert = clickhouseCaOf(config);
-      const client = await createClickHouseClient({
-        url, ...(config.clickhouseUser === undefined ? {} : { username: config.clickhouseUser as string }),
+      const connect = (server: string): ReturnType<typeof createClickHouseClient> => createClickHouseClient({
+        url: server, ...(config.clickhouseUser === undefined ? {} : { username: config.clickhouseUser as string }),
         ...(config.clickhousePassword === undefined ? {} : { password: config.clickhousePassword as string }), ...(caCert === undefined ? {} : { caCert }),
       });
+      const client = await connect(url);
       const database = clickhouseDatabaseOf(config) ?? DEFAULT_CLICKHOUSE_DATABASE;
-      const migrated = (async () => {
-        const features = await probeCapabilities(client);
-        await migrate(client, { database, features });
-        return features;
-      })().catch((error: unknown) => {
+      const migrated = migrateSinkTables(client, url, { database, connect, migrate, probe: probeCapabilities, ...(cluster === undefined ? {} : { cluster }) }).catch((error: unknown) => {
         const message = error instanceof Error ? error.message : String(error);
         throw new SinkWriteError(`ClickHouse at ${url}: creating the tables of database ${database} failed: ${message.split('\n')[0]}`, { service: 'clickhouse' }, { retriable: false, cause: error });
       });
       preparations.push(migrated);
-      sinks.push(toClickHouse({ client, database, ready: migrated }));
+      sinks.push(toClickHouse({ client, database, ready: migrated, ...(cluster === undefined ? {} : { tableOf: (kind) => `${tableNameOf(kind)}_local` }) }));
       closers.push(async () => { await migrated.catch(() => undefined); await client.close(); });
       rowBinary = !isEmbeddedClient(client);
     } else {

@@ -26,6 +26,12 @@ export interface DdlOptions {
   readonly table?: string;
   /** Cluster name: emit `ON CLUSTER`, a Replicated engine and a Distributed table over it. @default none */
   readonly cluster?: string;
+  /**
+   * With a cluster: `ON CLUSTER` in the statements (one statement creates the table on every server). False for
+   * statements run on each server in turn (the 18.16 server's DDL queue cannot parse the klines sort key back).
+   * @default true
+   */
+  readonly onCluster?: boolean;
   /** Per column, a `DEFAULT` expression (SQL, quoted by the caller): what an insert leaving it out stores. */
   readonly columnDefaults?: Readonly<Record<string, string>>;
 }
@@ -72,7 +78,7 @@ function eventTimeAlias(caps: ClickHouseCapabilities): string {
 export function clickhouseTableDdl(spec: KindSpec, caps: ClickHouseCapabilities, options: DdlOptions = {}): string[] {
   const database = options.database ?? 'lakehouse';
   const table = options.table ?? tableNameOf(spec.kind as KindName);
-  const onCluster = options.cluster === undefined ? '' : ` ON CLUSTER ${quoteIdentifier(options.cluster)}`;
+  const onCluster = options.cluster === undefined || options.onCluster === false ? '' : ` ON CLUSTER ${quoteIdentifier(options.cluster)}`;
   const localTable = options.cluster === undefined ? table : `${table}_local`;
   const defaults = options.columnDefaults ?? {};
   const columns = spec.fields.map((f) => `  ${quoteIdentifier(f.name)} ${clickhouseTypeOf(f, caps)}${Object.hasOwn(defaults, f.name) ? ` DEFAULT ${defaults[f.name]}` : ''}`);

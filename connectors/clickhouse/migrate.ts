@@ -17,6 +17,11 @@ export interface MigrateOptions {
   readonly kinds?: readonly KindName[];
   /** Cluster name for `ON CLUSTER` + Replicated/Distributed tables. @default none */
   readonly cluster?: string;
+  /**
+   * With a cluster: create everything `ON CLUSTER` through this server (true), or on this server alone, for a
+   * caller that migrates every server of the cluster in turn (false). @default true
+   */
+  readonly onCluster?: boolean;
   /** Probed features; probed here when absent. */
   readonly features?: ClickHouseFeatures;
   /** Inserts remembered for token dedup, where supported. @default 1000 */
@@ -26,12 +31,12 @@ export interface MigrateOptions {
 /** The statements {@link migrate} runs, in order (pure; exported for tests and `--plan`). */
 export function migrationStatements(features: ClickHouseFeatures, options: MigrateOptions = {}): string[] {
   const database = options.database ?? 'lakehouse';
-  const onCluster = options.cluster === undefined ? '' : ` ON CLUSTER ${quoteIdentifier(options.cluster)}`;
+  const onCluster = options.cluster === undefined || options.onCluster === false ? '' : ` ON CLUSTER ${quoteIdentifier(options.cluster)}`;
   const statements = [`CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(database)}${onCluster}`];
   const window = Math.max(1, Math.trunc(options.dedupWindow ?? 1000));
   for (const kind of options.kinds ?? (Object.keys(KINDS) as KindName[])) {
     const ddl = clickhouseTableDdl(KINDS[kind], features, {
-      database, ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
+      database, ...(options.cluster === undefined ? {} : { cluster: options.cluster, onCluster: options.onCluster !== false }),
     });
     if (options.cluster === undefined && features.nonReplicatedDedupWindow) {
       ddl[0] += `\nSETTINGS non_replicated_deduplication_window = ${window}`;

@@ -14,13 +14,13 @@ import { kafkaConfigOf } from './connection-options.js';
 /** The options of distributed backfill (added to `lakehouse backfill`'s). */
 export const QUEUE_OPTIONS: readonly OptionSpec[] = [
   { name: 'enqueue', type: 'boolean', default: false, doc: 'Publish the plan to --work-topic (one message per file) for --worker processes, and load nothing' },
-  { name: 'worker', type: 'boolean', default: false, doc: 'Load the files published to --work-topic as a member of --group-id, committing each once its sinks acknowledged it; runs until SIGTERM (or --exit-when-drained)' },
+  { name: 'worker', type: 'boolean', default: false, doc: 'Load the files published to --work-topic, one at a time, as a member of --group-id, committing each once its sinks acknowledged it; runs until SIGTERM (or --exit-when-drained)' },
   { name: 'workTopic', type: 'string', default: 'lakehouse.backfill.work', placeholder: 'TOPIC', doc: 'Kafka topic of the distributed backfill\'s files (after --topic-prefix)' },
   { name: 'workPartitions', type: 'number', default: 12, integer: true, min: 1, max: 10_000, placeholder: 'N', doc: 'Partitions of --work-topic when --enqueue creates it: at most this many workers share the work' },
   { name: 'groupId', type: 'string', default: 'lakehouse-backfill', placeholder: 'GROUP', doc: 'Consumer group of the --worker processes of one job' },
   { name: 'manifestTopic', type: 'string', default: 'lakehouse.backfill.manifest', placeholder: 'TOPIC', doc: 'Compacted Kafka topic holding the manifest of --enqueue/--worker runs (after --topic-prefix)' },
   { name: 'exitWhenDrained', type: 'boolean', default: false, doc: 'With --worker: exit once the group has processed every file published to --work-topic' },
-  { name: 'sessionTimeoutMs', type: 'number', default: 10_000, integer: true, min: 6000, max: 300_000, placeholder: 'MS', doc: 'With --worker: a worker silent this long is dead, and its files go to the others' },
+  { name: 'sessionTimeoutMs', type: 'number', default: 30_000, integer: true, min: 6000, max: 300_000, placeholder: 'MS', doc: 'With --worker: a worker silent this long is dead, and its files go to the others' },
 ];
 
 /** The Kafka connection of a distributed backfill (brokers required). */

@@ -78,14 +78,18 @@ export async function runBackfillWorker(config: ResolvedConfig, context: Command
       let source = sources.get(work.archive);
       if (source === undefined) sources.set(work.archive, (source = archiveSourceOf(work.archive, { s3: s3ConfigOf(config), timeoutMs: config.timeoutMs as number })));
       let sinkFailure: { error: unknown } | undefined;
+      // The file's own signal, linked to the worker's: a run leaves its listener on the signal it was given.
+      const file = new AbortController();
+      const stop = (): void => file.abort();
+      context.signal.addEventListener('abort', stop, { once: true });
       const report = await runBackfill({
         plan: { files: [work.file], missing: [], listed: true }, source, sinks: watched(built.sinks, (error) => { sinkFailure ??= { error }; }),
         manifest: shared, concurrency: 1, verify: work.settings.verify, validate: work.settings.validate, lake: lakeTarget,
-        batchRows: batchRowsFor(work.settings.batchRows, built.names, built.earlyEncoding), signal: context.signal,
+        batchRows: batchRowsFor(work.settings.batchRows, built.names, built.earlyEncoding), signal: file.signal,
         spoolDir, quarantineDir: join('.lakehouse', 'quarantine'), staged: built.staged, ready: built.ready,
         maxLineBytes: work.settings.maxLineBytes, maxDeadLetters: work.settings.maxDeadLetters,
         ...(built.earlyEncoding === undefined ? {} : { earlyEncoding: built.earlyEncoding }),
-      });
+      }).finally(() => context.signal.removeEventListener('abort', stop));
       if (sinkFailure !== undefined) throw sinkFailure.error;
       if (context.signal.aborted) return; // stopped mid-file: not committed, another worker loads it
       addReport(total, report);
@@ -93,7 +97,7 @@ export async function runBackfillWorker(config: ResolvedConfig, context: Command
       context.stderr.write(`${outcome?.status ?? 'loaded'} ${work.file.key} (${report.rows} rows, ${report.elapsedMs} ms)${outcome?.reason === undefined ? '' : `: ${outcome.reason}`}\n`);
     };
     await consumeWork({
-      kafka, topic: queueTopicOf(config, 'workTopic'), groupId: config.groupId as string, concurrency: config.concurrency as number,
+      kafka, topic: queueTopicOf(config, 'workTopic'), groupId: config.groupId as string,
       handle, signal: context.signal, exitWhenDrained: config.exitWhenDrained === true, sessionTimeoutMs: config.sessionTimeoutMs as number,
     });
   } finally {

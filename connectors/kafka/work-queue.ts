@@ -4,8 +4,9 @@
  * where hashing keys would leave some partitions with twice the items of others); `consumeWork` makes this
  * process a member of a consumer group that handles each item and commits its offset only after the handler
  * resolved. An item whose member dies before that commit is handled again by the partition's next owner, so
- * handlers must be idempotent. Items of one partition are handled one after the other (commits in order);
- * partitions of one member at once, up to `concurrency`.
+ * handlers must be idempotent. A member handles one item at a time: kafkajs rejoins a rebalance while the
+ * other partitions of a member would still be handled, and the new owner of such a partition would then handle
+ * its item too, at the same time (two loads of one archive file into one ClickHouse staging table).
  *
  * A member heartbeats while an item is handled, and the group waits up to `rebalanceTimeoutMs` for a member
  * to finish its item before a rebalance completes: a slow item is not handed to a second member meanwhile.
@@ -74,8 +75,6 @@ export interface ConsumeWorkOptions {
   readonly kafka: KafkaConfig;
   readonly topic: string;
   readonly groupId: string;
-  /** Items handled at once (one per partition). @default 1 */
-  readonly concurrency?: number;
   /** Handles an item; its offset is committed when this resolves. A rejection stops the member (nothing committed). */
   readonly handle: (message: WorkMessage) => Promise<void>;
   /** Stops the member: items being handled are not committed (their handler should stop too). */
@@ -84,7 +83,7 @@ export interface ConsumeWorkOptions {
   readonly exitWhenDrained?: boolean;
   /** @default 2000 */
   readonly drainCheckMs?: number;
-  /** A member silent this long is dead; its partitions go to the others. @default 10000 */
+  /** A member silent this long is dead; its partitions go to the others. @default 30000 */
   readonly sessionTimeoutMs?: number;
   /** How long a rebalance waits for members to finish their current item. @default 300000 */
   readonly rebalanceTimeoutMs?: number;
@@ -98,6 +97,9 @@ export async function isDrained(admin: Admin, topic: string, groupId: string): P
     return high === low || BigInt(offset) >= BigInt(high);
   });
 }
+
+/** kafkajs error types of a commit by a member that is no longer the partition's owner. */
+const GROUP_CHANGED = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR_FOR_GROUP']);
 
 /** Why a member stopped: its handler's error, kept apart from kafkajs' own errors (which it retries). */
 class HandlerFailed extends ConnectorError {
@@ -116,8 +118,8 @@ export async function consumeWork(options: ConsumeWorkOptions): Promise<void> {
   let failure: { error: unknown } | undefined;
   const consumer: Consumer = kafka.consumer({
     groupId: options.groupId, allowAutoTopicCreation: false,
-    sessionTimeout: options.sessionTimeoutMs ?? 10_000, rebalanceTimeout: options.rebalanceTimeoutMs ?? 300_000,
-    heartbeatInterval: Math.max(500, Math.floor((options.sessionTimeoutMs ?? 10_000) / 5)),
+    sessionTimeout: options.sessionTimeoutMs ?? 30_000, rebalanceTimeout: options.rebalanceTimeoutMs ?? 300_000,
+    heartbeatInterval: Math.max(500, Math.floor((options.sessionTimeoutMs ?? 30_000) / 10)),
     retry: { restartOnFailure: async (error) => !stopped.signal.aborted && !(error instanceof HandlerFailed) },
   });
   const admin = kafka.admin();
@@ -133,7 +135,7 @@ export async function consumeWork(options: ConsumeWorkOptions): Promise<void> {
     });
     await consumer.subscribe({ topics: [options.topic], fromBeginning: true });
     await consumer.run({
-      autoCommit: false, partitionsConsumedConcurrently: Math.max(1, options.concurrency ?? 1),
+      autoCommit: false, partitionsConsumedConcurrently: 1,
       eachMessage: async ({ partition, message, heartbeat }) => {
         if (stopped.signal.aborted) return;
         busy++;
@@ -150,7 +152,11 @@ export async function consumeWork(options: ConsumeWorkOptions): Promise<void> {
           idleSince = Date.now();
         }
         if (stopped.signal.aborted) return; // handled while stopping: maybe not whole, not committed
-        await consumer.commitOffsets([{ topic: options.topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+        await consumer.commitOffsets([{ topic: options.topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]).catch((error: unknown) => {
+          // This member lost the partition meanwhile (a rebalance, or judged dead): the item goes to the next owner,
+          // whose handler must find it done (the backfill manifest). kafkajs rejoins the group on its next heartbeat.
+          if (!GROUP_CHANGED.has((error as { type?: string }).type ?? '')) throw error;
+        });
       },
     });
     await waitUntilStopped(stopped.signal, options, async () => busy === 0 && Date.now() - idleSince >= (options.drainCheckMs ?? 2000)

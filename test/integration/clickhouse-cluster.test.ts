@@ -18,6 +18,7 @@ import { backfillCommand } from '../../pipelines/backfill.js';
 import { queryCommand } from '../../pipelines/query.js';
 import { generateArchiveMirror } from '../support/archive-mirror.js';
 import { clickhouseDigest } from '../support/clickhouse-digest.js';
+import { clickhouseClusterService } from '../support/cluster-service.js';
 import { clickhouseService, kafkaService } from '../support/services.js';
 import { removeTempDirs, runBackfillJson, runCommand, tempDir } from '../pipelines/backfill-support.js';
 
@@ -31,9 +32,9 @@ const KINDS = ['trade', 'aggTrade', 'deadLetter'] as const;
 const SQL = 'SELECT symbol, count() AS n, sum(qty) AS volume, min(tradeId) AS first, max(tradeId) AS last FROM trades FINAL GROUP BY symbol ORDER BY symbol';
 
 test('two backfill workers into a two-replica cluster: every row once on both replicas, Distributed reads equal one server', { timeout: 900_000 }, async (t) => {
-  const name = process.env.CLICKHOUSE_CLUSTER_NAME;
-  const urls = process.env.CLICKHOUSE_CLUSTER_URLS?.split(',') ?? [];
-  if (name === undefined || urls.length < 2) return t.skip('no ClickHouse cluster (infra.sh up clickhouse-cluster; eval "$(infra.sh env --cluster)")');
+  const cluster = clickhouseClusterService();
+  if (cluster === undefined) return t.skip('no ClickHouse cluster (infra.sh up clickhouse-cluster; eval "$(infra.sh env --cluster)")');
+  const { name, urls } = cluster;
   const [kafka, clickhouse] = await Promise.all([kafkaService(), clickhouseService()]);
   if (kafka === undefined || clickhouse === undefined) return t.skip('Kafka or ClickHouse not configured');
   const single = await createClickHouseClient({ url: clickhouse.url, username: clickhouse.username, password: clickhouse.password });

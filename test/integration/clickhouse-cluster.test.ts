@@ -47,7 +47,8 @@ test('two backfill workers into a two-replica cluster: every row once on both re
   const archive = await tempDir('cluster-archive');
   await generateArchiveMirror(archive, { markets: ['spot'], symbols: SYMBOLS, types: ['trades', 'aggTrades'], fromDay: '2025-07-01', toDay: '2025-07-10', eventsPerDay: 5_000 });
 
-  const one = await runBackfillJson(backfillCommand, [...REQUEST, '--archive', archive, '--sink', 'clickhouse', '--clickhouse-url', clickhouse.url,
+  const manifest = join(await tempDir('cluster-manifest'), 'backfill.jsonl'); // not ./.lakehouse: an earlier run's entries would skip every file
+  const one = await runBackfillJson(backfillCommand, [...REQUEST, '--archive', archive, '--manifest', manifest, '--sink', 'clickhouse', '--clickhouse-url', clickhouse.url,
     '--clickhouse-user', clickhouse.username, '--clickhouse-password', clickhouse.password, '--clickhouse-database', `${RUN}_one`]);
   assert.equal(one.exitCode, 0, one.stdout + one.stderr);
   const expected = await clickhouseDigest(single, `${RUN}_one`, KINDS);

@@ -32,8 +32,8 @@ const KINDS = ['trade', 'aggTrade', 'deadLetter'] as const;
 const SQL = 'SELECT symbol, count() AS n, sum(qty) AS volume, min(tradeId) AS first, max(tradeId) AS last FROM trades FINAL GROUP BY symbol ORDER BY symbol';
 
 test('two backfill workers into a two-replica cluster: every row once on both replicas, Distributed reads equal one server', { timeout: 900_000 }, async (t) => {
-  const cluster = clickhouseClusterService();
-  if (cluster === undefined) return t.skip('no ClickHouse cluster (infra.sh up clickhouse-cluster; eval "$(infra.sh env --cluster)")');
+  const cluster = await clickhouseClusterService();
+  if (cluster === undefined) return t.skip('no ClickHouse cluster (none named, and infra/local has no ClickHouse here)');
   const { name, urls } = cluster;
   const [kafka, clickhouse] = await Promise.all([kafkaService(), clickhouseService()]);
   if (kafka === undefined || clickhouse === undefined) return t.skip('Kafka or ClickHouse not configured');

@@ -6,17 +6,13 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
 import { migrate } from '../../connectors/clickhouse/migrate.js';
-
-const INFRA = join(import.meta.dirname, '../../infra/local/infra.sh');
-const SERVER = process.env.LAKEHOUSE_CLICKHOUSE_BIN ?? '/usr/sbin/clickhouse-server';
+import { CLICKHOUSE_SERVER_BIN, localClickHouseAvailable, runInfra as infra } from '../support/local-infra.js';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -29,20 +25,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-function infra(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    execFile('bash', [INFRA, ...args], { env: { ...process.env, ...env }, timeout: 120_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-      resolve({ code, output: stdout + stderr });
-    });
-  });
-}
-
 let cleanup: (() => Promise<void>) | undefined;
 after(async () => cleanup?.());
 
 test('infra/local ClickHouse starts again over kept data holding every lakehouse table', { timeout: 300_000 }, async (t) => {
-  if (!existsSync(SERVER)) { t.skip(`no ClickHouse server at ${SERVER} (infra.sh install clickhouse)`); return; }
+  if (!localClickHouseAvailable()) { t.skip(`no ClickHouse server at ${CLICKHOUSE_SERVER_BIN} (infra.sh install clickhouse)`); return; }
   const state = await mkdtemp(join(tmpdir(), 'infra-restart-'));
   const httpPort = await freePort();
   const env = {

@@ -34,7 +34,7 @@ import { KINDS, type KindName } from '../../schemas/records.js';
 import { clearMarks, markDir } from './compaction-marks.js';
 import { fieldValueOf } from './from-parquet-lake.js';
 import { hiddenFileOf } from './lake-hidden-files.js';
-import { acquireDirLease } from './lake-lease.js';
+import { acquireDirLease, type UnitLease } from './lake-lease.js';
 import { kindOfLakeType } from './lake-path.js';
 import type { StagedFile } from './lake-store.js';
 import type { LakeWriter } from './lake-writer.js';
@@ -45,6 +45,9 @@ import { quoteDuckIdentifier, quoteDuckString } from './query-lake.js';
 
 /** Rows per compacted part by default (the column buffers of one part are held while it is encoded). */
 export const COMPACTED_PART_ROWS = 1_000_000;
+
+/** What DuckDB may hold in memory while it deduplicates and sorts a partition. */
+const DUCKDB_MEMORY = '1GB';
 
 const COMPACTED = /^compacted-([0-9a-f]{16})-\d+\.parquet$/;
 
@@ -78,43 +81,67 @@ function lakeTypeOfDir(dir: string): string | undefined {
   return /(?:^|\/)type=([^/]+)\//.exec(dir)?.[1];
 }
 
+/** A visible part as read. */
+interface ReadPart { readonly name: string; readonly path: string; readonly tag: string }
+
+/**
+ * Steps 1 and 2: what killed compactions and dead writers left is put back or swept, then the visible parts are
+ * read; null when they are one earlier compaction's parts (nothing to do).
+ */
+async function snapshot(writer: LakeWriter, dir: string, scratch: string, signal: AbortSignal | undefined): Promise<ReadPart[] | null> {
+  const { store } = writer;
+  for (const { name } of await store.list(dir)) {
+    const hidden = hiddenFileOf(name);
+    if (hidden?.kind === 'retired' && (hidden.writer === writer.id || !(await writer.isLive(hidden.writer as string)))) await store.restoreRetired(dir, name);
+  }
+  await sweepLakeDir(writer, dir);
+  const names = (await store.list(dir)).map((e) => e.name).filter((name) => hiddenFileOf(name) === null && name.endsWith('.parquet')).sort();
+  const ids = new Set(names.map((name) => COMPACTED.exec(name)?.[1]));
+  if (ids.size === 1 && !ids.has(undefined)) return null;
+  const parts: ReadPart[] = [];
+  for (const name of names) {
+    const copy = await store.localCopy(`${dir}/${name}`, scratch, signal);
+    if (copy !== undefined) parts.push({ name, ...copy });
+  }
+  return parts;
+}
+
+/** Step 5: publishes the new parts, then removes the parts read that are unchanged; returns how many stayed. */
+async function replace(writer: LakeWriter, dir: string, staged: readonly StagedFile[], read: readonly ReadPart[], lease: UnitLease, options: CompactDirOptions): Promise<number> {
+  const { store } = writer;
+  await lease.check();
+  for (const file of staged) await retry(() => store.publish(file), { ...(options.signal === undefined ? {} : { signal: options.signal }) });
+  await options.onStep?.('published', dir);
+  await lease.check();
+  let kept = 0;
+  for (const part of read) if (!(await retry(() => store.removeIfUnchanged(`${dir}/${part.name}`, part.tag, writer.id)))) kept++;
+  await options.onStep?.('removed', dir);
+  return kept;
+}
+
 /** Compacts directory `dir` (relative to the lake root) as `writer`; see the module doc. */
 export async function compactLakeDir(writer: LakeWriter, dir: string, options: CompactDirOptions = {}): Promise<CompactDirResult> {
   const type = lakeTypeOfDir(dir);
   const kind = type === undefined ? undefined : kindOfLakeType(type);
   const nothing = { dir, parts: 0, rowsIn: 0, rowsOut: 0, written: 0, kept: 0 };
   if (kind === undefined) return nothing; // no kind's rows: not ours to rewrite
-  const { store } = writer;
-  const { signal } = options;
-  const lease = await acquireDirLease(writer, dir, signal);
+  const lease = await acquireDirLease(writer, dir, options.signal);
   const scratch = await mkdtemp(join(tmpdir(), 'lake-compact-'));
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   let staged: StagedFile[] = [];
-  let published = false;
   try {
-    const entries = await store.list(dir);
-    for (const { name } of entries) {
-      const hidden = hiddenFileOf(name);
-      if (hidden?.kind === 'retired' && (hidden.writer === writer.id || !(await writer.isLive(hidden.writer as string)))) await store.restoreRetired(dir, name);
-    }
-    await sweepLakeDir(writer, dir);
-    const names = (await store.list(dir)).map((e) => e.name).filter((name) => hiddenFileOf(name) === null && name.endsWith('.parquet')).sort();
-    const ids = new Set(names.map((name) => COMPACTED.exec(name)?.[1]));
-    if (names.length === 0 || (ids.size === 1 && !ids.has(undefined))) {
+    const read = await snapshot(writer, dir, scratch, options.signal);
+    if (read === null || read.length === 0) {
       await clearMarks(writer, dir);
-      return { ...nothing, parts: names.length };
-    }
-    const copies: { name: string; path: string; tag: string }[] = [];
-    for (const name of names) {
-      const copy = await store.localCopy(`${dir}/${name}`, scratch, signal);
-      if (copy !== undefined) copies.push({ name, ...copy });
+      return nothing;
     }
     await connection.run(`SET temp_directory = ${quoteDuckString(join(scratch, 'duckdb'))}`);
-    const source = `read_parquet([${copies.map((c) => quoteDuckString(c.path)).join(', ')}], union_by_name = true, hive_partitioning = false)`;
+    await connection.run(`SET memory_limit = '${DUCKDB_MEMORY}'`); // beyond it the dedupe and sort spill to disk
+    const source = `read_parquet([${read.map((c) => quoteDuckString(c.path)).join(', ')}], union_by_name = true, hive_partitioning = false)`;
     const key = KINDS[kind].key.map(quoteDuckIdentifier).join(', ');
     const counts = await scalarRow(connection, `SELECT count(*) AS n, (SELECT count(*) FROM (SELECT DISTINCT ${key} FROM ${source})) AS k FROM ${source}`);
-    if (copies.length === 1 && counts.n === counts.k) {
+    if (read.length === 1 && counts.n === counts.k) {
       await clearMarks(writer, dir);
       return { ...nothing, parts: 1, rowsIn: counts.n, rowsOut: counts.n };
     }
@@ -122,19 +149,12 @@ export async function compactLakeDir(writer: LakeWriter, dir: string, options: C
     const sql = `SELECT * FROM ${source} QUALIFY row_number() OVER (PARTITION BY ${key} ORDER BY version DESC) = 1 ORDER BY eventTimeUs, ${key}`;
     staged = await writeParts(writer, connection, sql, dir, kind, options);
     await options.onStep?.('staged', dir);
-    await lease.check();
-    for (const file of staged) await retry(() => store.publish(file), { signal });
-    published = true;
-    await options.onStep?.('published', dir);
-    await lease.check();
-    let kept = 0;
-    for (const copy of copies) if (!(await retry(() => store.removeIfUnchanged(`${dir}/${copy.name}`, copy.tag, writer.id)))) kept++;
-    await options.onStep?.('removed', dir);
+    const kept = await replace(writer, dir, staged, read, lease, options);
     await clearMarks(writer, dir);
-    return { dir, parts: copies.length, rowsIn: counts.n, rowsOut: counts.k, written: staged.length, kept };
+    return { dir, parts: read.length, rowsIn: counts.n, rowsOut: counts.k, written: staged.length, kept };
   } catch (error) {
-    // Not yet published: the staged parts go (best effort; once this writer is gone the sweep takes them anyway).
-    if (!published) for (const file of staged) await store.discard(file).catch(() => undefined);
+    // The staged names go (a published part no longer has one); best effort: once this writer is gone the sweep takes them.
+    for (const file of staged) await writer.store.discard(file).catch(() => undefined);
     throw error;
   } finally {
     connection.closeSync();

@@ -20,6 +20,8 @@
  * step 5 leaves the old parts (staged files are swept once the writer is dead); a crash during step 5 leaves old
  * and new parts side by side, and the mark — the next compaction reads them all and converges. Skipped without a
  * write: a directory holding only the parts of one earlier compaction, or a single part without repeated keys.
+ * With `newOnly` (a minor compaction, for a day still being written) only the parts no compaction wrote are read
+ * and replaced, and the marks stay for the full compaction that follows.
  * Memory: the column buffers of one output part (DuckDB spills the dedupe and sort to the scratch directory).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -59,6 +61,12 @@ export interface CompactDirOptions {
   readonly signal?: AbortSignal;
   /** @default {@link COMPACTED_PART_ROWS} */
   readonly partRows?: number;
+  /**
+   * Only the parts no compaction wrote, and only when there are two or more: bounds the parts of a day still being
+   * written without rereading the day each time. Keys may then repeat across compacted parts (and the marks stay)
+   * until a full compaction. @default false
+   */
+  readonly newOnly?: boolean;
   /** Awaited after each step. */
   readonly onStep?: (step: CompactionStep, dir: string) => void | Promise<void>;
 }
@@ -88,19 +96,20 @@ interface ReadPart { readonly name: string; readonly path: string; readonly tag:
  * Steps 1 and 2: what killed compactions and dead writers left is put back or swept, then the visible parts are
  * read; null when they are one earlier compaction's parts (nothing to do).
  */
-async function snapshot(writer: LakeWriter, dir: string, scratch: string, signal: AbortSignal | undefined): Promise<ReadPart[] | null> {
+async function snapshot(writer: LakeWriter, dir: string, scratch: string, options: CompactDirOptions): Promise<ReadPart[] | null> {
   const { store } = writer;
   for (const { name } of await store.list(dir)) {
     const hidden = hiddenFileOf(name);
     if (hidden?.kind === 'retired' && (hidden.writer === writer.id || !(await writer.isLive(hidden.writer as string)))) await store.restoreRetired(dir, name);
   }
   await sweepLakeDir(writer, dir);
-  const names = (await store.list(dir)).map((e) => e.name).filter((name) => hiddenFileOf(name) === null && name.endsWith('.parquet')).sort();
+  const visible = (await store.list(dir)).map((e) => e.name).filter((name) => hiddenFileOf(name) === null && name.endsWith('.parquet')).sort();
+  const names = options.newOnly === true ? visible.filter((name) => !COMPACTED.test(name)) : visible;
   const ids = new Set(names.map((name) => COMPACTED.exec(name)?.[1]));
-  if (ids.size === 1 && !ids.has(undefined)) return null;
+  if ((ids.size === 1 && !ids.has(undefined)) || (options.newOnly === true && names.length < 2)) return null;
   const parts: ReadPart[] = [];
   for (const name of names) {
-    const copy = await store.localCopy(`${dir}/${name}`, scratch, signal);
+    const copy = await store.localCopy(`${dir}/${name}`, scratch, options.signal);
     if (copy !== undefined) parts.push({ name, ...copy });
   }
   return parts;
@@ -131,9 +140,10 @@ export async function compactLakeDir(writer: LakeWriter, dir: string, options: C
   const connection = await instance.connect();
   let staged: StagedFile[] = [];
   try {
-    const read = await snapshot(writer, dir, scratch, options.signal);
+    const read = await snapshot(writer, dir, scratch, options);
+    const full = options.newOnly !== true;
     if (read === null || read.length === 0) {
-      await clearMarks(writer, dir);
+      if (full) await clearMarks(writer, dir);
       return nothing;
     }
     await connection.run(`SET temp_directory = ${quoteDuckString(join(scratch, 'duckdb'))}`);
@@ -142,7 +152,7 @@ export async function compactLakeDir(writer: LakeWriter, dir: string, options: C
     const key = KINDS[kind].key.map(quoteDuckIdentifier).join(', ');
     const counts = await scalarRow(connection, `SELECT count(*) AS n, (SELECT count(*) FROM (SELECT DISTINCT ${key} FROM ${source})) AS k FROM ${source}`);
     if (read.length === 1 && counts.n === counts.k) {
-      await clearMarks(writer, dir);
+      if (full) await clearMarks(writer, dir);
       return { ...nothing, parts: 1, rowsIn: counts.n, rowsOut: counts.n };
     }
     await markDir(writer, dir);
@@ -150,7 +160,7 @@ export async function compactLakeDir(writer: LakeWriter, dir: string, options: C
     staged = await writeParts(writer, connection, sql, dir, kind, options);
     await options.onStep?.('staged', dir);
     const kept = await replace(writer, dir, staged, read, lease, options);
-    await clearMarks(writer, dir);
+    if (full) await clearMarks(writer, dir);
     return { dir, parts: read.length, rowsIn: counts.n, rowsOut: counts.k, written: staged.length, kept };
   } catch (error) {
     // The staged names go (a published part no longer has one); best effort: once this writer is gone the sweep takes them.

@@ -2,10 +2,10 @@
  * Keeps the day partitions a long-running writer publishes into compacted (`lakehouse serve --sink parquet`):
  * the lake sink tells it each directory it wrote (`toParquetLake({ onWritten })`), and it compacts a directory
  * (compact-lake-dir.ts) once its day is over (a write into a later date of the same stream, the watermark as the
- * sink sees it), once nothing was written into it for `quietMs`, or once it took `maxWrites` writes since its
- * last compaction (which bounds the parts of the day still being written) — and, at `close`, every directory
- * written since its last compaction. One compaction at a time, in the background; a failed one is reported and
- * tried again at the next trigger.
+ * sink sees it), once nothing was written into it for `quietMs`, and at `close` every directory written since its
+ * last compaction. A directory that took `maxWrites` writes meanwhile gets a minor compaction (`newOnly`: the new
+ * parts into one, without rereading the day), which bounds the parts of a day still being written. One
+ * compaction at a time, in the background; a failed one is reported and tried again at the next trigger.
  *
  * Crash safety: on its first write into a directory the compactor puts its mark there (compaction-marks.ts), and
  * puts it back when the directory was written again during its compaction; at start it compacts what dead
@@ -28,7 +28,7 @@ export interface LakeCompactorOptions {
   readonly lease?: LakeLeaseOptions;
   /** A directory nothing was written into for this long is compacted. @default 60000 */
   readonly quietMs?: number;
-  /** A directory written this often since its last compaction is compacted. @default 64 */
+  /** A directory written this often since its last compaction gets a minor compaction (its new parts into one). @default 64 */
   readonly maxWrites?: number;
   /** A compaction failed (the directory stays due). */
   readonly onError?: (error: unknown, dir: string) => void;
@@ -62,30 +62,32 @@ export function startLakeCompactor(options: LakeCompactorOptions): LakeCompactor
     const put = markDir(writer, dir).catch((error: unknown) => report(error, dir)).finally(() => marking.delete(put));
     marking.add(put);
   };
-  const compact = async (dirs: readonly string[]): Promise<void> => {
+  /** Compacts each directory: fully, or only its new parts (`minor`). */
+  const compact = async (dirs: readonly string[], minor: ReadonlySet<string> = new Set()): Promise<void> => {
     await Promise.all(marking);
     for (const dir of dirs) {
-      pending.delete(dir); // a write during the compaction makes it due again
+      const entry = pending.get(dir);
+      if (minor.has(dir) && entry !== undefined) entry.writes = 0; // stays pending for its full compaction
+      else pending.delete(dir); // a write during the compaction makes it due again
       try {
-        await compactLakeDir(writer, dir);
+        await compactLakeDir(writer, dir, { newOnly: minor.has(dir) });
       } catch (error) {
         report(error, dir);
         if (!pending.has(dir)) pending.set(dir, { writes: 0, lastWriteMs: Date.now(), now: false });
         continue;
       }
-      if (pending.has(dir)) mark(dir); // written meanwhile: the compaction cleared the mark those writes need
+      if (!minor.has(dir) && pending.has(dir)) mark(dir); // written meanwhile: the compaction cleared the mark those writes need
     }
   };
-  const due = (): string[] => {
-    const now = Date.now();
-    return [...pending].filter(([, d]) => d.now || d.writes >= maxWrites || now - d.lastWriteMs >= quietMs).map(([dir]) => dir);
-  };
+  const isDue = (d: Due, now: number): boolean => d.now || now - d.lastWriteMs >= quietMs;
   const tick = (): void => {
     if (busy || closed !== undefined) return;
-    const dirs = due();
-    if (dirs.length === 0) return;
+    const now = Date.now();
+    const full = [...pending].filter(([, d]) => isDue(d, now)).map(([dir]) => dir);
+    const minor = [...pending].filter(([, d]) => !isDue(d, now) && d.writes >= maxWrites).map(([dir]) => dir);
+    if (full.length + minor.length === 0) return;
     busy = true;
-    running = compact(dirs).finally(() => { busy = false; });
+    running = compact([...full, ...minor], new Set(minor)).finally(() => { busy = false; });
   };
   const timer = setInterval(tick, Math.max(50, Math.min(5_000, quietMs / 4)));
   timer.unref();

@@ -224,3 +224,32 @@ test('a part a killed compaction had moved aside is put back and compacted in', 
     assert.deepEqual(await hiddenIn(root, TRADES), []);
   });
 });
+
+test('a minor compaction (newOnly) merges only the parts no compaction wrote; the full one after it ends at one row per key', async () => {
+  await withLake(async (root) => {
+    await write(root, [{ kind: 'trade', unitId: 'archive#0', records: range(0, 50).map((id) => trade(id, ARCHIVE, 200)) }]);
+    const writer = startLakeWriter(lakeStoreFor(root));
+    try {
+      await write(root, [{ kind: 'trade', unitId: 'archive#1', records: range(0, 10).map((id) => trade(id, ARCHIVE, 200)) }]);
+      await compactLakeDir(writer, TRADES);
+      const [compacted] = (await readdir(join(root, TRADES))).filter((name) => name.startsWith('compacted-'));
+      await write(root, [
+        { kind: 'trade', unitId: 'live#0', records: range(20, 60).map((id) => trade(id, LIVE)) },
+        { kind: 'trade', unitId: 'live#0-replayed', records: range(20, 60).map((id) => trade(id, LIVE)) },
+      ]);
+      assert.equal((await compactLakeDir(writer, TRADES, { newOnly: true })).rowsOut, 40);
+      const parts = (await readdir(join(root, TRADES))).filter((name) => name.endsWith('.parquet'));
+      assert.equal(parts.length, 2);
+      assert.ok(parts.includes(compacted), 'the earlier compacted part is not reread');
+      assert.equal((await filesOf(join(root, TRADES), 'tradeId')).rows, 90, 'keys repeat across compacted parts until the full compaction');
+      assert.deepEqual(await deadMarkedDirs(startLakeWriter(lakeStoreFor(root))), [], 'the live writer\'s mark stays, not a dead one');
+      assert.equal((await compactLakeDir(writer, TRADES, { newOnly: true })).written, 0, 'one new part: nothing to merge');
+      assert.equal((await compactLakeDir(writer, TRADES)).rowsOut, 60);
+    } finally {
+      await writer.close();
+    }
+    const after = await filesOf(join(root, TRADES), 'tradeId');
+    assert.equal(after.rows, 60);
+    for (const [id, version] of after.versions) assert.equal(version, Number(id) < 50 ? ARCHIVE : LIVE);
+  });
+});

@@ -68,3 +68,19 @@ test('a compactor starting compacts the directories a dead writer marked', async
     assert.deepEqual(await readdir(join(root, '_manifest/compaction')), []);
   });
 });
+
+test('a day still being written gets minor compactions every maxWrites writes, and its full one at close', async () => {
+  await withLake(async (root) => {
+    const compactor = startLakeCompactor({ root, quietMs: 3_600_000, maxWrites: 3 });
+    const sink = toParquetLake({ root, encodeInWorker: false, onWritten: (dir) => compactor.written(dir) });
+    const ids = Array.from({ length: 10 }, (_, i) => i);
+    await lastValueFrom(from([0, 1, 2].map((n): RecordBatch => ({ kind: 'trade', unitId: `live#${n}`, records: ids.map((id) => trade(id + n * 5, 0, makeVersion('ws', 1))) })))
+      .pipe(sink, toArray()));
+    for (let i = 0; i < 400 && (await parts(root, DIR('2025-07-01'))).length !== 1; i++) await sleep(50);
+    assert.match((await parts(root, DIR('2025-07-01'))).join(), /^compacted-[0-9a-f]{16}-0\.parquet$/, 'three parts merged into one');
+    await lastValueFrom(from(bothLayers(0)).pipe(sink, toArray()));
+    await compactor.close();
+    assert.equal((await parts(root, DIR('2025-07-01'))).length, 1);
+    assert.deepEqual(await readdir(join(root, '_manifest/compaction')), []);
+  });
+});

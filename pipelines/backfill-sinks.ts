@@ -72,7 +72,13 @@ export async function buildSinks(config: ResolvedConfig): Promise<{
     if (name === 'parquet') {
       const root = config.lake as string;
       const { toParquetLake } = await import('../connectors/parquet/to-parquet-lake.js');
-      sinks.push(toParquetLake({ root, ...(isS3Url(root) ? { s3: s3ConfigOf(config) } : {}) }));
+      const s3 = isS3Url(root) ? { s3: s3ConfigOf(config) } : {};
+      // `serve --compact-lake`: day partitions kept at one row per key (connectors/parquet/lake-compactor.ts).
+      const compactor = config.compactLake === true ? (await import('../connectors/parquet/lake-compactor.js')).startLakeCompactor({
+        root, ...s3, onError: (error, dir) => process.stderr.write(`${JSON.stringify({ event: 'compaction-failed', dir, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) })}\n`),
+      }) : undefined;
+      sinks.push(toParquetLake({ root, ...s3, ...(compactor === undefined ? {} : { onWritten: (dir: string) => compactor.written(dir) }) }));
+      if (compactor !== undefined) closers.push(() => compactor.close());
     } else if (name === 'clickhouse') {
       const url = config.clickhouseUrl as string | undefined;
       if (url === undefined) throw new ConfigError('--sink clickhouse needs --clickhouse-url or CLICKHOUSE_URL');

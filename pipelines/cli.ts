@@ -27,6 +27,8 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./gaps.js')).gapsCommand },
   { name: 'resample', summary: 'build bars at coarser intervals from klines, trades or aggTrades in the lake (gold layer)',
     load: async () => (await import('./resample.js')).resampleCommand },
+  { name: 'compact', summary: 'rewrite lake day partitions to one row per identity key, the highest version (lakes written by backfill, stream, …)',
+    load: async () => (await import('./compact.js')).compactCommand },
   { name: 'query', summary: 'run SQL against ClickHouse, or against the local Parquet lake (DuckDB) in embedded mode',
     load: async () => (await import('./query.js')).queryCommand },
   { name: 'infra', summary: 'up | down | status | env | install — real local Kafka, Schema Registry, ClickHouse and S3 on loopback',

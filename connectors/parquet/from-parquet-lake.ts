@@ -31,7 +31,8 @@ export interface FromParquetLakeOptions {
   readonly orderBy?: string;
 }
 
-function convert(value: unknown, field: FieldSpec): unknown {
+/** A DuckDB value (yieldRowObjectJs: BIGINT as bigint) as the record field holds it (longs as numbers, exact below 2^53). */
+export function fieldValueOf(value: unknown, field: FieldSpec): unknown {
   if (value === null || value === undefined) return null;
   switch (field.type) {
     case 'long': case 'int': case 'double': return Number(value);
@@ -70,7 +71,7 @@ export function fromParquetLake(options: FromParquetLakeOptions): Observable<Any
           for (const row of rows) {
             if (closed) return;
             const record: Record<string, unknown> = { kind: options.kind };
-            for (const field of fields) record[field.name] = convert(row[field.name], field);
+            for (const field of fields) record[field.name] = fieldValueOf(row[field.name], field);
             subscriber.next(record as AnyRecord);
           }
         }

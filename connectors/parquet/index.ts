@@ -1,4 +1,6 @@
-/** Parquet lake connector: the `toParquetLake` sink, the lake layout, and DuckDB queries over the lake. */
+/** Parquet lake connector: the `toParquetLake` sink, the lake layout, compaction, and DuckDB queries over the lake. */
+export * from './compact-lake.js';
+export * from './compact-lake-dir.js';
 export * from './encode-parquet.js';
 export * from './lake-path.js';
 export * from './lake-store.js';

@@ -116,3 +116,12 @@ function held(writer: LakeWriter, path: string, nonce: string, tokens: readonly 
     },
   };
 }
+
+/**
+ * Takes the lease of lake directory `dir` (relative to the root) for `writer`: what compactions of one day
+ * partition hold (compact-lake-dir.ts), so two compactors of a directory run one after the other. Same objects
+ * and rules as unit leases; the key space is apart (`dir <path>` is no unit id).
+ */
+export function acquireDirLease(writer: LakeWriter, dir: string, signal?: AbortSignal): Promise<UnitLease> {
+  return acquireUnitLease(writer, `dir ${dir}`, signal);
+}

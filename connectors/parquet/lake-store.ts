@@ -9,6 +9,9 @@
  * CopyObject and a DeleteObject) or discarded. That lets a whole input (an archive file) appear only once it was
  * verified, without holding its rows in memory (connectors/sink.ts `Stage`).
  *
+ * Compaction (compact-lake-dir.ts) reads visible files through `localCopy` and removes them with
+ * `removeIfUnchanged`: a file replaced after it was read (a writer republishing the same name) stays.
+ *
  * `control` holds the small objects of lake-writer.ts and lake-lease.ts under `_manifest/` (no reader globs it):
  * created exclusively (local: a hard link, which fails when the name exists; S3: PutObject `If-None-Match: *`).
  * lake-store-for.ts picks the store for a root.
@@ -29,6 +32,14 @@ export interface LakeEntry {
   readonly name: string;
   /** Milliseconds since it was last written (by the store's clock: local mtime, S3 LastModified). */
   readonly ageMs: number;
+}
+
+/** A visible file as a local file DuckDB can read, with the tag it had when read. */
+export interface LocalCopy {
+  /** The file itself (local lake) or its download (S3). */
+  readonly path: string;
+  /** Changes whenever the file is replaced: local inode, size and mtime; S3 ETag. Taken before the bytes are read. */
+  readonly tag: string;
 }
 
 /** Small objects beside the data (`_manifest/…`), for leases and writer heartbeats. */
@@ -57,6 +68,18 @@ export interface LakeStore {
   discard(file: StagedFile): Promise<void>;
   /** The files directly in a directory (none when it does not exist). */
   list(relativeDir: string): Promise<LakeEntry[]>;
+  /** The subdirectory names directly in a directory (none when it does not exist). */
+  listDirs(relativeDir: string): Promise<string[]>;
+  /** A visible file as a local file (S3: downloaded into `scratchDir`), or undefined when it is gone. */
+  localCopy(relativePath: string, scratchDir: string, signal?: AbortSignal): Promise<LocalCopy | undefined>;
+  /**
+   * Removes a visible file only while its tag is still `tag` (see {@link LocalCopy}); false when it was replaced
+   * meanwhile (then it stays). Gone already counts as removed. `writer` names the hidden file a local removal
+   * passes through (lake-hidden-files.ts `retired`).
+   */
+  removeIfUnchanged(relativePath: string, tag: string, writer: string): Promise<boolean>;
+  /** Puts retired file `name` (lake-hidden-files.ts) of a directory back under its part name unless that name exists, then removes it. */
+  restoreRetired(relativeDir: string, name: string): Promise<void>;
   /** Removes files of a directory by name (gone already is fine). */
   remove(relativeDir: string, names: readonly string[]): Promise<void>;
   readonly control: LakeControl;

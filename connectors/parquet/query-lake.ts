@@ -9,7 +9,7 @@
  * and only SELECT statements run, so the SQL cannot write into the lake either. `allowExternalAccess` lifts both.
  * With `latestOnly`, each view holds one row per identity key (schemas/records.ts), the highest `version`, as
  * ClickHouse's ReplacingMergeTree(version) keeps; otherwise every stored row (a resampled or live copy of an
- * archive kline too). Rows stream out one DuckDB chunk (2,048 rows) at a time.
+ * archive kline too, until its day partition is compacted: compact-lake-dir.ts). Rows stream out one DuckDB chunk (2,048 rows) at a time.
  */
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';

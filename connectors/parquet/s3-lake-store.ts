@@ -3,15 +3,24 @@
  * staged file is uploaded under its hidden staged key and published by CopyObject to its key, then
  * DeleteObject of the staged key (a retry after the copy copies again, the staged key being still there);
  * control objects are created with PutObject `If-None-Match: *`, which the store refuses (412) when the key
- * exists — S3 and MinIO both honour it.
+ * exists — S3 and MinIO both honour it. A file's tag is its ETag: `localCopy` downloads it (a GET whose
+ * answer names the ETag of exactly the bytes read), `removeIfUnchanged` checks it with HEAD and deletes with
+ * `If-Match` (AWS S3 refuses the delete when the object was replaced since; MinIO ignores the header, so there
+ * only the HEAD check stands between the two).
  */
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { SinkWriteError } from '../../schemas/errors.js';
 import { listObjects, deleteObjects, headObject, s3StatusOf } from '../s3/objects.js';
 import { s3KeyOf, type S3Location } from '../s3/s3-url.js';
 import { s3Sdk } from '../s3/sdk.js';
 import { uploadStream } from '../s3/upload-stream.js';
-import { stagedNameOf } from './lake-hidden-files.js';
+import { hiddenFileOf, stagedNameOf } from './lake-hidden-files.js';
 import type { LakeEntry, LakeStore, StagedFile } from './lake-store.js';
 
 const PARQUET = 'application/vnd.apache.parquet';
@@ -76,6 +85,53 @@ export function s3LakeStore(root: string, location: S3Location, client: S3Client
         if (entry.kind === 'object') entries.push({ name: entry.key.slice(prefix.length), ageMs: now - (entry.lastModified?.getTime() ?? now) });
       }
       return entries;
+    },
+    async listDirs(relativeDir) {
+      const prefix = `${keyOf(relativeDir).replace(/\/+$/, '')}/`.replace(/^\/$/, '');
+      const dirs: string[] = [];
+      for await (const entry of listObjects({ client, bucket, prefix, delimiter: '/' })) {
+        if (entry.kind === 'prefix') dirs.push(entry.prefix.slice(prefix.length).replace(/\/$/, ''));
+      }
+      return dirs;
+    },
+    async localCopy(relativePath, scratchDir, signal) {
+      const key = keyOf(relativePath);
+      let out;
+      try {
+        out = await client.send(new (s3Sdk().GetObjectCommand)({ Bucket: bucket, Key: key }), signal === undefined ? {} : { abortSignal: signal });
+      } catch (error) {
+        if (s3StatusOf(error) === 404 || error instanceof s3Sdk().NoSuchKey) return undefined;
+        throw failed('GET', urlOf(key), error);
+      }
+      await mkdir(scratchDir, { recursive: true });
+      const path = join(scratchDir, `${createHash('sha256').update(key).digest('hex').slice(0, 16)}.parquet`);
+      await pipeline(out.Body as Readable, createWriteStream(path), signal === undefined ? {} : { signal });
+      return { path, tag: out.ETag ?? '' };
+    },
+    async removeIfUnchanged(relativePath, tag) {
+      const key = keyOf(relativePath);
+      const head = await headObject(client, bucket, key);
+      if (head === undefined) return true;
+      if (head.etag !== tag) return false;
+      try {
+        await client.send(new (s3Sdk().DeleteObjectCommand)({ Bucket: bucket, Key: key, IfMatch: tag }));
+      } catch (error) {
+        const status = s3StatusOf(error);
+        if (status === 412) return false;
+        if (status !== 404) throw failed('DELETE', urlOf(key), error);
+      }
+      return true;
+    },
+    async restoreRetired(relativeDir, name) {
+      // Only local removals pass through retired names; one put here by hand is treated the same way.
+      const part = hiddenFileOf(name)?.part;
+      if (part === undefined) return;
+      const retired = keyOf(`${relativeDir}/${name}`);
+      const key = keyOf(`${relativeDir}/${part}`);
+      if (await headObject(client, bucket, key) === undefined) {
+        await client.send(new (s3Sdk().CopyObjectCommand)({ Bucket: bucket, Key: key, CopySource: encodeURIComponent(`${bucket}/${retired}`) }));
+      }
+      await deleteObjects(client, bucket, [retired]);
     },
     async remove(relativeDir, names) {
       const prefix = `${keyOf(relativeDir).replace(/\/+$/, '')}/`;

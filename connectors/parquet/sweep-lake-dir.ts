@@ -2,7 +2,9 @@
  * Sweeping one lake directory: what killed or earlier runs left there. A hidden file (lake-hidden-files.ts)
  * goes when its writer is dead (lake-writer.ts `isLive`: no heartbeat, a stale one, or a vanished process on
  * this host) — a live writer's temp and staged files stay, whatever their age; a hidden file named by an
- * earlier version (no writer in its name) goes once older than `unnamedStaleMs`. With `unitPrefix`, the unit's
+ * earlier version (no writer in its name) goes once older than `unnamedStaleMs`. A retired part (a compaction
+ * killed while removing it) is never swept: it may hold a writer's newer rows, and the next compaction of the
+ * directory puts it back (compact-lake-dir.ts). With `unitPrefix`, the unit's
  * visible parts not in `keep` go too (an earlier run of the unit cut into other parts): only under the unit's
  * lease (lake-lease.ts), which is what keeps another writer's fresh parts of the unit safe.
  */
@@ -35,6 +37,7 @@ export async function sweepLakeDir(writer: LakeWriter, relativeDir: string, opti
   for (const { name, ageMs } of await writer.store.list(relativeDir)) {
     if (options.keep?.has(name) === true) continue;
     const hidden = hiddenFileOf(name);
+    if (hidden?.kind === 'retired') continue;
     if (hidden === null) {
       if (options.unitPrefix !== undefined && isPartOfUnit(name, options.unitPrefix)) doomed.push(name);
     } else if (hidden.writer === null ? ageMs > (options.unnamedStaleMs ?? UNNAMED_STALE_MS) : !(await isLive(hidden.writer))) {

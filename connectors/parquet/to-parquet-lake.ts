@@ -22,7 +22,8 @@
  * writers left there (sweep-lake-dir.ts); `abort` discards the staged files, and unsubscribing mid-unit
  * discards them too. An unstaged batch sweeps dead writers' leftovers from each directory on its first write
  * there. Each subscription is one writer with a heartbeat in the lake (lake-writer.ts), removed before the
- * stream completes (on unsubscribing, in the background).
+ * stream completes (on unsubscribing, in the background). `onWritten` hears of each directory a visible file
+ * went into (what `serve` compacts: lake-compactor.ts).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Observable, defer, type OperatorFunction } from 'rxjs';
@@ -62,6 +63,8 @@ export interface ParquetLakeOptions {
   readonly encodeInWorker?: boolean;
   /** Writer heartbeat and unit lease timing (lake-writer.ts). */
   readonly lease?: LakeLeaseOptions;
+  /** Called with the directory (relative to the root) of each file once it is visible (written, or published). */
+  readonly onWritten?: (dir: string) => void;
 }
 
 /** What every batch of one subscription writes with. */
@@ -158,7 +161,9 @@ function writeBatch(w: Writing, batch: RecordBatch): Promise<WriteAck> {
         w.swept.add(dir);
         await sweepLakeDir(writer, dir).catch(() => undefined); // best effort: leftovers are hidden from readers anyway
       }
-      return store.write(path, data, writer.id, signal);
+      const written = await store.write(path, data, writer.id, signal);
+      options.onWritten?.(dir);
+      return written;
     };
     return writeCells(encoded, part, write, options, signal).then((files) => ({ ...ack, target: targetOf(store, files) }));
   }
@@ -211,7 +216,10 @@ async function commit(w: Writing, stage: string, files: readonly StagedFile[]): 
   const lease = await acquireUnitLease(writer, stage, signal);
   try {
     await lease.check();
-    for (const file of files) await retry(() => store.publish(file), { ...options.retry, signal });
+    for (const file of files) {
+      await retry(() => store.publish(file), { ...options.retry, signal });
+      options.onWritten?.(file.relativePath.slice(0, file.relativePath.lastIndexOf('/')));
+    }
     const kept = new Map<string, Set<string>>();
     for (const { relativePath } of files) {
       const cut = relativePath.lastIndexOf('/');

@@ -12,7 +12,7 @@ import { backoffDelayMs, sleep } from '../connectors/backoff.js';
 import { fetchGapRecords } from '../connectors/binance-live/fetch-gap.js';
 import { BinanceRest } from '../connectors/binance-live/rest-client.js';
 import { createKafka } from '../connectors/kafka/config.js';
-import { DLQ_TOPIC, GAPS_TOPIC } from '../connectors/kafka/topic-for.js';
+import { DLQ_TOPIC } from '../connectors/kafka/topic-for.js';
 import { ConfigError, RetriesExhaustedError } from '../schemas/errors.js';
 import type { GapRecord } from '../schemas/records.js';
 import { buildSinks, preparedSinks } from './backfill-sinks.js';
@@ -25,7 +25,10 @@ import { kafkaConfigOf, registryConfigOf } from './connection-options.js';
 
 export type { ServeReport } from './serve-session.js';
 
-/** The input topics: `--topics`, or every `<prefix>md.*` topic except the derived ones (bars, gaps, dead letters). */
+/**
+ * The input topics: `--topics`, or every `<prefix>md.*` topic except bars and dead letters. `md.gaps` is read:
+ * the live layer's gap records (disconnects, id holes and their repairs) belong in the ledger of every sink.
+ */
 async function topicsOf(config: ResolvedConfig, brokers: readonly string[]): Promise<string[]> {
   const listed = config.topics as readonly string[] | undefined;
   if (listed !== undefined && listed.length > 0) return [...listed];
@@ -33,7 +36,7 @@ async function topicsOf(config: ResolvedConfig, brokers: readonly string[]): Pro
   await admin.connect();
   try {
     const prefix = (config.topicPrefix as string | undefined) ?? '';
-    const derived = (t: string): boolean => t === `${prefix}${GAPS_TOPIC}` || t === `${prefix}${DLQ_TOPIC}` || t.split('.').at(-2) === 'bars';
+    const derived = (t: string): boolean => t === `${prefix}${DLQ_TOPIC}` || t.split('.').at(-2) === 'bars';
     return (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}md.`) && !derived(t)).sort();
   } finally {
     await admin.disconnect();

@@ -74,7 +74,7 @@ export async function buildSinks(config: ResolvedConfig): Promise<{
     } else if (name === 'clickhouse') {
       const url = config.clickhouseUrl as string | undefined;
       if (url === undefined) throw new ConfigError('--sink clickhouse needs --clickhouse-url or CLICKHOUSE_URL');
-      const { createClickHouseClient, isEmbeddedClient, migrate, probeCapabilities, toClickHouse } = await import('../connectors/clickhouse/index.js');
+      const { classifyInsertError, createClickHouseClient, isEmbeddedClient, migrate, probeCapabilities, toClickHouse } = await import('../connectors/clickhouse/index.js');
       const caCert = clickhouseCaOf(config);
       const client = await createClickHouseClient({
         url, ...(config.clickhouseUser === undefined ? {} : { username: config.clickhouseUser as string }),
@@ -87,7 +87,9 @@ export async function buildSinks(config: ResolvedConfig): Promise<{
         return features;
       })().catch((error: unknown) => {
         const message = error instanceof Error ? error.message : String(error);
-        throw new SinkWriteError(`ClickHouse at ${url}: creating the tables of database ${database} failed: ${message.split('\n')[0]}`, { service: 'clickhouse' }, { retriable: false, cause: error });
+        // Retriable as an insert failing the same way: a server not reachable yet (serve tries again), not refused credentials.
+        const { retriable } = classifyInsertError(error, database);
+        throw new SinkWriteError(`ClickHouse at ${url}: creating the tables of database ${database} failed: ${message.split('\n')[0]}`, { service: 'clickhouse' }, { retriable, cause: error });
       });
       preparations.push(migrated);
       sinks.push(toClickHouse({ client, database, ready: migrated }));

@@ -70,7 +70,30 @@ export function isPermanent(error: unknown): boolean {
   return false;
 }
 
-/** Runs the serving loop until `signal` aborts; resolves to the report. */
+/**
+ * `promise`, or a rejection as soon as `signal` aborts: a service that accepts connections and never answers
+ * (or a broker being retried) must not hold a stop. What the abandoned promise still yields goes to `dispose`.
+ */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, dispose?: (late: T) => unknown): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const stop = (): void => reject(signal.reason);
+    if (signal.aborted) stop();
+    signal.addEventListener('abort', stop, { once: true });
+    promise.then((value) => {
+      signal.removeEventListener('abort', stop);
+      if (signal.aborted) void Promise.resolve(dispose?.(value)).catch(() => undefined);
+      resolve(value);
+    }, (error: unknown) => {
+      signal.removeEventListener('abort', stop);
+      reject(error);
+    });
+  });
+}
+
+/**
+ * Runs the serving loop until `signal` aborts; resolves to the report. A stop is never an error, also while a
+ * service is unreachable: nothing unwritten was committed, so the next run reads it again.
+ */
 export async function runServe(config: ResolvedConfig, signal: AbortSignal, onProgress?: (r: ServeReport) => void, onRestart?: (error: unknown) => void): Promise<ServeReport> {
   const brokers = config.kafkaBrokers as readonly string[] | undefined;
   const registryUrl = config.schemaRegistryUrl as string | undefined;
@@ -83,10 +106,10 @@ export async function runServe(config: ResolvedConfig, signal: AbortSignal, onPr
   const report: ServeReport = { batches: 0, records: 0, outputs: 0, bars: 0, gaps: 0, deadLetters: 0, commits: 0, flushes: 0, restarts: 0, streams: 0 };
   for (let attempt = 1; !signal.aborted; attempt++) {
     try {
-      const topics = await topicsOf(config, brokers);
+      const topics = await untilAborted(topicsOf(config, brokers), signal);
       if (topics.length === 0) throw new ConfigError('lakehouse serve: no md.* topics exist yet; give --topics or produce data first (lakehouse backfill --sink kafka, lakehouse stream)');
       const stores = names.filter((n) => n !== 'kafka');
-      const built = stores.length === 0 ? undefined : await preparedSinks(await buildSinks({ ...config, sink: stores }));
+      const built = stores.length === 0 ? undefined : await untilAborted(buildSinks({ ...config, sink: stores }).then(preparedSinks), signal, (late) => late.close());
       const derived = names.includes('kafka') ? (await buildSinks({ ...config, sink: ['kafka'] })).sinks[0] : undefined;
       try {
         await runSession({
@@ -99,7 +122,8 @@ export async function runServe(config: ResolvedConfig, signal: AbortSignal, onPr
         await built?.close();
       }
     } catch (error) {
-      if (signal.aborted || isPermanent(error)) throw error;
+      if (signal.aborted) break;
+      if (isPermanent(error)) throw error;
       report.restarts++;
       onRestart?.(error);
       await sleep(backoffDelayMs(attempt, { baseDelayMs: 500, maxDelayMs: 10_000 }), signal).catch(() => undefined);

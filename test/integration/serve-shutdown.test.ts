@@ -10,14 +10,13 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { from, lastValueFrom, toArray } from 'rxjs';
-import { createKafka } from '../../connectors/kafka/config.js';
 import { toKafka } from '../../connectors/kafka/to-kafka.js';
 import { topicFor } from '../../connectors/kafka/topic-for.js';
 import { makeVersion, type AnyRecord } from '../../schemas/index.js';
 import { DAY_US, trade } from '../operators/support.js';
 import { REPO_ROOT } from '../support/fixtures.js';
 import { clickhouseService, kafkaService, registryService, type ClickHouseEndpoint, type KafkaEndpoint, type RegistryEndpoint } from '../support/services.js';
-import { Proxy, clickhouseScalar } from './serve-support.js';
+import { Proxy, clickhouseScalar, committedOffset } from './serve-support.js';
 
 const RUN = `ss${Date.now().toString(36)}${process.pid}`;
 const TOTAL = 30_000;
@@ -62,17 +61,8 @@ async function until(condition: () => boolean | Promise<boolean>, exited: Promis
   }
 }
 
-/** The group's committed offset of partition 0 ('-1': none). */
-async function committed(kafka: KafkaEndpoint, group: string): Promise<string> {
-  const admin = createKafka({ brokers: kafka.brokers }).admin();
-  await admin.connect();
-  try {
-    const [entry] = await admin.fetchOffsets({ groupId: group, topics: [`${RUN}.md.binance.spot.trades`] });
-    return entry?.partitions[0]?.offset ?? '-1';
-  } finally {
-    await admin.disconnect();
-  }
-}
+/** The group's committed offset of the run's trades ('-1': none). */
+const committed = (kafka: KafkaEndpoint, group: string): Promise<string> => committedOffset(kafka, group, `${RUN}.md.binance.spot.trades`);
 
 test('SIGTERM while ClickHouse refuses connections: exit 0, nothing committed', { timeout: 120_000 }, async (t) => {
   const services = await servicesOrSkip(t);

@@ -1,11 +1,13 @@
 /**
  * What the serve integration tests share: a scalar probe of a test database in ClickHouse, dropped afterwards,
- * and a TCP proxy in front of ClickHouse that can be shut, frozen and opened again.
+ * a consumer group's committed offset, and a TCP proxy in front of ClickHouse that can be shut, frozen and
+ * opened again.
  */
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import type { TestContext } from 'node:test';
 import { createClickHouseClient } from '../../connectors/clickhouse/config.js';
-import type { ClickHouseEndpoint } from '../support/services.js';
+import { createKafka } from '../../connectors/kafka/config.js';
+import type { ClickHouseEndpoint, KafkaEndpoint } from '../support/services.js';
 
 /** A function returning the `n` of a one-row query (−1 while the tables do not exist yet); the database is dropped after the test. */
 export async function clickhouseScalar(t: TestContext, clickhouse: ClickHouseEndpoint, database: string): Promise<(sql: string) => Promise<number>> {
@@ -23,6 +25,18 @@ export async function clickhouseScalar(t: TestContext, clickhouse: ClickHouseEnd
   };
 }
 
+
+/** The offset `group` committed for partition 0 of `topic` ('-1': none). */
+export async function committedOffset(kafka: KafkaEndpoint, group: string, topic: string): Promise<string> {
+  const admin = createKafka({ brokers: kafka.brokers }).admin();
+  await admin.connect();
+  try {
+    const [entry] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    return entry?.partitions.find((p) => p.partition === 0)?.offset ?? '-1';
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 /**
  * A TCP proxy to `target` on a port that stays the same: open (forwarding), shut (new connections refused, open

@@ -3,9 +3,10 @@
  * the batch layer (`backfill --sink kafka` of a generated archive day, cut short of its end) and the speed
  * layer (`stream --sink kafka` from the replay server playing the second half of the same day and on past the
  * archive's end, with a dropped socket and an id hole the WebSocket never delivers: REST-only trades), then
- * `serve --sink clickhouse,parquet --intervals 1m`. In the end ClickHouse `FINAL` holds every source id once,
+ * `serve --sink clickhouse,parquet,kafka --intervals 1m`. In the end ClickHouse `FINAL` holds every source id once,
  * the archive's copy wherever both layers had the trade, the 1m bars equal an aggregation of the merged
- * trades, the disconnect is in the gap ledger, and the lake holds the same rows and versions as `FINAL`.
+ * trades, the disconnect is in the gap ledger (read from md.gaps, not written back to it), and the lake holds
+ * the same rows and versions as `FINAL`.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -13,6 +14,7 @@ import { PassThrough } from 'node:stream';
 import { after, test } from 'node:test';
 import { feedFromArchiveFile } from '../../connectors/binance-replay/archive-csv.js';
 import { startReplayServer } from '../../connectors/binance-replay/replay-server.js';
+import { createKafka } from '../../connectors/kafka/config.js';
 import { queryLake } from '../../connectors/parquet/query-lake.js';
 import { backfillCommand } from '../../pipelines/backfill.js';
 import { streamCommand } from '../../pipelines/stream.js';
@@ -78,11 +80,15 @@ test('backfill and stream of one day through Kafka, then serve: FINAL = source i
   assert.equal(server.faults.injected.drops, 1);
   assert.equal(server.faults.injected.holeEvents, 5);
 
+  const gapsTopic = `${prefix}md.gaps`;
+  const liveGaps = await messagesIn(env, gapsTopic);
+  assert.ok(liveGaps >= 4, `the live layer's gap records (open, then filled): ${liveGaps}`);
+
   const lake = await tempDir('lambda-lake');
   const final = `SELECT toString(count()) AS n FROM ${database}.trades FINAL WHERE symbol = '${symbol}'`;
   const disconnects = `SELECT toString(count()) AS n FROM ${database}.gaps FINAL WHERE cause = 'ws_disconnect'`;
   const report = await serveUntil([
-    '--group-id', `${RUN}-group`, '--topic-prefix', prefix, '--sink', 'clickhouse,parquet', '--lake', lake, '--intervals', '1m',
+    '--group-id', `${RUN}-group`, '--topic-prefix', prefix, '--sink', 'clickhouse,parquet,kafka', '--lake', lake, '--intervals', '1m',
     '--idle-flush', '1s', '--clickhouse-database', database,
   ], env, async () => Number((await rows<{ n: string }>(final))[0]?.n) === TRADES && Number((await rows<{ n: string }>(disconnects))[0]?.n) > 0);
   assert.equal(report.restarts, 0);
@@ -115,7 +121,21 @@ test('backfill and stream of one day through Kafka, then serve: FINAL = source i
   const gaps = await rows<{ cause: string; state: string }>(`SELECT cause, state FROM ${database}.gaps FINAL WHERE symbol = '${symbol}' ORDER BY fromUs`);
   assert.deepEqual(gaps, [{ cause: 'ws_disconnect', state: 'filled' }, { cause: 'sequence_break', state: 'filled' }]);
 
+  // serve read the live layer's gaps from md.gaps and wrote them on, but not back to it (nothing of its own to add).
+  assert.equal(await messagesIn(env, gapsTopic), liveGaps);
+
   // The lake holds the same rows as ClickHouse FINAL: the same keys, each with the winning version.
   const lakeRows = await queryLake({ root: lake, latestOnly: true, sql: `SELECT tradeId::VARCHAR AS id, source, version::VARCHAR AS version FROM trades WHERE symbol = '${symbol}' ORDER BY tradeId` });
   assert.deepEqual(lakeRows, merged);
 });
+
+/** Messages in `topic` (the sum of its partitions' end offsets; nothing is deleted in a test's time). */
+async function messagesIn(env: NodeJS.ProcessEnv, topic: string): Promise<number> {
+  const admin = createKafka({ brokers: (env.KAFKA_BROKERS ?? '').split(',') }).admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -19,7 +19,7 @@ import { clickhouseService, kafkaService, registryService, type ClickHouseEndpoi
 import { Proxy, clickhouseScalar, committedOffset } from './serve-support.js';
 
 const RUN = `ss${Date.now().toString(36)}${process.pid}`;
-const TOTAL = 30_000;
+const TOTAL = 20_000;
 
 interface Services { kafka: KafkaEndpoint; registry: RegistryEndpoint; clickhouse: ClickHouseEndpoint }
 

@@ -14,6 +14,7 @@ import { PassThrough } from 'node:stream';
 import { after, test } from 'node:test';
 import { feedFromArchiveFile } from '../../connectors/binance-replay/archive-csv.js';
 import { startReplayServer } from '../../connectors/binance-replay/replay-server.js';
+import type { Admin } from 'kafkajs';
 import { createKafka } from '../../connectors/kafka/config.js';
 import { queryLake } from '../../connectors/parquet/query-lake.js';
 import { backfillCommand } from '../../pipelines/backfill.js';
@@ -90,7 +91,9 @@ test('backfill and stream of one day through Kafka, then serve: FINAL = source i
   const report = await serveUntil([
     '--group-id', `${RUN}-group`, '--topic-prefix', prefix, '--sink', 'clickhouse,parquet,kafka', '--lake', lake, '--intervals', '1m',
     '--idle-flush', '1s', '--clickhouse-database', database,
-  ], env, async () => Number((await rows<{ n: string }>(final))[0]?.n) === TRADES && Number((await rows<{ n: string }>(disconnects))[0]?.n) > 0);
+  ], env, async () => Number((await rows<{ n: string }>(final))[0]?.n) === TRADES && Number((await rows<{ n: string }>(disconnects))[0]?.n) > 0
+    && await readToEnd(env, `${RUN}-group`, gapsTopic)); // the gap records' writes, the derived ones too, were acknowledged
+
   assert.equal(report.restarts, 0);
 
   // Every source id once; the archive's copy wherever the archive had the trade, a live copy (ws or rest) after it.
@@ -129,13 +132,27 @@ test('backfill and stream of one day through Kafka, then serve: FINAL = source i
   assert.deepEqual(lakeRows, merged);
 });
 
-/** Messages in `topic` (the sum of its partitions' end offsets; nothing is deleted in a test's time). */
-async function messagesIn(env: NodeJS.ProcessEnv, topic: string): Promise<number> {
+/** Runs `use` with a connected Kafka admin client. */
+async function withAdmin<T>(env: NodeJS.ProcessEnv, use: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = createKafka({ brokers: (env.KAFKA_BROKERS ?? '').split(',') }).admin();
   await admin.connect();
   try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+    return await use(admin);
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Messages in `topic` (the sum of its partitions' end offsets; nothing is deleted in a test's time). */
+function messagesIn(env: NodeJS.ProcessEnv, topic: string): Promise<number> {
+  return withAdmin(env, async (admin) => (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0));
+}
+
+/** Whether `group` committed every partition of `topic` at its end (what it read there was written everywhere). */
+function readToEnd(env: NodeJS.ProcessEnv, group: string, topic: string): Promise<boolean> {
+  return withAdmin(env, async (admin) => {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    return ends.every((end) => end.high === '0' || committed?.partitions.find((p) => p.partition === end.partition)?.offset === end.high);
+  });
 }

@@ -48,7 +48,7 @@ test('ClickHouse unreachable for 30 s mid-run: serve waits without committing, r
   proxy.shut();
   const shutAt = Date.now();
   let ended = false;
-  void serving.finally(() => { ended = true; });
+  serving.then(() => { ended = true; }, () => { ended = true; });
   while (restarts === 0) await new Promise((resolve) => setTimeout(resolve, 100)); // a session failed on the dead server
   // Down for a while: serve keeps trying (sessions fail and start again), never gives up, and commits nothing.
   const topic = `${RUN}.md.binance.spot.trades`;

@@ -82,7 +82,7 @@ export async function buildSinks(config: ResolvedConfig): Promise<{
     } else if (name === 'clickhouse') {
       const url = config.clickhouseUrl as string | undefined;
       if (url === undefined) throw new ConfigError('--sink clickhouse needs --clickhouse-url or CLICKHOUSE_URL');
-      const { createClickHouseClient, isEmbeddedClient, migrate, probeCapabilities, toClickHouse } = await import('../connectors/clickhouse/index.js');
+      const { classifyInsertError, createClickHouseClient, isEmbeddedClient, migrate, probeCapabilities, toClickHouse } = await import('../connectors/clickhouse/index.js');
       const cluster = clickhouseClusterOf(config);
       const caCert = clickhouseCaOf(config);
       const connect = (server: string): ReturnType<typeof createClickHouseClient> => createClickHouseClient({
@@ -93,7 +93,9 @@ export async function buildSinks(config: ResolvedConfig): Promise<{
       const database = clickhouseDatabaseOf(config) ?? DEFAULT_CLICKHOUSE_DATABASE;
       const migrated = migrateSinkTables(client, url, { database, connect, migrate, probe: probeCapabilities, ...(cluster === undefined ? {} : { cluster }) }).catch((error: unknown) => {
         const message = error instanceof Error ? error.message : String(error);
-        throw new SinkWriteError(`ClickHouse at ${url}: creating the tables of database ${database} failed: ${message.split('\n')[0]}`, { service: 'clickhouse' }, { retriable: false, cause: error });
+        // Retriable as an insert failing the same way: a server not reachable yet (serve tries again), not refused credentials.
+        const { retriable } = classifyInsertError(error, database);
+        throw new SinkWriteError(`ClickHouse at ${url}: creating the tables of database ${database} failed: ${message.split('\n')[0]}`, { service: 'clickhouse' }, { retriable, cause: error });
       });
       preparations.push(migrated);
       sinks.push(toClickHouse({ client, database, ready: migrated, ...(cluster === undefined ? {} : { tableOf: (kind) => `${tableNameOf(kind)}_local` }) }));

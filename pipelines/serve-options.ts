@@ -11,7 +11,7 @@ import type { OptionSpec, ResolvedConfig } from './config.js';
 /** Every option of `lakehouse serve`. */
 export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { name: 'groupId', type: 'string', default: 'lakehouse-serve', placeholder: 'G', doc: 'Kafka consumer group (run more processes with the same id to scale out; partitions are shared, state follows them)' },
-  { name: 'topics', type: 'list', placeholder: 'md.binance.spot.trades,…', doc: 'topics to consume (default: every <topic-prefix>md.* input topic at start: not bars, gaps or dead letters)' },
+  { name: 'topics', type: 'list', placeholder: 'md.binance.spot.trades,…', doc: 'topics to consume (default: every <topic-prefix>md.* input topic at start: not bars or dead letters; md.gaps records go to the stores as they are)' },
   { name: 'fromBeginning', type: 'boolean', default: true, doc: 'start at the earliest offset when the group has none' },
   { name: 'intervals', type: 'list', default: ['1m'], placeholder: '1m,5m,1h,1d', doc: 'bar intervals built from trades / aggTrades, and from klines every coarser one ("none": no bars)' },
   { name: 'fill', type: 'string', choices: GAP_FILL_POLICIES, default: 'none', doc: 'gaps: rest = authentic REST data, flat = synthetic bars at the previous close, none = ledger only' },

@@ -98,20 +98,22 @@ class Session {
     this.expected.delete(key);
     this.readTo.set(key, batch.lastOffset);
     const ledger = this.ledgers.get(key) ?? await this.ledgerOf(batch, key);
-    const outputs: AnyRecord[] = [];
+    // To the stores only: dead letters, the layers' own gap records (their fates were settled where they were
+    // found; never written back to Kafka, where serve's derived gaps are read again) and what the restored state covers.
+    const passed: AnyRecord[] = [];
     const chained: AnyRecord[] = [];
     let maxEventUs = -Infinity;
     for (const record of batch.records) {
-      if (record.kind === 'deadLetter' || record.eventTimeUs < ledger.restoredUs) {
-        outputs.push(record);
+      if (record.kind === 'deadLetter' || record.kind === 'gap' || record.eventTimeUs < ledger.restoredUs) {
+        passed.push(record);
       } else {
         chained.push(record);
         if (record.eventTimeUs > maxEventUs) maxEventUs = record.eventTimeUs;
       }
     }
-    for (const record of this.engine.push(chained, batch.partition)) outputs.push(record);
+    const outputs = this.engine.push(chained, batch.partition);
     ledger.add(batch.firstOffset, batch.lastOffset, maxEventUs);
-    this.write(outputs, `serve/${key}/${batch.firstOffset}-${batch.lastOffset}/g${this.generation}`, this.releasable());
+    this.write(outputs, `serve/${key}/${batch.firstOffset}-${batch.lastOffset}/g${this.generation}`, this.releasable(), passed);
     this.options.report.batches++;
     this.options.report.records += batch.records.length;
     this.options.report.streams = this.engine.streamCount;
@@ -189,9 +191,11 @@ class Session {
     return entries;
   }
 
-  private write(outputs: readonly AnyRecord[], unit: string, entries: readonly CommitEntry[]): void {
-    count(this.options.report, outputs);
-    const writes: Promise<unknown>[] = batchesByKind(outputs, (kind) => `${unit}#${kind}`).map((b) => this.all.write(b));
+  /** Writes the engine's `outputs` to every sink (the derived ones to the derived sink too) and `passed` to the stores. */
+  private write(outputs: readonly AnyRecord[], unit: string, entries: readonly CommitEntry[], passed: readonly AnyRecord[] = []): void {
+    const stored = passed.length === 0 ? outputs : [...passed, ...outputs];
+    count(this.options.report, stored);
+    const writes: Promise<unknown>[] = batchesByKind(stored, (kind) => `${unit}#${kind}`).map((b) => this.all.write(b));
     if (this.derived !== undefined) {
       const derived = this.derived;
       writes.push(...batchesByKind(outputs.filter(isDerived), (kind) => `${unit}#derived-${kind}`).map((b) => derived.write(b)));

@@ -12,7 +12,7 @@ import { backoffDelayMs, sleep } from '../connectors/backoff.js';
 import { fetchGapRecords } from '../connectors/binance-live/fetch-gap.js';
 import { BinanceRest } from '../connectors/binance-live/rest-client.js';
 import { createKafka } from '../connectors/kafka/config.js';
-import { DLQ_TOPIC, GAPS_TOPIC } from '../connectors/kafka/topic-for.js';
+import { DLQ_TOPIC } from '../connectors/kafka/topic-for.js';
 import { ConfigError, RetriesExhaustedError } from '../schemas/errors.js';
 import type { GapRecord } from '../schemas/records.js';
 import { buildSinks, preparedSinks } from './backfill-sinks.js';
@@ -25,7 +25,10 @@ import { kafkaConfigOf, registryConfigOf } from './connection-options.js';
 
 export type { ServeReport } from './serve-session.js';
 
-/** The input topics: `--topics`, or every `<prefix>md.*` topic except the derived ones (bars, gaps, dead letters). */
+/**
+ * The input topics: `--topics`, or every `<prefix>md.*` topic except bars and dead letters. `md.gaps` is read:
+ * the live layer's gap records (disconnects, id holes and their repairs) belong in the ledger of every sink.
+ */
 async function topicsOf(config: ResolvedConfig, brokers: readonly string[]): Promise<string[]> {
   const listed = config.topics as readonly string[] | undefined;
   if (listed !== undefined && listed.length > 0) return [...listed];
@@ -33,7 +36,7 @@ async function topicsOf(config: ResolvedConfig, brokers: readonly string[]): Pro
   await admin.connect();
   try {
     const prefix = (config.topicPrefix as string | undefined) ?? '';
-    const derived = (t: string): boolean => t === `${prefix}${GAPS_TOPIC}` || t === `${prefix}${DLQ_TOPIC}` || t.split('.').at(-2) === 'bars';
+    const derived = (t: string): boolean => t === `${prefix}${DLQ_TOPIC}` || t.split('.').at(-2) === 'bars';
     return (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}md.`) && !derived(t)).sort();
   } finally {
     await admin.disconnect();
@@ -67,7 +70,30 @@ export function isPermanent(error: unknown): boolean {
   return false;
 }
 
-/** Runs the serving loop until `signal` aborts; resolves to the report. */
+/**
+ * `promise`, or a rejection as soon as `signal` aborts: a service that accepts connections and never answers
+ * (or a broker being retried) must not hold a stop. What the abandoned promise still yields goes to `dispose`.
+ */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, dispose?: (late: T) => unknown): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const stop = (): void => reject(signal.reason);
+    if (signal.aborted) stop();
+    signal.addEventListener('abort', stop, { once: true });
+    promise.then((value) => {
+      signal.removeEventListener('abort', stop);
+      if (signal.aborted) void Promise.resolve(dispose?.(value)).catch(() => undefined);
+      resolve(value);
+    }, (error: unknown) => {
+      signal.removeEventListener('abort', stop);
+      reject(error);
+    });
+  });
+}
+
+/**
+ * Runs the serving loop until `signal` aborts; resolves to the report. A stop is never an error, also while a
+ * service is unreachable: nothing unwritten was committed, so the next run reads it again.
+ */
 export async function runServe(config: ResolvedConfig, signal: AbortSignal, onProgress?: (r: ServeReport) => void, onRestart?: (error: unknown) => void): Promise<ServeReport> {
   const brokers = config.kafkaBrokers as readonly string[] | undefined;
   const registryUrl = config.schemaRegistryUrl as string | undefined;
@@ -80,10 +106,10 @@ export async function runServe(config: ResolvedConfig, signal: AbortSignal, onPr
   const report: ServeReport = { batches: 0, records: 0, outputs: 0, bars: 0, gaps: 0, deadLetters: 0, commits: 0, flushes: 0, restarts: 0, streams: 0 };
   for (let attempt = 1; !signal.aborted; attempt++) {
     try {
-      const topics = await topicsOf(config, brokers);
+      const topics = await untilAborted(topicsOf(config, brokers), signal);
       if (topics.length === 0) throw new ConfigError('lakehouse serve: no md.* topics exist yet; give --topics or produce data first (lakehouse backfill --sink kafka, lakehouse stream)');
       const stores = names.filter((n) => n !== 'kafka');
-      const built = stores.length === 0 ? undefined : await preparedSinks(await buildSinks({ ...config, sink: stores }));
+      const built = stores.length === 0 ? undefined : await untilAborted(buildSinks({ ...config, sink: stores }).then(preparedSinks), signal, (late) => late.close());
       const derived = names.includes('kafka') ? (await buildSinks({ ...config, sink: ['kafka'] })).sinks[0] : undefined;
       try {
         await runSession({
@@ -96,7 +122,8 @@ export async function runServe(config: ResolvedConfig, signal: AbortSignal, onPr
         await built?.close();
       }
     } catch (error) {
-      if (signal.aborted || isPermanent(error)) throw error;
+      if (signal.aborted) break;
+      if (isPermanent(error)) throw error;
       report.restarts++;
       onRestart?.(error);
       await sleep(backoffDelayMs(attempt, { baseDelayMs: 500, maxDelayMs: 10_000 }), signal).catch(() => undefined);

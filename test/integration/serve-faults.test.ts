@@ -1,11 +1,10 @@
 /**
  * `serve` when ClickHouse goes away mid-run: through a TCP proxy that is shut (every connection cut, new ones
- * refused) for a while and opened again, serve retries, starts its session again from the commits, and in the
- * end ClickHouse `FINAL` holds every trade once and every bar complete. Stopping it while ClickHouse is
+ * refused) for 30 s and opened again, serve keeps trying without committing, starts its session again from the
+ * commits, and in the end ClickHouse `FINAL` holds every trade once and every bar complete. Stopping it while ClickHouse is
  * unreachable ends the run (in-flight writes are given up, nothing more is committed).
  */
 import assert from 'node:assert/strict';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { toKafka } from '../../connectors/kafka/to-kafka.js';
@@ -16,39 +15,14 @@ import { runServe } from '../../pipelines/serve.js';
 import { makeVersion, type AnyRecord } from '../../schemas/index.js';
 import { DAY_US, trade } from '../operators/support.js';
 import { clickhouseService, kafkaService, registryService } from '../support/services.js';
-import { clickhouseScalar } from './serve-support.js';
+import { Proxy, clickhouseScalar, committedOffset } from './serve-support.js';
 
 const RUN = `sf${Date.now().toString(36)}${process.pid}`;
-const TOTAL = 100_000;
+const TOTAL = 50_000;
+/** How long ClickHouse stays unreachable. */
+const OUTAGE_MS = 30_000;
 
-/** A TCP proxy to `target` that can be shut and opened again on the same port. */
-class Proxy {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-
-  constructor(private readonly target: URL) {}
-
-  async open(): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = createConnection({ host: this.target.hostname, port: Number(this.target.port) });
-      for (const socket of [client, upstream]) { this.sockets.add(socket); socket.on('close', () => this.sockets.delete(socket)); socket.on('error', () => undefined); }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
-    this.port = (server.address() as { port: number }).port;
-    this.server = server;
-  }
-
-  /** Refuses new connections and cuts the open ones (the close callback would wait for those opened meanwhile). */
-  shut(): void {
-    this.server?.close();
-    this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-  }
-}
-
-test('ClickHouse unreachable mid-run: serve waits, resumes, and nothing is lost or doubled', { timeout: 300_000 }, async (t) => {
+test('ClickHouse unreachable for 30 s mid-run: serve waits without committing, resumes, and nothing is lost or doubled', { timeout: 300_000 }, async (t) => {
   const [kafka, registry, clickhouse] = await Promise.all([kafkaService(), registryService(), clickhouseService()]);
   if (kafka === undefined || registry === undefined || clickhouse === undefined) return t.skip('services not configured');
   const database = `${RUN}_db`;
@@ -72,7 +46,18 @@ test('ClickHouse unreachable mid-run: serve waits, resumes, and nothing is lost 
   const rows = `SELECT count() AS n FROM ${database}.trades`;
   while (await scalar(rows) < TOTAL / 5) await new Promise((resolve) => setTimeout(resolve, 100));
   proxy.shut();
+  const shutAt = Date.now();
+  let ended = false;
+  serving.then(() => { ended = true; }, () => { ended = true; });
   while (restarts === 0) await new Promise((resolve) => setTimeout(resolve, 100)); // a session failed on the dead server
+  // Down for a while: serve keeps trying (sessions fail and start again), never gives up, and commits nothing.
+  const topic = `${RUN}.md.binance.spot.trades`;
+  const before = await committedOffset(kafka, `${RUN}-group`, topic);
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, shutAt + OUTAGE_MS - Date.now())));
+  assert.equal(ended, false, 'serve gave up while ClickHouse was down');
+  assert.ok(restarts >= 2, `sessions started again while it was down: ${restarts}`);
+  assert.equal(await committedOffset(kafka, `${RUN}-group`, topic), before);
+  assert.ok(await scalar(rows) < TOTAL, 'the outage came before everything was written');
   await proxy.open();
   const finalRows = `SELECT count() AS n FROM ${database}.trades FINAL`;
   const barTrades = `SELECT sum(tradeCount) AS n FROM ${database}.klines FINAL WHERE source = 'resample'`;

@@ -116,6 +116,9 @@ async function intoSinks(server: ReplayServer, feed: ReplayFeed, config: Resolve
   }
 }
 
+/** Records `--via archive` reads ahead of the sinks at most (or `--max-backlog`, when lower). */
+const ARCHIVE_BACKLOG = 50_000;
+
 /** `--via archive`: the zips' records straight into the sinks (replay-archive.ts). */
 async function viaArchive(config: ResolvedConfig, speed: number, rate: number | undefined, context: CommandContext): Promise<number> {
   if (typeof config.capture === 'string' || config.serve === true || config.loop === true) throw new ConfigError('lakehouse replay --via archive: archive --files into the sinks only (no --capture, --serve or --loop)');
@@ -128,7 +131,9 @@ async function viaArchive(config: ResolvedConfig, speed: number, rate: number | 
   const source = replayArchiveRecords({ paths, market: config.market as LiveMarket, rate, flow, stats, stop: stopSource.signal });
   const { sinks, close } = await buildLiveSinks(config);
   try {
-    const report = await runLive({ source, stopSource, sinks, stats, flow, maxBacklogRecords: config.maxBacklog as number, signal: context.signal, progress: context.stderr, batches: { windowMs: config.batchMs as number, maxRows: config.batchRows as number } });
+    // The parser waits for the sinks at once (no socket to drain): a short backlog keeps memory down.
+    const maxBacklogRecords = Math.min(config.maxBacklog as number, ARCHIVE_BACKLOG);
+    const report = await runLive({ source, stopSource, sinks, stats, flow, maxBacklogRecords, signal: context.signal, progress: context.stderr, batches: { windowMs: config.batchMs as number, maxRows: config.batchRows as number } });
     context.stdout.write(config.json === true ? JSON.stringify(report) + '\n' : `${formatLiveReport(report)}\nvia archive: records parsed from the zips straight into the sinks (no server, no live client)\n`);
     return 0;
   } finally {

@@ -42,46 +42,64 @@ function jsonText(cell: string): string {
 const PLAIN = /^[-+.\deE]*$/;
 const jsonNumber = (value: number): string => (Number.isFinite(value) ? String(value) : 'null');
 
+/** A streamed archive event: its position and JSON besides the payload (one shape, for the JIT). */
+class PlacedEvent implements FeedEvent {
+  constructor(
+    readonly timeMs: number, readonly stream: string, readonly data: Payload, readonly restRow: Payload | unknown[] | undefined,
+    readonly raw: string, readonly origin: number, readonly offset: number,
+  ) {}
+}
+
+/** The stream name of a file's events (`btcusdt@trade`), worked out once per file. */
+export function streamOfFile(file: ArchiveFileInfo): string {
+  let stream = STREAMS.get(file);
+  if (stream === undefined) {
+    const lower = file.symbol.toLowerCase();
+    stream = file.type === 'trades' ? `${lower}@trade` : file.type === 'aggTrades' ? `${lower}@aggTrade` : `${lower}@kline_${file.interval}`;
+    STREAMS.set(file, stream);
+  }
+  return stream;
+}
+const STREAMS = new WeakMap<ArchiveFileInfo, string>();
+
 /**
- * The feed event of one archive row (its cells). Given where the row is (`at`: the file's index in the feed and
- * the line's byte offset in its CSV, for streamed feeds), the event also carries that position and its
- * payload's JSON, written here from the cells (the server then sends it without serialising the payload).
+ * The feed event of one archive row (its cells). Given where the row is (`origin`: the file's index in the
+ * feed, `offset`: the line's byte offset in its CSV; streamed feeds), the event also carries that position and
+ * its payload's JSON, written here from the cells (the server then sends it without serialising the payload).
  */
-export function eventOf(cells: string[], file: ArchiveFileInfo, market: LiveMarket, at?: { readonly origin: number; readonly offset: number }): FeedEvent {
-  const withRaw = at !== undefined;
+export function eventOf(cells: string[], file: ArchiveFileInfo, market: LiveMarket, origin = -1, offset = -1): FeedEvent {
   const s = file.symbol;
-  const lower = s.toLowerCase();
+  const stream = streamOfFile(file);
   if (file.type === 'aggTrades') {
     const [a, p, q, f, l, t, m, M] = cells;
     const time = ms(t);
     const data: Payload = { e: 'aggTrade', E: time, s, a: Number(a), p, q, f: Number(f), l: Number(l), T: time, m: bool(m) };
     const best = market === 'spot' && M !== undefined;
     if (best) data.M = bool(M);
-    const raw = withRaw
-      ? `{"e":"aggTrade","E":${jsonNumber(time)},"s":${JSON.stringify(s)},"a":${jsonNumber(data.a as number)},"p":${jsonText(p)},"q":${jsonText(q)},"f":${jsonNumber(data.f as number)},"l":${jsonNumber(data.l as number)},"T":${jsonNumber(time)},"m":${String(data.m)}${best ? `,"M":${String(data.M)}` : ''}}`
-      : undefined;
-    return placed({ timeMs: time, stream: `${lower}@aggTrade`, data, restRow: restRowOf(data) }, raw, at);
+    const restRow = restRowOf(data);
+    if (origin < 0) return { timeMs: time, stream, data, restRow };
+    const raw = `{"e":"aggTrade","E":${jsonNumber(time)},"s":${JSON.stringify(s)},"a":${jsonNumber(data.a as number)},"p":${jsonText(p)},"q":${jsonText(q)},"f":${jsonNumber(data.f as number)},"l":${jsonNumber(data.l as number)},"T":${jsonNumber(time)},"m":${String(data.m)}${best ? `,"M":${String(data.M)}` : ''}}`;
+    return new PlacedEvent(time, stream, data, restRow, raw, origin, offset);
   }
   if (file.type === 'trades') {
     const [id, p, q, quoteQty, t, m, M] = cells;
     const time = ms(t);
-    const data: Payload = { e: 'trade', E: time, s, t: Number(id), p, q, T: time, m: bool(m) };
+    const tradeId = Number(id);
+    const maker = bool(m);
+    const data: Payload = { e: 'trade', E: time, s, t: tradeId, p, q, T: time, m: maker };
     const best = market === 'spot' && M !== undefined;
-    if (best) data.M = bool(M);
-    const restRow = { ...(restRowOf(data) as Payload), ...(market === 'cm' ? { baseQty: quoteQty } : { quoteQty }) };
-    const raw = withRaw
-      ? `{"e":"trade","E":${jsonNumber(time)},"s":${JSON.stringify(s)},"t":${jsonNumber(data.t as number)},"p":${jsonText(p)},"q":${jsonText(q)},"T":${jsonNumber(time)},"m":${String(data.m)}${best ? `,"M":${String(data.M)}` : ''}}`
-      : undefined;
-    return placed({ timeMs: time, stream: `${lower}@trade`, data, restRow }, raw, at);
+    const restRow: Payload = { id: tradeId, price: p, qty: q, time, isBuyerMaker: maker };
+    if (best) { data.M = bool(M); restRow.isBestMatch = data.M; }
+    if (market === 'cm') restRow.baseQty = quoteQty; else restRow.quoteQty = quoteQty;
+    if (origin < 0) return { timeMs: time, stream, data, restRow };
+    const raw = `{"e":"trade","E":${jsonNumber(time)},"s":${JSON.stringify(s)},"t":${jsonNumber(tradeId)},"p":${jsonText(p)},"q":${jsonText(q)},"T":${jsonNumber(time)},"m":${String(maker)}${best ? `,"M":${String(data.M)}` : ''}}`;
+    return new PlacedEvent(time, stream, data, restRow, raw, origin, offset);
   }
   const [t, o, h, l, c, v, closeTime, q, n, V, Q] = cells;
   const k = { t: ms(t), T: ms(closeTime), s, i: file.interval, f: -1, L: -1, o, c, h, l, v, n: Number(n), x: true, q, V, Q, B: '0' };
   const data: Payload = { e: 'kline', E: ms(closeTime), s, k };
-  return placed({ timeMs: ms(closeTime), stream: `${lower}@kline_${file.interval}`, data, restRow: restRowOf(data) }, withRaw ? JSON.stringify(data) : undefined, at);
-}
-
-function placed(event: FeedEvent, raw: string | undefined, at: { readonly origin: number; readonly offset: number } | undefined): FeedEvent {
-  return at === undefined ? event : { ...event, raw, origin: at.origin, offset: at.offset };
+  if (origin < 0) return { timeMs: ms(closeTime), stream, data, restRow: restRowOf(data) };
+  return new PlacedEvent(ms(closeTime), stream, data, restRowOf(data), JSON.stringify(data), origin, offset);
 }
 
 /** Reads CSV text of one archive file into feed events. */

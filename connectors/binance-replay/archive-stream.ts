@@ -10,7 +10,7 @@ import { basename } from 'node:path';
 import { readLinePieces } from '../binance-archive/csv.js';
 import { openZipEntry, readZipDirectory, selectCsvEntry, type ZipEntry } from '../binance-archive/unzip.js';
 import type { LiveMarket } from '../binance-live/live-context.js';
-import { describeArchiveFile, eventOf, type ArchiveFileInfo } from './archive-csv.js';
+import { describeArchiveFile, eventOf, streamOfFile, type ArchiveFileInfo } from './archive-csv.js';
 import type { FeedEvent, FeedSource } from './replay-feed.js';
 
 /** Events per chunk a file reader yields at most. */
@@ -31,7 +31,7 @@ export async function archiveSource(paths: readonly string[], market: LiveMarket
     files.push({ path, info, entry });
   }
   const read = (origin: number, offset: number): AsyncIterable<FeedEvent[]> => readFileEvents(files[origin], market, origin, offset);
-  const streams = new Set(files.map(({ info }) => `${info.symbol.toLowerCase()}@${info.type === 'trades' ? 'trade' : info.type === 'aggTrades' ? 'aggTrade' : `kline_${info.interval}`}`));
+  const streams = new Set(files.map(({ info }) => streamOfFile(info)));
   for (const event of extra) streams.add(event.stream);
   return {
     open: () => mergeByTime([...files.map((_, origin) => read(origin, 0)), inChunks(extra)]),
@@ -65,7 +65,7 @@ async function* readFileEvents(file: OpenedFile, market: LiveMarket, origin: num
       const first = piece[start];
       if (first >= 48 && first <= 57) {
         const line = piece.toString('latin1', start, end > start && piece[end - 1] === 13 ? end - 1 : end);
-        chunk.push(eventOf(line.split(','), file.info, market, { origin, offset: base + start }));
+        chunk.push(eventOf(line.split(','), file.info, market, origin, base + start));
         if (chunk.length >= ARCHIVE_CHUNK_EVENTS) { yield chunk; chunk = []; }
       }
       start = end + 1;

@@ -5,7 +5,7 @@
  * are congested. Timers are cleared by `stop()`.
  */
 import { performance } from 'node:perf_hooks';
-import type { FeedEvent, Payload } from './replay-feed.js';
+import type { FeedEvent } from './replay-feed.js';
 import { ArrayQueue, type PlayQueue } from './replay-queue.js';
 
 const CHUNK = 256;
@@ -166,14 +166,18 @@ export class ReplayPlayer {
     const spans = this.spans;
     if (Number.isNaN(this.t0)) this.t0 = event.timeMs;
     if (event.timeMs > spans.lastMs) spans.lastMs = event.timeMs;
-    const d = event.data as Payload;
+    const d = event.data;
     if (Array.isArray(d)) return;
-    for (const key of ['a', 't', 'f', 'l'] as const) {
-      const value = d[key];
-      if (typeof value !== 'number' || value < 0) continue;
-      if (key === 'a') { if (value < spans.aggMin) spans.aggMin = value; if (value > spans.aggMax) spans.aggMax = value; }
-      else { if (value < spans.tradeMin) spans.tradeMin = value; if (value > spans.tradeMax) spans.tradeMax = value; }
-    }
+    const agg = d.a;
+    if (typeof agg === 'number' && agg >= 0) { if (agg < spans.aggMin) spans.aggMin = agg; if (agg > spans.aggMax) spans.aggMax = agg; }
+    this.measureTrade(d.t); this.measureTrade(d.f); this.measureTrade(d.l);
+  }
+
+  private measureTrade(value: unknown): void {
+    if (typeof value !== 'number' || value < 0) return;
+    const spans = this.spans;
+    if (value < spans.tradeMin) spans.tradeMin = value;
+    if (value > spans.tradeMax) spans.tradeMax = value;
   }
 
   private freezeSpans(): void {

@@ -20,6 +20,7 @@ export class ReplayRest {
   private readonly marks = new Map<string, { index: number; data: Payload }[]>();
   private readonly diffs = new Map<string, { index: number; data: Payload }[]>();
   private readonly history: ReplayHistory | undefined;
+  private readonly keys = new Map<string, string>();
   private playedCount = 0;
 
   /** @param freshSnapshots serve depth as the captured snapshot plus the diffs played since (else as captured) */
@@ -37,6 +38,7 @@ export class ReplayRest {
   }
 
   private index(event: FeedEvent, index: number): void {
+    if (this.history !== undefined && event.origin !== undefined && event.restRow !== undefined) { this.history.add(this.keyOf(event), event); return; }
     const items = Array.isArray(event.data) ? event.data : [event.data];
     for (const data of items) {
       if (data.e === 'markPriceUpdate') push(this.marks, String(data.s), { index, data });
@@ -44,9 +46,18 @@ export class ReplayRest {
     }
     if (event.restRow === undefined || Array.isArray(event.data)) return;
     const data = event.data;
-    const key = data.e === 'kline' ? `kline:${String(data.s)}:${String((data.k as Payload).i)}` : `${String(data.e)}:${String(data.s)}`;
-    if (this.history !== undefined && event.origin !== undefined) this.history.add(key, event);
-    else push(this.rows, key, { index, row: event.restRow });
+    push(this.rows, this.keyOf(event), { index, row: event.restRow });
+  }
+
+  /** The REST key of an event with a REST row (`trade:BTCUSDT`, `kline:BTCUSDT:1m`); one per stream, cached. */
+  private keyOf(event: FeedEvent): string {
+    let key = this.keys.get(event.stream);
+    if (key === undefined) {
+      const data = event.data as Payload;
+      key = data.e === 'kline' ? `kline:${String(data.s)}:${String((data.k as Payload).i)}` : `${String(data.e)}:${String(data.s)}`;
+      if (this.keys.size < 4096) this.keys.set(event.stream, key);
+    }
+    return key;
   }
 
   /** Answers `path` (e.g. `/api/v3/klines`) with `query`, from what was played so far. */

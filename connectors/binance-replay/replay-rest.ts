@@ -45,7 +45,6 @@ export class ReplayRest {
       if (data.e === 'depthUpdate' && !/@depth\d/.test(event.stream)) push(this.diffs, String(data.s), { index, data });
     }
     if (event.restRow === undefined || Array.isArray(event.data)) return;
-    const data = event.data;
     push(this.rows, this.keyOf(event), { index, row: event.restRow });
   }
 

@@ -3,14 +3,18 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { tap } from 'rxjs';
 import WebSocket from 'ws';
+import { fromBinanceLive } from '../../../connectors/binance-live/from-binance-live.js';
 import { eventsFromArchiveCsv, describeArchiveFile } from '../../../connectors/binance-replay/archive-csv.js';
 import { archiveSource } from '../../../connectors/binance-replay/archive-stream.js';
 import type { Payload, ReplayFeed } from '../../../connectors/binance-replay/replay-feed.js';
 import { startReplayServer, type ReplayServer, type ReplayServerOptions } from '../../../connectors/binance-replay/replay-server.js';
 import { openZipEntry, readZipDirectory } from '../../../connectors/binance-archive/unzip.js';
 import { parseTypeRequests, planArchiveFiles } from '../../../connectors/binance-archive/plan.js';
+import type { AnyRecord } from '../../../schemas/records.js';
 import { writeArchiveFile } from '../../support/archive-mirror.js';
+import { collectUntilAll, isSettledGap } from '../binance-live/live-harness.js';
 
 const root = mkdtempSync(join(tmpdir(), 'replay-stream-'));
 const servers: ReplayServer[] = [];
@@ -123,5 +127,24 @@ describe('replay server, archives streamed', () => {
     assert.equal(ids.length, 2 * rows.length + 100);
     ids.forEach((id, i) => assert.equal(id, (rows[i % rows.length].a as number) + Math.floor(i / rows.length) * span));
     assert.ok(server.reading.peak <= server.reading.limit);
+  });
+
+  it('injects faults into a streamed feed at full speed: the live client repairs a hole and a dropped connection from the history, every id once', { timeout: 120_000 }, async () => {
+    const server = await streamedServer([aggTrades], { autoPlay: true, lookAhead: 1024, history: { recentRows: 1500, markEvery: 256 } });
+    const expected = ((await rowsOf(aggTrades)) as Payload[]).map((r) => r.a as number);
+    // The feed stops at its 3,000th event until the client has it; the connection is then dropped and the rest played.
+    server.pauseAt(3000);
+    let seen = 0;
+    const live = fromBinanceLive({ market: 'spot', symbols: ['BTCUSDT'], types: ['aggTrade'], wsUrl: server.wsUrl, restUrl: server.restUrl, pingIntervalMs: 50, stallTimeoutMs: 2000, reconnectBaseDelayMs: 10, reconnectMaxDelayMs: 50 })
+      .pipe(tap((r) => {
+        if (r.kind !== 'aggTrade') return;
+        if (++seen === 1000) server.faults.hole(7);
+        if (r.aggTradeId === expected[2999]) { server.faults.drop(); server.pauseAt(Infinity); }
+      }));
+    const settled = (n: number) => { let count = 0; return (r: AnyRecord): boolean => isSettledGap(r) && ++count >= n; };
+    const records = await collectUntilAll(live, [(r) => r.kind === 'aggTrade' && r.aggTradeId === expected.at(-1), settled(2)]);
+    assert.deepEqual(records.flatMap((r) => (r.kind === 'aggTrade' ? [r.aggTradeId] : [])), expected);
+    assert.equal(server.faults.injected.holeEvents, 7);
+    assert.equal(server.faults.injected.drops, 1);
   });
 });

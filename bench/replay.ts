@@ -89,7 +89,7 @@ async function inMemoryIntoLake(path: string, lake: string): Promise<void> {
   }
 }
 
-/** `--serve` at full speed to one client on a worker thread, which counts frames until the last id. */
+/** `--serve` at full speed to one client on a worker thread, which counts the frames. */
 async function serveToClient(mode: 'serve-memory' | 'serve-stream', path: string): Promise<Measured> {
   const { feedFromArchiveFile } = await import('../connectors/binance-replay/archive-csv.js');
   const { archiveSource } = await import('../connectors/binance-replay/archive-stream.js');
@@ -98,21 +98,23 @@ async function serveToClient(mode: 'serve-memory' | 'serve-stream', path: string
   const server = await startReplayServer({ feed, speed: Infinity, autoPlay: true });
   const entry = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); })`;
   const worker = new Worker(entry, { eval: true, workerData: { clientOf: `${server.wsUrl}/stream?streams=btcusdt@trade` } });
-  const result = await new Promise<{ frames: number; seconds: number }>((resolve, reject) => { worker.once('message', resolve); worker.once('error', reject); });
+  const result = new Promise<{ frames: number; seconds: number }>((resolve, reject) => { worker.once('message', resolve); worker.once('error', reject); });
+  await server.finished;
+  worker.postMessage(server.stats.framesSent); // the client reports once it has them all
+  const { frames, seconds } = await result;
   await worker.terminate();
   await server.close();
-  return { events: result.frames, seconds: result.seconds, rssMb: rssMb() };
+  return { events: frames, seconds, rssMb: rssMb() };
 }
 
-/** The client thread: counts frames from the first to the end of the feed (no frame for a second). */
+/** The client thread: counts frames, from the first to the last one the server sent (told once it finished). */
 async function countFrames(url: string): Promise<void> {
   const { default: WebSocket } = await import('ws');
   const ws = new WebSocket(url);
-  let frames = 0; let first = 0; let last = 0;
-  ws.on('message', () => { last = performance.now(); if (frames++ === 0) first = last; });
-  const idle = setInterval(() => {
-    if (frames > 0 && performance.now() - last > 1000) { clearInterval(idle); ws.close(); parentPort!.postMessage({ frames, seconds: (last - first) / 1000 }); }
-  }, 200);
+  let frames = 0; let first = 0; let last = 0; let total = Infinity;
+  const report = (): void => { ws.close(); parentPort!.postMessage({ frames, seconds: (last - first) / 1000 }); };
+  ws.on('message', () => { last = performance.now(); if (frames++ === 0) first = last; if (frames === total) report(); });
+  parentPort!.once('message', (sent: number) => { total = sent; if (frames >= total) report(); });
 }
 
 async function child(mode: Mode, path: string): Promise<void> {

@@ -24,6 +24,7 @@ const MODULES: readonly BenchModule[] = [
   { name: 'handoff', run: async () => (await import('./handoff.js')).benchHandoff() },
   { name: 'serve', run: async () => (await import('./serve.js')).benchServe() },
   { name: 'backfill-workers', run: async () => (await import('./backfill-workers.js')).benchBackfillWorkers() },
+  { name: 'replay', run: async () => (await import('./replay.js')).benchReplay() },
 ];
 
 function formatValue(value: number): string {

@@ -30,8 +30,9 @@ export { parseLiveStreamType, type LiveStreamType } from '../connectors/binance-
 export { RestLimiter, type RestLimiterOptions } from '../connectors/binance-live/rest-limiter.js';
 export { FlowGate } from '../connectors/flow-gate.js';
 export { startReplayServer, type ReplayServer, type ReplayServerOptions } from '../connectors/binance-replay/replay-server.js';
-export { feedFromCapture, type ReplayFeed } from '../connectors/binance-replay/replay-feed.js';
+export { feedFromCapture, type FeedSource, type ReplayFeed } from '../connectors/binance-replay/replay-feed.js';
 export { feedFromArchiveFile } from '../connectors/binance-replay/archive-csv.js';
+export { archiveSource } from '../connectors/binance-replay/archive-stream.js';
 
 // Sinks (`RecordBatch` → `WriteAck`) and the sources that read back what they wrote.
 export { batchesByKind, type RecordBatch, type WriteAck } from '../connectors/sink.js';

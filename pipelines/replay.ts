@@ -1,16 +1,19 @@
 /**
  * `lakehouse replay`: plays archive files (trades, aggTrades, klines) or captured traffic (`*.ws.1.0` with
- * its `*.http.0.0` snapshots) as a Binance-compatible feed. `--serve` runs the WebSocket + REST server until
+ * its `*.http.0.0` snapshots) as a Binance-compatible feed. Archive files are read as they are played (a
+ * bounded look-ahead; REST history from marks kept while playing), so a month of trades replays in the memory
+ * of a day's; captures are held in memory. `--serve` runs the WebSocket + REST server until
  * Ctrl-C (faults on demand: `POST /_control/drop|stall|malformed|ratelimit?count=&retryAfter=|hole?count=|restfail?answer=401|503|empty&count=&path=`);
  * without `--serve` the feed goes through the live client into the sinks (Kafka, or the lake) as fast as
- * `--speed` allows, and the command ends when the feed has been played and written.
+ * `--speed` allows, and the command ends when the feed has been played and written; `--via archive` feeds the
+ * sinks from the batch layer's parser instead (replay-archive.ts).
  */
 import { readFileSync } from 'node:fs';
 import { fromBinanceLive, newLiveStats } from '../connectors/binance-live/from-binance-live.js';
 import { LIVE_MARKETS, type LiveMarket } from '../connectors/binance-live/live-context.js';
 import { liveStream, parseLiveStreamType, type LiveStreamType } from '../connectors/binance-live/live-streams.js';
-import { feedFromArchiveFile } from '../connectors/binance-replay/archive-csv.js';
-import { exchangeInfoFromCapture, feedFromCapture, mergeFeeds, type ReplayFeed } from '../connectors/binance-replay/replay-feed.js';
+import { archiveSource } from '../connectors/binance-replay/archive-stream.js';
+import { exchangeInfoFromCapture, feedFromCapture, type ReplayFeed } from '../connectors/binance-replay/replay-feed.js';
 import { startReplayServer, type ReplayServer } from '../connectors/binance-replay/replay-server.js';
 import { FlowGate } from '../connectors/flow-gate.js';
 import { ConfigError } from '../schemas/errors.js';
@@ -18,6 +21,7 @@ import type { Command, CommandContext } from './command.js';
 import { resolveConfig, type OptionSpec, type ResolvedConfig } from './config.js';
 import { LIVE_SINK_OPTIONS, buildLiveSinks } from './live-options.js';
 import { formatLiveReport, runLive } from './live-run.js';
+import { replayArchiveRecords } from './replay-archive.js';
 
 const OPTIONS: readonly OptionSpec[] = [
   { name: 'serve', type: 'boolean', doc: 'Serve the feed over WebSocket + REST until Ctrl-C (else: into the sinks)', default: false },
@@ -30,21 +34,26 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'rate', type: 'number', doc: 'Events per second at an even pace instead of the recorded one (a constant load; replaces --speed)', placeholder: 'N', above: 0 },
   { name: 'port', type: 'number', doc: 'Port to serve on (0 = any free port)', default: 0, integer: true, min: 0, max: 65535 },
   { name: 'loop', type: 'boolean', doc: 'Play the feed again and again (ids and times shifted per lap)', default: false },
+  { name: 'via', type: 'string', doc: 'Without --serve: live = through the server and the live client (its parsing, gaps and repairs tested); archive = archive zips parsed straight into the sinks, no server and no JSON (--speed max or --rate only)', choices: ['live', 'archive'], default: 'live' },
+  { name: 'lookAhead', type: 'number', doc: 'Archive events read ahead of the replay clock at most (memory does not grow with the files)', default: 16384, integer: true, min: 1024 },
   ...LIVE_SINK_OPTIONS,
 ];
 
+/** The feed: archive files streamed (a capture's events merged in), or a capture alone, held in memory. */
 async function loadFeed(config: ResolvedConfig): Promise<ReplayFeed> {
   const market = config.market as LiveMarket;
-  const feeds: ReplayFeed[] = [];
-  for (const file of (config.files as readonly string[] | undefined) ?? []) feeds.push(await feedFromArchiveFile(file, market));
+  const files = (config.files as readonly string[] | undefined) ?? [];
   const info = typeof config.exchangeInfo === 'string' ? readFileSync(config.exchangeInfo, 'utf8') : undefined;
   const exchangeInfo = info === undefined ? undefined : info.trimStart().startsWith('{') ? info : exchangeInfoFromCapture(info);
+  let captured: ReplayFeed | undefined;
   if (typeof config.capture === 'string') {
     const http = typeof config.http === 'string' ? readFileSync(config.http, 'utf8') : undefined;
-    feeds.push(feedFromCapture(market, readFileSync(config.capture, 'utf8'), http, exchangeInfo));
+    captured = feedFromCapture(market, readFileSync(config.capture, 'utf8'), http, exchangeInfo);
   }
-  if (feeds.length === 0) throw new ConfigError('lakehouse replay: give --files and/or --capture');
-  return { ...mergeFeeds(feeds), exchangeInfo };
+  if (files.length === 0 && captured === undefined) throw new ConfigError('lakehouse replay: give --files and/or --capture');
+  if (files.length === 0) return { ...(captured as ReplayFeed), exchangeInfo };
+  const source = await archiveSource(files, market, captured?.events ?? []);
+  return { market, events: [], snapshots: captured?.snapshots ?? new Map(), exchangeInfo, source };
 }
 
 function speedOf(text: string): number {
@@ -58,8 +67,8 @@ function speedOf(text: string): number {
 export function streamsOfFeed(feed: ReplayFeed): { symbols: string[]; types: LiveStreamType[] } {
   const symbols = new Set<string>();
   const types = new Set<LiveStreamType>();
-  for (const event of feed.events) {
-    const [head, type] = event.stream.split('@');
+  for (const stream of feed.source?.streams ?? new Set(feed.events.map((e) => e.stream))) {
+    const [head, type] = stream.split('@');
     if (head.startsWith('!') || type === undefined) continue;
     symbols.add(head.toUpperCase());
     types.add(parseLiveStreamType(type.startsWith('depth') ? 'depth' : type.replace(/^kline_/, 'klines:'), feed.market));
@@ -74,8 +83,13 @@ async function serve(server: ReplayServer, context: CommandContext): Promise<num
     `try:    lakehouse stream --ws-url ${server.wsUrl} --rest-url ${server.restUrl} --market … --symbols … --types …`,
     '',
   ].join('\n'));
-  await new Promise<void>((resolve) => { if (context.signal.aborted) resolve(); else context.signal.addEventListener('abort', () => resolve(), { once: true }); });
+  // Ends at Ctrl-C, or when a file turns out unreadable mid-play (a CRC-32 mismatch shows at the member's end).
+  const failure = await new Promise<unknown>((resolve) => {
+    if (context.signal.aborted) resolve(undefined); else context.signal.addEventListener('abort', () => resolve(undefined), { once: true });
+    server.finished.catch((error: unknown) => resolve(error));
+  });
   context.stdout.write(`served: ${JSON.stringify(server.stats)}; faults injected: ${JSON.stringify(server.faults.injected)}\n`);
+  if (failure !== undefined) throw failure;
   return 0;
 }
 
@@ -86,13 +100,41 @@ async function intoSinks(server: ReplayServer, feed: ReplayFeed, config: Resolve
   const stopSource = new AbortController();
   const source = fromBinanceLive({ market: feed.market, symbols, types, wsUrl: server.wsUrl, restUrl: server.restUrl, stats, flow, stop: stopSource.signal });
   void server.waitForSubscribers(symbols.flatMap((s) => types.map((t) => liveStream(t, s).name))).then(() => server.play());
-  const drained = server.finished.then(async () => {
+  let failure: unknown;
+  const played = server.finished.catch((error: unknown) => { failure = error; });
+  const drained = played.then(async () => {
     for (let last = -1; last !== stats.frames;) { last = stats.frames; await new Promise((r) => setTimeout(r, 300)); }
   });
   const { sinks, close } = await buildLiveSinks(config);
   try {
     const report = await runLive({ source, stopSource, sinks, stats, flow, maxBacklogRecords: config.maxBacklog as number, signal: context.signal, finished: drained, progress: context.stderr, batches: { windowMs: config.batchMs as number, maxRows: config.batchRows as number } });
+    if (failure !== undefined) throw failure;
     context.stdout.write(config.json === true ? JSON.stringify(report) + '\n' : formatLiveReport(report) + '\n');
+    return 0;
+  } finally {
+    await close();
+  }
+}
+
+/** Records `--via archive` reads ahead of the sinks at most (or `--max-backlog`, when lower). */
+const ARCHIVE_BACKLOG = 50_000;
+
+/** `--via archive`: the zips' records straight into the sinks (replay-archive.ts). */
+async function viaArchive(config: ResolvedConfig, speed: number, rate: number | undefined, context: CommandContext): Promise<number> {
+  if (typeof config.capture === 'string' || config.serve === true || config.loop === true) throw new ConfigError('lakehouse replay --via archive: archive --files into the sinks only (no --capture, --serve or --loop)');
+  if (Number.isFinite(speed) && rate === undefined) throw new ConfigError('lakehouse replay --via archive: --speed max or --rate N (a recorded pace needs the live path, --via live)');
+  const paths = (config.files as readonly string[] | undefined) ?? [];
+  if (paths.length === 0) throw new ConfigError('lakehouse replay --via archive: give --files');
+  const stats = newLiveStats();
+  const flow = new FlowGate();
+  const stopSource = new AbortController();
+  const source = replayArchiveRecords({ paths, market: config.market as LiveMarket, rate, flow, stats, stop: stopSource.signal });
+  const { sinks, close } = await buildLiveSinks(config);
+  try {
+    // The parser waits for the sinks at once (no socket to drain): a short backlog keeps memory down.
+    const maxBacklogRecords = Math.min(config.maxBacklog as number, ARCHIVE_BACKLOG);
+    const report = await runLive({ source, stopSource, sinks, stats, flow, maxBacklogRecords, signal: context.signal, progress: context.stderr, batches: { windowMs: config.batchMs as number, maxRows: config.batchRows as number } });
+    context.stdout.write(config.json === true ? JSON.stringify(report) + '\n' : `${formatLiveReport(report)}\nvia archive: records parsed from the zips straight into the sinks (no server, no live client)\n`);
     return 0;
   } finally {
     await close();
@@ -103,8 +145,9 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
   const { config } = resolveConfig('replay', OPTIONS, argv, context.env);
   const speed = speedOf(config.speed as string);
   const rate = config.rate as number | undefined;
+  if (config.via === 'archive') return viaArchive(config, speed, rate, context);
   const feed = await loadFeed(config);
-  const server = await startReplayServer({ feed, speed, rate, port: config.port as number, loop: config.loop === true, pingIntervalMs: 20_000, autoPlay: config.serve === true, freshSnapshots: config.serve === true });
+  const server = await startReplayServer({ feed, speed, rate, port: config.port as number, loop: config.loop === true, pingIntervalMs: 20_000, autoPlay: config.serve === true, freshSnapshots: config.serve === true, lookAhead: config.lookAhead as number });
   try {
     return config.serve === true ? await serve(server, context) : await intoSinks(server, feed, config, context);
   } finally {
@@ -115,7 +158,7 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
 /** The `replay` command. */
 export const replayCommand: Command = {
   name: 'replay',
-  usage: 'replay --serve --market spot --files BTCUSDT-trades-2025-07-01.zip [--capture X.ws.1.0 --http X.http.0.0] [--speed 1|N|max | --rate EVENTS_PER_S] [--port 9443] [--loop]\n  replay --market cm --files BTCUSD_PERP-aggTrades-2026-05-08.zip --speed max [--sink kafka|parquet]',
+  usage: 'replay --serve --market spot --files BTCUSDT-trades-2025-07-01.zip [--capture X.ws.1.0 --http X.http.0.0] [--speed 1|N|max | --rate EVENTS_PER_S] [--port 9443] [--loop]\n  replay --market cm --files BTCUSD_PERP-aggTrades-2026-05-08.zip --speed max [--sink kafka|parquet] [--via live|archive]',
   options: OPTIONS,
   run,
 };

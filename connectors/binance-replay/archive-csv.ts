@@ -18,7 +18,7 @@ export const REPLAY_ARCHIVE_TYPES = ['trades', 'aggTrades', 'klines'] as const;
 export type ReplayArchiveType = (typeof REPLAY_ARCHIVE_TYPES)[number];
 
 /** What an archive file holds, from its name: `<SYMBOL>-<type|interval>-<date>.(zip|csv)`. */
-export function describeArchiveFile(path: string): { symbol: string; type: ReplayArchiveType; interval: string | null } {
+export function describeArchiveFile(path: string): ArchiveFileInfo {
   const m = /^([A-Z0-9_]+)-(trades|aggTrades|\d+[smhdwM]|1mo)-\d{4}-\d{2}(?:-\d{2})?/.exec(basename(path));
   if (m === null) throw new Error(`not an archive trades/aggTrades/klines file name: ${basename(path)}`);
   const isType = m[2] === 'trades' || m[2] === 'aggTrades';
@@ -32,38 +32,86 @@ function ms(text: string): number {
 
 const bool = (text: string): boolean => text.trim().toLowerCase() === 'true';
 
-function eventOf(cells: string[], type: ReplayArchiveType, symbol: string, interval: string | null, market: LiveMarket): FeedEvent {
-  const s = symbol;
-  const lower = symbol.toLowerCase();
-  if (type === 'aggTrades') {
-    const [a, p, q, f, l, t, m, M] = cells;
-    const data: Payload = { e: 'aggTrade', E: ms(t), s, a: Number(a), p, q, f: Number(f), l: Number(l), T: ms(t), m: bool(m) };
-    if (market === 'spot' && M !== undefined) data.M = bool(M);
-    return { timeMs: ms(t), stream: `${lower}@aggTrade`, data, restRow: restRowOf(data) };
+/** What an archive file is, as {@link describeArchiveFile} names it. */
+export interface ArchiveFileInfo { readonly symbol: string; readonly type: ReplayArchiveType; readonly interval: string | null }
+
+/** A decimal or id cell as JSON: verbatim when it is plain number text (always, in real archives). */
+function jsonText(cell: string): string {
+  return PLAIN.test(cell) ? `"${cell}"` : JSON.stringify(cell);
+}
+const PLAIN = /^[-+.\deE]*$/;
+const jsonNumber = (value: number): string => (Number.isFinite(value) ? String(value) : 'null');
+
+/** A streamed archive event: its position and JSON besides the payload (one shape, for the JIT). */
+class PlacedEvent implements FeedEvent {
+  constructor(
+    readonly timeMs: number, readonly stream: string, readonly data: Payload, readonly restRow: Payload | unknown[] | undefined,
+    readonly raw: string, readonly origin: number, readonly offset: number,
+  ) {}
+}
+
+/** The stream name of a file's events (`btcusdt@trade`), worked out once per file. */
+export function streamOfFile(file: ArchiveFileInfo): string {
+  let stream = STREAMS.get(file);
+  if (stream === undefined) {
+    const lower = file.symbol.toLowerCase();
+    stream = file.type === 'trades' ? `${lower}@trade` : file.type === 'aggTrades' ? `${lower}@aggTrade` : `${lower}@kline_${file.interval}`;
+    STREAMS.set(file, stream);
   }
-  if (type === 'trades') {
+  return stream;
+}
+const STREAMS = new WeakMap<ArchiveFileInfo, string>();
+
+/**
+ * The feed event of one archive row (its cells). Given where the row is (`origin`: the file's index in the
+ * feed, `offset`: the line's byte offset in its CSV; streamed feeds), the event also carries that position and
+ * its payload's JSON, written here from the cells (the server then sends it without serialising the payload).
+ */
+export function eventOf(cells: string[], file: ArchiveFileInfo, market: LiveMarket, origin = -1, offset = -1): FeedEvent {
+  const s = file.symbol;
+  const stream = streamOfFile(file);
+  if (file.type === 'aggTrades') {
+    const [a, p, q, f, l, t, m, M] = cells;
+    const time = ms(t);
+    const data: Payload = { e: 'aggTrade', E: time, s, a: Number(a), p, q, f: Number(f), l: Number(l), T: time, m: bool(m) };
+    const best = market === 'spot' && M !== undefined;
+    if (best) data.M = bool(M);
+    const restRow = restRowOf(data);
+    if (origin < 0) return { timeMs: time, stream, data, restRow };
+    const raw = `{"e":"aggTrade","E":${jsonNumber(time)},"s":${JSON.stringify(s)},"a":${jsonNumber(data.a as number)},"p":${jsonText(p)},"q":${jsonText(q)},"f":${jsonNumber(data.f as number)},"l":${jsonNumber(data.l as number)},"T":${jsonNumber(time)},"m":${String(data.m)}${best ? `,"M":${String(data.M)}` : ''}}`;
+    return new PlacedEvent(time, stream, data, restRow, raw, origin, offset);
+  }
+  if (file.type === 'trades') {
     const [id, p, q, quoteQty, t, m, M] = cells;
-    const data: Payload = { e: 'trade', E: ms(t), s, t: Number(id), p, q, T: ms(t), m: bool(m) };
-    if (market === 'spot' && M !== undefined) data.M = bool(M);
-    const restRow = { ...(restRowOf(data) as Payload), ...(market === 'cm' ? { baseQty: quoteQty } : { quoteQty }) };
-    return { timeMs: ms(t), stream: `${lower}@trade`, data, restRow };
+    const time = ms(t);
+    const tradeId = Number(id);
+    const maker = bool(m);
+    const data: Payload = { e: 'trade', E: time, s, t: tradeId, p, q, T: time, m: maker };
+    const best = market === 'spot' && M !== undefined;
+    const restRow: Payload = { id: tradeId, price: p, qty: q, time, isBuyerMaker: maker };
+    if (best) { data.M = bool(M); restRow.isBestMatch = data.M; }
+    if (market === 'cm') restRow.baseQty = quoteQty; else restRow.quoteQty = quoteQty;
+    if (origin < 0) return { timeMs: time, stream, data, restRow };
+    const raw = `{"e":"trade","E":${jsonNumber(time)},"s":${JSON.stringify(s)},"t":${jsonNumber(tradeId)},"p":${jsonText(p)},"q":${jsonText(q)},"T":${jsonNumber(time)},"m":${String(maker)}${best ? `,"M":${String(data.M)}` : ''}}`;
+    return new PlacedEvent(time, stream, data, restRow, raw, origin, offset);
   }
   const [t, o, h, l, c, v, closeTime, q, n, V, Q] = cells;
-  const k = { t: ms(t), T: ms(closeTime), s, i: interval, f: -1, L: -1, o, c, h, l, v, n: Number(n), x: true, q, V, Q, B: '0' };
+  const k = { t: ms(t), T: ms(closeTime), s, i: file.interval, f: -1, L: -1, o, c, h, l, v, n: Number(n), x: true, q, V, Q, B: '0' };
   const data: Payload = { e: 'kline', E: ms(closeTime), s, k };
-  return { timeMs: ms(closeTime), stream: `${lower}@kline_${interval}`, data, restRow: restRowOf(data) };
+  if (origin < 0) return { timeMs: ms(closeTime), stream, data, restRow: restRowOf(data) };
+  return new PlacedEvent(ms(closeTime), stream, data, restRowOf(data), JSON.stringify(data), origin, offset);
 }
 
 /** Reads CSV text of one archive file into feed events. */
-export function eventsFromArchiveCsv(text: string, market: LiveMarket, file: { symbol: string; type: ReplayArchiveType; interval: string | null }): FeedEvent[] {
+export function eventsFromArchiveCsv(text: string, market: LiveMarket, file: ArchiveFileInfo): FeedEvent[] {
   return eventsFromLines(text.split('\n'), market, file, []);
 }
 
-function eventsFromLines(lines: readonly string[], market: LiveMarket, file: { symbol: string; type: ReplayArchiveType; interval: string | null }, into: FeedEvent[]): FeedEvent[] {
+function eventsFromLines(lines: readonly string[], market: LiveMarket, file: ArchiveFileInfo, into: FeedEvent[]): FeedEvent[] {
   for (const line of lines) {
     const trimmed = line.trim();
     if (trimmed === '' || !/^\d/.test(trimmed)) continue;
-    into.push(eventOf(trimmed.split(','), file.type, file.symbol, file.interval, market));
+    into.push(eventOf(trimmed.split(','), file, market));
   }
   return into;
 }

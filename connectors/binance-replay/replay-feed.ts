@@ -19,13 +19,30 @@ export interface FeedEvent {
   readonly data: Payload | Payload[];
   /** The REST row the same datum has (aggTrades/trades rows, 12-element kline arrays). */
   readonly restRow?: Payload | unknown[];
+  /** The payload's JSON, when its reader wrote it already (sent as is on the first lap). */
+  readonly raw?: string;
+  /** Streamed archive events: the index of their file in the feed's source, and their line's byte offset in its CSV. */
+  readonly origin?: number;
+  readonly offset?: number;
+}
+
+/** A feed read as it is played instead of held in memory (archive-stream.ts). */
+export interface FeedSource {
+  /** Opens one pass over every event, in time order, in chunks. */
+  open(): AsyncIterable<readonly FeedEvent[]>;
+  /** Reads file `origin` again from the line at byte `offset` of its CSV, in file order. */
+  reread(origin: number, offset: number): AsyncIterable<readonly FeedEvent[]>;
+  /** The streams of the feed (`btcusdt@trade`), known without reading it. */
+  readonly streams: readonly string[];
 }
 
 /** Everything a replay server serves for one market. */
 export interface ReplayFeed {
   readonly market: LiveMarket;
-  /** Sorted by `timeMs` (stable). */
+  /** Sorted by `timeMs` (stable); not played when `source` is given. */
   readonly events: FeedEvent[];
+  /** The events read as they are played (a bounded look-ahead), instead of `events`. */
+  readonly source?: FeedSource;
   /** REST depth bodies by upper-case symbol. */
   readonly snapshots: Map<string, string>;
   /** exchangeInfo body; synthesised from the feed's symbols when absent. */
@@ -84,12 +101,4 @@ export function feedFromCapture(market: LiveMarket, wsText: string, httpText?: s
 /** The body of the first `exchangeInfo` response in a REST capture (e.g. `BINANCE_FUTURES.0`). */
 export function exchangeInfoFromCapture(httpText: string): string | undefined {
   return parseHttpCapture(httpText).responses.find((r) => r.url.pathname.endsWith('/exchangeInfo'))?.body;
-}
-
-/** Merges feeds of one market into one, events in time order. */
-export function mergeFeeds(feeds: readonly ReplayFeed[]): ReplayFeed {
-  const first = feeds[0];
-  const events = feeds.flatMap((f) => f.events).sort((a, b) => a.timeMs - b.timeMs);
-  const snapshots = new Map(feeds.flatMap((f) => [...f.snapshots]));
-  return { market: first.market, events, snapshots, exchangeInfo: feeds.find((f) => f.exchangeInfo !== undefined)?.exchangeInfo };
 }

@@ -5,7 +5,8 @@
  * are congested. Timers are cleared by `stop()`.
  */
 import { performance } from 'node:perf_hooks';
-import type { FeedEvent, Payload } from './replay-feed.js';
+import type { FeedEvent } from './replay-feed.js';
+import { ArrayQueue, type PlayQueue } from './replay-queue.js';
 
 const CHUNK = 256;
 
@@ -13,53 +14,63 @@ const CHUNK = 256;
 export class ReplayPlayer {
   /** Events played in the current lap. */
   private cursor = 0;
+  /** Events played in all laps. */
+  private total = 0;
   private lap = 0;
+  /** Events of the first lap, once it ended. */
+  private lapLength = -1;
   private startWallMs = 0;
   private started = false;
   private stopped = false;
+  private waiting = false;
+  /** The next event, taken from the queue but not due yet. */
+  private pending: FeedEvent | undefined;
   /** Events of the first lap played before pausing (see {@link pauseAt}). */
   private limit = Infinity;
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private resolveFinished!: () => void;
-  /** Resolves when the last event was played (never with `loop`). */
-  readonly finished = new Promise<void>((resolve) => { this.resolveFinished = resolve; });
-  /** Time span of one lap, ms (looping shifts times by this per lap). */
-  readonly lapSpanMs: number;
+  private rejectFinished!: (error: unknown) => void;
+  /** Resolves when the last event was played (never with `loop`); rejects when the feed could not be read to its end. */
+  readonly finished = new Promise<void>((resolve, reject) => { this.resolveFinished = resolve; this.rejectFinished = reject; });
+  /** Time span of one lap, ms (looping shifts times by this per lap); known once the first lap was played. */
+  lapSpanMs = 1;
   /** Aggregate-trade id span of one lap (looping shifts `a` by this per lap). */
-  readonly lapAggIdSpan: number;
+  lapAggIdSpan = 0;
   /** Trade id span of one lap (looping shifts `t`, `f`, `l` by this per lap). */
-  readonly lapTradeIdSpan: number;
-  private readonly t0: number;
+  lapTradeIdSpan = 0;
+  private t0 = Number.NaN;
+  private readonly spans = { lastMs: -Infinity, aggMin: Infinity, aggMax: -Infinity, tradeMin: Infinity, tradeMax: -Infinity };
   private readonly speed: number;
   private readonly rate: number | undefined;
+  private readonly queue: PlayQueue;
 
   /**
    * `pace` is a speed factor (a number: 1 = real time, Infinity = as fast as possible) or `{ rate }`: that
-   * many events per second, evenly spaced (event n of the run is due n / rate s after the start).
+   * many events per second, evenly spaced (event n of the run is due n / rate s after the start). `events` is
+   * the feed in memory, or a {@link PlayQueue} that reads it as it plays.
    */
   constructor(
-    private readonly events: readonly FeedEvent[], pace: number | { readonly rate: number }, private readonly loop: boolean,
+    events: readonly FeedEvent[] | PlayQueue, pace: number | { readonly rate: number }, private readonly loop: boolean,
     private readonly deliver: (event: FeedEvent, lap: number) => boolean, private readonly beforeBatch: () => void,
     private readonly afterBatch: () => void = () => undefined,
   ) {
     this.speed = typeof pace === 'number' ? pace : Infinity;
     this.rate = typeof pace === 'number' ? undefined : pace.rate;
-    this.t0 = events[0]?.timeMs ?? 0;
-    this.lapSpanMs = Math.max(1, Math.ceil((events.at(-1)?.timeMs ?? 0) - this.t0 + 1));
-    this.lapAggIdSpan = idSpan(events, ['a']);
-    this.lapTradeIdSpan = idSpan(events, ['t', 'f', 'l']);
+    this.queue = Array.isArray(events) ? new ArrayQueue(events as readonly FeedEvent[]) : events as PlayQueue;
   }
 
-  /** Events visible to REST: everything played so far. */
-  get playedCount(): number { return this.lap > 0 ? this.events.length : this.cursor; }
+  /** Events of the first lap played so far (all of them once it ended). */
+  get playedCount(): number { return this.lap > 0 ? this.lapLength : this.cursor; }
+
+  /** The lap being played (0 = the first). */
+  get currentLap(): number { return this.lap; }
 
   /** Starts the clock (idempotent). */
   start(): void {
     if (this.started || this.stopped) return;
     this.started = true;
     this.startWallMs = performance.now();
-    if (this.events.length === 0) this.resolveFinished();
     this.schedule(0);
   }
 
@@ -80,15 +91,16 @@ export class ReplayPlayer {
     if (this.started) this.schedule(0);
   }
 
-  /** Stops playing and clears timers. */
+  /** Stops playing, reading and clears timers. */
   stop(): void {
     this.stopped = true;
+    this.queue.close();
     clearTimeout(this.timer);
     if (this.immediate !== undefined) clearImmediate(this.immediate);
   }
 
   private schedule(delayMs: number): void {
-    if (this.stopped) return;
+    if (this.stopped || this.waiting) return;
     clearTimeout(this.timer);
     if (this.immediate !== undefined) clearImmediate(this.immediate);
     this.timer = undefined; this.immediate = undefined;
@@ -97,8 +109,9 @@ export class ReplayPlayer {
   }
 
   private dueWallMs(event: FeedEvent): number {
-    if (this.rate !== undefined) return this.startWallMs + ((this.lap * this.events.length + this.cursor) * 1000) / this.rate;
+    if (this.rate !== undefined) return this.startWallMs + (this.total * 1000) / this.rate;
     if (!Number.isFinite(this.speed)) return 0;
+    if (Number.isNaN(this.t0)) this.t0 = event.timeMs;
     return this.startWallMs + (event.timeMs - this.t0 + this.lap * this.lapSpanMs) / this.speed;
   }
 
@@ -115,26 +128,63 @@ export class ReplayPlayer {
   /** Delivers every event due at `now` (at most {@link CHUNK}), then schedules the next pump. */
   private play(now: number): void {
     for (let sent = 0; ; sent++) {
-      if (this.cursor >= this.events.length) {
-        if (!this.loop) { this.resolveFinished(); return; }
-        this.lap++; this.cursor = 0;
-      }
       if (this.lap === 0 && this.cursor >= this.limit) return;
-      const event = this.events[this.cursor];
+      const event = this.pending ?? this.queue.next();
+      if (event === undefined) {
+        if (!this.queue.ended) return this.waitForQueue();
+        if (!this.endLap()) return;
+        continue;
+      }
+      this.pending = event;
       const due = this.dueWallMs(event);
       if (due > now) return this.schedule(due - now);
       if (sent >= CHUNK) return this.schedule(0);
-      this.cursor++;
+      this.pending = undefined;
+      this.cursor++; this.total++;
+      if (this.lap === 0) this.measure(event);
       if (!this.deliver(event, this.lap)) return this.schedule(2);
     }
   }
-}
 
-function idSpan(events: readonly FeedEvent[], keys: readonly string[]): number {
-  let min = Infinity; let max = -Infinity;
-  for (const e of events) {
-    const d = e.data as Payload;
-    for (const key of keys) if (typeof d[key] === 'number' && (d[key] as number) >= 0) { min = Math.min(min, d[key] as number); max = Math.max(max, d[key] as number); }
+  /** The reader has not caught up: play on when it has. */
+  private waitForQueue(): void {
+    this.waiting = true;
+    void this.queue.ready().then(() => { this.waiting = false; this.schedule(0); });
   }
-  return max >= min ? max - min + 1 : 0;
+
+  /** Ends a lap: true to play the next one (looping), false when the feed is done. */
+  private endLap(): boolean {
+    if (this.queue.error !== undefined) { this.stopped = true; this.rejectFinished(this.queue.error); return false; }
+    if (this.lap === 0) this.freezeSpans();
+    if (!this.loop || this.cursor === 0) { this.resolveFinished(); return false; }
+    this.lap++; this.cursor = 0;
+    this.queue.rewind();
+    return true;
+  }
+
+  private measure(event: FeedEvent): void {
+    const spans = this.spans;
+    if (Number.isNaN(this.t0)) this.t0 = event.timeMs;
+    if (event.timeMs > spans.lastMs) spans.lastMs = event.timeMs;
+    const d = event.data;
+    if (Array.isArray(d)) return;
+    const agg = d.a;
+    if (typeof agg === 'number' && agg >= 0) { if (agg < spans.aggMin) spans.aggMin = agg; if (agg > spans.aggMax) spans.aggMax = agg; }
+    this.measureTrade(d.t); this.measureTrade(d.f); this.measureTrade(d.l);
+  }
+
+  private measureTrade(value: unknown): void {
+    if (typeof value !== 'number' || value < 0) return;
+    const spans = this.spans;
+    if (value < spans.tradeMin) spans.tradeMin = value;
+    if (value > spans.tradeMax) spans.tradeMax = value;
+  }
+
+  private freezeSpans(): void {
+    const s = this.spans;
+    this.lapLength = this.cursor;
+    this.lapSpanMs = Math.max(1, Math.ceil((Number.isNaN(this.t0) ? 0 : s.lastMs - this.t0) + 1));
+    this.lapAggIdSpan = s.aggMax >= s.aggMin ? s.aggMax - s.aggMin + 1 : 0;
+    this.lapTradeIdSpan = s.tradeMax >= s.tradeMin ? s.tradeMax - s.tradeMin + 1 : 0;
+  }
 }

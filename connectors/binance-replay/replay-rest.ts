@@ -1,10 +1,13 @@
 /**
  * The REST half of the replay server: Binance-shaped answers for `exchangeInfo`, `klines`, `aggTrades`,
  * `trades`, `historicalTrades`, `depth`, `fundingRate` and `premiumIndex` under `/api/v3`, `/fapi/v1` and
- * `/dapi/v1`, from the feed. Rows become visible once the player has played them (`playedCount`), so a
- * client repairing a hole sees history up to "now", as on the exchange.
+ * `/dapi/v1`, from the feed. Rows become visible once the player has played them (each played event of the
+ * first lap is handed to {@link ReplayRest.played}), so a client repairing a hole sees history up to "now", as
+ * on the exchange. Rows of events held in memory are indexed in memory; rows of streamed archive events go
+ * to a {@link ReplayHistory} (recent rows kept, older ones read again from the archive).
  */
 import type { FeedEvent, Payload, ReplayFeed } from './replay-feed.js';
+import { ReplayHistory, type HistoryField, type HistoryOptions } from './replay-history.js';
 
 /** An HTTP answer. */
 export interface RestAnswer { status: number; body: string; headers?: Record<string, string> }
@@ -16,30 +19,55 @@ export class ReplayRest {
   private readonly rows = new Map<string, Indexed[]>();
   private readonly marks = new Map<string, { index: number; data: Payload }[]>();
   private readonly diffs = new Map<string, { index: number; data: Payload }[]>();
+  private readonly history: ReplayHistory | undefined;
+  private readonly keys = new Map<string, string>();
+  private playedCount = 0;
 
   /** @param freshSnapshots serve depth as the captured snapshot plus the diffs played since (else as captured) */
-  constructor(private readonly feed: ReplayFeed, private readonly freshSnapshots = true) {
-    feed.events.forEach((event, index) => this.index(event, index));
+  constructor(private readonly feed: ReplayFeed, private readonly freshSnapshots = true, history: HistoryOptions = {}) {
+    const source = feed.source;
+    this.history = source === undefined ? undefined : new ReplayHistory((origin, offset) => source.reread(origin, offset), history);
+  }
+
+  /** Rows read again from the archive for history requests so far. */
+  get rereadRows(): number { return this.history?.rereadRows ?? 0; }
+
+  /** Makes a played event's REST rows visible. */
+  played(event: FeedEvent): void {
+    this.index(event, this.playedCount++);
   }
 
   private index(event: FeedEvent, index: number): void {
+    if (this.history !== undefined && event.origin !== undefined && event.restRow !== undefined) { this.history.add(this.keyOf(event), event); return; }
     const items = Array.isArray(event.data) ? event.data : [event.data];
     for (const data of items) {
       if (data.e === 'markPriceUpdate') push(this.marks, String(data.s), { index, data });
       if (data.e === 'depthUpdate' && !/@depth\d/.test(event.stream)) push(this.diffs, String(data.s), { index, data });
     }
     if (event.restRow === undefined || Array.isArray(event.data)) return;
-    const data = event.data;
-    const key = data.e === 'kline' ? `kline:${String(data.s)}:${String((data.k as Payload).i)}` : `${String(data.e)}:${String(data.s)}`;
-    push(this.rows, key, { index, row: event.restRow });
+    push(this.rows, this.keyOf(event), { index, row: event.restRow });
   }
 
-  /** Answers `path` (e.g. `/api/v3/klines`) with `query`, given how many events were played. */
-  answer(path: string, query: URLSearchParams, playedCount: number): RestAnswer {
+  /** The REST key of an event with a REST row (`trade:BTCUSDT`, `kline:BTCUSDT:1m`); one per stream, cached. */
+  private keyOf(event: FeedEvent): string {
+    let key = this.keys.get(event.stream);
+    if (key === undefined) {
+      const data = event.data as Payload;
+      key = data.e === 'kline' ? `kline:${String(data.s)}:${String((data.k as Payload).i)}` : `${String(data.e)}:${String(data.s)}`;
+      if (this.keys.size < 4096) this.keys.set(event.stream, key);
+    }
+    return key;
+  }
+
+  /** Answers `path` (e.g. `/api/v3/klines`) with `query`, from what was played so far. */
+  answer(path: string, query: URLSearchParams): RestAnswer | Promise<RestAnswer> {
     const endpoint = path.replace(/^\/(api\/v3|fapi\/v1|dapi\/v1)/, '');
     const symbol = query.get('symbol')?.toUpperCase() ?? '';
     const limit = (fallback: number, max: number): number => Math.min(Number(query.get('limit') ?? fallback) || fallback, max);
-    const visible = (key: string): Indexed[] => (this.rows.get(key) ?? []).filter((r) => r.index < playedCount);
+    const visible = (key: string): Indexed[] => this.rows.get(key) ?? [];
+    const streamed = this.streamedAnswer(endpoint, path, symbol, query, limit);
+    if (streamed !== undefined) return streamed;
+    const playedCount = this.playedCount;
     switch (endpoint) {
       case '/ping': return json({});
       case '/time': return json({ serverTime: Date.now() });
@@ -57,6 +85,37 @@ export class ReplayRest {
       case '/premiumIndex': return json(this.premiumIndex(symbol, playedCount));
       case '/fundingRate': return json(this.fundingRates(symbol, playedCount, limit(100, 1000)));
       default: return { status: 404, body: JSON.stringify({ code: -1, msg: `replay server: no route ${path}` }) };
+    }
+  }
+
+  /** History answers for streams of streamed archive rows; undefined for other requests. */
+  private streamedAnswer(endpoint: string, path: string, symbol: string, query: URLSearchParams, limit: (fallback: number, max: number) => number): Promise<RestAnswer> | undefined {
+    const history = this.history;
+    if (history === undefined) return undefined;
+    const spot = path.startsWith('/api');
+    const rowsOf = async (key: string, field: HistoryField, from: number, n: number): Promise<RestAnswer> => json(await history.from(key, field, from, n));
+    const fromOf = (key: string, n: number): Promise<RestAnswer> => {
+      const fromId = query.get('fromId');
+      const startTime = query.get('startTime');
+      if (fromId !== null) return rowsOf(key, 'id', Number(fromId), n);
+      if (startTime !== null) return rowsOf(key, 'time', Number(startTime), n);
+      return Promise.resolve(json(history.latest(key, n)));
+    };
+    switch (endpoint) {
+      case '/aggTrades': return history.has(`aggTrade:${symbol}`) ? fromOf(`aggTrade:${symbol}`, limit(500, 1000)) : undefined;
+      case '/historicalTrades': return history.has(`trade:${symbol}`) ? fromOf(`trade:${symbol}`, spot ? limit(500, 1000) : limit(100, 500)) : undefined;
+      case '/trades': return history.has(`trade:${symbol}`) ? Promise.resolve(json(history.latest(`trade:${symbol}`, limit(500, 1000)))) : undefined;
+      case '/klines': {
+        const key = `kline:${symbol}:${query.get('interval') ?? ''}`;
+        if (!history.has(key)) return undefined;
+        const n = limit(500, spot ? 1000 : 1500);
+        const end = Number(query.get('endTime') ?? Number.MAX_SAFE_INTEGER);
+        const startTime = query.get('startTime');
+        const inRange = (rows: unknown[]): unknown[] => rows.filter((row) => Number((row as unknown[])[0]) <= end);
+        if (startTime === null) return Promise.resolve(json(inRange(history.latest(key, n))));
+        return history.from(key, 'time', Number(startTime), n).then((rows) => json(inRange(rows)));
+      }
+      default: return undefined;
     }
   }
 
@@ -153,6 +212,7 @@ function klines(rows: Indexed[], query: URLSearchParams, limit: number): unknown
 export function synthesizeExchangeInfo(feed: ReplayFeed): string {
   const symbols = new Set<string>();
   for (const event of feed.events) for (const d of Array.isArray(event.data) ? event.data : [event.data]) if (typeof d.s === 'string') symbols.add(d.s);
+  for (const stream of feed.source?.streams ?? []) if (!stream.startsWith('!')) symbols.add(stream.slice(0, stream.indexOf('@')).toUpperCase());
   for (const s of feed.snapshots.keys()) symbols.add(s);
   const quotes = ['USDT', 'BUSD', 'USDC', 'BTC', 'ETH', 'EUR', 'BNB', 'USD'];
   const split = (s: string): [string, string] => {

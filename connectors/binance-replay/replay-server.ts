@@ -11,9 +11,12 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { ConfigError } from '../../schemas/errors.js';
 import { ReplayFaults } from './replay-faults.js';
-import type { ReplayFeed } from './replay-feed.js';
+import { ARCHIVE_CHUNK_EVENTS } from './archive-stream.js';
+import type { FeedEvent, ReplayFeed } from './replay-feed.js';
+import type { HistoryOptions } from './replay-history.js';
 import { ReplayPlayer } from './replay-player.js';
-import { ReplayRest } from './replay-rest.js';
+import { StreamQueue } from './replay-queue.js';
+import { ReplayRest, type RestAnswer } from './replay-rest.js';
 import { parseWsRoute } from './replay-routes.js';
 import { ReplaySockets, type ReplayStats } from './replay-sockets.js';
 
@@ -45,6 +48,10 @@ export interface ReplayServerOptions {
    * @default true
    */
   readonly freshSnapshots?: boolean;
+  /** Events read ahead of the clock at most, for a streamed feed (`feed.source`; plus one chunk). @default 16384 */
+  readonly lookAhead?: number;
+  /** How much REST history of a streamed feed stays in memory (the rest is read again from the archive). */
+  readonly history?: HistoryOptions;
 }
 
 /** A running replay server. */
@@ -56,6 +63,11 @@ export interface ReplayServer {
   readonly restUrl: string;
   readonly faults: ReplayFaults;
   readonly stats: ReplayStats;
+  /**
+   * Look-ahead of a streamed feed: events buffered now and at most so far, and the bound (`peak` never exceeds
+   * `limit`); zeros for a feed held in memory. Also rows read again from the archive for REST history.
+   */
+  readonly reading: { readonly buffered: number; readonly peak: number; readonly limit: number; readonly rereadRows: number };
   /** Starts the clock (when `autoPlay` is false). */
   play(): void;
   /** Plays at most the first `count` feed events, then pauses until called again (Infinity = to the end). */
@@ -68,15 +80,24 @@ export interface ReplayServer {
   close(): Promise<void>;
 }
 
+/** Events a streamed feed is read ahead of its clock by default. */
+const DEFAULT_LOOK_AHEAD = 16_384;
+
 /** Starts a replay server; resolves once it listens. */
 export async function startReplayServer(options: ReplayServerOptions): Promise<ReplayServer> {
   if (options.rate !== undefined && !(Number.isFinite(options.rate) && options.rate > 0)) throw new ConfigError(`replay server: rate must be a positive number of events per second; got ${options.rate}`);
   const stats: ReplayStats = { connections: 0, framesSent: 0, eventsPlayed: 0, restCalls: 0 };
   const faults: ReplayFaults = new ReplayFaults(() => sockets.player.wake());
   const sockets = new ReplaySockets(options.feed.market, faults, stats, options.autoPlay ?? true);
-  const player = new ReplayPlayer(options.feed.events, options.rate !== undefined ? { rate: options.rate } : (options.speed ?? 1), options.loop ?? false, (event, lap) => sockets.deliver(event, lap), () => sockets.beginBatch(), () => sockets.endBatch());
+  const rest = new ReplayRest(options.feed, options.freshSnapshots ?? true, options.history);
+  const source = options.feed.source;
+  const queue = source === undefined ? undefined : new StreamQueue(() => source.open(), options.lookAhead ?? DEFAULT_LOOK_AHEAD);
+  const deliver = (event: FeedEvent, lap: number): boolean => {
+    if (lap === 0) rest.played(event);
+    return sockets.deliver(event, lap);
+  };
+  const player = new ReplayPlayer(queue ?? options.feed.events, options.rate !== undefined ? { rate: options.rate } : (options.speed ?? 1), options.loop ?? false, deliver, () => sockets.beginBatch(), () => sockets.endBatch());
   sockets.player = player;
-  const rest = new ReplayRest(options.feed, options.freshSnapshots ?? true);
   const http: Server = createServer((req, res) => handleHttp(req, res, { rest, faults, stats, player }));
   const wss = new WebSocketServer({ noServer: true, autoPong: false });
   http.on('upgrade', (req, socket, head) => {
@@ -94,6 +115,9 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
   let closing: Promise<void> | undefined;
   return {
     port, wsUrl: `ws://127.0.0.1:${port}`, restUrl: `http://127.0.0.1:${port}`, faults, stats,
+    get reading() {
+      return { buffered: queue?.buffered ?? 0, peak: queue?.peak ?? 0, limit: queue === undefined ? 0 : queue.bound + ARCHIVE_CHUNK_EVENTS, rereadRows: rest.rereadRows };
+    },
     play: () => player.start(),
     pauseAt: (count) => player.pauseAt(count),
     waitForSubscribers: (streams) => sockets.waitForSubscribers(streams),
@@ -144,6 +168,10 @@ function handleHttp(req: IncomingMessage, res: ServerResponse, parts: { rest: Re
     res.writeHead(status, { 'content-type': 'application/json' }).end(body);
     return;
   }
-  const answer = rest.answer(url.pathname, url.searchParams, player.playedCount);
-  res.writeHead(answer.status, { 'content-type': 'application/json', 'x-mbx-used-weight-1m': String(stats.restCalls) }).end(answer.body);
+  const send = (answer: RestAnswer): void => {
+    res.writeHead(answer.status, { 'content-type': 'application/json', 'x-mbx-used-weight-1m': String(stats.restCalls) }).end(answer.body);
+  };
+  const answer = rest.answer(url.pathname, url.searchParams);
+  if (!(answer instanceof Promise)) { send(answer); return; }
+  answer.then(send, (error: unknown) => send({ status: 500, body: JSON.stringify({ code: -1001, msg: `replay server: history unreadable: ${String(error)}` }) }));
 }

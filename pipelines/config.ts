@@ -20,6 +20,8 @@ export interface OptionSpec extends OptionRules {
   readonly default?: string | number | boolean | readonly string[];
   /** Extra environment variables read for this option, in priority order (e.g. `KAFKA_BROKERS`). */
   readonly env?: readonly string[];
+  /** Its own `LAKEHOUSE_*` variable, where the one named after the flag means something else to another command. */
+  readonly ownEnv?: string;
   /** Allowed values (each list element for `list`). */
   readonly choices?: readonly string[];
   readonly secret?: boolean;
@@ -37,6 +39,11 @@ export function kebab(name: string): string {
 /** `someName` → `LAKEHOUSE_SOME_NAME`. */
 export function envName(name: string): string {
   return `LAKEHOUSE_${kebab(name).replace(/-/g, '_').toUpperCase()}`;
+}
+
+/** The environment variables an option reads, in priority order. */
+function envNamesOf(spec: OptionSpec): string[] {
+  return [spec.ownEnv ?? envName(spec.name), ...(spec.env ?? [])];
 }
 
 function coerce(spec: OptionSpec, raw: unknown, origin: string): string | number | boolean | readonly string[] {
@@ -136,7 +143,7 @@ export function resolveConfig(
   for (const spec of specs) {
     const flag = kebab(spec.name);
     const negated = values[`no-${flag}`] === true ? false : undefined;
-    const envVariable = [envName(spec.name), ...(spec.env ?? [])].find((n) => env[n] !== undefined && env[n] !== '');
+    const envVariable = envNamesOf(spec).find((n) => env[n] !== undefined && env[n] !== '');
     if (values[flag] !== undefined) config[spec.name] = coerce(spec, values[flag], 'flag');
     else if (negated !== undefined) config[spec.name] = negated;
     else if (envVariable !== undefined) config[spec.name] = coerce(spec, env[envVariable], `environment ${envVariable}`);
@@ -163,7 +170,7 @@ export function formatOptions(specs: readonly OptionSpec[]): string {
     if (spec.type === 'number' && (spec.integer === true || spec.min !== undefined || spec.max !== undefined || spec.above !== undefined)) extras.push(expectedNumber(spec));
     const shown = Array.isArray(spec.default) ? spec.default.join(',') : spec.default === undefined || spec.default === false ? '' : String(spec.default);
     if (shown !== '') extras.push(`default ${shown}`); // an empty default is no default to show
-    extras.push(`env ${[envName(spec.name), ...(spec.env ?? [])].join(', ')}`);
+    extras.push(`env ${envNamesOf(spec).join(', ')}`);
     return `  ${flag.padEnd(30)} ${spec.doc} (${extras.join('; ')})`;
   });
   rows.push(`  ${'--config FILE'.padEnd(30)} JSON config file (default ./lakehouse.config.json if present)`);

@@ -34,7 +34,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'rate', type: 'number', doc: 'Events per second at an even pace instead of the recorded one (a constant load; replaces --speed)', placeholder: 'N', above: 0 },
   { name: 'port', type: 'number', doc: 'Port to serve on (0 = any free port)', default: 0, integer: true, min: 0, max: 65535 },
   { name: 'loop', type: 'boolean', doc: 'Play the feed again and again (ids and times shifted per lap)', default: false },
-  { name: 'via', type: 'string', doc: 'Without --serve: live = through the server and the live client (its parsing, gaps and repairs tested); archive = archive zips parsed straight into the sinks, no server and no JSON (--speed max or --rate only)', choices: ['live', 'archive'], default: 'live' },
+  { name: 'via', type: 'string', doc: 'Without --serve: live = through the server and the live client (its parsing, gaps and repairs tested); archive = archive zips parsed straight into the sinks, no server and no JSON (--speed max or --rate only)', choices: ['live', 'archive'], default: 'live', ownEnv: 'LAKEHOUSE_REPLAY_VIA' },
   { name: 'lookAhead', type: 'number', doc: 'Archive events read ahead of the replay clock at most (memory does not grow with the files)', default: 16384, integer: true, min: 1024 },
   ...LIVE_SINK_OPTIONS,
 ];

@@ -74,6 +74,13 @@ describe('lakehouse replay', () => {
     await assert.rejects(replayCommand.run(['--market', 'cm', '--files', zip, '--via', 'archive', '--speed', 'max', '--loop'], context), { name: 'ConfigError' });
   });
 
+  it('reads its --via from LAKEHOUSE_REPLAY_VIA, not from the LAKEHOUSE_VIA of stream (raw|ccxt)', async () => {
+    const context = (env: Record<string, string>): Parameters<typeof replayCommand.run>[1] => ({ env, stdout: new PassThrough(), stderr: new PassThrough(), signal: new AbortController().signal });
+    const zip = realFixture('BTCUSD_PERP-aggTrades-2026-05-08.zip');
+    await assert.rejects(replayCommand.run(['--serve'], context({ LAKEHOUSE_VIA: 'ccxt' })), /give --files/);
+    await assert.rejects(replayCommand.run(['--market', 'cm', '--files', zip], context({ LAKEHOUSE_REPLAY_VIA: 'archive' })), /--via archive: --speed max or --rate/);
+  });
+
   it('rejects a replay with nothing to play', async () => {
     await assert.rejects(replayCommand.run(['--serve'], { env: {}, stdout: new PassThrough(), stderr: new PassThrough(), signal: new AbortController().signal }), { name: 'ConfigError' });
   });

@@ -44,6 +44,26 @@ function reportOf(stdout: string): string {
   }
 }
 
+/**
+ * Resolves when the backfill's progress (JSON lines on stderr) shows at least `target(totalFiles)` files done,
+ * with the counts then; undefined when it exits first.
+ */
+async function filesLoaded(child: ReturnType<typeof lakehouseChild>, target: (total: number) => number): Promise<{ done: number; total: number } | undefined> {
+  let wanted: number | undefined;
+  let partial = '';
+  return Promise.race([child.exit.then(() => undefined), new Promise<{ done: number; total: number }>((resolve) => {
+    child.child.stderr?.on('data', (chunk: Buffer) => {
+      const lines = (partial + String(chunk)).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines.filter((l) => l.startsWith('{"progress"'))) {
+        const { progress } = JSON.parse(line) as { progress: { files: number; totalFiles: number } };
+        wanted ??= target(progress.totalFiles);
+        if (progress.files >= wanted) resolve({ done: progress.files, total: progress.totalFiles });
+      }
+    });
+  })]);
+}
+
 /** Runs `argv` until a run exits 0 (at most `runs`), `faulty` injecting faults into each run; the runs' outcomes. */
 async function runUntilDone(argv: string[], runs: number, faulty: (index: number, child: ReturnType<typeof lakehouseChild>) => Promise<unknown>): Promise<string[]> {
   const outcomes: string[] = [];
@@ -70,11 +90,10 @@ export async function backfillKill(t: TestContext, log: ChaosLog, row: ChaosRow,
     '--clickhouse-url', clickhouse.url, '--clickhouse-user', clickhouse.username, '--clickhouse-password', clickhouse.password, '--json'];
   const outcomes = await runUntilDone(argv, 4, async (i, child) => {
     if (i >= 2) return;
-    const delay = Math.round(log.between(300, 4000));
-    await Promise.race([new Promise<void>((resolve) => child.child.stderr?.once('data', () => resolve())), child.exit]);
-    await new Promise((resolve) => setTimeout(resolve, delay));
+    const loaded = await filesLoaded(child, (total) => Math.max(1, Math.floor(log.between(1, total))));
+    if (loaded === undefined) return;
     child.child.kill('SIGKILL');
-    row.injected += `${row.injected === '' ? '' : ', '}run ${i + 1}: SIGKILL ${delay} ms after its first output`;
+    row.injected += `${row.injected === '' ? '' : ', '}run ${i + 1}: SIGKILL once ${loaded.done} of its ${loaded.total} files were loaded`;
   });
 
   const expected = expectedRows(files);
@@ -107,16 +126,17 @@ export async function backfillS3Bursts(t: TestContext, log: ChaosLog, row: Chaos
     if (i > 0) return;
     let on = true;
     void child.exit.then(() => { on = false; });
-    while (on && bursts.length < 6) {
-      await new Promise((resolve) => setTimeout(resolve, Math.round(log.between(500, 2500))));
-      const ms = Math.round(log.between(1000, 6000));
+    while (on && proxy.forwarded === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (on) {
+      const ms = Math.round(log.between(1000, 5000));
       proxy.burst(ms);
       bursts.push(`${ms} ms`);
-      row.injected = `run 1: ${bursts.length} bursts of 503 (${bursts.join(', ')})`;
-      await new Promise((resolve) => setTimeout(resolve, ms));
+      row.injected = `run 1: ${bursts.length} bursts of 503 (${bursts.join(', ')}), from its first S3 request to its exit`;
+      await new Promise((resolve) => setTimeout(resolve, ms + Math.round(log.between(300, 1500))));
     }
   });
 
+  row.injected += `; ${proxy.refused} requests answered 503, ${proxy.forwarded} forwarded`;
   const local = await tempDir(`chaos-s3-copy-${run}`);
   await downloadPrefix(s3.client, bucket, 'lake', local);
   const digest = await lakeDigest(local);
@@ -124,6 +144,5 @@ export async function backfillS3Bursts(t: TestContext, log: ChaosLog, row: Chaos
   for (const [type, rows] of Object.entries(expected)) {
     assert.deepEqual([digest[type]?.rows, digest[type]?.distinct], [rows, rows], `s3 lake ${type}`);
   }
-  row.injected += `; ${proxy.refused} requests refused`;
   row.outcome = `${outcomes.join('; ')}; lake: ${expected.trades} trades, ${expected.klines_1m} klines, each once`;
 }

@@ -15,7 +15,8 @@ import { runServe } from '../../pipelines/serve.js';
 import { makeVersion, type AnyRecord } from '../../schemas/index.js';
 import { DAY_US, trade } from '../operators/support.js';
 import { clickhouseService, kafkaService, registryService } from '../support/services.js';
-import { Proxy, clickhouseScalar, committedOffset } from './serve-support.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
+import { clickhouseScalar, committedOffset } from './serve-support.js';
 
 const RUN = `sf${Date.now().toString(36)}${process.pid}`;
 const TOTAL = 50_000;
@@ -31,7 +32,7 @@ test('ClickHouse unreachable for 30 s mid-run: serve waits without committing, r
   const chunks = Array.from({ length: TOTAL / 10_000 }, (_, i) => ({ kind: 'trade' as const, unitId: `${RUN}#${i}`, records: records.slice(i * 10_000, (i + 1) * 10_000) }));
   await lastValueFrom(from(chunks).pipe(toKafka({ kafka, registry, topicOf: (r) => `${RUN}.${topicFor(r)}`, partitions: 1 }), toArray()));
 
-  const proxy = new Proxy(new URL(clickhouse.url));
+  const proxy = new TcpProxy(new URL(clickhouse.url));
   await proxy.open();
   t.after(() => proxy.shut());
   const scalar = await clickhouseScalar(t, clickhouse, database);

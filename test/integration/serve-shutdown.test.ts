@@ -17,7 +17,8 @@ import { DAY_US, trade } from '../operators/support.js';
 import { REPO_ROOT } from '../support/fixtures.js';
 import { clickhouseService, kafkaService, registryService, type ClickHouseEndpoint, type KafkaEndpoint, type RegistryEndpoint } from '../support/services.js';
 import { serveUntil } from './lambda-support.js';
-import { Proxy, clickhouseScalar, committedOffset } from './serve-support.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
+import { clickhouseScalar, committedOffset } from './serve-support.js';
 
 const RUN = `ss${Date.now().toString(36)}${process.pid}`;
 const TOTAL = 20_000;
@@ -68,7 +69,7 @@ const committed = (kafka: KafkaEndpoint, group: string): Promise<string> => comm
 test('SIGTERM while ClickHouse refuses connections: exit 0, nothing committed', { timeout: 120_000 }, async (t) => {
   const services = await servicesOrSkip(t);
   if (services === undefined) return;
-  const proxy = new Proxy(new URL(services.clickhouse.url));
+  const proxy = new TcpProxy(new URL(services.clickhouse.url));
   await proxy.open();
   proxy.shut(); // its port now refuses
   const serve = startServe(t, services, `${RUN}-refused`, `${RUN}_refused`, `http://127.0.0.1:${proxy.port}`);
@@ -81,7 +82,7 @@ test('SIGTERM while ClickHouse refuses connections: exit 0, nothing committed', 
 test('SIGTERM while ClickHouse accepts connections and never answers: exit 0, nothing committed', { timeout: 120_000 }, async (t) => {
   const services = await servicesOrSkip(t);
   if (services === undefined) return;
-  const proxy = new Proxy(new URL(services.clickhouse.url));
+  const proxy = new TcpProxy(new URL(services.clickhouse.url));
   await proxy.open();
   proxy.freeze();
   t.after(() => proxy.shut());
@@ -99,7 +100,7 @@ test('SIGTERM while ClickHouse stopped answering mid-run with writes in flight: 
   const database = `${RUN}_midrun`;
   const group = `${RUN}-midrun`;
   const scalar = await clickhouseScalar(t, services.clickhouse, database);
-  const proxy = new Proxy(new URL(services.clickhouse.url));
+  const proxy = new TcpProxy(new URL(services.clickhouse.url));
   await proxy.open();
   t.after(() => proxy.shut());
   const first = startServe(t, services, group, database, `http://127.0.0.1:${proxy.port}`);

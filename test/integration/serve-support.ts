@@ -1,9 +1,7 @@
 /**
  * What the serve integration tests share: a scalar probe of a test database in ClickHouse, dropped afterwards,
- * a consumer group's committed offset, and a TCP proxy in front of ClickHouse that can be shut, frozen and
- * opened again.
+ * and a consumer group's committed offset.
  */
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import type { TestContext } from 'node:test';
 import { createClickHouseClient } from '../../connectors/clickhouse/config.js';
 import { createKafka } from '../../connectors/kafka/config.js';
@@ -38,53 +36,3 @@ export async function committedOffset(kafka: KafkaEndpoint, group: string, topic
   }
 }
 
-/**
- * A TCP proxy to `target` on a port that stays the same: open (forwarding), shut (new connections refused, open
- * ones cut) or frozen (connections accepted, open ones kept, nothing forwarded either way: a server that
- * never answers).
- */
-export class Proxy {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  private frozen = false;
-  port = 0;
-  /** Connections accepted so far. */
-  connections = 0;
-
-  constructor(private readonly target: URL) {}
-
-  async open(): Promise<void> {
-    this.frozen = false;
-    if (this.server !== undefined) return;
-    const server = createServer((client) => {
-      this.connections++;
-      this.track(client);
-      if (this.frozen) return;
-      const upstream = createConnection({ host: this.target.hostname, port: Number(this.target.port) });
-      this.track(upstream);
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
-    this.port = (server.address() as { port: number }).port;
-    this.server = server;
-  }
-
-  /** Refuses new connections and cuts the open ones (the close callback would wait for those opened meanwhile). */
-  shut(): void {
-    this.server?.close();
-    this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-  }
-
-  /** Stops forwarding: every open connection hangs, new ones are accepted and hang too. */
-  freeze(): void {
-    this.frozen = true;
-    for (const socket of this.sockets) { socket.unpipe(); socket.pause(); }
-  }
-
-  private track(socket: Socket): void {
-    this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
-    socket.on('error', () => undefined);
-  }
-}

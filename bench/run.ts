@@ -23,6 +23,7 @@ const MODULES: readonly BenchModule[] = [
   { name: 'clickhouse', run: async () => (await import('./clickhouse.js')).benchClickHouse() },
   { name: 'handoff', run: async () => (await import('./handoff.js')).benchHandoff() },
   { name: 'serve', run: async () => (await import('./serve.js')).benchServe() },
+  { name: 'indicators', run: async () => (await import('./indicators.js')).benchIndicators() },
 ];
 
 function formatValue(value: number): string {

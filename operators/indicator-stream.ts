@@ -3,7 +3,7 @@
  * after each bar, the append path for the next bar, and the replay path for a bar that comes late or corrected.
  */
 import {
-  makeVersion, nextWindowStartUs, sequenceOfVersion, type IndicatorRecord, type KlineInterval, type KlineRecord,
+  fixedIntervalUs, makeVersion, nextWindowStartUs, sequenceOfVersion, type IndicatorRecord, type KlineInterval, type KlineRecord,
 } from '../schemas/index.js';
 import { BarHistory } from './bar-history.js';
 import { COUNT, EMITTED, HISTOGRAM, LOWER, SIGNAL, SLOTS, UPPER, VALUE, WARM, type IndicatorCalc } from './indicator-calc.js';
@@ -30,6 +30,8 @@ export class IndicatorStream {
   private newestOpenUs = -Infinity;
   private readonly previous = new Float64Array(OUTPUTS.length);
   private readonly ingestId: string;
+  /** Window length of the interval, µs; 0 for the calendar month. */
+  private readonly windowUs: number;
 
   constructor(private readonly calcs: readonly IndicatorCalc[], private readonly template: RowTemplate, private readonly latenessUs: number) {
     let stride = 0;
@@ -37,15 +39,16 @@ export class IndicatorStream {
       this.bases.push(stride);
       stride += SLOTS + calc.stateSize;
     }
-    this.history = new BarHistory(stride);
     this.keepBefore = Math.max(1, ...calcs.map((c) => c.lookback));
+    this.history = new BarHistory(stride, this.keepBefore + 2);
+    this.windowUs = fixedIntervalUs(template.interval as KlineInterval) ?? 0;
     this.ingestId = `indicators/${template.priceKind}/${template.interval}`;
   }
 
   /** Adds a closed bar: emits the rows it gives or changes; returns {@link ADDED}, {@link DUPLICATE} or {@link TOO_LATE}. */
   add(bar: KlineRecord, emit: Emit): number {
     const h = this.history;
-    const endUs = nextWindowStartUs(bar.openTimeUs, bar.interval as KlineInterval);
+    const endUs = this.windowUs === 0 ? nextWindowStartUs(bar.openTimeUs, '1M') : bar.openTimeUs + this.windowUs;
     const found = h.find(bar.openTimeUs);
     if (found >= 0 && bar.version <= h.version[h.at(found)]) return DUPLICATE;
     const k = found >= 0 ? found : -found - 1;
@@ -80,6 +83,7 @@ export class IndicatorStream {
     h.sequence[i] = sequence;
     const s = h.slots;
     const previous = this.previous;
+    const version = makeVersion('derived', sequence);
     for (let c = 0; c < this.calcs.length; c++) {
       const o = i * h.stride + this.bases[c];
       if (!fresh) for (let x = 0; x < OUTPUTS.length; x++) previous[x] = s[o + OUTPUTS[x]];
@@ -87,7 +91,6 @@ export class IndicatorStream {
       s[o + VALUE] = NaN; s[o + SIGNAL] = NaN; s[o + HISTOGRAM] = NaN; s[o + UPPER] = NaN; s[o + LOWER] = NaN;
       this.calcs[c].step(h, k, this.bases[c]);
       if (!fresh && !countChanged && unchanged(previous, s, o)) continue;
-      const version = makeVersion('derived', sequence);
       s[o + EMITTED] = fresh ? version : Math.max(version, s[o + EMITTED] + 1);
       emit(this.row(this.calcs[c], s, o, h.openUs[i]));
     }

@@ -84,6 +84,9 @@ export class IndicatorStream {
     const s = h.slots;
     const previous = this.previous;
     const version = makeVersion('derived', sequence);
+    // Warm-up rows rank below every value row: a store never replaces a value by the warm-up row of the same bar
+    // (a consumer that re-read the stream from a later point and restarted its indicators).
+    const warmVersion = makeVersion('fill', sequence);
     for (let c = 0; c < this.calcs.length; c++) {
       const o = i * h.stride + this.bases[c];
       if (!fresh) for (let x = 0; x < OUTPUTS.length; x++) previous[x] = s[o + OUTPUTS[x]];
@@ -91,7 +94,8 @@ export class IndicatorStream {
       s[o + VALUE] = NaN; s[o + SIGNAL] = NaN; s[o + HISTOGRAM] = NaN; s[o + UPPER] = NaN; s[o + LOWER] = NaN;
       this.calcs[c].step(h, k, this.bases[c]);
       if (!fresh && !countChanged && unchanged(previous, s, o)) continue;
-      s[o + EMITTED] = fresh ? version : Math.max(version, s[o + EMITTED] + 1);
+      const computed = s[o + WARM] === 1 ? warmVersion : version;
+      s[o + EMITTED] = fresh ? computed : Math.max(computed, s[o + EMITTED] + 1);
       emit(this.row(this.calcs[c], s, o, h.openUs[i]));
     }
   }

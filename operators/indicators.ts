@@ -114,7 +114,8 @@ function lateLetter(bar: KlineRecord, latenessUs: number): DeadLetterRecord {
  * - `vwap` per UTC session day, `vwap:N` over N bars (operators/vwap.ts); trade klines only.
  * Rows before the first value are emitted as warm-up rows (`warmUp: true`, values null), never guessed.
  *
- * Versions: `derived` rank, sequence = the newest input sequence of the bar and every bar before it, so
+ * Versions: `derived` rank (warm-up rows the lowest, `fill`, so that no store replaces a value by a warm-up
+ * row of the same bar), sequence = the newest input sequence of the bar and every bar before it — so
  * streaming and batch runs over the same bars give identical rows.
  *
  * Lateness and corrections: a bar that comes out of order, or again with a higher version (an archive bar

@@ -198,7 +198,7 @@ export const INDICATOR = defineKind('indicator', 'A technical indicator at one c
   { name: 'openTimeUs', type: 'long', doc: 'Open time of the bar the value belongs to, µs.' },
   { name: 'indicator', type: 'string', enum: INDICATORS, doc: '`vwap`, `rsi` (Wilder), `macd` or `bb` (Bollinger Bands).' },
   { name: 'params', type: 'string', doc: 'Parameters, canonical: rsi `14`, macd `12:26:9` (fast:slow:signal), bb `20:2` (N:k), vwap `session` (per UTC day) or `20` (rolling N bars).' },
-  { name: 'warmUp', type: 'boolean', doc: 'Too few bars yet for a value (or no volume yet, vwap): the value fields are null.' },
+  { name: 'warmUp', type: 'boolean', doc: 'Too few bars yet for a value (vwap: no volume to divide by): the value fields are null, and the version has the lowest rank (a value row of the same bar always wins).' },
   nullableDouble('value', 'rsi: RSI 0–100; macd: MACD line (fast EMA − slow EMA of closes); bb: middle band (SMA of N closes); vwap: Σ typical price × volume / Σ volume.'),
   nullableDouble('signal', 'macd: signal line (EMA of the MACD line); null otherwise.'),
   nullableDouble('histogram', 'macd: MACD line − signal; null otherwise.'),

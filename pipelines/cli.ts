@@ -29,6 +29,8 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./resample.js')).resampleCommand },
   { name: 'indicators', summary: 'compute RSI, MACD, Bollinger Bands and VWAP over one bar stream in the lake, into the lake (gold layer)',
     load: async () => (await import('./indicators.js')).indicatorsCommand },
+  { name: 'quality', summary: 'score one stream in the lake per UTC day: completeness, gaps by cause, duplicates, dead letters, late records (alerting exit status)',
+    load: async () => (await import('./quality.js')).qualityCommand },
   { name: 'query', summary: 'run SQL against ClickHouse, or against the local Parquet lake (DuckDB) in embedded mode',
     load: async () => (await import('./query.js')).queryCommand },
   { name: 'infra', summary: 'up | down | status | env | install — real local Kafka, Schema Registry, ClickHouse and S3 on loopback',

@@ -59,9 +59,10 @@ test('serve --indicators over Kafka and lakehouse indicators over the lake give 
   const batch = resolveConfig('indicators', indicatorsCommand.options,
     ['--symbol', symbol, '--type', 'klines:1m', '--from', '2020-01-01', '--lake', lake, '--indicators', SPECS, '--no-write'], {}).config;
   const { rows, bars } = await runIndicators(batch);
-  assert.equal(bars, klines.length);
+  assert.ok(bars >= klines.length - held, `${bars} bars in the lake`); // serve wrote the bars it released
   const byKey = (list: readonly IndicatorRecord[]): Map<string, IndicatorRecord> => new Map(list.map((r) => [identityKeyOf(r), r]));
   const expected = byKey(rows);
-  assert.equal(expected.size, klines.length * 4);
+  assert.equal(expected.size, bars * 4);
+  assert.equal(streamed.length, bars * 4);
   for (const [key, row] of byKey(streamed)) assert.deepEqual(row, expected.get(key), key);
 });

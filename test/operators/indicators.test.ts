@@ -41,7 +41,7 @@ describe('indicators', () => {
     const [a, b, c] = [kline(minute(0)), kline(minute(1)), kline(minute(2))];
     const rows = (bar: KlineRecord): IndicatorRecord => ({
       kind: 'indicator', exchange: 'binance', market: 'spot', symbol: 'BTCUSDT', eventTimeUs: bar.openTimeUs, source: 'derived',
-      receiveTimeUs: null, ingestId: 'indicators/trade/1m', version: makeVersion('derived', 1), priceKind: 'trade', interval: '1m',
+      receiveTimeUs: null, ingestId: 'indicators/trade/1m', version: makeVersion(bar === a ? 'fill' : 'derived', 1), priceKind: 'trade', interval: '1m',
       openTimeUs: bar.openTimeUs, indicator: 'bb', params: '2:1', warmUp: bar === a, value: bar === a ? null : 100.5,
       signal: null, histogram: null, upper: bar === a ? null : 100.5, lower: bar === a ? null : 100.5, barCount: bar === a ? 1 : bar === b ? 2 : 3,
     });
@@ -58,6 +58,17 @@ describe('indicators', () => {
     const out = await collect(from([kline(minute(0)), open, kline(minute(1))]).pipe(indicators({ indicators: ['rsi:2', 'vwap'] })));
     assert.deepEqual(out.map((r) => (r.kind === 'indicator' ? `${r.indicator}@${(r.openTimeUs - minute(0)) / 60e6}` : r.kind)),
       ['kline', 'rsi@0', 'vwap@0', 'kline', 'kline', 'rsi@1', 'vwap@1']);
+  });
+
+  it('warm-up rows have null values and rank below the value row of the same bar, whatever its sequence', async () => {
+    const live = liveBars(30);
+    // A consumer that re-read from bar 10 restarts: its rows of bar 20 are warm-up rows with a newer sequence.
+    const full = rowsOf(await collect(from(live).pipe(indicators({ indicators: ['bb:20:2'], passThrough: false }))));
+    const restarted = rowsOf(await collect(from(live.slice(10).map((b) => ({ ...b, version: b.version + 1000 }))).pipe(indicators({ indicators: ['bb:20:2'], passThrough: false }))));
+    const value = full.find((r) => r.openTimeUs === live[20].openTimeUs) as IndicatorRecord;
+    const warm = restarted.find((r) => r.openTimeUs === live[20].openTimeUs) as IndicatorRecord;
+    assert.deepEqual([value.warmUp, warm.warmUp, warm.value, warm.upper], [false, true, null, null]);
+    assert.ok(warm.version < value.version);
   });
 
   it('mark-price klines get every indicator but vwap (they have no volume)', async () => {

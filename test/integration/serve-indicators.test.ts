@@ -42,7 +42,7 @@ test('serve --indicators over Kafka and lakehouse indicators over the lake give 
   const env = { KAFKA_BROKERS: kafka.brokers.join(','), SCHEMA_REGISTRY_URL: registry.url };
   const { config } = resolveConfig('serve', serveCommand.options, argv, env);
   const served = async (): Promise<IndicatorRecord[]> =>
-    (await lastValueFrom(fromParquetLake({ root: lake, type: 'indicators', kind: 'indicator', symbol }).pipe(toArray()))) as IndicatorRecord[];
+    (await lastValueFrom(fromParquetLake({ root: lake, type: 'indicators', kind: 'indicator', symbol }).pipe(toArray()))).filter((r): r is IndicatorRecord => r.kind === 'indicator');
   const stop = new AbortController();
   const deadline = setTimeout(() => stop.abort(), 200_000);
   const held = 2; // the newest bars the merge and the watermark hold back until more input (or a flush) comes

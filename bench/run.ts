@@ -25,6 +25,7 @@ const MODULES: readonly BenchModule[] = [
   { name: 'serve', run: async () => (await import('./serve.js')).benchServe() },
   { name: 'backfill-workers', run: async () => (await import('./backfill-workers.js')).benchBackfillWorkers() },
   { name: 'replay', run: async () => (await import('./replay.js')).benchReplay() },
+  { name: 'indicators', run: async () => (await import('./indicators.js')).benchIndicators() },
 ];
 
 function formatValue(value: number): string {

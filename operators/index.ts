@@ -5,6 +5,8 @@
 export { dedupe, type DedupeOptions } from './dedupe.js';
 export { detectGaps, type DetectGapsOptions, type ExpectedKlineStream } from './detect-gaps.js';
 export { fillGaps, GAP_FILL_POLICIES, type FillGapsOptions, type GapFillPolicy } from './fill-gaps.js';
+export { DEFAULT_INDICATORS, parseIndicatorSpec, parseIndicatorSpecs, type IndicatorSpec } from './indicator-spec.js';
+export { indicators, type IndicatorsOptions } from './indicators.js';
 export { MERGE_IDLE_TIMEOUT_MS, mergeSources, type MergeSourcesOptions } from './merge-sources.js';
 export { LATE_RECORD, resample, type ResampleOptions } from './resample.js';
 export { validate, VALIDATION_ERROR, type ValidateOptions } from './validate.js';

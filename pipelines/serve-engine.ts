@@ -92,7 +92,7 @@ export class ServeEngine {
     this.out = [];
     for (let i = 0; i < out.length; i++) {
       const record = out[i];
-      if (record.kind === 'deadLetter' || record.kind === 'gap' || record.source === 'resample' || record.source === 'fill') continue;
+      if (record.kind === 'deadLetter' || record.kind === 'gap' || record.source === 'resample' || record.source === 'fill' || record.source === 'derived') continue;
       const mark = this.streams.get(record).state;
       if (record.eventTimeUs > mark.maxOutUs) mark.maxOutUs = record.eventTimeUs;
     }

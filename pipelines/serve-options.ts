@@ -5,7 +5,9 @@
 import { GAP_FILL_POLICIES, type GapFillPolicy } from '../operators/fill-gaps.js';
 import { ConfigError } from '../schemas/errors.js';
 import { parseKlineInterval, type KlineInterval } from '../schemas/interval.js';
+import { parseIndicatorSpecs, type IndicatorSpec } from '../operators/indicator-spec.js';
 import { SINK_OPTIONS } from './backfill-sinks.js';
+import { INDICATORS_OPTION } from './indicator-options.js';
 import type { OptionSpec, ResolvedConfig } from './config.js';
 
 /** Every option of `lakehouse serve`. */
@@ -14,6 +16,7 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { name: 'topics', type: 'list', placeholder: 'md.binance.spot.trades,…', doc: 'topics to consume (default: every <topic-prefix>md.* input topic at start: not bars or dead letters; md.gaps records go to the stores as they are)' },
   { name: 'fromBeginning', type: 'boolean', default: true, doc: 'start at the earliest offset when the group has none' },
   { name: 'intervals', type: 'list', default: ['1m'], placeholder: '1m,5m,1h,1d', doc: 'bar intervals built from trades / aggTrades, and from klines every coarser one ("none": no bars)' },
+  { ...INDICATORS_OPTION, doc: `${INDICATORS_OPTION.doc}, over every closed bar stream after resample (default: none)` },
   { name: 'fill', type: 'string', choices: GAP_FILL_POLICIES, default: 'none', doc: 'gaps: rest = authentic REST data, flat = synthetic bars at the previous close, none = ledger only' },
   { name: 'allowedLateness', type: 'string', default: '1s', placeholder: 'DURATION', doc: 'event time a record may trail its stream and still be ordered, deduplicated and counted in its bar (e.g. 500ms, 5s, 2m)' },
   { name: 'restUrl', type: 'string', placeholder: 'URL', check: 'url', doc: 'Binance-compatible REST base for --fill rest (default: the production host of the market)' },
@@ -21,7 +24,7 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { name: 'compactLake', type: 'boolean', default: true, doc: 'keep each lake day partition at one row per identity key (the highest version): compacted when its day is over, after 60 s without writes and at shutdown, its new parts merged every 64 writes meanwhile (--no-compact-lake: every copy stays until lakehouse compact)' },
   { name: 'maxInFlight', type: 'number', default: 4, placeholder: 'N', integer: true, min: 1, max: 64, doc: 'Kafka batches whose sink writes may be outstanding at once' },
   ...SINK_OPTIONS.map((o) => (o.name === 'sink'
-    ? { ...o, doc: 'Sinks: clickhouse (silver tables, klines with source resample, gaps), parquet (the lake), kafka (derived topics md.binance.<market>.bars.<interval> and md.gaps). Default: clickhouse when configured, plus parquet' }
+    ? { ...o, doc: 'Sinks: clickhouse (silver tables, klines with source resample, gaps, indicators), parquet (the lake), kafka (derived topics md.binance.<market>.bars.<interval>, md.binance.<market>.indicators.<interval> and md.gaps). Default: clickhouse when configured, plus parquet' }
     : o)),
 ];
 
@@ -36,8 +39,9 @@ export function parseDurationUs(text: string, flag: string): number {
 }
 
 /** The serving chain's settings from resolved options. */
-export function serveSettingsOf(config: ResolvedConfig): { intervals: KlineInterval[]; allowedLatenessUs: number; fill: GapFillPolicy } {
+export function serveSettingsOf(config: ResolvedConfig): { intervals: KlineInterval[]; indicators: IndicatorSpec[]; allowedLatenessUs: number; fill: GapFillPolicy } {
   const listed = (config.intervals as readonly string[] | undefined) ?? [];
   const intervals = listed.length === 1 && listed[0] === 'none' ? [] : listed.map((i) => parseKlineInterval(i));
-  return { intervals, allowedLatenessUs: parseDurationUs(config.allowedLateness as string, '--allowed-lateness'), fill: config.fill as GapFillPolicy };
+  const indicators = parseIndicatorSpecs((config.indicators as readonly string[] | undefined) ?? []);
+  return { intervals, indicators, allowedLatenessUs: parseDurationUs(config.allowedLateness as string, '--allowed-lateness'), fill: config.fill as GapFillPolicy };
 }

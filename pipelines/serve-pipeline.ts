@@ -1,19 +1,21 @@
 /**
  * The serving dataflow, the lambda architecture's merge point, as one visible pipe. Both layers of every stream
  * come in (the batch layer's archive rows, the speed layer's live and REST rows, read from Kafka), and
- * corrected data goes out: one row per identity (the highest version), gap records, and bars.
+ * corrected data goes out: one row per identity (the highest version), gap records, bars and indicator values.
  *
  *   batch layer ─ validate ─┐
- *                           ├─ mergeSources ─ dedupe ─ watermark ─ detectGaps ─ fillGaps ─ resample ─▶ sinks
+ *                           ├─ mergeSources ─ dedupe ─ watermark ─ detectGaps ─ fillGaps ─ resample ─ indicators ─▶ sinks
  *   speed layer ─ validate ─┘
  *
  * The operators are the shared ones of operators/ (the same the batch commands and the tests use), each with
  * its state per stream key on event time.
  */
-import { from, type Observable, type SchedulerLike } from 'rxjs';
+import { from, identity, type Observable, type SchedulerLike } from 'rxjs';
 import { dedupe } from '../operators/dedupe.js';
 import { detectGaps } from '../operators/detect-gaps.js';
 import { fillGaps, type GapFillPolicy } from '../operators/fill-gaps.js';
+import type { IndicatorSpec } from '../operators/indicator-spec.js';
+import { indicators } from '../operators/indicators.js';
 import { mergeSources } from '../operators/merge-sources.js';
 import { resample } from '../operators/resample.js';
 import { validate } from '../operators/validate.js';
@@ -25,6 +27,8 @@ import type { AnyRecord, GapRecord } from '../schemas/records.js';
 export interface ServePipelineOptions {
   /** Bar intervals built from trades / aggTrades (and from klines, every coarser one); empty: no bars. */
   readonly intervals: readonly KlineInterval[];
+  /** Indicators over every closed bar stream (`--indicators`); empty or absent: none. */
+  readonly indicators?: readonly IndicatorSpec[];
   /** How far (µs of event time) a record may trail its stream and still count everywhere (`--allowed-lateness`). */
   readonly allowedLatenessUs: number;
   /** What happens to a gap (`--fill`). */
@@ -47,7 +51,8 @@ export interface ServePipelineOptions {
  * The serving chain: `batch` and `speed` are the two layers' records (any kinds, each in its partition's
  * order); the output holds every input record that survives dedupe (highest version first seen, corrections
  * after), `gap` records (detected holes, the live layer's in-band gaps) with their fates, the fills, bars
- * (`kline`, `source: 'resample'`) and dead letters (rejected by validate, or too late for their bars).
+ * (`kline`, `source: 'resample'`), indicator values (`indicator`, with `--indicators`) and dead letters (rejected
+ * by validate, or too late for their bars).
  */
 export function servePipeline(layers: { readonly batch: Observable<AnyRecord>; readonly speed: Observable<AnyRecord> }, options: ServePipelineOptions): Observable<AnyRecord> {
   const lateness = options.allowedLatenessUs;
@@ -62,5 +67,6 @@ export function servePipeline(layers: { readonly batch: Observable<AnyRecord>; r
     detectGaps(),
     fillGaps({ policy: options.fill, ...(fetchGap === undefined ? {} : { fetch: (gap: GapRecord) => from(fetchGap(gap)) }) }),
     resample({ intervals: options.intervals, allowedLatenessUs: lateness }),
+    options.indicators === undefined || options.indicators.length === 0 ? identity : indicators({ indicators: options.indicators, allowedLatenessUs: lateness }),
   );
 }

@@ -41,7 +41,7 @@ export interface SessionOptions {
   readonly chain: ServePipelineOptions;
   /** Sinks of every output (ClickHouse, the lake). */
   readonly sinks: readonly OperatorFunction<RecordBatch, WriteAck>[];
-  /** The sink of derived outputs only (bars and gaps to Kafka). */
+  /** The sink of derived outputs only (bars, indicators and gaps to Kafka). */
   readonly derived?: OperatorFunction<RecordBatch, WriteAck>;
   readonly maxInFlight: number;
   readonly idleFlushMs: number;
@@ -54,7 +54,7 @@ const DRAIN_MS = 5_000;
 const COMMIT_MS = 2_000;
 
 function isDerived(record: AnyRecord): boolean {
-  return record.kind === 'gap' || (record.kind === 'kline' && record.source === 'resample');
+  return record.kind === 'gap' || record.kind === 'indicator' || (record.kind === 'kline' && record.source === 'resample');
 }
 
 function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {

@@ -1,9 +1,9 @@
 /**
  * `lakehouse serve`: the serving layer, one continuously running consumer-group member. Top to bottom:
  * fromKafka (the batch and speed layers' md.* topics, Avro, co-partitioned by symbol) → servePipeline
- * (validate → mergeSources → dedupe → watermark → detectGaps → fillGaps → resample, serve-pipeline.ts) →
- * every sink (ClickHouse silver tables, `klines` with `source = resample`, `gaps`; the Parquet lake; with
- * `kafka`, the derived topics `md.binance.<market>.bars.<interval>` and `md.gaps`) → offsets committed only
+ * (validate → mergeSources → dedupe → watermark → detectGaps → fillGaps → resample → indicators, serve-pipeline.ts)
+ * → every sink (ClickHouse silver tables, `klines` with `source = resample`, `gaps`, `indicators`; the Parquet lake;
+ * with `kafka`, the derived topics `md.binance.<market>.bars.<interval>`, `….indicators.<interval>` and `md.gaps`) → offsets committed only
  * below what the operators' state still needs, after every sink acknowledged (serve-offsets.ts). A failed
  * session (a sink down past its retries, a lost broker) is started again after a backoff, its state rebuilt
  * from the commits. Scale out by running more processes with the same group id.
@@ -26,7 +26,7 @@ import { kafkaConfigOf, registryConfigOf } from './connection-options.js';
 export type { ServeReport } from './serve-session.js';
 
 /**
- * The input topics: `--topics`, or every `<prefix>md.*` topic except bars and dead letters. `md.gaps` is read:
+ * The input topics: `--topics`, or every `<prefix>md.*` topic except the derived ones (bars, indicators, dead letters). `md.gaps` is read:
  * the live layer's gap records (disconnects, id holes and their repairs) belong in the ledger of every sink.
  */
 async function topicsOf(config: ResolvedConfig, brokers: readonly string[]): Promise<string[]> {
@@ -36,7 +36,7 @@ async function topicsOf(config: ResolvedConfig, brokers: readonly string[]): Pro
   await admin.connect();
   try {
     const prefix = (config.topicPrefix as string | undefined) ?? '';
-    const derived = (t: string): boolean => t === `${prefix}${DLQ_TOPIC}` || t.split('.').at(-2) === 'bars';
+    const derived = (t: string): boolean => t === `${prefix}${DLQ_TOPIC}` || ['bars', 'indicators'].includes(t.split('.').at(-2) ?? '');
     return (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}md.`) && !derived(t)).sort();
   } finally {
     await admin.disconnect();
@@ -135,7 +135,7 @@ export async function runServe(config: ResolvedConfig, signal: AbortSignal, onPr
 export const serveCommand: Command = {
   name: 'serve',
   usage: 'serve [--group-id G] [--topic-prefix P] [--sink clickhouse,parquet[,kafka]] [--clickhouse-database D] [--lake DIR]\n'
-    + '      [--intervals 1m[,5m,1h,1d]] [--fill rest|flat|none] [--allowed-lateness 1s] [--topics T1,T2]',
+    + '      [--intervals 1m[,5m,1h,1d]] [--indicators rsi:14,macd:12:26:9,bb:20:2,vwap] [--fill rest|flat|none] [--allowed-lateness 1s] [--topics T1,T2]',
   options: SERVE_OPTIONS,
   async run(argv, context) {
     const { config } = resolveConfig('serve', SERVE_OPTIONS, argv, context.env);

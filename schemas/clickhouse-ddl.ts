@@ -41,6 +41,7 @@ const TABLE_NAMES: Record<KindName, string> = {
   depthUpdate: 'depth_updates', bookSnapshot: 'book_snapshots', bookDepth: 'book_depth',
   fundingRate: 'funding_rates', markPrice: 'mark_prices', metrics: 'metrics', liquidation: 'liquidations',
   bvolIndex: 'bvol_index', eohSummary: 'eoh_summary', gap: 'gaps', deadLetter: 'dead_letters',
+  indicator: 'indicators', quality: 'quality',
 };
 
 /** The serving table of a kind (`trade` → `trades`). */

@@ -10,9 +10,10 @@ export type Market = (typeof MARKETS)[number];
 
 /**
  * Where a record came from. `archive` (data.binance.vision), `rest` (REST repair), `ws` (live stream),
- * `resample` (derived by the resample operator), `fill` (synthetic, made by the flat gap-fill policy).
+ * `resample` (derived by the resample operator), `fill` (synthetic, made by the flat gap-fill policy),
+ * `derived` (gold-layer values computed from bars or ledgers: indicators, quality scores).
  */
-export const SOURCES = ['archive', 'rest', 'ws', 'resample', 'fill'] as const;
+export const SOURCES = ['archive', 'rest', 'ws', 'resample', 'fill', 'derived'] as const;
 export type Source = (typeof SOURCES)[number];
 
 /** The price a kline is built from: trades, the mark price, the index price, or the premium index. */
@@ -26,6 +27,10 @@ export type GapCause = (typeof GAP_CAUSES)[number];
 /** What became of a gap: still `open`, `filled` (fully), `partial`, `unfillable`, or only `reported` (policy none). */
 export const GAP_STATES = ['open', 'filled', 'partial', 'unfillable', 'reported'] as const;
 export type GapState = (typeof GAP_STATES)[number];
+
+/** The technical indicators of the gold layer (operators/indicators.ts). */
+export const INDICATORS = ['vwap', 'rsi', 'macd', 'bb'] as const;
+export type IndicatorName = (typeof INDICATORS)[number];
 
 /** Side of a liquidation order (`SELL` liquidates a long position). */
 export const ORDER_SIDES = ['BUY', 'SELL'] as const;

@@ -25,10 +25,10 @@ columns (\`generated/parquet/*.json\`) are derived from it.
 - **Taker side**: \`isBuyerMaker = true\` means the buyer was the resting order, so the taker **sold**. Klines'
   \`takerBuy*\` fields sum the trades whose taker bought (\`isBuyerMaker = false\`).
 - **version** settles duplicates of one identity key, here and in ClickHouse: \`rank × 2^44 + sequence\` with rank
-  archive 5 > rest 4 > closed ws 3 = resample 3 > open ws 2 > fill 1, and the sequence a ms time (archive objects:
+  archive 5 > rest 4 > closed ws 3 = resample 3 = derived 3 > open ws 2 > fill 1, and the sequence a ms time (archive objects:
   their LastModified, so a republished file wins). The archive always wins in the end: batch corrects speed.
 - **source**: \`archive\` (data.binance.vision), \`rest\` (REST repair), \`ws\` (live), \`resample\` (derived bars),
-  \`fill\` (synthetic bars of the flat gap-fill policy).
+  \`fill\` (synthetic bars of the flat gap-fill policy), \`derived\` (gold-layer rows: \`indicator\`, \`quality\`).
 - Nullable fields are \`null\` when the source does not carry them; mappers never guess a missing value.
 `;
 

@@ -3,7 +3,7 @@
  * kind's own fields. The identity key (dedupe, ClickHouse ORDER BY) is a list of field names.
  */
 import type { FieldSpec, RecordOf } from './fields.js';
-import { EXCHANGES, GAP_CAUSES, GAP_STATES, MARKETS, PRICE_KINDS, SOURCES } from './ids.js';
+import { EXCHANGES, GAP_CAUSES, GAP_STATES, INDICATORS, MARKETS, PRICE_KINDS, SOURCES } from './ids.js';
 
 /** Fields every record carries. */
 export const COMMON_FIELDS = [
@@ -192,12 +192,42 @@ export const DEAD_LETTER = defineKind('deadLetter', 'Rejected input (the DLQ). e
   { name: 'originLine', type: 'long', nullable: true, doc: '1-based line in the CSV, when from an archive.' },
 ], ['ingestId', 'eventTimeUs']);
 
+export const INDICATOR = defineKind('indicator', 'A technical indicator at one closed bar (gold layer; source `derived`). eventTimeUs = openTimeUs of the bar.', [
+  { name: 'priceKind', type: 'string', enum: PRICE_KINDS, doc: 'Price kind of the bars (`trade`, `mark`, `index`, `premium`).' },
+  { name: 'interval', type: 'string', doc: 'Interval of the bars, API spelling.' },
+  { name: 'openTimeUs', type: 'long', doc: 'Open time of the bar the value belongs to, µs.' },
+  { name: 'indicator', type: 'string', enum: INDICATORS, doc: '`vwap`, `rsi` (Wilder), `macd` or `bb` (Bollinger Bands).' },
+  { name: 'params', type: 'string', doc: 'Parameters, canonical: rsi `14`, macd `12:26:9` (fast:slow:signal), bb `20:2` (N:k), vwap `session` (per UTC day) or `20` (rolling N bars).' },
+  { name: 'warmUp', type: 'boolean', doc: 'Too few bars yet for a value (vwap: no volume to divide by): the value fields are null, and the version has the lowest rank (a value row of the same bar always wins).' },
+  nullableDouble('value', 'rsi: RSI 0–100; macd: MACD line (fast EMA − slow EMA of closes); bb: middle band (SMA of N closes); vwap: Σ typical price × volume / Σ volume.'),
+  nullableDouble('signal', 'macd: signal line (EMA of the MACD line); null otherwise.'),
+  nullableDouble('histogram', 'macd: MACD line − signal; null otherwise.'),
+  nullableDouble('upper', 'bb: middle + k × σ (population σ of the N closes); null otherwise.'),
+  nullableDouble('lower', 'bb: middle − k × σ; null otherwise.'),
+  { name: 'barCount', type: 'long', doc: 'Bars seen up to this one, 1-based: since the stream started (session vwap: since the UTC day started).' },
+], ['market', 'symbol', 'priceKind', 'interval', 'indicator', 'params', 'openTimeUs']);
+
+export const QUALITY = defineKind('quality', 'Data quality of one stream on one UTC day (gold layer; source `derived`). eventTimeUs = start of the day.', [
+  { name: 'stream', type: 'string', doc: 'Stream key (schemas/identity.ts streamKeyOf), e.g. `binance.spot.kline.trade.1m.BTCUSDT`.' },
+  { name: 'dataType', type: 'string', doc: 'Record kind measured: `kline`, `trade` or `aggTrade`.' },
+  { name: 'interval', type: 'string', nullable: true, doc: 'Kline interval, for klines.' },
+  { name: 'day', type: 'string', doc: 'The UTC day, YYYY-MM-DD.' },
+  { name: 'expected', type: 'long', doc: 'klines: windows in the day; trades / aggTrades: ids from the first to the last id seen that day.' },
+  { name: 'covered', type: 'long', doc: 'Windows or ids of `expected` present.' },
+  { name: 'completeness', type: 'double', doc: 'covered / expected, 0–1 (1 when nothing was expected).' },
+  { name: 'gapCount', type: 'long', doc: 'Holes in the day.' },
+  { name: 'missingByCause', type: 'string', doc: 'Missing windows or ids per gap cause, `cause=n` joined by `,` (empty when complete).' },
+  { name: 'duplicates', type: 'long', doc: 'Stored copies of an identity key beyond the kept (highest-version) one.' },
+  { name: 'deadLetters', type: 'long', doc: 'Dead letters of the symbol that day, late records excluded.' },
+  { name: 'lateRecords', type: 'long', doc: 'Records that came too late for their bars (dead letters `LateRecord`).' },
+], ['stream', 'eventTimeUs']);
+
 /** Every record kind, by name. */
 export const KINDS = {
   trade: TRADE, aggTrade: AGG_TRADE, kline: KLINE, bookTicker: BOOK_TICKER, depthUpdate: DEPTH_UPDATE,
   bookSnapshot: BOOK_SNAPSHOT, bookDepth: BOOK_DEPTH, fundingRate: FUNDING_RATE, markPrice: MARK_PRICE,
   metrics: METRICS, liquidation: LIQUIDATION, bvolIndex: BVOL_INDEX, eohSummary: EOH_SUMMARY, gap: GAP,
-  deadLetter: DEAD_LETTER,
+  deadLetter: DEAD_LETTER, indicator: INDICATOR, quality: QUALITY,
 } as const;
 
 export type KindName = keyof typeof KINDS;
@@ -221,6 +251,8 @@ export type BvolIndexRecord = RecordOfKind<'bvolIndex'>;
 export type EohSummaryRecord = RecordOfKind<'eohSummary'>;
 export type GapRecord = RecordOfKind<'gap'>;
 export type DeadLetterRecord = RecordOfKind<'deadLetter'>;
+export type IndicatorRecord = RecordOfKind<'indicator'>;
+export type QualityRecord = RecordOfKind<'quality'>;
 
 /** Any record of any kind (a discriminated union on `kind`). */
 export type AnyRecord = { [K in KindName]: RecordOfKind<K> }[KindName];

@@ -4,7 +4,7 @@
  *
  *   version = rank × 2^44 + sequence
  *
- * rank orders sources: archive (5) > rest (4) > closed ws (3) = resample (3) > open ws (2) > fill (1).
+ * rank orders sources: archive (5) > rest (4) > closed ws (3) = resample (3) = derived (3) > open ws (2) > fill (1).
  * sequence orders ingests within a rank: a millisecond wall-clock or publication time (archive objects use
  * their LastModified, so a republished file beats the old one), below 2^44 (year 2527). The result stays
  * below 2^47, exact in a JS number and in Avro long / ClickHouse UInt64.
@@ -20,6 +20,7 @@ export function sourceRank(source: Source, closed = true): number {
     case 'rest': return 4;
     case 'ws': return closed ? 3 : 2;
     case 'resample': return 3;
+    case 'derived': return 3;
     case 'fill': return 1;
   }
 }

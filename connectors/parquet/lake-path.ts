@@ -13,6 +13,7 @@ const TYPE_OF_KIND = {
   trade: 'trades', aggTrade: 'aggTrades', bookTicker: 'bookTicker', bookDepth: 'bookDepth', fundingRate: 'fundingRate',
   metrics: 'metrics', liquidation: 'liquidationSnapshot', bvolIndex: 'BVOLIndex', eohSummary: 'EOHSummary',
   markPrice: 'markPrice', depthUpdate: 'depthUpdate', bookSnapshot: 'bookSnapshot', gap: 'gaps', deadLetter: 'deadLetters',
+  indicator: 'indicators', quality: 'quality',
 } as const;
 
 /** Every lake type name that is not a kline type (kline types are `<prefix>_<interval>`). */
@@ -21,7 +22,7 @@ export const LAKE_FIXED_TYPES = Object.values(TYPE_OF_KIND);
 /**
  * The lake `type` of a record: the archive's data-type name (`trades`, `aggTrades`, `bookTicker`, …), for klines
  * `klines_<interval>` / `markPriceKlines_<interval>` / `indexPriceKlines_<interval>` / `premiumIndexKlines_<interval>`,
- * and `gaps` / `deadLetters` for the side outputs.
+ * `gaps` / `deadLetters` for the side outputs, `indicators` / `quality` for the gold layer's values.
  */
 export function lakeTypeOf(record: AnyRecord): string {
   if (record.kind === 'kline') return `${PRICE_KLINE_PREFIX[record.priceKind]}_${record.interval}`;

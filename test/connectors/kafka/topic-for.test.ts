@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DLQ_TOPIC, GAPS_TOPIC, barsTopic, kindOfTopic, prefixedTopicFor, topicFor } from '../../../connectors/kafka/topic-for.js';
+import { DLQ_TOPIC, GAPS_TOPIC, barsTopic, indicatorsTopic, kindOfTopic, prefixedTopicFor, topicFor } from '../../../connectors/kafka/topic-for.js';
 import { ConfigError } from '../../../schemas/errors.js';
 import { KIND_NAMES } from '../../../schemas/records.js';
 import { sampleRecord } from '../../support/sample-records.js';
@@ -17,6 +17,13 @@ test('bars resampled from trades go to the derived bars topic', () => {
   const bar = { ...sampleRecord('kline'), market: 'um' as const, priceKind: 'trade' as const, interval: '5m', source: 'resample' as const };
   assert.equal(topicFor(bar), 'md.binance.um.bars.5m');
   assert.equal(barsTopic('spot', '1h'), 'md.binance.spot.bars.1h');
+});
+
+test('indicator values go to md.<exchange>.<market>.indicators.<interval>, quality scores to …quality', () => {
+  const value = { ...sampleRecord('indicator'), market: 'um' as const, interval: '1h' };
+  assert.equal(topicFor(value), 'md.binance.um.indicators.1h');
+  assert.equal(indicatorsTopic('spot', '1m'), 'md.binance.spot.indicators.1m');
+  assert.equal(topicFor({ ...sampleRecord('quality'), market: 'spot' }), 'md.binance.spot.quality');
 });
 
 test('other kinds use archive type names; gaps and dead letters have their own topics', () => {

@@ -17,6 +17,7 @@ test('every non-kline kind has the archive-style type name', () => {
     trade: 'trades', aggTrade: 'aggTrades', bookTicker: 'bookTicker', depthUpdate: 'depthUpdate', bookSnapshot: 'bookSnapshot',
     bookDepth: 'bookDepth', fundingRate: 'fundingRate', markPrice: 'markPrice', metrics: 'metrics',
     liquidation: 'liquidationSnapshot', bvolIndex: 'BVOLIndex', eohSummary: 'EOHSummary', gap: 'gaps', deadLetter: 'deadLetters',
+    indicator: 'indicators', quality: 'quality',
   };
   for (const kind of KIND_NAMES.filter((k) => k !== 'kline')) assert.equal(lakeTypeOf(sampleRecord(kind)), expected[kind], kind);
 });

@@ -1,0 +1,136 @@
+/**
+ * One bar stream's indicators: its retained bars ({@link BarHistory}) with every indicator's outputs and state
+ * after each bar, the append path for the next bar, and the replay path for a bar that comes late or corrected.
+ */
+import {
+  fixedIntervalUs, makeVersion, nextWindowStartUs, sequenceOfVersion, type IndicatorRecord, type KlineInterval, type KlineRecord,
+} from '../schemas/index.js';
+import { BarHistory } from './bar-history.js';
+import { COUNT, EMITTED, HISTOGRAM, LOWER, SIGNAL, SLOTS, UPPER, VALUE, WARM, type IndicatorCalc } from './indicator-calc.js';
+import type { Emit } from './record-processor.js';
+
+/** What becomes of a bar given to {@link IndicatorStream.add}. */
+export const ADDED = 0, DUPLICATE = 1, TOO_LATE = 2;
+
+const OUTPUTS = [VALUE, SIGNAL, HISTOGRAM, UPPER, LOWER, WARM, COUNT] as const;
+
+/** What the rows of one stream share. */
+export type RowTemplate = Pick<KlineRecord, 'exchange' | 'market' | 'symbol' | 'priceKind' | 'interval'>;
+
+/**
+ * See the module comment. A bar is on time while its window end + the allowed lateness is after the open time
+ * of the newest bar (the stream's event time); the newest bar is always on time.
+ * Memory: the bars on time, plus the longest window (and one bar) before them.
+ */
+export class IndicatorStream {
+  readonly history: BarHistory;
+  private readonly bases: number[] = [];
+  /** Bars kept before the oldest correctable one (the state before it, and the windows reaching back). */
+  private readonly keepBefore: number;
+  private newestOpenUs = -Infinity;
+  private readonly previous = new Float64Array(OUTPUTS.length);
+  private readonly ingestId: string;
+  /** Window length of the interval, µs; 0 for the calendar month. */
+  private readonly windowUs: number;
+
+  constructor(private readonly calcs: readonly IndicatorCalc[], private readonly template: RowTemplate, private readonly latenessUs: number) {
+    let stride = 0;
+    for (const calc of calcs) {
+      this.bases.push(stride);
+      stride += SLOTS + calc.stateSize;
+    }
+    this.keepBefore = Math.max(1, ...calcs.map((c) => c.lookback));
+    this.history = new BarHistory(stride, this.keepBefore + 2);
+    this.windowUs = fixedIntervalUs(template.interval as KlineInterval) ?? 0;
+    this.ingestId = `indicators/${template.priceKind}/${template.interval}`;
+  }
+
+  /** Adds a closed bar: emits the rows it gives or changes; returns {@link ADDED}, {@link DUPLICATE} or {@link TOO_LATE}. */
+  add(bar: KlineRecord, emit: Emit): number {
+    const h = this.history;
+    const endUs = this.windowUs === 0 ? nextWindowStartUs(bar.openTimeUs, '1M') : bar.openTimeUs + this.windowUs;
+    const found = h.find(bar.openTimeUs);
+    if (found >= 0 && bar.version <= h.version[h.at(found)]) return DUPLICATE;
+    const k = found >= 0 ? found : -found - 1;
+    if (k < h.size) {
+      // A bar before the newest: its stream must still hold the state before it, and it must be within lateness.
+      const startOfStream = h.size > 0 && h.count[h.at(0)] === 1;
+      if (endUs + this.latenessUs <= this.newestOpenUs || (k === 0 && !startOfStream)) return TOO_LATE;
+    }
+    const i = found >= 0 ? h.at(k) : h.insert(k);
+    h.openUs[i] = bar.openTimeUs;
+    h.endUs[i] = endUs;
+    h.close[i] = bar.close;
+    h.high[i] = bar.high;
+    h.low[i] = bar.low;
+    h.volume[i] = bar.volume ?? bar.baseVolume ?? NaN;
+    h.version[i] = bar.version;
+    for (let j = k; j < h.size; j++) this.compute(j, found < 0 && j === k, emit);
+    if (bar.openTimeUs > this.newestOpenUs) this.newestOpenUs = bar.openTimeUs;
+    this.trim();
+    return ADDED;
+  }
+
+  /** Recomputes position `k`; a `fresh` bar (new at k) emits every row, a recomputed one only the rows that changed. */
+  private compute(k: number, fresh: boolean, emit: Emit): void {
+    const h = this.history;
+    const i = h.at(k);
+    const p = k > 0 ? h.at(k - 1) : -1;
+    const count = (p < 0 ? 0 : h.count[p]) + 1;
+    const countChanged = h.count[i] !== count;
+    h.count[i] = count;
+    const sequence = Math.max(p < 0 ? 0 : h.sequence[p], sequenceOfVersion(h.version[i]));
+    h.sequence[i] = sequence;
+    const s = h.slots;
+    const previous = this.previous;
+    const version = makeVersion('derived', sequence);
+    // Warm-up rows rank below every value row: a store never replaces a value by the warm-up row of the same bar
+    // (a consumer that re-read the stream from a later point and restarted its indicators).
+    const warmVersion = makeVersion('fill', sequence);
+    for (let c = 0; c < this.calcs.length; c++) {
+      const o = i * h.stride + this.bases[c];
+      if (!fresh) for (let x = 0; x < OUTPUTS.length; x++) previous[x] = s[o + OUTPUTS[x]];
+      // An indicator writes only the outputs it has; the others are null.
+      s[o + VALUE] = NaN; s[o + SIGNAL] = NaN; s[o + HISTOGRAM] = NaN; s[o + UPPER] = NaN; s[o + LOWER] = NaN;
+      this.calcs[c].step(h, k, this.bases[c]);
+      if (!fresh && !countChanged && unchanged(previous, s, o)) continue;
+      const computed = s[o + WARM] === 1 ? warmVersion : version;
+      s[o + EMITTED] = fresh ? computed : Math.max(computed, s[o + EMITTED] + 1);
+      emit(this.row(this.calcs[c], s, o, h.openUs[i]));
+    }
+  }
+
+  private row(calc: IndicatorCalc, s: Float64Array, o: number, openUs: number): IndicatorRecord {
+    const t = this.template;
+    const warm = s[o + WARM] === 1;
+    return {
+      kind: 'indicator', exchange: t.exchange, market: t.market, symbol: t.symbol, eventTimeUs: openUs, source: 'derived',
+      receiveTimeUs: null, ingestId: this.ingestId, version: s[o + EMITTED], priceKind: t.priceKind,
+      interval: t.interval, openTimeUs: openUs, indicator: calc.name, params: calc.params, warmUp: warm,
+      value: nullIfNaN(s[o + VALUE]), signal: nullIfNaN(s[o + SIGNAL]), histogram: nullIfNaN(s[o + HISTOGRAM]),
+      upper: nullIfNaN(s[o + UPPER]), lower: nullIfNaN(s[o + LOWER]), barCount: s[o + COUNT],
+    };
+  }
+
+  /** Forgets the bars no correction can reach any more. */
+  private trim(): void {
+    const h = this.history;
+    let drop = 0;
+    while (h.size - drop > this.keepBefore && h.endUs[h.at(drop + this.keepBefore)] + this.latenessUs <= this.newestOpenUs) drop++;
+    if (drop > 0) h.dropOldest(drop);
+  }
+}
+
+function nullIfNaN(value: number): number | null {
+  return Number.isNaN(value) ? null : value;
+}
+
+/** True when the outputs at `o` equal the saved ones (NaN equals NaN). */
+function unchanged(previous: Float64Array, s: Float64Array, o: number): boolean {
+  for (let x = 0; x < OUTPUTS.length; x++) {
+    const a = previous[x];
+    const b = s[o + OUTPUTS[x]];
+    if (a !== b && !(Number.isNaN(a) && Number.isNaN(b))) return false;
+  }
+  return true;
+}

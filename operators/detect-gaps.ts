@@ -7,7 +7,7 @@ import {
   type GapState, type KlineInterval, type Market, type PriceKind, type Source,
 } from '../schemas/index.js';
 import { processRecords, type Emit, type RecordProcessor } from './record-processor.js';
-import { cachedStreamKeyOf } from './stream-key-cache.js';
+import { StreamClock, StreamIndex } from './stream-key-cache.js';
 
 const STATE_ORDER: Record<GapState, number> = { open: 0, reported: 1, partial: 2, unfillable: 3, filled: 4 };
 
@@ -55,12 +55,35 @@ interface StreamCursor {
 
 type Template = StreamCursor['template'];
 
+/** Where a stream's cursor is kept, once the stream has one. */
+interface CursorSlot { cursor: StreamCursor | undefined }
+
 class DetectGapsProcessor implements RecordProcessor {
   private readonly cursors = new Map<string, StreamCursor>();
-  private readonly keyOf: (record: AnyRecord) => string;
+  /** The stream of a record, with its cursor slot: found by the default key without building it, else by `keyOf`. */
+  private readonly slotOf: (record: AnyRecord) => StreamClock<CursorSlot>;
 
   constructor(private readonly options: DetectGapsOptions) {
-    this.keyOf = options.keyOf ?? cachedStreamKeyOf();
+    const keyOf = options.keyOf;
+    if (keyOf === undefined) {
+      const index = new StreamIndex((key) => new StreamClock<CursorSlot>(key, { cursor: undefined }));
+      this.slotOf = (record) => index.get(record);
+    } else {
+      const slots = new Map<string, StreamClock<CursorSlot>>();
+      this.slotOf = (record) => {
+        const key = keyOf(record);
+        let slot = slots.get(key);
+        if (slot === undefined) slots.set(key, (slot = new StreamClock<CursorSlot>(key, { cursor: undefined })));
+        return slot;
+      };
+    }
+  }
+
+  /** Starts a stream's cursor. */
+  private start(slot: StreamClock<CursorSlot>, cursor: StreamCursor): StreamCursor {
+    slot.state.cursor = cursor;
+    this.cursors.set(slot.key, cursor);
+    return cursor;
   }
 
   push(record: AnyRecord, emit: Emit): void {
@@ -90,13 +113,13 @@ class DetectGapsProcessor implements RecordProcessor {
   }
 
   private kline(interval: KlineInterval, record: AnyRecord & { openTimeUs: number }, emit: Emit): void {
-    const stream = this.keyOf(record);
+    const slot = this.slotOf(record);
+    const stream = slot.key;
     const range = this.options.range;
-    let cursor = this.cursors.get(stream);
+    let cursor = slot.state.cursor;
     if (cursor === undefined) {
       const template: Template = { exchange: record.exchange, market: record.market, symbol: record.symbol, dataType: 'kline', interval };
-      cursor = { template, next: record.openTimeUs, lastEventUs: record.eventTimeUs, source: record.source, ingestId: record.ingestId };
-      this.cursors.set(stream, cursor);
+      cursor = this.start(slot, { template, next: record.openTimeUs, lastEventUs: record.eventTimeUs, source: record.source, ingestId: record.ingestId });
       const fromUs = range === undefined ? record.openTimeUs : alignUp(range.fromUs, interval);
       const toUs = range === undefined ? fromUs : Math.min(record.openTimeUs, range.toUs);
       if (fromUs < toUs) emit(this.gap(stream, template, fromUs, toUs, null, null, record, `leading: first ${interval} kline at ${record.openTimeUs} µs`));
@@ -111,11 +134,12 @@ class DetectGapsProcessor implements RecordProcessor {
   }
 
   private id(id: number, record: AnyRecord, emit: Emit): void {
-    const stream = this.keyOf(record);
-    const cursor = this.cursors.get(stream);
+    const slot = this.slotOf(record);
+    const stream = slot.key;
+    const cursor = slot.state.cursor;
     if (cursor === undefined) {
       const template: Template = { exchange: record.exchange, market: record.market, symbol: record.symbol, dataType: record.kind, interval: null };
-      this.cursors.set(stream, { template, next: id + 1, lastEventUs: record.eventTimeUs, source: record.source, ingestId: record.ingestId });
+      this.start(slot, { template, next: id + 1, lastEventUs: record.eventTimeUs, source: record.source, ingestId: record.ingestId });
       return;
     }
     if (id < cursor.next) return;

@@ -6,7 +6,7 @@ import { asyncScheduler, Observable, Subscriber } from 'rxjs';
 import { identityKeyOf, type AnyRecord } from '../schemas/index.js';
 import { EventTimeQueue, type QueueEntry } from './event-time-queue.js';
 import { noState, WatermarkTracker, type WatermarkOptions } from './watermark.js';
-import { cachedStreamKeyOf } from './stream-key-cache.js';
+import { StreamClock, StreamIndex } from './stream-key-cache.js';
 
 /**
  * Options of {@link mergeSources}: the event-time clock of every input. Unlike the other operators,
@@ -25,9 +25,12 @@ export interface MergeSourcesOptions extends WatermarkOptions {
 export const MERGE_IDLE_TIMEOUT_MS = 10_000;
 
 interface MergeStream {
+  readonly key: string;
   readonly queue: EventTimeQueue;
   readonly pending: Map<string | number, QueueEntry>;
   releasedUs: number;
+  /** Each source's clock of the stream (its tracker's), once the source sent the stream a record. */
+  readonly clocks: (StreamClock<undefined> | undefined)[];
 }
 
 /**
@@ -47,7 +50,8 @@ class Merger {
   private readonly trackers: WatermarkTracker[];
   private readonly done: boolean[];
   private readonly streams = new Map<string, MergeStream>();
-  private readonly keyOf: (record: AnyRecord) => string;
+  /** The stream of a record: by the default stream key without building it, else by `keyOf`. */
+  private readonly streamOf: (record: AnyRecord) => MergeStream;
   private readonly identityOf: (record: AnyRecord) => string | number;
   private readonly idleTimeoutMs: number;
   private readonly startMs: number;
@@ -57,20 +61,33 @@ class Merger {
     const clockOptions = { ...options, idleTimeoutMs: this.idleTimeoutMs };
     this.trackers = Array.from({ length: count }, () => new WatermarkTracker(clockOptions, noState));
     this.done = new Array<boolean>(count).fill(false);
-    this.keyOf = options.keyOf ?? cachedStreamKeyOf();
+    if (options.keyOf === undefined) {
+      // A stream's state is dropped only once every source completed, after which nothing is pushed.
+      const index = new StreamIndex((key) => new StreamClock(key, this.streamFor(key)));
+      this.streamOf = (record) => index.get(record).state;
+    } else {
+      const keyOf = options.keyOf;
+      this.streamOf = (record) => this.streamFor(keyOf(record));
+    }
     this.identityOf = options.keyOf === undefined ? identityInStream : identityKeyOf;
     this.startMs = (options.scheduler ?? asyncScheduler).now();
     options.stateProbe?.((key) => this.streams.get(key)?.queue.minEventUs ?? Infinity);
   }
 
-  push(index: number, record: AnyRecord): void {
-    const key = this.keyOf(record);
+  /** The state of a stream key, made and registered when the key has none. */
+  private streamFor(key: string): MergeStream {
     let stream = this.streams.get(key);
     if (stream === undefined) {
-      stream = { queue: new EventTimeQueue(), pending: new Map(), releasedUs: -Infinity };
+      stream = { key, queue: new EventTimeQueue(), pending: new Map(), releasedUs: -Infinity, clocks: new Array<undefined>(this.trackers.length).fill(undefined) };
       this.streams.set(key, stream);
     }
-    this.trackers[index].observe(key, record.eventTimeUs);
+    return stream;
+  }
+
+  push(index: number, record: AnyRecord): void {
+    const stream = this.streamOf(record);
+    const tracker = this.trackers[index];
+    tracker.advance(stream.clocks[index] ?? (stream.clocks[index] = tracker.clockOf(stream.key)), record);
     if (record.eventTimeUs < stream.releasedUs) {
       this.out.next(record);
     } else {
@@ -79,25 +96,25 @@ class Merger {
       if (held === undefined) stream.pending.set(identity, stream.queue.push(record));
       else if (record.version > held.record.version) held.record = record;
     }
-    this.release(key, stream, this.watermarkOf(key));
+    this.release(stream, this.watermarkOf(stream));
   }
 
   /** A source completed: it no longer holds any stream back. True when every source is done. */
   complete(index: number): boolean {
     this.done[index] = true;
     const allDone = this.done.every(Boolean);
-    for (const [key, stream] of this.streams) this.release(key, stream, allDone ? Infinity : this.watermarkOf(key));
+    for (const stream of [...this.streams.values()]) this.release(stream, allDone ? Infinity : this.watermarkOf(stream));
     return allDone;
   }
 
   /** The stream's watermark: the lowest of the sources still active on it (done and idle sources excluded). */
-  private watermarkOf(key: string): number {
-    if (this.idleTimeoutMs === 0) return this.highestOf(key); // every source counts as idle at once
+  private watermarkOf(stream: MergeStream): number {
+    if (this.idleTimeoutMs === 0) return this.highestOf(stream); // every source counts as idle at once
     const nowMs = this.idleTimeoutMs === Infinity ? 0 : (this.options.scheduler ?? asyncScheduler).now();
     let lowest = Infinity;
     let highest = -Infinity;
     for (let i = 0; i < this.trackers.length; i++) {
-      const clock = this.trackers[i].find(key);
+      const clock = stream.clocks[i];
       if (clock !== undefined && clock.watermarkUs > highest) highest = clock.watermarkUs;
       if (this.done[i]) continue;
       const lastSeenMs = clock === undefined ? this.startMs : clock.lastSeenMs;
@@ -107,16 +124,16 @@ class Merger {
     return lowest === Infinity ? highest : lowest;
   }
 
-  private highestOf(key: string): number {
+  private highestOf(stream: MergeStream): number {
     let highest = -Infinity;
-    for (let i = 0; i < this.trackers.length; i++) {
-      const clock = this.trackers[i].find(key);
+    for (let i = 0; i < stream.clocks.length; i++) {
+      const clock = stream.clocks[i];
       if (clock !== undefined && clock.watermarkUs > highest) highest = clock.watermarkUs;
     }
     return highest;
   }
 
-  private release(key: string, stream: MergeStream, watermarkUs: number): void {
+  private release(stream: MergeStream, watermarkUs: number): void {
     if (watermarkUs <= stream.releasedUs) return;
     stream.releasedUs = watermarkUs;
     if (stream.queue.minEventUs >= watermarkUs) return;
@@ -124,7 +141,7 @@ class Merger {
       stream.pending.delete(this.identityOf(entry.record));
       this.out.next(entry.record);
     }
-    if (stream.queue.size === 0 && watermarkUs === Infinity) this.streams.delete(key);
+    if (stream.queue.size === 0 && watermarkUs === Infinity) this.streams.delete(stream.key);
   }
 }
 

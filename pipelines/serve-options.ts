@@ -22,7 +22,7 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { name: 'restUrl', type: 'string', placeholder: 'URL', check: 'url', doc: 'Binance-compatible REST base for --fill rest (default: the production host of the market)' },
   { name: 'idleFlush', type: 'string', default: '2s', placeholder: 'DURATION', doc: 'with no new input for this long, write what the operators hold back (open bars as provisional, isClosed false), then re-read it from the committed offsets' },
   { name: 'compactLake', type: 'boolean', default: true, doc: 'keep each lake day partition at one row per identity key (the highest version): compacted when its day is over, after 60 s without writes and at shutdown, its new parts merged every 64 writes meanwhile (--no-compact-lake: every copy stays until lakehouse compact)' },
-  { name: 'maxInFlight', type: 'number', default: 4, placeholder: 'N', integer: true, min: 1, max: 64, doc: 'Kafka batches whose sink writes may be outstanding at once' },
+  { name: 'maxInFlight', type: 'number', default: 4, placeholder: 'N', integer: true, min: 1, max: 64, doc: 'write cycles outstanding at once; meanwhile the outputs of the batches read are gathered into the next cycle' },
   ...SINK_OPTIONS.map((o) => (o.name === 'sink'
     ? { ...o, doc: 'Sinks: clickhouse (silver tables, klines with source resample, gaps, indicators), parquet (the lake), kafka (derived topics md.binance.<market>.bars.<interval>, md.binance.<market>.indicators.<interval> and md.gaps). Default: clickhouse when configured, plus parquet' }
     : o)),

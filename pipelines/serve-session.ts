@@ -5,6 +5,11 @@
  * writes and all earlier ones were acknowledged — commit the offsets the engine no longer needs (see
  * serve-offsets.ts). A rebalance drops the engine: the member re-reads its partitions from their commits.
  *
+ * While `maxInFlight` write cycles are outstanding, the outputs of further batches are gathered and written as
+ * one cycle once one of them is acknowledged (one insert per kind however many batches; commits computed then,
+ * from the engine's state after all of them): a slow sink gets fewer, larger writes instead of a queue of
+ * small ones. Reading waits while {@link MAX_GATHERED} outputs are gathered.
+ *
  * When no batch came for `idleFlushMs`, the engine is flushed (the records it held back reach the sinks, open
  * bar windows as provisional bars) and replaced by a fresh one that re-reads what the old one still needed,
  * from the same offsets a restart would: the tail of a finished input is written, and the state is the same
@@ -52,6 +57,8 @@ export interface SessionOptions {
 /** How long a stopping session waits for in-flight writes, then for its last commit (ms); the rest of 10 s is teardown. */
 const DRAIN_MS = 5_000;
 const COMMIT_MS = 2_000;
+/** Outputs gathered for the next write cycle at most, while the sinks are busy; reading waits beyond it. */
+export const MAX_GATHERED = 100_000;
 
 function isDerived(record: AnyRecord): boolean {
   return record.kind === 'gap' || record.kind === 'indicator' || (record.kind === 'kline' && record.source === 'resample');
@@ -79,6 +86,11 @@ class Session {
   readonly all: ReturnType<typeof sinkWriter>;
   readonly derived: ReturnType<typeof sinkWriter> | undefined;
   readonly commits: CommitQueue;
+  /** Outputs waiting for the next write cycle, and the offsets of the batches they came from, per partition. */
+  private gathered: AnyRecord[] = [];
+  /** Gathered records for the stores only (see {@link Session.handle}). */
+  private gatheredPassed: AnyRecord[] = [];
+  private readonly gatheredFrom = new Map<string, { readonly first: string; last: string }>();
 
   constructor(readonly options: SessionOptions, failed: (error: unknown) => void) {
     this.engine = new ServeEngine(options.chain);
@@ -113,17 +125,46 @@ class Session {
     }
     const outputs = this.engine.push(chained, batch.partition);
     ledger.add(batch.firstOffset, batch.lastOffset, maxEventUs);
-    this.write(outputs, `serve/${key}/${batch.firstOffset}-${batch.lastOffset}/g${this.generation}`, this.releasable(), passed);
+    this.gather(outputs, passed, key, batch);
     this.options.report.batches++;
     this.options.report.records += batch.records.length;
     this.options.report.streams = this.engine.streamCount;
     return true;
   }
 
+  /** Outputs gathered for the next write cycle. */
+  get gatheredCount(): number {
+    return this.gathered.length + this.gatheredPassed.length;
+  }
+
+  /** Adds a batch's outputs to the next write cycle, and writes it unless `maxInFlight` cycles are outstanding. */
+  private gather(outputs: readonly AnyRecord[], passed: readonly AnyRecord[], key: string, batch: KafkaBatch): void {
+    if (this.gathered.length === 0) this.gathered = outputs as AnyRecord[];
+    else for (let i = 0; i < outputs.length; i++) this.gathered.push(outputs[i]);
+    for (let i = 0; i < passed.length; i++) this.gatheredPassed.push(passed[i]);
+    const from = this.gatheredFrom.get(key);
+    if (from === undefined) this.gatheredFrom.set(key, { first: batch.firstOffset, last: batch.lastOffset });
+    else from.last = batch.lastOffset;
+    if (this.commits.inFlight < this.options.maxInFlight) this.writeGathered();
+  }
+
+  /** Writes the gathered outputs as one cycle, with the commits the engine's state allows now. */
+  writeGathered(): void {
+    if (this.gatheredFrom.size === 0) return;
+    const from = [...this.gatheredFrom].map(([key, { first, last }]) => `${key}/${first}-${last}`).join(',');
+    const outputs = this.gathered;
+    const passed = this.gatheredPassed;
+    this.gathered = [];
+    this.gatheredPassed = [];
+    this.gatheredFrom.clear();
+    this.write(outputs, `serve/${from}/g${this.generation}`, this.releasable(), passed);
+  }
+
   /** Flushes an idle engine (see the module comment); false when there was nothing new to flush. */
   flush(): boolean {
     const position = [...this.readTo].map(([key, offset]) => `${key}@${offset}`).sort().join(',');
     if (this.group === undefined || this.engine.streamCount === 0 || position === this.flushedAt) return false;
+    this.writeGathered();
     const horizons = this.horizons();
     const entries = this.releasable(horizons);
     this.write(this.engine.flush(), `serve/flush/${position}/g${this.generation}`, entries);
@@ -149,6 +190,7 @@ class Session {
   }
 
   private async renew(generation: number): Promise<void> {
+    this.writeGathered();
     await this.commits.settled();
     await this.commits.committing();
     this.engine.close();
@@ -200,7 +242,10 @@ class Session {
       const derived = this.derived;
       writes.push(...batchesByKind(outputs.filter(isDerived), (kind) => `${unit}#derived-${kind}`).map((b) => derived.write(b)));
     }
-    this.commits.add(Promise.all(writes), entries);
+    const written = Promise.all(writes);
+    this.commits.add(written, entries);
+    // A cycle acknowledged: what was gathered meanwhile goes out (after the commit the ack allowed was queued).
+    written.then(() => { if (this.commits.inFlight < this.options.maxInFlight) this.writeGathered(); }, () => undefined);
   }
 
   close(): void {
@@ -231,7 +276,7 @@ export async function runSession(options: SessionOptions, signal: AbortSignal): 
       if (signal.aborted) return;
       if (!await session.handle(batch)) { batch.skip(); return; }
       options.onProgress?.();
-      while (session.commits.inFlight >= options.maxInFlight && !signal.aborted) await Promise.race([session.commits.oldest, failure]);
+      while (session.gatheredCount >= MAX_GATHERED && !signal.aborted) await Promise.race([session.commits.oldest, failure]);
       session.lastBatchMs = Date.now(); // idle is measured from the last release: waiting on the sinks is not
       batch.release();
     }))).subscribe({ error: reject, complete: resolve });
@@ -243,7 +288,8 @@ export async function runSession(options: SessionOptions, signal: AbortSignal): 
     await consumed;
   } finally {
     clearInterval(idle);
-    // Drain: in-flight writes, then their commits, each within its deadline, before the consumer leaves.
+    // Drain: what was gathered, in-flight writes, then their commits, each within its deadline, before the consumer leaves.
+    session.writeGathered();
     await within(session.commits.settled(), DRAIN_MS);
     await within(session.commits.committing(), COMMIT_MS);
     options.report.commits = session.commits.commits + options.report.commits;

@@ -13,6 +13,7 @@ import avro from 'avsc';
 import { avroSchemaOf } from '../../schemas/avro.js';
 import { ConnectorError, DecodeError } from '../../schemas/errors.js';
 import { KINDS, type AnyRecord, type KindName } from '../../schemas/records.js';
+import { avroFastReader, type FastReader } from './avro-fast-reader.js';
 import { kindOfTopic } from './topic-for.js';
 
 /** Where the registry is. */
@@ -68,7 +69,8 @@ function registryFailure(error: unknown, topic: string): ConnectorError | undefi
 }
 
 interface Writer { id: number; type: avro.Type }
-type Reader = (body: Buffer) => unknown;
+/** avsc's reader of one writer schema, and the compiled one when that schema is the kind's current one. */
+interface Reader { readonly avsc: (body: Buffer) => unknown; readonly fast: FastReader | undefined }
 
 /** Caches a promise per key, forgetting failures so the next call retries. */
 function memo<T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
@@ -125,7 +127,7 @@ export function createAvroSerde(client: Client): AvroSerde {
     const reader = currentType(kind);
     const writer = avro.Type.forSchema(JSON.parse(info.schema) as avro.Schema);
     const resolver = reader.createResolver(writer);
-    return (body) => reader.fromBuffer(body, resolver);
+    return { avsc: (body) => reader.fromBuffer(body, resolver), fast: avroFastReader(kind, info.schema) };
   });
   const ready = new Map<string, Writer>();
   /** Resolved readers per topic and writer schema id, with the topic's kind (for decodeNow). */
@@ -157,7 +159,7 @@ export function createAvroSerde(client: Client): AvroSerde {
       if (known === undefined) readyReaders.set(topic, (known = { kind, byId: new Map() }));
       known.byId.set(id, read);
       try {
-        return { kind, ...(read(value.subarray(5)) as object) } as AnyRecord;
+        return { kind, ...(read.avsc(value.subarray(5)) as object) } as AnyRecord;
       } catch (error) {
         throw new DecodeError(`cannot decode Avro value on ${topic}`, raw(), { topic }, error);
       }
@@ -167,8 +169,10 @@ export function createAvroSerde(client: Client): AvroSerde {
       const known = readyReaders.get(topic);
       const read = known?.byId.get(value.readInt32BE(1));
       if (known === undefined || read === undefined) return undefined;
+      const fast = read.fast?.(value, 5, value.length);
+      if (fast !== undefined) return fast;
       try {
-        return { kind: known.kind, ...(read(value.subarray(5)) as object) } as AnyRecord;
+        return { kind: known.kind, ...(read.avsc(value.subarray(5)) as object) } as AnyRecord;
       } catch {
         return undefined; // decode says why
       }

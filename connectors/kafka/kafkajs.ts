@@ -19,6 +19,8 @@
  *   double, copying the whole payload at every level. Replaced by one pass that encodes the records first
  *   and writes the request into one buffer of its exact size (the record batch CRC computed in place); the
  *   bytes are identical (tested against kafkajs' request). Compressed requests go to kafkajs' own.
+ * - `protocol/recordBatch/record/v0/decoder` (one consumed record): kafkajs-record-decoder.ts, the same
+ *   record without a Long per varint byte and per offset and timestamp.
  *
  * This only works while kafkajs' producer modules are not loaded yet, so the replacement is done here, at
  * first import, and value imports of `kafkajs` elsewhere are refused by the lint (.dependency-cruiser.cjs).
@@ -27,6 +29,7 @@
  */
 import { createRequire } from 'node:module';
 import type * as KafkaJs from 'kafkajs';
+import { kafkajsRecordDecoder, type RecordDecoder } from './kafkajs-record-decoder.js';
 
 const require = createRequire(import.meta.url);
 
@@ -39,6 +42,7 @@ const PRODUCER_MODULE = 'kafkajs/src/producer/sendMessages.js';
 const PRODUCE_V3_MODULE = 'kafkajs/src/protocol/requests/produce/v3/request.js';
 const ENCODER_MODULE = 'kafkajs/src/protocol/encoder.js';
 const CRC32C_MODULE = 'kafkajs/src/protocol/recordBatch/crc32C/index.js';
+const RECORD_DECODER_MODULE = 'kafkajs/src/protocol/recordBatch/record/v0/decoder.js';
 
 /** Whether the fast paths are in use, and counters that show they run. */
 export interface KafkajsFastPaths {
@@ -51,6 +55,8 @@ export interface KafkajsFastPaths {
   recordsEncoded: number;
   /** Produce requests encoded in one pass. */
   produceRequests: number;
+  /** Consumed records decoded by kafkajs-record-decoder.ts (not counting those handed to kafkajs' decoder). */
+  recordsDecoded: number;
 }
 
 interface GroupArgs {
@@ -174,15 +180,15 @@ interface CachedModule { exports: unknown }
 
 function install(): { status: KafkajsFastPaths; originalRecord: RecordEncoder | undefined } {
   const not = (reason: string): { status: KafkajsFastPaths; originalRecord: undefined } => ({
-    status: { installed: false, reason, groupings: 0, recordsEncoded: 0, produceRequests: 0 }, originalRecord: undefined,
+    status: { installed: false, reason, groupings: 0, recordsEncoded: 0, produceRequests: 0, recordsDecoded: 0 }, originalRecord: undefined,
   });
   let version: string;
-  let paths: { group: string; record: string; producer: string; produce: string };
+  let paths: { group: string; record: string; producer: string; produce: string; recordDecoder: string };
   try {
     version = (require('kafkajs/package.json') as { version: string }).version;
     paths = {
       group: require.resolve(GROUP_MODULE), record: require.resolve(RECORD_MODULE), producer: require.resolve(PRODUCER_MODULE),
-      produce: require.resolve(PRODUCE_V3_MODULE),
+      produce: require.resolve(PRODUCE_V3_MODULE), recordDecoder: require.resolve(RECORD_DECODER_MODULE),
     };
   } catch (error) {
     return not(`kafkajs internals not found: ${(error as Error).message}`);
@@ -192,7 +198,11 @@ function install(): { status: KafkajsFastPaths; originalRecord: RecordEncoder | 
   if (cache[paths.producer] !== undefined) return not('kafkajs was loaded before connectors/kafka/kafkajs.ts');
   require(paths.group);
   const originalRecord = require(paths.record) as RecordEncoder;
-  const status: KafkajsFastPaths = { installed: true, reason: '', groupings: 0, recordsEncoded: 0, produceRequests: 0 };
+  const status: KafkajsFastPaths = { installed: true, reason: '', groupings: 0, recordsEncoded: 0, produceRequests: 0, recordsDecoded: 0 };
+  const recordDecoder = cache[paths.recordDecoder] === undefined ? require(paths.recordDecoder) as RecordDecoder : undefined;
+  if (recordDecoder !== undefined) {
+    (cache[paths.recordDecoder] as CachedModule).exports = kafkajsRecordDecoder(recordDecoder, () => { status.recordsDecoded++; });
+  }
   (cache[paths.group] as CachedModule).exports = (args: GroupArgs) => {
     status.groupings++;
     return groupMessagesPerPartition(args);

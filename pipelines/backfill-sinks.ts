@@ -33,6 +33,19 @@ export const SINK_OPTIONS: readonly OptionSpec[] = [
   ...CONNECTION_OPTIONS,
 ];
 
+/** A failed attempt about to be retried after `delayMs`. */
+export interface RetryInfo { readonly attempt: number; readonly delayMs: number; readonly error: unknown }
+
+/** What a command learns of the sinks it builds (pipelines/run-ops.ts): each sink to observe, each retry, the names. */
+export interface SinkHooks {
+  /** Wraps sink number `index` of the built ones (its `name`), e.g. to measure it. */
+  readonly observe?: (name: string, sink: OperatorFunction<RecordBatch, WriteAck>, index: number) => OperatorFunction<RecordBatch, WriteAck>;
+  /** Before a sink retries a failed write or preparation. */
+  readonly onRetry?: (sink: string, info: RetryInfo) => void;
+  /** The names of the sinks built. */
+  readonly built?: (names: readonly string[]) => void;
+}
+
 /** The chosen sink names. */
 export function sinkNamesOf(config: ResolvedConfig): string[] {
   const explicit = config.sink as readonly string[] | undefined;
@@ -49,7 +62,7 @@ export function sinkNamesOf(config: ResolvedConfig): string[] {
  * meanwhile (a migration is ~15 statements, 0.1 s on a local server), each sink waits for its own part before
  * its first write, and the caller awaits `ready` to fail the run early and clearly when it rejects.
  */
-export async function buildSinks(config: ResolvedConfig): Promise<{
+export async function buildSinks(config: ResolvedConfig, hooks: SinkHooks = {}): Promise<{
   names: string[]; sinks: OperatorFunction<RecordBatch, WriteAck>[]; close: () => Promise<void>;
   /** Resolves once every sink is prepared; rejects with the first preparation's failure. */
   ready: Promise<void>;
@@ -66,11 +79,13 @@ export async function buildSinks(config: ResolvedConfig): Promise<{
   const closers: (() => Promise<void>)[] = [];
   const preparations: Promise<unknown>[] = [];
   let rowBinary = false;
+  const retryOf = (sink: string): { retry?: { onRetry: (info: RetryInfo) => void } } =>
+    (hooks.onRetry === undefined ? {} : { retry: { onRetry: (info) => hooks.onRetry?.(sink, info) } });
   for (const name of names) {
     if (name === 'parquet') {
       const root = config.lake as string;
       const { toParquetLake } = await import('../connectors/parquet/to-parquet-lake.js');
-      sinks.push(toParquetLake({ root, ...(isS3Url(root) ? { s3: s3ConfigOf(config) } : {}) }));
+      sinks.push(toParquetLake({ root, ...(isS3Url(root) ? { s3: s3ConfigOf(config) } : {}), ...retryOf('parquet') }));
     } else if (name === 'clickhouse') {
       const url = config.clickhouseUrl as string | undefined;
       if (url === undefined) throw new ConfigError('--sink clickhouse needs --clickhouse-url or CLICKHOUSE_URL');
@@ -90,7 +105,7 @@ export async function buildSinks(config: ResolvedConfig): Promise<{
         throw new SinkWriteError(`ClickHouse at ${url}: creating the tables of database ${database} failed: ${message.split('\n')[0]}`, { service: 'clickhouse' }, { retriable: false, cause: error });
       });
       preparations.push(migrated);
-      sinks.push(toClickHouse({ client, database, ready: migrated }));
+      sinks.push(toClickHouse({ client, database, ready: migrated, ...retryOf('clickhouse') }));
       closers.push(async () => { await migrated.catch(() => undefined); await client.close(); });
       rowBinary = !isEmbeddedClient(client);
     } else {
@@ -104,6 +119,8 @@ export async function buildSinks(config: ResolvedConfig): Promise<{
       sinks.push(toKafkaInWorker({ kafka: kafkaConfigOf(config, brokers), registry: registryConfigOf(config, registry), topicPrefix: (config.topicPrefix as string | undefined) ?? '' }));
     }
   }
+  hooks.built?.(names);
+  if (hooks.observe !== undefined) sinks.splice(0, sinks.length, ...sinks.map((sink, index) => hooks.observe!(names[index], sink, index)));
   const close = async (): Promise<void> => { for (const closer of closers) await closer(); };
   // Every sink stages: ClickHouse and the lake (a directory or S3) do; Kafka cannot take records back (with it,
   // each file is checked before its first batch).

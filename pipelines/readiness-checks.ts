@@ -15,6 +15,9 @@ import type { KafkaConfig } from '../connectors/kafka/config.js';
 import { isS3Url } from '../connectors/s3/s3-url.js';
 import type { ReadinessCheck } from './ops-server.js';
 
+/** How long the list of a consumer group's topics is kept, ms. */
+const TOPICS_TTL_MS = 60_000;
+
 /** A readiness check holding a client. */
 export interface Probe extends ReadinessCheck {
   close(): Promise<void>;
@@ -27,7 +30,7 @@ export function clickhouseProbe(config: { url: string; username?: string; passwo
     name: 'clickhouse',
     async check() {
       const { createClickHouseClient } = await import('../connectors/clickhouse/config.js');
-      client ??= await createClickHouseClient({ ...config, requestTimeoutMs: 1_500 });
+      client ??= await createClickHouseClient({ ...config, requestTimeoutMs: 1_500, quiet: true });
       const result = await client.ping();
       return result.success ? undefined : `ping failed: ${result.error.message.split('\n')[0]}`;
     },
@@ -39,7 +42,10 @@ export function clickhouseProbe(config: { url: string; username?: string; passwo
 export class KafkaProbe {
   private admin: Promise<Admin> | undefined;
 
-  constructor(private readonly kafka: KafkaConfig, private readonly group?: { readonly id: string; readonly topics?: readonly string[]; readonly maxLag: number }) {}
+  private topics: { readonly names: readonly string[]; readonly atMs: number } | undefined;
+
+  /** `group.topics` lists the topics the group consumes (asked again at most once a minute). */
+  constructor(private readonly kafka: KafkaConfig, private readonly group?: { readonly id: string; readonly topics: () => Promise<readonly string[]>; readonly maxLag: number }) {}
 
   /** The readiness checks: the cluster, then the group when there is one. */
   checks(): ReadinessCheck[] {
@@ -63,8 +69,10 @@ export class KafkaProbe {
     const group = this.group;
     const lags = new Map<string, number>();
     if (group === undefined) return lags;
+    if (this.topics === undefined || Date.now() - this.topics.atMs > TOPICS_TTL_MS) this.topics = { names: await group.topics(), atMs: Date.now() };
+    const topics = [...this.topics.names];
     return this.use(async (admin) => {
-      const committed = await admin.fetchOffsets({ groupId: group.id, ...(group.topics === undefined ? {} : { topics: [...group.topics] }) });
+      const committed = await admin.fetchOffsets({ groupId: group.id, topics });
       for (const { topic, partitions } of committed) {
         const ends = await admin.fetchTopicOffsets(topic);
         for (const end of ends) {

@@ -37,7 +37,7 @@ export function redactingStream<T extends NodeJS.WritableStream & { isTTY?: bool
   if (secrets.length === 0) return out;
   const mask = (text: string): string => secrets.reduce((masked, secret) => masked.split(secret).join('***'), text);
   return new Proxy(out, {
-    get(target, property, receiver) {
+    get(target, property) {
       if (property !== 'write') {
         const value: unknown = Reflect.get(target, property, target);
         return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;

@@ -63,13 +63,12 @@ export class RunMetrics {
   private readonly received = new Map<string, Map<string, number>>();
   private receivedTotal = 0;
   private readonly tallies = new Map<string, SinkTally>();
-  private lag: { read: () => Promise<ReadonlyMap<string, number>>; total: number | undefined } | undefined;
+  private lagRead: (() => Promise<ReadonlyMap<string, number>>) | undefined;
   private readonly batchRows: Histogram<'sink'>;
   private readonly writeSeconds: Histogram<'sink'>;
   private readonly sinkRows: Counter<'sink' | 'kind'>;
   private readonly sinkErrors: Counter<'sink'>;
   private readonly gaps: Counter<'state'>;
-  private readonly backfill: { readonly files: Counter; readonly bytes: Counter; readonly rows: Counter; readonly plannedFiles: Gauge; readonly plannedBytes: Gauge };
 
   constructor(command: string, runId: string) {
     const registers = [this.registry];
@@ -80,40 +79,34 @@ export class RunMetrics {
     this.sinkRows = new Counter({ name: 'lakehouse_sink_rows_total', help: 'Rows acknowledged by a sink, per record kind', labelNames: ['sink', 'kind'], registers });
     this.sinkErrors = new Counter({ name: 'lakehouse_sink_errors_total', help: 'Sink failures (the run stops, or serve starts a new session)', labelNames: ['sink'], registers });
     this.gaps = new Counter({ name: 'lakehouse_gaps_total', help: 'Gap records written, by state (open = found; filled, partial, unfillable, reported)', labelNames: ['state'], registers });
-    this.backfill = {
-      files: new Counter({ name: 'lakehouse_backfill_files_total', help: 'Archive files finished (loaded, skipped, failed or missing)', registers }),
-      bytes: new Counter({ name: 'lakehouse_backfill_bytes_total', help: 'Archive bytes read', registers }),
-      rows: new Counter({ name: 'lakehouse_backfill_rows_total', help: 'Archive rows parsed', registers }),
-      plannedFiles: new Gauge({ name: 'lakehouse_backfill_planned_files', help: 'Archive files the run planned', registers }),
-      plannedBytes: new Gauge({ name: 'lakehouse_backfill_planned_bytes', help: 'Archive bytes the run planned (0 when unknown without a listing)', registers }),
-    };
-    this.defineLive();
-    this.defineServe();
     this.defineSinkGauges();
   }
 
   /** Feeds the live client's counters and its REST limiter's (stream, replay). */
   watchLive(stats: LiveStats, rest?: RestLimiterStats): void {
+    if (this.live === undefined) this.defineLive();
     this.live = rest === undefined ? { stats } : { stats, rest };
   }
 
   /** Feeds the replay server's counters (`replay --serve`). */
   watchReplay(stats: ReplayStats): void {
+    if (this.replay === undefined) for (const [key, name, help] of REPLAY_COUNTERS) mirrored(this.registry, name, help, [], () => one(this.replay?.[key]));
     this.replay = stats;
   }
 
-  /** Feeds the serve report; `lag` reads the consumer group's lag per `topic/partition` when scraped. */
-  watchServe(report: ServeReport, lag?: () => Promise<ReadonlyMap<string, number>>): void {
+  /** Feeds the serve report. */
+  watchServe(report: ServeReport): void {
+    if (this.serve === undefined) {
+      for (const [key, name, help] of SERVE_COUNTERS) mirrored(this.registry, name, help, [], () => one(this.serve?.[key]));
+      gauge(this.registry, 'lakehouse_serve_streams', 'Stream keys held by the operator chain', () => this.serve?.streams);
+    }
     this.serve = report;
-    if (lag !== undefined) this.lag = { read: lag, total: undefined };
   }
 
-  /** The consumer lag summed over partitions at the last scrape or readiness check; undefined before. */
-  async consumerLag(): Promise<number | undefined> {
-    if (this.lag === undefined) return undefined;
-    const lags = await this.lag.read();
-    this.lag.total = [...lags.values()].reduce((sum, n) => sum + n, 0);
-    return this.lag.total;
+  /** Reads the consumer group's lag per `topic/partition` when scraped. */
+  watchConsumerLag(read: () => Promise<ReadonlyMap<string, number>>): void {
+    if (this.lagRead === undefined) this.defineLag();
+    this.lagRead = read;
   }
 
   /** Records received from the live source and not yet acknowledged by every sink. */
@@ -134,9 +127,12 @@ export class RunMetrics {
 
   /** The backfill's progress display, counting into the metrics too. */
   observeProgress(progress: Progress, totals: { files: number; bytes: number | null }): Progress {
-    this.backfill.plannedFiles.set(totals.files);
-    this.backfill.plannedBytes.set(totals.bytes ?? 0);
-    const { files, bytes, rows } = this.backfill;
+    const registers = [this.registry];
+    const files = new Counter({ name: 'lakehouse_backfill_files_total', help: 'Archive files finished (loaded, skipped, failed or missing)', registers });
+    const bytes = new Counter({ name: 'lakehouse_backfill_bytes_total', help: 'Archive bytes read', registers });
+    const rows = new Counter({ name: 'lakehouse_backfill_rows_total', help: 'Archive rows parsed', registers });
+    new Gauge({ name: 'lakehouse_backfill_planned_files', help: 'Archive files the run planned', registers }).set(totals.files);
+    new Gauge({ name: 'lakehouse_backfill_planned_bytes', help: 'Archive bytes the run planned (0 when unknown without a listing)', registers }).set(totals.bytes ?? 0);
     return {
       file: () => { files.inc(); progress.file(); },
       bytes: (n) => { bytes.inc(n); progress.bytes(n); },
@@ -198,21 +194,17 @@ export class RunMetrics {
       return r === undefined ? [] : [[{ status: '429' }, r.rateLimited - r.banned], [{ status: '418' }, r.banned]];
     });
     gauge(registry, 'lakehouse_live_open_sockets', 'WebSocket connections open now', () => stats()?.openSockets);
+    gauge(registry, 'lakehouse_backlog_records', 'Records received from the live source and not yet acknowledged by every sink', () => this.backlog);
   }
 
-  private defineServe(): void {
-    for (const [key, name, help] of SERVE_COUNTERS) mirrored(this.registry, name, help, [], () => one(this.serve?.[key]));
-    for (const [key, name, help] of REPLAY_COUNTERS) mirrored(this.registry, name, help, [], () => one(this.replay?.[key]));
-    gauge(this.registry, 'lakehouse_serve_streams', 'Stream keys held by the operator chain', () => this.serve?.streams);
-    const metrics = this;
+  private defineLag(): void {
+    const readLag = (): Promise<ReadonlyMap<string, number>> => (this.lagRead === undefined ? Promise.resolve(new Map()) : this.lagRead());
     new Gauge({
       name: 'lakehouse_consumer_lag_records', help: 'Records of a partition after the consumer group\'s committed offset', labelNames: ['topic', 'partition'], registers: [this.registry],
       async collect() {
-        if (metrics.lag === undefined) return;
         this.reset();
         try {
-          const lags = await metrics.lag.read();
-          metrics.lag.total = [...lags.values()].reduce((sum, n) => sum + n, 0);
+          const lags = await readLag();
           for (const [key, lag] of lags) this.set({ topic: key.slice(0, key.lastIndexOf('/')), partition: key.slice(key.lastIndexOf('/') + 1) }, lag);
         } catch {
           // Kafka unreachable: no lag to show (/readyz says why).
@@ -222,7 +214,6 @@ export class RunMetrics {
   }
 
   private defineSinkGauges(): void {
-    gauge(this.registry, 'lakehouse_backlog_records', 'Records received from the live source and not yet acknowledged by every sink', () => (this.live === undefined ? undefined : this.backlog));
     const tallies = this.tallies;
     new Gauge({
       name: 'lakehouse_watermark_delay_seconds', help: 'Now minus the newest event time a sink acknowledged, per record kind', labelNames: ['sink', 'kind'], registers: [this.registry],
@@ -253,12 +244,9 @@ function mirrored(registry: Registry, name: string, help: string, labelNames: re
   });
 }
 
-/** A gauge read when scraped; absent (no sample) while `read` gives undefined. */
+/** A gauge read when scraped. */
 function gauge(registry: Registry, name: string, help: string, read: () => number | undefined): void {
-  new Gauge({
-    name, help, registers: [registry],
-    collect() { const value = read(); if (value === undefined) this.reset(); else this.set(value); },
-  });
+  new Gauge({ name, help, registers: [registry], collect() { this.set(read() ?? 0); } });
 }
 
 function one(value: number | undefined): Iterable<readonly [Labels, number]> {

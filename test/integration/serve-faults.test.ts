@@ -5,7 +5,6 @@
  * unreachable ends the run (in-flight writes are given up, nothing more is committed).
  */
 import assert from 'node:assert/strict';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { toKafka } from '../../connectors/kafka/to-kafka.js';
@@ -17,36 +16,10 @@ import { makeVersion, type AnyRecord } from '../../schemas/index.js';
 import { DAY_US, trade } from '../operators/support.js';
 import { clickhouseService, kafkaService, registryService } from '../support/services.js';
 import { clickhouseScalar } from './serve-support.js';
+import { TcpProxy } from './tcp-proxy.js';
 
 const RUN = `sf${Date.now().toString(36)}${process.pid}`;
 const TOTAL = 100_000;
-
-/** A TCP proxy to `target` that can be shut and opened again on the same port. */
-class Proxy {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-
-  constructor(private readonly target: URL) {}
-
-  async open(): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = createConnection({ host: this.target.hostname, port: Number(this.target.port) });
-      for (const socket of [client, upstream]) { this.sockets.add(socket); socket.on('close', () => this.sockets.delete(socket)); socket.on('error', () => undefined); }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
-    this.port = (server.address() as { port: number }).port;
-    this.server = server;
-  }
-
-  /** Refuses new connections and cuts the open ones (the close callback would wait for those opened meanwhile). */
-  shut(): void {
-    this.server?.close();
-    this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-  }
-}
 
 test('ClickHouse unreachable mid-run: serve waits, resumes, and nothing is lost or doubled', { timeout: 300_000 }, async (t) => {
   const [kafka, registry, clickhouse] = await Promise.all([kafkaService(), registryService(), clickhouseService()]);
@@ -57,7 +30,7 @@ test('ClickHouse unreachable mid-run: serve waits, resumes, and nothing is lost 
   const chunks = Array.from({ length: TOTAL / 10_000 }, (_, i) => ({ kind: 'trade' as const, unitId: `${RUN}#${i}`, records: records.slice(i * 10_000, (i + 1) * 10_000) }));
   await lastValueFrom(from(chunks).pipe(toKafka({ kafka, registry, topicOf: (r) => `${RUN}.${topicFor(r)}`, partitions: 1 }), toArray()));
 
-  const proxy = new Proxy(new URL(clickhouse.url));
+  const proxy = new TcpProxy(new URL(clickhouse.url));
   await proxy.open();
   t.after(() => proxy.shut());
   const scalar = await clickhouseScalar(t, clickhouse, database);

@@ -19,9 +19,9 @@ export const OPS_OPTIONS: readonly OptionSpec[] = [
   { name: 'metricsPort', type: 'number', placeholder: 'PORT', integer: true, min: 0, max: 65535,
     doc: 'Serve Prometheus metrics on /metrics and health on /healthz (alive) and /readyz (connected, sinks reachable, caught up) at this port (0 = any free port, logged); none when absent' },
   { name: 'metricsHost', type: 'string', default: '127.0.0.1', placeholder: 'ADDRESS', doc: 'Address the metrics server listens on (0.0.0.0 for a scraper on another host)' },
-  { name: 'logLevel', type: 'string', choices: LOG_LEVELS, default: 'info', doc: 'Least severe log line written (stderr)' },
-  { name: 'logFormat', type: 'string', choices: LOG_FORMATS, default: 'auto', doc: 'Log lines as JSON (time, level, runId, command, msg, fields) or human-readable; auto = human on a terminal' },
-  { name: 'progressInterval', type: 'string', default: '10s', placeholder: 'DURATION|off', doc: 'Log a progress line this often (e.g. 1s, 30s, 5m), or off' },
+  { name: 'logLevel', type: 'string', placeholder: 'LEVEL', choices: LOG_LEVELS, default: 'info', doc: 'Least severe log line written (stderr)' },
+  { name: 'logFormat', type: 'string', placeholder: 'FORMAT', choices: LOG_FORMATS, default: 'auto', doc: 'Log lines as JSON (time, level, runId, command, msg, fields) or human-readable; auto = human on a terminal' },
+  { name: 'progressInterval', type: 'string', default: '10s', placeholder: 'DURATION', doc: 'Log a progress line this often (e.g. 1s, 30s, 5m), or off' },
 ];
 
 /** The bound of `/readyz` on the consumer lag of `serve`. */

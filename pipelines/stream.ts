@@ -112,7 +112,7 @@ export function watchForGiveUp(stats: LiveStats, afterMs: number, giveUp: (statu
 /** The `stream` command. */
 export const streamCommand: Command = {
   name: 'stream',
-  usage: `stream --market um --symbols BTCUSDT --types trades,aggTrades,klines:1m,markPrice [--via raw|ccxt] [--ws-url URL --rest-url URL] [--sink kafka|parquet] [--duration S]
+  usage: `stream --market um --symbols BTCUSDT --types trades,aggTrades,klines:1m,markPrice [--via raw|ccxt] [--ws-url URL --rest-url URL] [--sink kafka|parquet] [--duration S] [--metrics-port PORT]
 
 Exit status: 0 stopped by --duration, Ctrl-C/SIGTERM or the end of the feed; ${EXIT_NEVER_CONNECTED} never connected (no frame for
 --give-up-after seconds while every connection attempt failed); ${EXIT_GAVE_UP} lost the exchange (the same, after it had

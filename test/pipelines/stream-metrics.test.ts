@@ -11,7 +11,10 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { startReplayServer } from '../../connectors/binance-replay/replay-server.js';
+import { replayCommand } from '../../pipelines/replay.js';
 import { streamCommand } from '../../pipelines/stream.js';
+import WebSocket from 'ws';
+import { realFixture } from '../support/fixtures.js';
 import { cmAggTradeEvents, cmFeed } from '../connectors/binance-live/live-harness.js';
 import { metricValue, scrape, waitFor } from './ops-support.js';
 
@@ -78,5 +81,31 @@ describe('lakehouse stream --metrics-port', () => {
     assert.match(String(lost?.reason), /closed by server|socket error/);
     assert.ok(lines.some((line) => line.msg === 'progress' && typeof line.records === 'number'));
     assert.match(stdout.text(), /stopped by signal/);
+  });
+
+  it('replay --serve: the replay server\'s counters grow while a client reads, and the server closes on stop', async () => {
+    const controller = new AbortController();
+    const stdout = output();
+    const stderr = output();
+    const running = replayCommand.run(['--serve', '--market', 'cm', '--files', realFixture('BTCUSD_PERP-aggTrades-2026-05-08.zip'), '--rate', '200',
+      '--metrics-port', '0', '--log-format', 'json'], { env: {}, stdout: stdout.stream, stderr: stderr.stream, signal: controller.signal });
+    let client: WebSocket | undefined;
+    try {
+      const url = await waitFor(() => /"url":"(http:\/\/[^"]+)"/.exec(stderr.text())?.[1]);
+      const wsUrl = await waitFor(() => /WebSocket (ws:\/\/\S+)/.exec(stdout.text())?.[1]);
+      client = new WebSocket(`${wsUrl}/stream?streams=btcusd_perp@aggTrade`);
+      client.on('error', () => undefined);
+      const first = await waitFor(async () => { const n = metricValue(await scrape(url), 'lakehouse_replay_frames_sent_total'); return n !== undefined && n > 0 ? n : undefined; });
+      await waitFor(async () => ((metricValue(await scrape(url), 'lakehouse_replay_frames_sent_total') ?? 0) > first ? true : undefined));
+      assert.equal(metricValue(await scrape(url), 'lakehouse_replay_connections_total'), 1);
+      assert.equal((await fetch(`${url}/readyz`)).status, 200);
+      controller.abort();
+      assert.equal(await running, 0);
+      await assert.rejects(fetch(`${url}/metrics`));
+    } finally {
+      client?.terminate();
+      controller.abort();
+      await running.catch(() => undefined);
+    }
   });
 });

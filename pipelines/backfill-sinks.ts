@@ -35,6 +35,19 @@ export const SINK_OPTIONS: readonly OptionSpec[] = [
   ...CONNECTION_OPTIONS,
 ];
 
+/** A failed attempt about to be retried after `delayMs`. */
+export interface RetryInfo { readonly attempt: number; readonly delayMs: number; readonly error: unknown }
+
+/** What a command learns of the sinks it builds (pipelines/run-ops.ts): each sink to observe, each retry, the names. */
+export interface SinkHooks {
+  /** Wraps sink number `index` of the built ones (its `name`), e.g. to measure it. */
+  readonly observe?: (name: string, sink: OperatorFunction<RecordBatch, WriteAck>, index: number) => OperatorFunction<RecordBatch, WriteAck>;
+  /** Before a sink retries a failed write or preparation. */
+  readonly onRetry?: (sink: string, info: RetryInfo) => void;
+  /** The names of the sinks built. */
+  readonly built?: (names: readonly string[]) => void;
+}
+
 /** The chosen sink names. */
 export function sinkNamesOf(config: ResolvedConfig): string[] {
   const explicit = config.sink as readonly string[] | undefined;
@@ -51,7 +64,7 @@ export function sinkNamesOf(config: ResolvedConfig): string[] {
  * meanwhile (a migration is ~15 statements, 0.1 s on a local server), each sink waits for its own part before
  * its first write, and the caller awaits `ready` to fail the run early and clearly when it rejects.
  */
-export async function buildSinks(config: ResolvedConfig): Promise<{
+export async function buildSinks(config: ResolvedConfig, hooks: SinkHooks = {}): Promise<{
   names: string[]; sinks: OperatorFunction<RecordBatch, WriteAck>[]; close: () => Promise<void>;
   /** Resolves once every sink is prepared; rejects with the first preparation's failure. */
   ready: Promise<void>;
@@ -68,6 +81,8 @@ export async function buildSinks(config: ResolvedConfig): Promise<{
   const closers: (() => Promise<void>)[] = [];
   const preparations: Promise<unknown>[] = [];
   let rowBinary = false;
+  const retryOf = (sink: string): { retry?: { onRetry: (info: RetryInfo) => void } } =>
+    (hooks.onRetry === undefined ? {} : { retry: { onRetry: (info) => hooks.onRetry?.(sink, info) } });
   for (const name of names) {
     if (name === 'parquet') {
       const root = config.lake as string;
@@ -77,7 +92,7 @@ export async function buildSinks(config: ResolvedConfig): Promise<{
       const compactor = config.compactLake === true ? (await import('../connectors/parquet/lake-compactor.js')).startLakeCompactor({
         root, ...s3, onError: (error, dir) => process.stderr.write(`${JSON.stringify({ event: 'compaction-failed', dir, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) })}\n`),
       }) : undefined;
-      sinks.push(toParquetLake({ root, ...s3, ...(compactor === undefined ? {} : { onWritten: (dir: string) => compactor.written(dir) }) }));
+      sinks.push(toParquetLake({ root, ...s3, ...(compactor === undefined ? {} : { onWritten: (dir: string) => compactor.written(dir) }), ...retryOf('parquet') }));
       if (compactor !== undefined) closers.push(() => compactor.close());
     } else if (name === 'clickhouse') {
       const url = config.clickhouseUrl as string | undefined;
@@ -98,7 +113,7 @@ export async function buildSinks(config: ResolvedConfig): Promise<{
         throw new SinkWriteError(`ClickHouse at ${url}: creating the tables of database ${database} failed: ${message.split('\n')[0]}`, { service: 'clickhouse' }, { retriable, cause: error });
       });
       preparations.push(migrated);
-      sinks.push(toClickHouse({ client, database, ready: migrated, ...(cluster === undefined ? {} : { tableOf: (kind) => `${tableNameOf(kind)}_local` }) }));
+      sinks.push(toClickHouse({ client, database, ready: migrated, ...(cluster === undefined ? {} : { tableOf: (kind) => `${tableNameOf(kind)}_local` }), ...retryOf('clickhouse') }));
       closers.push(async () => { await migrated.catch(() => undefined); await client.close(); });
       rowBinary = !isEmbeddedClient(client);
     } else {
@@ -112,6 +127,8 @@ export async function buildSinks(config: ResolvedConfig): Promise<{
       sinks.push(toKafkaInWorker({ kafka: kafkaConfigOf(config, brokers), registry: registryConfigOf(config, registry), topicPrefix: (config.topicPrefix as string | undefined) ?? '' }));
     }
   }
+  hooks.built?.(names);
+  if (hooks.observe !== undefined) sinks.splice(0, sinks.length, ...sinks.map((sink, index) => hooks.observe!(names[index], sink, index)));
   const close = async (): Promise<void> => { for (const closer of closers) await closer(); };
   // Every sink stages: ClickHouse and the lake (a directory or S3) do; Kafka cannot take records back (with it,
   // each file is checked before its first batch).

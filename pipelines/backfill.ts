@@ -1,7 +1,8 @@
 /**
  * `lakehouse backfill`: load data.binance.vision archives (or a mirror, a directory, an s3:// bucket) into
- * the sinks. Plan → listing → fetch + verify → parse → validate → sinks → manifest; progress on stderr; a
- * final report (human, or `--json` on stdout). Exit status: see pipelines/backfill-report.ts.
+ * the sinks. Plan → listing → fetch + verify → parse → validate → sinks → manifest; progress log lines on
+ * stderr every `--progress-interval`, metrics on `--metrics-port` (pipelines/run-ops.ts); a final report
+ * (human, or `--json` on stdout). Exit status: see pipelines/backfill-report.ts.
  */
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,7 +24,10 @@ import type { EarlyEncoding } from './early-encoding.js';
 import { SINK_OPTIONS, buildSinks, sinkNamesOf } from './backfill-sinks.js';
 import { backfillPreflight } from './backfill-preflight.js';
 import { QUEUE_OPTIONS } from './backfill-queue.js';
+import { OPS_OPTIONS } from './ops-options.js';
+import { MAX_TIMER_MS } from './option-checks.js';
 import { startProgress } from './progress.js';
+import { startRunOps } from './run-ops.js';
 import { sinceLastConfig } from './since-last.js';
 
 /** Default records per batch: one batch is one Parquet part of the lake. */
@@ -58,6 +62,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'maxLineBytes', type: 'number', doc: 'A file with a longer CSV line fails as corrupt, none of it loaded', default: DEFAULT_MAX_LINE_BYTES, placeholder: 'BYTES', integer: true, min: 1024, max: 2 ** 30 },
   { name: 'maxDeadLetters', type: 'number', doc: 'A file with more rejected rows fails as corrupt, none of it loaded', default: DEFAULT_MAX_DEAD_LETTERS, placeholder: 'ROWS', integer: true, min: 0 },
   { name: 'batchRows', type: 'number', doc: `Records per batch and Parquet part (memory grows with it); default ${LAKE_BATCH_ROWS}, ${CLICKHOUSE_BATCH_ROWS} when ClickHouse is a sink and the lake is not, ${ENCODED_CLICKHOUSE_BATCH_ROWS} when a ClickHouse server is the only sink`, placeholder: 'NUMBER', integer: true, min: 1 },
+  ...OPS_OPTIONS,
 ];
 
 /** Records per batch: `--batch-rows`, else by sink (see {@link CLICKHOUSE_BATCH_ROWS}, {@link ENCODED_CLICKHOUSE_BATCH_ROWS}). */
@@ -115,7 +120,8 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
     return 130;
   }
   if (config.plan === true) return printPlan(plan, context, config.json === true, backfillPreflight(config, plan));
-  const { names, sinks, close, ready, earlyEncoding, staged } = await buildSinks(config);
+  const ops = await startRunOps('backfill', config, context);
+  const { names, sinks, close, ready, earlyEncoding, staged } = await buildSinks(config, ops.sinkHooks).catch(async (error: unknown) => { await ops.close(); throw error; });
   const lake = config.lake as string;
   const s3Client = names.includes('parquet') && isS3Url(lake) ? createS3Client(s3ConfigOf(config)) : undefined;
   const lakeTarget = names.includes('parquet') ? { root: lake, ...(s3Client === undefined ? {} : { s3Client }) } : undefined;
@@ -123,7 +129,8 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
   const manifest = await openManifest(manifestPath);
   const bytes = plan.files.some((f) => f.size === null) ? null : plan.files.reduce((s, f) => s + (f.size ?? 0), 0);
   const spoolDir = join(tmpdir(), `lakehouse-spool-${process.pid}`);
-  const progress = startProgress(context.stderr, { files: plan.files.length, bytes });
+  const totals = { files: plan.files.length, bytes };
+  const progress = ops.metrics.observeProgress(ops.progressMs === undefined ? startProgress({ write: () => true } as unknown as NodeJS.WritableStream, totals, MAX_TIMER_MS) : startProgress(ops.progress, totals, ops.progressMs), totals);
   try {
     const report = await runBackfill({
       plan, source, sinks, manifest, concurrency: config.concurrency as number, verify: config.verify !== false,
@@ -137,13 +144,14 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
     await close();
     s3Client?.destroy();
     await rm(spoolDir, { recursive: true, force: true });
+    await ops.close();
   }
 }
 
 /** The `backfill` command. */
 export const backfillCommand: Command = {
   name: 'backfill',
-  usage: 'backfill --market spot --symbols BTCUSDT --types klines:1m,trades --from 2025-07-01 [--to 2025-07-03] [--archive URL|DIR|s3://b/p] [--sink parquet,clickhouse,kafka] [--lake DIR|s3://b/p] [--plan] [--json]\n'
+  usage: 'backfill --market spot --symbols BTCUSDT --types klines:1m,trades --from 2025-07-01 [--to 2025-07-03] [--archive URL|DIR|s3://b/p] [--sink parquet,clickhouse,kafka] [--lake DIR|s3://b/p] [--plan] [--json] [--metrics-port PORT]\n'
     + '       backfill --enqueue --kafka-brokers H:P <the same request and sink options>   (publish the files for workers)\n'
     + '       backfill --worker --kafka-brokers H:P <the same sink options> [--group-id G] [--exit-when-drained]',
   options: OPTIONS,

@@ -10,6 +10,7 @@ import { EngineError } from '../schemas/errors.js';
 import type { Command, CommandContext, CommandEntry } from './command.js';
 import { formatOptions, resolveConfig, type OptionSpec } from './config.js';
 import { MAX_TIMER_MS } from './option-checks.js';
+import { redactingStream, secretValuesOf } from './redact-secrets.js';
 
 /** Every working command, in --help order. */
 export const COMMANDS: readonly CommandEntry[] = [
@@ -95,15 +96,18 @@ export async function main(argv: readonly string[], context: CommandContext): Pr
   // Messages thrown by a command often name it already ("lakehouse gaps: --symbol …"): say it once.
   const prefix = `lakehouse ${name}: `;
   const once = (message: string): string => (message.startsWith(prefix) ? message : `${prefix}${message}`);
+  // Whatever the command or a client library writes, the run's secrets never appear in it.
+  const secrets = secretValuesOf(name, command.options, rest, context.env);
+  const guarded: CommandContext = { ...context, stdout: redactingStream(context.stdout, secrets), stderr: redactingStream(context.stderr, secrets) };
   try {
-    return await command.run(rest, context);
+    return await command.run(rest, guarded);
   } catch (error) {
     if (error instanceof EngineError && !error.retriable && error.name === 'ConfigError') {
-      context.stderr.write(`${once(error.message)}\n`);
+      guarded.stderr.write(`${once(error.message)}\n`);
       return 2;
     }
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    context.stderr.write(`${once(message)}\n`);
+    guarded.stderr.write(`${once(message)}\n`);
     return 1;
   }
 }

@@ -6,7 +6,7 @@
 import type { OperatorFunction } from 'rxjs';
 import type { RecordBatch, WriteAck } from '../connectors/sink.js';
 import { ARCHIVE_OPTIONS } from './archive-options.js';
-import { SINK_OPTIONS, buildSinks, preparedSinks } from './backfill-sinks.js';
+import { SINK_OPTIONS, buildSinks, preparedSinks, type SinkHooks } from './backfill-sinks.js';
 import type { OptionSpec, ResolvedConfig } from './config.js';
 import { MAX_TIMER_MS } from './option-checks.js';
 
@@ -22,11 +22,11 @@ export const LIVE_SINK_OPTIONS: readonly OptionSpec[] = [
   { name: 'json', type: 'boolean', doc: 'Print the final report as JSON on stdout', default: false },
 ];
 
-/** The sinks of a live command: explicit `--sink`, else Kafka when configured, else the Parquet lake. */
-export async function buildLiveSinks(config: ResolvedConfig): Promise<{ names: string[]; sinks: OperatorFunction<RecordBatch, WriteAck>[]; close: () => Promise<void> }> {
+/** The sinks of a live command: explicit `--sink`, else Kafka when configured, else the Parquet lake (`hooks`: see {@link SinkHooks}). */
+export async function buildLiveSinks(config: ResolvedConfig, hooks: SinkHooks = {}): Promise<{ names: string[]; sinks: OperatorFunction<RecordBatch, WriteAck>[]; close: () => Promise<void> }> {
   const explicit = config.sink as readonly string[] | undefined;
   const kafka = Array.isArray(config.kafkaBrokers) && config.kafkaBrokers.length > 0;
   const sink = explicit !== undefined && explicit.length > 0 ? explicit : [kafka ? 'kafka' : 'parquet'];
-  return preparedSinks(await buildSinks({ ...config, sink }));
+  return preparedSinks(await buildSinks({ ...config, sink }, hooks));
 }
 

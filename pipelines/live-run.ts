@@ -2,7 +2,7 @@
  * The live dataflow shared by `lakehouse stream` and `lakehouse replay` (into sinks): a live source →
  * batches by time/rows → every sink (each batch to all of them; a bounded number in flight, acknowledged in
  * order) → counters,
- * a progress line every second, and a final report when the source ends, the duration passes, or the
+ * a progress line every `progressIntervalMs`, and a final report when the source ends, the duration passes, or the
  * signal aborts (SIGINT). The source is stopped first, so the last partial batch is still written.
  *
  * Memory is bounded by back-pressure: once `maxBacklogRecords` records were received but not yet acknowledged
@@ -60,6 +60,8 @@ export interface LiveRun {
   readonly onAcked?: (batch: RecordBatch, ackedAtMs: number, seenAtMs: number) => void;
   /** Progress output (stderr); nothing when absent. */
   readonly progress?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Between progress lines, ms. @default 1000 */
+  readonly progressIntervalMs?: number;
   readonly now?: () => number;
 }
 
@@ -133,7 +135,7 @@ export async function runLive(run: LiveRun): Promise<LiveReport> {
   void run.finished?.then(() => { if (stoppedBy !== 'signal') { stoppedBy = 'source'; stop.next(); } });
   const durationTimer = (run.durationMs ?? 0) > 0 ? setTimeout(() => { stoppedBy = 'duration'; stop.next(); }, run.durationMs) : undefined;
   const pressure = new Backpressure(run.flow, maxBacklog, now);
-  const progress = run.progress === undefined ? undefined : setInterval(() => writeProgress(run.progress!, run.stats, pressure.acked, (now() - started) / 1000, run.flow?.paused === true), 1000);
+  const progress = run.progress === undefined ? undefined : setInterval(() => writeProgress(run.progress!, run.stats, pressure.acked, (now() - started) / 1000, run.flow?.paused === true), run.progressIntervalMs ?? 1000);
   progress?.unref();
   const writer = sinkWriter(run.sinks);
   try {

@@ -15,6 +15,7 @@ import { liveStream, parseLiveStreamType, type LiveStreamType } from '../connect
 import { archiveSource } from '../connectors/binance-replay/archive-stream.js';
 import { exchangeInfoFromCapture, feedFromCapture, type ReplayFeed } from '../connectors/binance-replay/replay-feed.js';
 import { startReplayServer, type ReplayServer } from '../connectors/binance-replay/replay-server.js';
+import { RestLimiter } from '../connectors/binance-live/rest-limiter.js';
 import { FlowGate } from '../connectors/flow-gate.js';
 import { ConfigError } from '../schemas/errors.js';
 import type { Command, CommandContext } from './command.js';
@@ -22,6 +23,9 @@ import { resolveConfig, type OptionSpec, type ResolvedConfig } from './config.js
 import { LIVE_SINK_OPTIONS, buildLiveSinks } from './live-options.js';
 import { formatLiveReport, runLive } from './live-run.js';
 import { replayArchiveRecords } from './replay-archive.js';
+import { OPS_OPTIONS } from './ops-options.js';
+import { liveCheck } from './readiness-checks.js';
+import { startRunOps, type RunOps } from './run-ops.js';
 
 const OPTIONS: readonly OptionSpec[] = [
   { name: 'serve', type: 'boolean', doc: 'Serve the feed over WebSocket + REST until Ctrl-C (else: into the sinks)', default: false },
@@ -37,6 +41,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'via', type: 'string', doc: 'Without --serve: live = through the server and the live client (its parsing, gaps and repairs tested); archive = archive zips parsed straight into the sinks, no server and no JSON (--speed max or --rate only)', choices: ['live', 'archive'], default: 'live', ownEnv: 'LAKEHOUSE_REPLAY_VIA' },
   { name: 'lookAhead', type: 'number', doc: 'Archive events read ahead of the replay clock at most (memory does not grow with the files)', default: 16384, integer: true, min: 1024 },
   ...LIVE_SINK_OPTIONS,
+  ...OPS_OPTIONS,
 ];
 
 /** The feed: archive files streamed (a capture's events merged in), or a capture alone, held in memory. */
@@ -76,7 +81,8 @@ export function streamsOfFeed(feed: ReplayFeed): { symbols: string[]; types: Liv
   return { symbols: [...symbols], types: [...types] };
 }
 
-async function serve(server: ReplayServer, context: CommandContext): Promise<number> {
+async function serve(server: ReplayServer, context: CommandContext, ops: RunOps): Promise<number> {
+  ops.metrics.watchReplay(server.stats);
   context.stdout.write([
     `replay server: WebSocket ${server.wsUrl} (/stream?streams=…, /ws, /public/…, /market/…), REST ${server.restUrl} (/api/v3, /fapi/v1, /dapi/v1)`,
     `faults: curl -X POST ${server.restUrl}/_control/drop | stall | malformed | ratelimit?count=3&retryAfter=2 | hole?count=5 | restfail?answer=401&count=3&path=/historicalTrades`,
@@ -93,21 +99,28 @@ async function serve(server: ReplayServer, context: CommandContext): Promise<num
   return 0;
 }
 
-async function intoSinks(server: ReplayServer, feed: ReplayFeed, config: ResolvedConfig, context: CommandContext): Promise<number> {
+async function intoSinks(server: ReplayServer, feed: ReplayFeed, config: ResolvedConfig, context: CommandContext, ops: RunOps): Promise<number> {
   const { symbols, types } = streamsOfFeed(feed);
   const stats = newLiveStats();
   const flow = new FlowGate();
   const stopSource = new AbortController();
-  const source = fromBinanceLive({ market: feed.market, symbols, types, wsUrl: server.wsUrl, restUrl: server.restUrl, stats, flow, stop: stopSource.signal });
+  const limiter = new RestLimiter();
+  const source = fromBinanceLive({ market: feed.market, symbols, types, wsUrl: server.wsUrl, restUrl: server.restUrl, stats, flow, limiter, stop: stopSource.signal, onConnection: (event) => ops.logConnection(event) });
+  ops.metrics.watchLive(stats, limiter.stats);
+  ops.metrics.watchReplay(server.stats);
+  ops.ready(liveCheck(stats, flow));
   void server.waitForSubscribers(symbols.flatMap((s) => types.map((t) => liveStream(t, s).name))).then(() => server.play());
   let failure: unknown;
   const played = server.finished.catch((error: unknown) => { failure = error; });
   const drained = played.then(async () => {
     for (let last = -1; last !== stats.frames;) { last = stats.frames; await new Promise((r) => setTimeout(r, 300)); }
   });
-  const { sinks, close } = await buildLiveSinks(config);
+  const { sinks, close } = await buildLiveSinks(config, ops.sinkHooks);
   try {
-    const report = await runLive({ source, stopSource, sinks, stats, flow, maxBacklogRecords: config.maxBacklog as number, signal: context.signal, finished: drained, progress: context.stderr, batches: { windowMs: config.batchMs as number, maxRows: config.batchRows as number } });
+    const report = await runLive({
+      source: source.pipe(ops.metrics.countRecords()), stopSource, sinks, stats, flow, maxBacklogRecords: config.maxBacklog as number, signal: context.signal, finished: drained,
+      ...(ops.progressMs === undefined ? {} : { progress: ops.progress, progressIntervalMs: ops.progressMs }), batches: { windowMs: config.batchMs as number, maxRows: config.batchRows as number },
+    });
     if (failure !== undefined) throw failure;
     context.stdout.write(config.json === true ? JSON.stringify(report) + '\n' : formatLiveReport(report) + '\n');
     return 0;
@@ -148,17 +161,20 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
   if (config.via === 'archive') return viaArchive(config, speed, rate, context);
   const feed = await loadFeed(config);
   const server = await startReplayServer({ feed, speed, rate, port: config.port as number, loop: config.loop === true, pingIntervalMs: 20_000, autoPlay: config.serve === true, freshSnapshots: config.serve === true, lookAhead: config.lookAhead as number });
+  let ops: RunOps | undefined;
   try {
-    return config.serve === true ? await serve(server, context) : await intoSinks(server, feed, config, context);
+    ops = await startRunOps('replay', config, context);
+    return config.serve === true ? await serve(server, context, ops) : await intoSinks(server, feed, config, context, ops);
   } finally {
     await server.close();
+    await ops?.close();
   }
 }
 
 /** The `replay` command. */
 export const replayCommand: Command = {
   name: 'replay',
-  usage: 'replay --serve --market spot --files BTCUSDT-trades-2025-07-01.zip [--capture X.ws.1.0 --http X.http.0.0] [--speed 1|N|max | --rate EVENTS_PER_S] [--port 9443] [--loop]\n  replay --market cm --files BTCUSD_PERP-aggTrades-2026-05-08.zip --speed max [--sink kafka|parquet] [--via live|archive]',
+  usage: 'replay --serve --market spot --files BTCUSDT-trades-2025-07-01.zip [--capture X.ws.1.0 --http X.http.0.0] [--speed 1|N|max | --rate EVENTS_PER_S] [--port 9443] [--loop] [--metrics-port PORT]\n  replay --market cm --files BTCUSD_PERP-aggTrades-2026-05-08.zip --speed max [--sink kafka|parquet] [--via live|archive]',
   options: OPTIONS,
   run,
 };

@@ -15,9 +15,13 @@ import { createKafka } from '../connectors/kafka/config.js';
 import { DLQ_TOPIC } from '../connectors/kafka/topic-for.js';
 import { ConfigError, RetriesExhaustedError } from '../schemas/errors.js';
 import type { GapRecord } from '../schemas/records.js';
-import { buildSinks, preparedSinks } from './backfill-sinks.js';
+import { buildSinks, preparedSinks, type SinkHooks } from './backfill-sinks.js';
 import type { Command } from './command.js';
-import { resolveConfig, type ResolvedConfig } from './config.js';
+import { resolveConfig, type OptionSpec, type ResolvedConfig } from './config.js';
+import { OPS_OPTIONS, READY_MAX_LAG_OPTION } from './ops-options.js';
+import { KafkaProbe } from './readiness-checks.js';
+import { reasonOf } from './run-logger.js';
+import { startRunOps } from './run-ops.js';
 import type { ServePipelineOptions } from './serve-pipeline.js';
 import { SERVE_OPTIONS, parseDurationUs, serveSettingsOf } from './serve-options.js';
 import { runSession, type ServeReport } from './serve-session.js';
@@ -29,7 +33,7 @@ export type { ServeReport } from './serve-session.js';
  * The input topics: `--topics`, or every `<prefix>md.*` topic except the derived ones (bars, indicators, dead letters). `md.gaps` is read:
  * the live layer's gap records (disconnects, id holes and their repairs) belong in the ledger of every sink.
  */
-async function topicsOf(config: ResolvedConfig, brokers: readonly string[]): Promise<string[]> {
+export async function topicsOf(config: ResolvedConfig, brokers: readonly string[]): Promise<string[]> {
   const listed = config.topics as readonly string[] | undefined;
   if (listed !== undefined && listed.length > 0) return [...listed];
   const admin = createKafka(kafkaConfigOf(config, brokers)).admin();
@@ -70,6 +74,12 @@ export function isPermanent(error: unknown): boolean {
   return false;
 }
 
+/** What the operating side of a serve run observes: the report (once, at the start) and the sinks of every session. */
+export interface ServeHooks {
+  readonly onReport?: (report: ServeReport) => void;
+  readonly sinks?: SinkHooks;
+}
+
 /**
  * `promise`, or a rejection as soon as `signal` aborts: a service that accepts connections and never answers
  * (or a broker being retried) must not hold a stop. What the abandoned promise still yields goes to `dispose`.
@@ -94,7 +104,7 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, dispose?: (la
  * Runs the serving loop until `signal` aborts; resolves to the report. A stop is never an error, also while a
  * service is unreachable: nothing unwritten was committed, so the next run reads it again.
  */
-export async function runServe(config: ResolvedConfig, signal: AbortSignal, onProgress?: (r: ServeReport) => void, onRestart?: (error: unknown) => void): Promise<ServeReport> {
+export async function runServe(config: ResolvedConfig, signal: AbortSignal, onProgress?: (r: ServeReport) => void, onRestart?: (error: unknown) => void, hooks: ServeHooks = {}): Promise<ServeReport> {
   const brokers = config.kafkaBrokers as readonly string[] | undefined;
   const registryUrl = config.schemaRegistryUrl as string | undefined;
   if (brokers === undefined || brokers.length === 0 || registryUrl === undefined) {
@@ -104,13 +114,14 @@ export async function runServe(config: ResolvedConfig, signal: AbortSignal, onPr
   const explicit = (config.sink as readonly string[] | undefined) ?? [];
   const names = explicit.length > 0 ? [...new Set(explicit)] : config.clickhouseUrl === undefined ? ['parquet'] : ['clickhouse', 'parquet'];
   const report: ServeReport = { batches: 0, records: 0, outputs: 0, bars: 0, gaps: 0, deadLetters: 0, commits: 0, flushes: 0, restarts: 0, streams: 0 };
+  hooks.onReport?.(report);
   for (let attempt = 1; !signal.aborted; attempt++) {
     try {
       const topics = await untilAborted(topicsOf(config, brokers), signal);
       if (topics.length === 0) throw new ConfigError('lakehouse serve: no md.* topics exist yet; give --topics or produce data first (lakehouse backfill --sink kafka, lakehouse stream)');
       const stores = names.filter((n) => n !== 'kafka');
-      const built = stores.length === 0 ? undefined : await untilAborted(buildSinks({ ...config, sink: stores }).then(preparedSinks), signal, (late) => late.close());
-      const derived = names.includes('kafka') ? (await buildSinks({ ...config, sink: ['kafka'] })).sinks[0] : undefined;
+      const built = stores.length === 0 ? undefined : await untilAborted(buildSinks({ ...config, sink: stores }, hooks.sinks).then(preparedSinks), signal, (late) => late.close());
+      const derived = names.includes('kafka') ? (await buildSinks({ ...config, sink: ['kafka'] }, hooks.sinks)).sinks[0] : undefined;
       try {
         await runSession({
           kafka: kafkaConfigOf(config, brokers), registry: registryConfigOf(config, registryUrl), topics, groupId: config.groupId as string, fromBeginning: config.fromBeginning as boolean,
@@ -132,24 +143,37 @@ export async function runServe(config: ResolvedConfig, signal: AbortSignal, onPr
   return report;
 }
 
+/** Every option of the `serve` command: the serving ones and the operating ones. */
+export const SERVE_COMMAND_OPTIONS: readonly OptionSpec[] = [...SERVE_OPTIONS, READY_MAX_LAG_OPTION, ...OPS_OPTIONS];
+
 export const serveCommand: Command = {
   name: 'serve',
   usage: 'serve [--group-id G] [--topic-prefix P] [--sink clickhouse,parquet[,kafka]] [--clickhouse-database D] [--lake DIR]\n'
-    + '      [--intervals 1m[,5m,1h,1d]] [--indicators rsi:14,macd:12:26:9,bb:20:2,vwap] [--fill rest|flat|none] [--allowed-lateness 1s] [--topics T1,T2]',
-  options: SERVE_OPTIONS,
+    + '      [--intervals 1m[,5m,1h,1d]] [--indicators rsi:14,macd:12:26:9,bb:20:2,vwap] [--fill rest|flat|none] [--allowed-lateness 1s] [--topics T1,T2] [--metrics-port PORT]',
+  options: SERVE_COMMAND_OPTIONS,
   async run(argv, context) {
-    const { config } = resolveConfig('serve', SERVE_OPTIONS, argv, context.env);
-    const json = context.stderr.isTTY !== true;
-    let last = 0;
-    const report = await runServe(config, context.signal, (r) => {
-      if (Date.now() - last < 1000) return;
-      last = Date.now();
-      context.stderr.write(json ? JSON.stringify({ event: 'progress', ...r }) + '\n' : `\rserve: ${r.records} records, ${r.bars} bars, ${r.gaps} gaps, ${r.deadLetters} dead letters, ${r.commits} commits`);
-    }, (error) => {
-      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      context.stderr.write(JSON.stringify({ event: 'restart', error: message.split('\n')[0] }) + '\n');
-    });
-    context.stdout.write(JSON.stringify({ event: 'report', ...report }) + '\n');
-    return 0;
+    const { config } = resolveConfig('serve', SERVE_COMMAND_OPTIONS, argv, context.env);
+    const ops = await startRunOps('serve', config, context);
+    const brokers = config.kafkaBrokers as readonly string[] | undefined;
+    try {
+      if (brokers !== undefined && brokers.length > 0) {
+        const probe = new KafkaProbe(kafkaConfigOf(config, brokers), { id: config.groupId as string, topics: () => topicsOf(config, brokers), maxLag: config.readyMaxLag as number });
+        ops.ready(...probe.checks());
+        ops.onClose(() => probe.close());
+        ops.metrics.watchConsumerLag(() => probe.lag());
+      }
+      let last = 0;
+      const report = await runServe(config, context.signal, (r) => {
+        if (ops.progressMs === undefined || Date.now() - last < ops.progressMs) return;
+        last = Date.now();
+        ops.logger.info({ ...r }, 'progress');
+      }, (error) => {
+        ops.logger.warn({ reason: reasonOf(error) }, 'serve session failed; starting a new one from the committed offsets');
+      }, { onReport: (r) => ops.metrics.watchServe(r), sinks: ops.sinkHooks });
+      context.stdout.write(JSON.stringify({ event: 'report', ...report }) + '\n');
+      return 0;
+    } finally {
+      await ops.close();
+    }
   },
 };

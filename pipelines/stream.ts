@@ -1,8 +1,9 @@
 /**
  * `lakehouse stream`: live Binance data (raw WebSocket client, or `--via ccxt`) → batches → Kafka topics
  * (Avro) when Kafka is configured, else the embedded path into the Parquet lake. `--ws-url/--rest-url` point
- * it at any Binance-compatible server (e.g. `lakehouse replay --serve`). Progress on stderr every second;
- * Ctrl-C (or `--duration`) stops the streams, writes the last batch and prints the report.
+ * it at any Binance-compatible server (e.g. `lakehouse replay --serve`). Log lines (progress every
+ * `--progress-interval`, every lost connection and retry) on stderr, metrics and health on `--metrics-port`
+ * (pipelines/run-ops.ts); Ctrl-C (or `--duration`) stops the streams, writes the last batch and prints the report.
  */
 import { fromBinanceLive, newLiveStats } from '../connectors/binance-live/from-binance-live.js';
 import type { LiveStats } from '../connectors/binance-live/live-stats.js';
@@ -17,6 +18,9 @@ import { resolveConfig, type OptionSpec } from './config.js';
 import { MAX_TIMER_MS } from './option-checks.js';
 import { LIVE_SINK_OPTIONS, buildLiveSinks } from './live-options.js';
 import { formatLiveReport, runLive } from './live-run.js';
+import { OPS_OPTIONS } from './ops-options.js';
+import { liveCheck } from './readiness-checks.js';
+import { startRunOps } from './run-ops.js';
 
 const OPTIONS: readonly OptionSpec[] = [
   { name: 'market', type: 'string', doc: 'Binance market', choices: LIVE_MARKETS, default: 'spot' },
@@ -32,6 +36,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'maxFrameBytes', type: 'number', doc: 'Largest WebSocket frame accepted, bytes (a larger one drops the connection: gap, reconnect)', default: 4 << 20, integer: true, min: 1024 },
   { name: 'maxRestBodyBytes', type: 'number', doc: 'Largest REST answer read, bytes (a larger one fails that repair or snapshot)', default: 16 << 20, integer: true, min: 1024 },
   ...LIVE_SINK_OPTIONS,
+  ...OPS_OPTIONS,
 ];
 
 async function run(argv: readonly string[], context: CommandContext): Promise<number> {
@@ -45,12 +50,16 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
   const stats = newLiveStats();
   const flow = new FlowGate();
   const stopSource = new AbortController();
+  const ops = await startRunOps('stream', config, context);
+  const limiter = new RestLimiter({ weightPerMinute: config.restWeightPerMinute as number });
   const source = config.via === 'ccxt'
     ? fromCcxt({ market, symbols, types, wsUrl, restUrl })
-    : fromBinanceLive({ market, symbols, types, wsUrl, restUrl, stats, flow, limiter: new RestLimiter({ weightPerMinute: config.restWeightPerMinute as number }), apiKey: config.binanceApiKey as string | undefined,
-      maxFrameBytes: config.maxFrameBytes as number, maxRestBodyBytes: config.maxRestBodyBytes as number, stop: stopSource.signal });
-  const { names, sinks, close } = await buildLiveSinks(config);
-  context.stderr.write(`streaming ${market} ${symbols.join(',')} ${types.join(',')} via ${String(config.via)} → ${names.join(', ')}\n`);
+    : fromBinanceLive({ market, symbols, types, wsUrl, restUrl, stats, flow, limiter, apiKey: config.binanceApiKey as string | undefined,
+      maxFrameBytes: config.maxFrameBytes as number, maxRestBodyBytes: config.maxRestBodyBytes as number, stop: stopSource.signal, onConnection: (event) => ops.logConnection(event) });
+  if (config.via !== 'ccxt') { ops.metrics.watchLive(stats, limiter.stats); ops.ready(liveCheck(stats, flow)); }
+  const built = await buildLiveSinks(config, ops.sinkHooks).catch(async (error: unknown) => { await ops.close(); throw error; });
+  const { names, sinks, close } = built;
+  ops.logger.info({ market, symbols, types, via: config.via, sinks: names }, 'streaming');
   const stop = new AbortController();
   const onAbort = (): void => stop.abort(context.signal.reason);
   context.signal.addEventListener('abort', onAbort, { once: true });
@@ -60,20 +69,20 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
   const unwatch = giveUpAfterMs > 0 && config.via !== 'ccxt' ? watchForGiveUp(stats, giveUpAfterMs, (status) => { gaveUp = status; stop.abort(); }) : () => undefined;
   try {
     const report = await runLive({
-      source, sinks, stats, signal: stop.signal, durationMs: (config.duration as number) * 1000, progress: context.stderr,
+      source: source.pipe(ops.metrics.countRecords()), sinks, stats, signal: stop.signal, durationMs: (config.duration as number) * 1000,
+      ...(ops.progressMs === undefined ? {} : { progress: ops.progress, progressIntervalMs: ops.progressMs }),
       ...(config.via === 'ccxt' ? {} : { flow, stopSource }), maxBacklogRecords: config.maxBacklog as number,
       batches: { windowMs: config.batchMs as number, maxRows: config.batchRows as number },
     });
-    if (context.stderr.isTTY === true) context.stderr.write('\n');
     context.stdout.write(config.json === true ? JSON.stringify(report) + '\n' : formatLiveReport(report) + '\n');
     if (gaveUp !== 0) {
-      context.stderr.write(`lakehouse stream: ${gaveUp === EXIT_NEVER_CONNECTED ? 'never connected to' : 'lost'} the exchange: no frame for ${String(config.giveUpAfter)} s while every reconnect failed (exit ${gaveUp})\n`);
+      ops.logger.error({ exitStatus: gaveUp, giveUpAfterS: config.giveUpAfter }, `lakehouse stream: ${gaveUp === EXIT_NEVER_CONNECTED ? 'never connected to' : 'lost'} the exchange: no frame for ${String(config.giveUpAfter)} s while every reconnect failed (exit ${gaveUp})`);
     }
     return gaveUp;
   } finally {
     unwatch();
     context.signal.removeEventListener('abort', onAbort);
-    await close();
+    try { await close(); } finally { await ops.close(); }
   }
 }
 
@@ -103,7 +112,7 @@ export function watchForGiveUp(stats: LiveStats, afterMs: number, giveUp: (statu
 /** The `stream` command. */
 export const streamCommand: Command = {
   name: 'stream',
-  usage: `stream --market um --symbols BTCUSDT --types trades,aggTrades,klines:1m,markPrice [--via raw|ccxt] [--ws-url URL --rest-url URL] [--sink kafka|parquet] [--duration S]
+  usage: `stream --market um --symbols BTCUSDT --types trades,aggTrades,klines:1m,markPrice [--via raw|ccxt] [--ws-url URL --rest-url URL] [--sink kafka|parquet] [--duration S] [--metrics-port PORT]
 
 Exit status: 0 stopped by --duration, Ctrl-C/SIGTERM or the end of the feed; ${EXIT_NEVER_CONNECTED} never connected (no frame for
 --give-up-after seconds while every connection attempt failed); ${EXIT_GAVE_UP} lost the exchange (the same, after it had

@@ -73,7 +73,18 @@ export interface BinanceLiveOptions {
    * Unsubscribing instead drops what is held.
    */
   readonly stop?: AbortSignal;
+  /** Told of every connection change and retry, with its reason (for logs; it must not throw). */
+  readonly onConnection?: (event: LiveConnectionEvent) => void;
 }
+
+/**
+ * A connection change of the live client: a socket opened, a socket was lost (`reason`, the reconnect's
+ * `attempt` and delay), or a REST call failed and is retried (`reason`: the error).
+ */
+export type LiveConnectionEvent =
+  | { readonly event: 'connected'; readonly url: string }
+  | { readonly event: 'disconnected'; readonly url: string; readonly reason: string; readonly attempt: number; readonly retryInMs: number }
+  | { readonly event: 'restRetry'; readonly url: string; readonly attempt: number; readonly reason: unknown };
 
 /** A cold Observable of live records of `options.types` × `options.symbols` on `options.market`. */
 export function fromBinanceLive(options: BinanceLiveOptions): Observable<AnyRecord> {
@@ -101,7 +112,8 @@ class LiveRun {
     const streams = options.symbols.flatMap((symbol) => options.types.map((type) => liveStream(type, symbol)));
     this.groups = planConnections(options.market, streams, options.wsUrl ?? DEFAULT_WS_URLS[options.market])
       .map((plan) => ({ plan, socket: null, rolling: null, attempt: 0, timers: new Set() }));
-    const rest = new BinanceRest({ market: options.market, baseUrl: options.restUrl, limiter: options.limiter ?? new RestLimiter({ now: this.now }), now: this.now, apiKey: options.apiKey, maxBodyBytes: options.maxRestBodyBytes });
+    const rest = new BinanceRest({ market: options.market, baseUrl: options.restUrl, limiter: options.limiter ?? new RestLimiter({ now: this.now }), now: this.now, apiKey: options.apiKey, maxBodyBytes: options.maxRestBodyBytes,
+      onRetry: ({ url, attempt, error }) => options.onConnection?.({ event: 'restRetry', url, attempt, reason: error }) });
     const stats = this.stats;
     this.router = new LiveRouter({
       market: options.market, streams, rest, stats, signal: this.abort.signal, now: this.now,
@@ -152,7 +164,8 @@ class LiveRun {
   private open(group: Group, onOpen: (socket: LiveSocket) => void, onFirstFrame: (socket: LiveSocket) => void): LiveSocket {
     let seen = false;
     const socket: LiveSocket = new LiveSocket(group.plan.url, {
-      onOpen: () => onOpen(socket),
+      onOpen: () => { this.stats.openSockets++; this.options.onConnection?.({ event: 'connected', url: group.plan.url }); onOpen(socket); },
+      onEnded: () => { this.stats.openSockets--; },
       onFrame: (text, receiveMs) => {
         if (!seen) { seen = true; onFirstFrame(socket); }
         if (this.router.onFrame(text, receiveMs) && socket === group.socket) this.roll(group, socket);
@@ -183,6 +196,7 @@ class LiveRun {
     this.stats.reconnects++;
     group.attempt++;
     const delayMs = backoffDelayMs(group.attempt, { baseDelayMs: this.options.reconnectBaseDelayMs ?? 250, maxDelayMs: this.options.reconnectMaxDelayMs ?? 30_000, random: this.options.random });
+    this.options.onConnection?.({ event: 'disconnected', url: group.plan.url, reason, attempt: group.attempt, retryInMs: delayMs });
     this.later(group, delayMs, () => this.connect(group));
   }
 

@@ -24,6 +24,8 @@ export interface LiveSocketHandlers {
   onFrame(text: string, receiveMs: number): void;
   /** The socket ended without the owner asking (error, server close, stall). */
   onClose(reason: string): void;
+  /** A socket that had opened is no longer open, however it ended (the owner's `close()` included); called once. */
+  onEnded?(): void;
 }
 
 /** Liveness timings. */
@@ -91,12 +93,18 @@ export class LiveSocket {
   close(): void {
     if (this.ended) return;
     this.ended = true;
+    this.notifyEnded();
     clearInterval(this.timer);
     this.ws.removeAllListeners('message');
     this.ws.on('error', () => undefined);
     if (this.ws.readyState === WebSocket.CONNECTING) this.ws.terminate();
     else this.ws.close(1000);
     setTimeout(() => this.ws.terminate(), 1000).unref();
+  }
+
+  /** Tells the owner an opened socket is gone (`onEnded`). */
+  private notifyEnded(): void {
+    if (!Number.isNaN(this.openedAtMs)) this.handlers.onEnded?.();
   }
 
   private tick(): void {
@@ -115,6 +123,7 @@ export class LiveSocket {
   private end(reason: string): void {
     if (this.ended) return;
     this.ended = true;
+    this.notifyEnded();
     clearInterval(this.timer);
     this.ws.removeAllListeners('message');
     this.ws.on('error', () => undefined);

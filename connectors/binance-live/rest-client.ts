@@ -51,6 +51,8 @@ export interface BinanceRestOptions {
   /** Largest body read, bytes (decompressed). @default {@link DEFAULT_MAX_BODY_BYTES} */
   readonly maxBodyBytes?: number;
   readonly now?: () => number;
+  /** Called before each retry of a failed call, with the error that failed it (for logs). */
+  readonly onRetry?: (info: { url: string; attempt: number; error: unknown }) => void;
 }
 
 /** A REST client for one market. */
@@ -78,7 +80,8 @@ export class BinanceRest {
       } catch (error) {
         if (!isRetriable(error) || signal?.aborted === true) throw error;
         if (attempt >= maxAttempts) throw new RetriesExhaustedError(attempt, error, { url });
-        if (error instanceof RateLimitedError) this.limiter.pause(error.retryAfterMs);
+        this.options.onRetry?.({ url, attempt, error });
+        if (error instanceof RateLimitedError) this.limiter.pause(error.retryAfterMs, error.context.status);
         else await this.limiter.wait(backoffDelayMs(attempt, { baseDelayMs: this.options.baseDelayMs }), signal);
       }
     }

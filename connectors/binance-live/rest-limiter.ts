@@ -24,6 +24,8 @@ export interface RestLimiterStats {
   waitedMs: number;
   /** 429/418 answers seen. */
   rateLimited: number;
+  /** Of those, 418 answers (the IP is banned for a while). */
+  banned: number;
   /** The longest single pause ordered by a Retry-After, ms. */
   longestPauseMs: number;
 }
@@ -39,7 +41,7 @@ export const MAX_PAUSE_MS = 5 * MINUTE_MS;
 
 /** A per-minute request-weight budget with Retry-After pauses, shared by all REST calls of a process. */
 export class RestLimiter {
-  readonly stats: RestLimiterStats = { calls: 0, weight: 0, waitedMs: 0, rateLimited: 0, longestPauseMs: 0 };
+  readonly stats: RestLimiterStats = { calls: 0, weight: 0, waitedMs: 0, rateLimited: 0, banned: 0, longestPauseMs: 0 };
   private readonly budget: number;
   private readonly now: () => number;
   private readonly sleepFn: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -73,10 +75,11 @@ export class RestLimiter {
     this.stats.weight += weight;
   }
 
-  /** Stops every call for `retryAfterMs` (a 429 or 418 answer), at most {@link MAX_PAUSE_MS}. */
-  pause(retryAfterMs: number): void {
+  /** Stops every call for `retryAfterMs` (a 429 or 418 answer, `status`), at most {@link MAX_PAUSE_MS}. */
+  pause(retryAfterMs: number, status?: number): void {
     retryAfterMs = Number.isFinite(retryAfterMs) && retryAfterMs > 0 ? Math.min(retryAfterMs, MAX_PAUSE_MS) : 0;
     this.stats.rateLimited++;
+    if (status === 418) this.stats.banned++;
     this.stats.longestPauseMs = Math.max(this.stats.longestPauseMs, retryAfterMs);
     this.pausedUntilMs = Math.max(this.pausedUntilMs, this.now() + retryAfterMs);
   }

@@ -3,7 +3,7 @@
  * (npm `chdb`, modern ClickHouse in-process, one data directory per process) through `@clickhouse/client`'s
  * `connection` option. Values are passed in; nothing here reads the environment.
  */
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { quoteIdentifier } from '../../schemas/clickhouse-ddl.js';
 import { ConfigError } from '../../schemas/errors.js';
 
@@ -28,6 +28,8 @@ export interface ClickHouseConfig {
    * to a server; `USE` on the embedded engine, whose one session per process keeps it. @default the server's
    */
   readonly database?: string;
+  /** No client log lines on the console (a health probe reports failures itself). @default false */
+  readonly quiet?: boolean;
 }
 
 const EMBEDDED_CLIENTS = new WeakSet<ClickHouseClient>();
@@ -54,6 +56,7 @@ export async function createClickHouseClient(config: ClickHouseConfig): Promise<
       ...(config.database === undefined ? {} : { database: config.database }),
       ...(config.caCert === undefined ? {} : { tls: { ca_cert: Buffer.from(config.caCert) } }),
       ...timeout,
+      ...(config.quiet === true ? { log: { level: ClickHouseLogLevel.OFF } } : {}),
     });
   }
   let chdb: typeof import('chdb/connection');

@@ -36,7 +36,7 @@ describe('lakehouse stream (embedded: no Kafka → Parquet lake)', () => {
       setTimeout(() => controller.abort(new Error('SIGINT')), 1000);
     });
     const status = await streamCommand.run(
-      ['--market', 'cm', '--symbols', 'btcusd_perp', '--types', 'aggTrades', '--ws-url', server.wsUrl, '--rest-url', server.restUrl, '--lake', lake, '--batch-ms', '100'],
+      ['--market', 'cm', '--symbols', 'btcusd_perp', '--types', 'aggTrades', '--ws-url', server.wsUrl, '--rest-url', server.restUrl, '--lake', lake, '--batch-ms', '100', '--progress-interval', '1s'],
       { env: {}, stdout: stdout.stream, stderr: stderr.stream, signal: controller.signal },
     );
     clearInterval(dropper);

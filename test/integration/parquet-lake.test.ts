@@ -13,6 +13,7 @@ import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObj
 import { DuckDBInstance } from '@duckdb/node-api';
 import { firstValueFrom, from, toArray } from 'rxjs';
 import { toParquetLake, type ParquetLakeOptions } from '../../connectors/parquet/to-parquet-lake.js';
+import { lakeTypeOf } from '../../connectors/parquet/lake-path.js';
 import { createS3Client } from '../../connectors/s3/config.js';
 import { createClickHouseClient } from '../../connectors/clickhouse/config.js';
 import { quoteString } from '../../connectors/clickhouse/sql-literal.js';
@@ -54,10 +55,9 @@ async function duckRead(root: string, kind: KindName, type: string): Promise<Rec
 }
 
 async function assertLakeEquals(root: string, batches: RecordBatch[]): Promise<void> {
-  const types: Record<string, string> = { kline: 'klines_1m', trade: 'trades', aggTrade: 'aggTrades', liquidation: 'liquidationSnapshot', bvolIndex: 'BVOLIndex', eohSummary: 'EOHSummary', gap: 'gaps', deadLetter: 'deadLetters' };
   for (const batch of batches) {
     const expected = [...batch.records].sort((a, b) => (a.ingestId < b.ingestId ? -1 : 1));
-    assert.deepEqual(await duckRead(root, batch.kind, types[batch.kind] ?? batch.kind), expected, batch.kind);
+    assert.deepEqual(await duckRead(root, batch.kind, lakeTypeOf(batch.records[0] as AnyRecord)), expected, batch.kind);
   }
 }
 

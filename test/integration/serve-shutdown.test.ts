@@ -73,7 +73,7 @@ test('SIGTERM while ClickHouse refuses connections: exit 0, nothing committed', 
   await proxy.open();
   proxy.shut(); // its port now refuses
   const serve = startServe(t, services, `${RUN}-refused`, `${RUN}_refused`, `http://127.0.0.1:${proxy.port}`);
-  await until(() => serve.stderr().includes('"event":"restart"'), serve.exited, 'a session failed');
+  await until(() => serve.stderr().includes('serve session failed'), serve.exited, 'a session failed');
   serve.stop();
   assert.equal(await serve.exited, 0, serve.stderr());
   assert.equal(await committed(services.kafka, `${RUN}-refused`), '-1');

@@ -15,9 +15,9 @@
  * from the same offsets a restart would: the tail of a finished input is written, and the state is the same
  * as if the process had been restarted.
  */
-import { concatMap, type OperatorFunction } from 'rxjs';
+import { concatMap, type Observable, type OperatorFunction } from 'rxjs';
 import { coPartitionAssigner } from '../connectors/kafka/co-partition-assigner.js';
-import { fromKafka, type CommitEntry, type KafkaBatch, type KafkaGroup } from '../connectors/kafka/from-kafka.js';
+import { fromKafka, type CommitEntry, type FromKafkaOptions, type KafkaBatch, type KafkaGroup } from '../connectors/kafka/from-kafka.js';
 import type { RegistryConfig } from '../connectors/kafka/avro-serde.js';
 import type { KafkaConfig } from '../connectors/kafka/config.js';
 import { batchesByKind, type RecordBatch, type WriteAck } from '../connectors/sink.js';
@@ -52,6 +52,8 @@ export interface SessionOptions {
   readonly idleFlushMs: number;
   readonly report: ServeReport;
   readonly onProgress?: () => void;
+  /** The consumer-group member's batches. @default fromKafka (a test passes a consumer of its own) */
+  readonly consume?: (options: FromKafkaOptions) => Observable<KafkaBatch>;
 }
 
 /** How long a stopping session waits for in-flight writes, then for its last commit (ms); the rest of 10 s is teardown. */
@@ -269,7 +271,7 @@ export async function runSession(options: SessionOptions, signal: AbortSignal): 
   }, Math.max(50, Math.min(1000, options.idleFlushMs / 2)));
   let subscription: { unsubscribe(): void } | undefined;
   const consumed = new Promise<void>((resolve, reject) => {
-    subscription = fromKafka({
+    subscription = (options.consume ?? fromKafka)({
       kafka: options.kafka, registry: options.registry, groupId: options.groupId,
       topics: options.topics, fromBeginning: options.fromBeginning, partitionAssigners: [coPartitionAssigner],
     }).pipe(concatMap((batch) => serial(async () => {

@@ -15,7 +15,8 @@ export interface RecordBatch<R extends AnyRecord = AnyRecord> {
   readonly kind: KindName;
   /**
    * Deterministic id of the input unit and part, e.g. `data/spot/daily/trades/BTCUSDT/BTCUSDT-trades-2025-07-01.zip#0`.
-   * The same input must yield the same unit ids and the same records.
+   * The same input must yield the same unit ids and the same records, and one unit id always the same records
+   * (sinks replace or drop a unit they saw: the lake's part names, ClickHouse insert dedup tokens).
    */
   readonly unitId: string;
   readonly records: readonly R[];

@@ -14,10 +14,14 @@
  * bar windows as provisional bars) and replaced by a fresh one that re-reads what the old one still needed,
  * from the same offsets a restart would: the tail of a finished input is written, and the state is the same
  * as if the process had been restarted.
+ *
+ * Every write cycle has a unit id of its own (see {@link Session.unitOf}): a second read of the same offsets
+ * yields other outputs, and a sink that took a known unit id for a replay of the same records would lose some.
  */
-import { concatMap, type OperatorFunction } from 'rxjs';
+import { randomBytes } from 'node:crypto';
+import { concatMap, type Observable, type OperatorFunction } from 'rxjs';
 import { coPartitionAssigner } from '../connectors/kafka/co-partition-assigner.js';
-import { fromKafka, type CommitEntry, type KafkaBatch, type KafkaGroup } from '../connectors/kafka/from-kafka.js';
+import { fromKafka, type CommitEntry, type FromKafkaOptions, type KafkaBatch, type KafkaGroup } from '../connectors/kafka/from-kafka.js';
 import type { RegistryConfig } from '../connectors/kafka/avro-serde.js';
 import type { KafkaConfig } from '../connectors/kafka/config.js';
 import { batchesByKind, type RecordBatch, type WriteAck } from '../connectors/sink.js';
@@ -52,6 +56,8 @@ export interface SessionOptions {
   readonly idleFlushMs: number;
   readonly report: ServeReport;
   readonly onProgress?: () => void;
+  /** The consumer-group member's batches. @default fromKafka (a test passes a consumer of its own) */
+  readonly consume?: (options: FromKafkaOptions) => Observable<KafkaBatch>;
 }
 
 /** How long a stopping session waits for in-flight writes, then for its last commit (ms); the rest of 10 s is teardown. */
@@ -91,6 +97,9 @@ class Session {
   /** Gathered records for the stores only (see {@link Session.handle}). */
   private gatheredPassed: AnyRecord[] = [];
   private readonly gatheredFrom = new Map<string, { readonly first: string; last: string }>();
+  /** Tells this session's write cycles from those of every other session, in this process or another. */
+  private readonly id = randomBytes(6).toString('hex');
+  private cycles = 0;
 
   constructor(readonly options: SessionOptions, failed: (error: unknown) => void) {
     this.engine = new ServeEngine(options.chain);
@@ -157,7 +166,7 @@ class Session {
     this.gathered = [];
     this.gatheredPassed = [];
     this.gatheredFrom.clear();
-    this.write(outputs, `serve/${from}/g${this.generation}`, this.releasable(), passed);
+    this.write(outputs, this.unitOf(from), this.releasable(), passed);
   }
 
   /** Flushes an idle engine (see the module comment); false when there was nothing new to flush. */
@@ -167,7 +176,7 @@ class Session {
     this.writeGathered();
     const horizons = this.horizons();
     const entries = this.releasable(horizons);
-    this.write(this.engine.flush(), `serve/flush/${position}/g${this.generation}`, entries);
+    this.write(this.engine.flush(), this.unitOf(`flush/${position}`), entries);
     this.engine.close();
     this.engine = new ServeEngine(this.options.chain);
     const ledgers = new Map<string, PartitionOffsets>();
@@ -187,6 +196,18 @@ class Session {
     this.flushedAt = position;
     this.options.report.flushes++;
     return true;
+  }
+
+  /**
+   * The unit id of a write cycle: what it read (for people), then this session's id and the cycle's number, so
+   * never another cycle's. What serve writes for some offsets depends on the engine's state, not on the offsets
+   * alone: a re-read after an idle flush or a restart (where the generation counts from 1 again) writes other
+   * records for them than the first read did, and a sink that took a known unit id for a replay of the same
+   * records would lose the difference (the lake replaces the unit's parts; a server with insert dedup tokens
+   * drops the insert). Copies written twice converge on the identity key (ReplacingMergeTree, lake compaction).
+   */
+  private unitOf(read: string): string {
+    return `serve/${read}/g${this.generation}/${this.id}-${++this.cycles}`;
   }
 
   private async renew(generation: number): Promise<void> {
@@ -269,7 +290,7 @@ export async function runSession(options: SessionOptions, signal: AbortSignal): 
   }, Math.max(50, Math.min(1000, options.idleFlushMs / 2)));
   let subscription: { unsubscribe(): void } | undefined;
   const consumed = new Promise<void>((resolve, reject) => {
-    subscription = fromKafka({
+    subscription = (options.consume ?? fromKafka)({
       kafka: options.kafka, registry: options.registry, groupId: options.groupId,
       topics: options.topics, fromBeginning: options.fromBeginning, partitionAssigners: [coPartitionAssigner],
     }).pipe(concatMap((batch) => serial(async () => {

@@ -6,14 +6,11 @@
  * Binance republished is loaded again. Prints what was published (`--json`: as JSON); exit status 1 when a
  * requested symbol has no files at all for a type (as a run would end), else 0.
  */
-import { resolveAvailability, unlistedPlan, type ResolvedPlan } from '../connectors/binance-archive/availability.js';
-import { planArchiveFiles } from '../connectors/binance-archive/plan.js';
 import { publishWork } from '../connectors/kafka/work-queue.js';
 import { openTopicManifest } from '../connectors/kafka/topic-manifest.js';
 import type { CommandContext } from './command.js';
 import type { ResolvedConfig } from './config.js';
-import { archiveRequestOf } from './archive-options.js';
-import { archiveSourceOf, s3ConfigOf } from './archive-source.js';
+import { listBackfillPlan } from './backfill-plan.js';
 import { groupedLines } from './backfill-report.js';
 import { manifestScopeOf, queueKafkaOf, queueSinksOf, queueTopicOf, workMessageOf } from './backfill-queue.js';
 import { sinceLastOf } from './since-last.js';
@@ -38,13 +35,8 @@ export async function runBackfillEnqueue(given: ResolvedConfig, context: Command
     context.stderr.write('lakehouse backfill: --since-last: every day up to --to is already loaded; nothing to enqueue\n');
     return 0;
   }
-  const files = planArchiveFiles(archiveRequestOf(config, 'backfill'));
-  const source = archiveSourceOf(config.archive as string, { listingUrl: config.listingUrl as string | undefined, s3: s3ConfigOf(config), timeoutMs: config.timeoutMs as number });
-  let plan: ResolvedPlan;
-  try {
-    plan = config.list === false ? unlistedPlan(files) : await resolveAvailability(files, source, context.signal);
-  } catch (error) {
-    if (!context.signal.aborted) throw error;
+  const plan = (await listBackfillPlan(config, context.signal))?.plan;
+  if (plan === undefined) {
     context.stderr.write('lakehouse backfill: interrupted while listing the archive; nothing was enqueued\n');
     return 130;
   }

@@ -7,17 +7,17 @@
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { resolveAvailability, unlistedPlan, type ResolvedPlan } from '../connectors/binance-archive/availability.js';
+import type { ResolvedPlan } from '../connectors/binance-archive/availability.js';
 import { openManifest } from '../connectors/binance-archive/manifest.js';
 import { DEFAULT_MAX_DEAD_LETTERS, DEFAULT_MAX_LINE_BYTES } from '../connectors/binance-archive/parse-archive-file.js';
-import { planArchiveFiles } from '../connectors/binance-archive/plan.js';
 import { createS3Client } from '../connectors/s3/config.js';
 import { isS3Url } from '../connectors/s3/s3-url.js';
 import { ConfigError } from '../schemas/errors.js';
 import type { Command, CommandContext } from './command.js';
 import { resolveConfig, type OptionSpec, type ResolvedConfig } from './config.js';
-import { ARCHIVE_OPTIONS, archiveRequestOf } from './archive-options.js';
-import { archiveSourceOf, s3ConfigOf } from './archive-source.js';
+import { ARCHIVE_OPTIONS } from './archive-options.js';
+import { s3ConfigOf } from './archive-source.js';
+import { listBackfillPlan } from './backfill-plan.js';
 import { formatReport, groupedLines } from './backfill-report.js';
 import { runBackfill } from './backfill-run.js';
 import type { EarlyEncoding } from './early-encoding.js';
@@ -106,19 +106,14 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
     context.stderr.write('lakehouse backfill: --since-last: every day up to --to is already loaded; nothing to do\n');
     return 0;
   }
-  const request = archiveRequestOf(config, 'backfill');
   // Bounded by their option specs (checked once in resolveConfig).
   const limits = { maxLineBytes: config.maxLineBytes as number, maxDeadLetters: config.maxDeadLetters as number };
-  const files = planArchiveFiles(request);
-  const source = archiveSourceOf(config.archive as string, { listingUrl: config.listingUrl as string | undefined, s3: s3ConfigOf(config), timeoutMs: config.timeoutMs as number });
-  let plan: ResolvedPlan;
-  try {
-    plan = config.list === false ? unlistedPlan(files) : await resolveAvailability(files, source, context.signal);
-  } catch (error) {
-    if (!context.signal.aborted) throw error;
+  const listed = await listBackfillPlan(config, context.signal);
+  if (listed === undefined) {
     context.stderr.write('lakehouse backfill: interrupted while listing the archive; nothing was loaded\n');
     return 130;
   }
+  const { plan, source } = listed;
   if (config.plan === true) return printPlan(plan, context, config.json === true, backfillPreflight(config, plan));
   const ops = await startRunOps('backfill', config, context);
   const { names, sinks, close, ready, earlyEncoding, staged } = await buildSinks(config, ops.sinkHooks).catch(async (error: unknown) => { await ops.close(); throw error; });

@@ -188,6 +188,21 @@ async function exerciseEngine(t: TestContext, config: ClickHouseConfig, expectMo
       assert.ok(!(await tables()).includes(leftover), 'older than the bound: dropped');
     });
 
+    await t.test('a commit whose staging table vanished fails instead of acknowledging a file it did not attach', async () => {
+      const input = new Subject<RecordBatch>();
+      const acks: WriteAck[] = [];
+      const done = lastValueFrom(input.pipe(toClickHouse({ client, database, features }), tap((ack) => acks.push(ack)), toArray()));
+      input.next({ kind: 'trade', unitId: 'vanish#0', records: sampleRecords('trade', 2), stage: { id: 'vanish' } });
+      for (let i = 0; acks.length < 1; i++) { assert.ok(i < 400, 'no ack'); await new Promise((r) => setTimeout(r, 25)); }
+      const names = (await (await client.query({ ...bindQuery(features, database), format: 'JSONEachRow' })).json<{ name: string }>()).map((r) => r.name);
+      const staging = names.filter((name) => name.includes('__stage_'));
+      assert.equal(staging.length, 1);
+      await client.command({ query: `DROP TABLE ${quoteIdentifier(database)}.${quoteIdentifier(staging[0] as string)}` });
+      input.next({ kind: 'trade', unitId: 'vanish#commit', records: [], stage: { id: 'vanish', end: 'commit' } });
+      input.complete();
+      await assert.rejects(done, /staging table .* vanished before its commit/);
+    });
+
     await t.test('values in SQL are quoted by the one quoting function, hostile strings included', async () => {
       const hostile = "x'); DROP DATABASE `" + database + "`; --\\\n\t€";
       const bound = bindParams('SELECT {s:String} AS s, {n:Int64} AS n', { s: hostile, n: 9_007_199_254_740_991 }, features.queryParams);

@@ -14,7 +14,7 @@
  * per batch, in input order. The dedup token of a combined insert is a hash of its unit ids (the
  * same batches, combined the same way, give the same token; combined differently after a crash, the rows
  * are inserted again and collapse on the identity key). A batch may come encoded already (RowBinary, early
- * encoding: connectors/sink.ts `EncodedRows`); its bytes are sent as they are. Transport failures and server overload are retried
+ * encoding: row-binary-rows.ts); its bytes are sent as they are. Transport failures and server overload are retried
  * with connectors/backoff.ts; rejected data (syntax, types) is not. A client created from `config` is closed
  * on teardown; a client passed in is left open.
  *
@@ -26,7 +26,7 @@
  * file, so one statement, atomic) and drops the staging table; `abort` drops it. Readers never see a
  * staged file's rows before its commit. A retried attach whose first attempt landed attaches the rows twice;
  * they collapse on the identity key like any replayed insert. A staged encoded batch may leave out constant
- * string columns (`EncodedRows.constants`, e.g. the file's `ingestId`): its staging table is created with them
+ * string columns (`RowBinaryRows.constants`, e.g. the file's `ingestId`): its staging table is created with them
  * as column defaults, so the attached parts hold them (the serving table's own DDL is untouched); an
  * unstaged batch that leaves columns out is refused, since a real table would store empty strings.
  */
@@ -43,6 +43,7 @@ import type { FieldSpec } from '../../schemas/fields.js';
 import { KINDS, type KindName } from '../../schemas/records.js';
 import { createClickHouseClient, isEmbeddedClient, type ClickHouseConfig } from './config.js';
 import { rowBinaryChunks } from './map-row-binary.js';
+import { isRowBinaryRows } from './row-binary-rows.js';
 import { tsvChunks } from './map-tsv-row.js';
 import { probeCapabilities, type ClickHouseFeatures } from './probe-capabilities.js';
 import { StagingTables, type StagingTarget } from './staging-tables.js';
@@ -112,7 +113,7 @@ interface Waiting {
   readonly encodedAs: EncodedRows['format'] | null;
   /** The staged unit it belongs to (or ends), if any. */
   readonly stage: Stage | undefined;
-  /** Columns left out of an encoded body as constants (connectors/sink.ts `EncodedRows.constants`), else empty. */
+  /** Columns left out of an encoded body as constants (row-binary-rows.ts `RowBinaryRows.constants`), else empty. */
   readonly constants: Readonly<Record<string, string>>;
   /** `constants` as a key: batches combine only with the same columns. */
   readonly constantsKey: string;
@@ -264,11 +265,12 @@ export function toClickHouse(options: ToClickHouseOptions): OperatorFunction<Rec
       next: (batch) => {
         const { encoded } = batch;
         const { stage } = batch;
-        const constants = encoded?.format === 'RowBinary' ? encoded.constants ?? {} : {};
+        const rowBinary = encoded !== undefined && isRowBinaryRows(encoded) ? encoded : undefined;
+        const constants = rowBinary?.constants ?? {};
         const constantsKey = Object.keys(constants).length === 0 ? '' : JSON.stringify(Object.entries(constants).sort(([a], [b]) => (a < b ? -1 : 1)));
         const waiting: Waiting = encoded === undefined
           ? { kind: batch.kind, unitId: batch.unitId, rows: batch.records.length, records: batch.records as unknown as Rows, body: undefined, encodedAs: null, stage, constants, constantsKey }
-          : { kind: batch.kind, unitId: batch.unitId, rows: encoded.rows, records: undefined, body: encoded.format === 'RowBinary' ? [...encoded.chunks] : [], encodedAs: encoded.format, stage, constants, constantsKey };
+          : { kind: batch.kind, unitId: batch.unitId, rows: encoded.rows, records: undefined, body: rowBinary === undefined ? [] : [...rowBinary.chunks], encodedAs: encoded.format, stage, constants, constantsKey };
         if (format !== undefined) {
           try {
             encodeWaiting(waiting, format);

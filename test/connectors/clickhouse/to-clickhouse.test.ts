@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { ClickHouseError, type ClickHouseClient } from '@clickhouse/client';
 import { Subject, firstValueFrom, from, take, toArray } from 'rxjs';
 import { rowBinaryChunks } from '../../../connectors/clickhouse/map-row-binary.js';
+import type { RowBinaryRows } from '../../../connectors/clickhouse/row-binary-rows.js';
 import { featuresFromProbe } from '../../../connectors/clickhouse/probe-capabilities.js';
 import { toClickHouse } from '../../../connectors/clickhouse/to-clickhouse.js';
 import { recordsOf, rowsOf, type RecordBatch } from '../../../connectors/sink.js';
@@ -145,7 +146,8 @@ test('a batch encoded early is inserted as its bytes, combined with a batch of r
   const { client, calls } = fakeClient();
   const records = batch.records as unknown as Record<string, unknown>[];
   const chunks = [...rowBinaryChunks(records, KINDS.trade.fields, 2)];
-  const encoded: RecordBatch = { kind: 'trade', unitId: 'file.zip#1', records: [], encoded: { format: 'RowBinary', rows: 3, chunks } };
+  const rowBinary: RowBinaryRows = { format: 'RowBinary', rows: 3, bytes: Buffer.concat(chunks).length, chunks };
+  const encoded: RecordBatch = { kind: 'trade', unitId: 'file.zip#1', records: [], encoded: rowBinary };
   const acks = await firstValueFrom(from([encoded, batch]).pipe(toClickHouse({ client, database: 'db', features: legacy }), toArray()));
   assert.deepEqual(acks.map((a) => [a.unitId, a.rows]), [['file.zip#1', 3], ['file.zip#0', 3]]);
   assert.equal(calls.length, 1);
@@ -154,7 +156,8 @@ test('a batch encoded early is inserted as its bytes, combined with a batch of r
 
 test('a batch encoded as RowBinary fails on a target that takes TabSeparated, and sinks of records refuse it', async () => {
   const { client } = fakeClient();
-  const encoded: RecordBatch = { kind: 'trade', unitId: 'file.zip#1', records: [], encoded: { format: 'RowBinary', rows: 1, chunks: [Buffer.from([1])] } };
+  const rowBinary: RowBinaryRows = { format: 'RowBinary', rows: 1, bytes: 1, chunks: [Buffer.from([1])] };
+  const encoded: RecordBatch = { kind: 'trade', unitId: 'file.zip#1', records: [], encoded: rowBinary };
   await assert.rejects(firstValueFrom(from([encoded]).pipe(toClickHouse({ client, features: legacy, format: 'TabSeparated' }), toArray())), /came encoded as RowBinary, but this ClickHouse target takes TabSeparated/);
   assert.throws(() => recordsOf(encoded, 'parquet'), /the parquet sink cannot write batch file\.zip#1: its rows are already encoded as RowBinary/);
   assert.equal(rowsOf(encoded), 1);
@@ -197,7 +200,7 @@ test('an encoded batch leaving out constant columns goes into a staging table th
   const commands: string[] = [];
   Object.assign(client, { command: async ({ query }: { query: string }) => { commands.push(query); } });
   const constants = { ingestId: "data/it's.zip", symbol: 'BTCUSDT' };
-  const encoded = { format: 'RowBinary' as const, rows: 1, chunks: [Buffer.from([7])], constants };
+  const encoded: RowBinaryRows = { format: 'RowBinary', rows: 1, bytes: 1, chunks: [Buffer.from([7])], constants };
   const staged: RecordBatch = { kind: 'trade', unitId: 'f#0', records: [], encoded, stage: { id: 'f' } };
   await firstValueFrom(from([staged]).pipe(toClickHouse({ client, database: 'db', features: legacy }), toArray()));
   assert.equal(calls.length, 1);

@@ -7,7 +7,6 @@
  */
 import { SinkWriteError } from '../schemas/errors.js';
 import type { AnyRecord, KindName } from '../schemas/records.js';
-import type { ColumnBuffers } from './parquet/map-column-buffers.js';
 
 /** Records of one kind from one input unit. */
 export interface RecordBatch<R extends AnyRecord = AnyRecord> {
@@ -49,47 +48,15 @@ export interface Stage {
 /**
  * Rows encoded as they were parsed, a few thousand at a time, for a pipeline with one sink (a backfill into a
  * ClickHouse server, or into the Parquet lake alone): records then live microseconds instead of waiting in a
- * batch for the sink, so the young-generation GC frees them instead of copying and promoting them (2 M trades
- * into ClickHouse: 14% less time, 100 MB less RSS than encoding 100,000-record batches in the sink). Validated
- * before encoding.
+ * batch for the sink, so the young-generation GC frees them instead of copying and promoting them. Validated
+ * before encoding. Only the sink that takes `format` knows the rest of the shape (connectors/clickhouse
+ * `RowBinaryRows`, connectors/parquet `ParquetColumnRows`); this contract names no sink.
  */
-export type EncodedRows = RowBinaryRows | ParquetColumnRows;
-
-/** ClickHouse RowBinary of the kind's field table, columns in field-table order (connectors/clickhouse). */
-export interface RowBinaryRows {
-  readonly format: 'RowBinary';
+export interface EncodedRows {
+  readonly format: string;
   readonly rows: number;
-  /** The body, in order: the bodies of several batches may be sent one after another. */
-  readonly chunks: readonly Buffer[];
-  /**
-   * String columns left out of every row because every row has this value (an archive file's `ingestId`,
-   * symbol, market…: half the bytes of a trade). Only for a staged batch: the sink gives them as the column
-   * defaults of the staging table it creates, which no other table would do. Absent: every field is in the rows.
-   */
-  readonly constants?: Readonly<Record<string, string>>;
-}
-
-/**
- * The batch's rows as the Parquet lake's column buffers (connectors/parquet/map-column-buffers.ts, in the kind's
- * Parquet layout), already split into the lake's Hive cells: one Parquet file per cell, cells in first-seen
- * order, rows in input order within a cell — what the lake sink makes of the same records.
- */
-export interface ParquetColumnRows {
-  readonly format: 'ParquetColumns';
-  readonly rows: number;
-  readonly cells: readonly { readonly path: string; readonly buffers: ColumnBuffers }[];
-}
-
-/** Bytes an encoded batch holds (for memory budgets). */
-export function encodedBytesOf(encoded: EncodedRows): number {
-  if (encoded.format === 'RowBinary') return encoded.chunks.reduce((sum, chunk) => sum + chunk.length, 0);
-  let bytes = 0;
-  for (const { buffers } of encoded.cells) {
-    for (const column of buffers.columns) {
-      for (const value of Object.values(column)) if (ArrayBuffer.isView(value)) bytes += value.byteLength;
-    }
-  }
-  return bytes;
+  /** Bytes the encoded rows hold (for memory budgets). */
+  readonly bytes: number;
 }
 
 /** Rows in a batch, encoded or not. */

@@ -2,8 +2,8 @@
  * Starting a `worker_threads` worker on one of this project's modules. The sources run as TypeScript through
  * tsx (bin/lakehouse.mjs registers it), and Node 20 does not apply the parent's loader to a worker's `.ts`
  * entry: the worker's entry is a small evaluated script that registers tsx's CommonJS hook and `require`s
- * the module (about half the CPU of registering tsx's ESM loader there, which starts one more loader thread
- * per worker: ~0.4 s). Compiled `.js` modules are imported directly.
+ * the module (cheaper than registering tsx's ESM loader there, which starts one more loader thread per
+ * worker). Compiled `.js` modules are imported directly.
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';

@@ -8,7 +8,9 @@
 import type { EarlyEncoder } from '../connectors/binance-archive/from-binance-archive.js';
 import { RowBinaryEncoder } from '../connectors/clickhouse/map-row-binary.js';
 import { LakeColumnsBuilder } from '../connectors/parquet/lake-columns.js';
-import type { EncodedRows, ParquetColumnRows, RowBinaryRows } from '../connectors/sink.js';
+import type { RowBinaryRows } from '../connectors/clickhouse/row-binary-rows.js';
+import type { ParquetColumnRows } from '../connectors/parquet/parquet-column-rows.js';
+import type { EncodedRows } from '../connectors/sink.js';
 import { recordValidator, splitRejected } from '../operators/validate.js';
 import { KINDS, type AnyRecord, type KindName } from '../schemas/records.js';
 
@@ -16,7 +18,7 @@ import { KINDS, type AnyRecord, type KindName } from '../schemas/records.js';
 const ROWS_PER_CHUNK = 8192;
 
 /** The encodings a backfill's only sink may take as they are parsed. */
-export type EarlyEncoding = EncodedRows['format'];
+export type EarlyEncoding = RowBinaryRows['format'] | ParquetColumnRows['format'];
 
 /** The early encoder of one file of a kind (`key`: the file's, for `onRejected`); null for kinds that are not data. */
 export type EncoderFactory<E extends EncodedRows = EncodedRows> = (kind: KindName, constants: Readonly<Record<string, string>> | null, key?: string) => EarlyEncoder<E> | null;
@@ -56,7 +58,7 @@ function validatedEncoder<E extends EncodedRows>(validate: boolean, onRejected: 
 /**
  * Early RowBinary encoders, one per file (see {@link validatedEncoder}). A staged file's constant string fields
  * are left out of the rows (2 M spot trades: 146 → 62 bytes a row, a third less encoding time) and named in
- * `EncodedRows.constants`.
+ * `RowBinaryRows.constants` (connectors/clickhouse/row-binary-rows.ts).
  */
 export function rowBinaryEncoders(validate: boolean, onRejected: OnRejected): EncoderFactory<RowBinaryRows> {
   return (kind, constants, key = '') => {
@@ -72,7 +74,8 @@ export function rowBinaryEncoders(validate: boolean, onRejected: OnRejected): En
       },
       take() {
         if (encoder.rows > 0) chunks.push(encoder.take());
-        const encoded: RowBinaryRows = constants === null ? { format: 'RowBinary', rows, chunks } : { format: 'RowBinary', rows, chunks, constants };
+        const bytes = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+        const encoded: RowBinaryRows = constants === null ? { format: 'RowBinary', rows, bytes, chunks } : { format: 'RowBinary', rows, bytes, chunks, constants };
         chunks = [];
         rows = 0;
         return encoded;

@@ -1,15 +1,10 @@
 /**
  * V8 heap tuning for the long-running live pipelines (`lakehouse stream`, `lakehouse replay` into sinks).
  *
- * V8 pretenures an allocation site (allocates its objects straight in the old generation) once many of its
- * objects were seen surviving scavenges. A live pipeline trips that at its start: while the producer connects
- * and registers schemas, the first seconds of records, Kafka messages and request lists wait, survive, and
- * their sites are marked long-lived; the decision then stays for the whole run. From then on every message
- * (and, through the messages' references into the young generation, every record and Avro value) is promoted
- * and dies only in a mark-compact: at 50,000 events/s the Kafka sink's thread scavenged for 6.7 ms on average
- * (up to 42 ms) and ran a mark-compact every 3.6 s, the main thread 3.9 ms, which is the tail of the
- * frame → Kafka ack latency. Without pretenuring: 0.6–0.9 ms scavenges and no promotion (toKafka with a fake
- * producer and serde, the same batches: 0.6 MB promoted per scavenge → none).
+ * V8 pretenures an allocation site once many of its objects survived scavenges. A live pipeline trips that at
+ * its start (the first seconds of records wait while the producer connects), and from then on every message,
+ * record and Avro value is promoted and dies only in a mark-compact: long scavenges that become the tail of
+ * the frame → Kafka ack latency (`npm run bench -- live`). So pretenuring is turned off for these commands.
  */
 import { setFlagsFromString } from 'node:v8';
 

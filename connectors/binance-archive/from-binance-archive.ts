@@ -19,7 +19,7 @@ import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Observable, defer, from, mergeMap } from 'rxjs';
-import { encodedBytesOf, type EncodedRows, type RecordBatch, type Stage } from '../sink.js';
+import type { EncodedRows, RecordBatch, Stage } from '../sink.js';
 import { retry, type BackoffOptions } from '../backoff.js';
 import { EngineError, NotFoundUpstreamError, RetriesExhaustedError, ChecksumMismatchError } from '../../schemas/errors.js';
 import type { AnyRecord, KindName } from '../../schemas/records.js';
@@ -289,7 +289,7 @@ async function parseInto(file: PlannedFile, fetched: FetchedObject, options: Fro
   const send = async (kind: KindName, records: readonly AnyRecord[], encoded?: EncodedRows): Promise<void> => {
     if (checked) return write(kind, records, encoded);
     held.push([kind, records, encoded]);
-    heldBytes += encoded === undefined ? records.length * DEAD_LETTER_BYTES : encodedBytesOf(encoded);
+    heldBytes += encoded === undefined ? records.length * DEAD_LETTER_BYTES : encoded.bytes;
     if (heldBytes >= (options.holdBytes ?? DEFAULT_HOLD_BYTES)) await release();
   };
   const countRejected = (rows: number): void => {

@@ -14,19 +14,19 @@
  * per batch, in input order. The dedup token of a combined insert is a hash of its unit ids (the
  * same batches, combined the same way, give the same token; combined differently after a crash, the rows
  * are inserted again and collapse on the identity key). A batch may come encoded already (RowBinary, early
- * encoding: connectors/sink.ts `EncodedRows`); its bytes are sent as they are. Transport failures and server overload are retried
+ * encoding: row-binary-rows.ts); its bytes are sent as they are. Transport failures and server overload are retried
  * with connectors/backoff.ts; rejected data (syntax, types) is not. A client created from `config` is closed
  * on teardown; a client passed in is left open.
  *
  * Staged units (connectors/sink.ts `Stage`, an archive file loaded whole or not at all): a staged batch goes
- * into a staging table beside its kind's table (`<table>__stage_<hash of the stage id>`, from the kind's DDL,
- * so same columns, engine, partitioning and sort key; dropped and recreated when a crashed run left one), and
+ * into a staging table of this sink beside its kind's table (staging-tables.ts: from the kind's DDL, so same
+ * columns, engine, partitioning and sort key; never shared with another writer of the same file), and
  * the unit's `commit` batch moves the staged rows into the table with `ATTACH PARTITION … FROM` per partition
  * (hard links of the staged parts: no rows re-sent or re-sorted; one month partition per daily or monthly
  * file, so one statement, atomic) and drops the staging table; `abort` drops it. Readers never see a
  * staged file's rows before its commit. A retried attach whose first attempt landed attaches the rows twice;
  * they collapse on the identity key like any replayed insert. A staged encoded batch may leave out constant
- * string columns (`EncodedRows.constants`, e.g. the file's `ingestId`): its staging table is created with them
+ * string columns (`RowBinaryRows.constants`, e.g. the file's `ingestId`): its staging table is created with them
  * as column defaults, so the attached parts hold them (the serving table's own DDL is untouched); an
  * unstaged batch that leaves columns out is refused, since a real table would store empty strings.
  */
@@ -37,15 +37,16 @@ import { ClickHouseError, type ClickHouseClient, type ClickHouseSettings } from 
 import { Observable, defer, type OperatorFunction } from 'rxjs';
 import { retry, type BackoffOptions } from '../backoff.js';
 import type { EncodedRows, RecordBatch, Stage, WriteAck } from '../sink.js';
-import { clickhouseTableDdl, quoteIdentifier, tableNameOf } from '../../schemas/clickhouse-ddl.js';
+import { quoteIdentifier, tableNameOf } from '../../schemas/clickhouse-ddl.js';
 import { SinkWriteError } from '../../schemas/errors.js';
 import type { FieldSpec } from '../../schemas/fields.js';
 import { KINDS, type KindName } from '../../schemas/records.js';
 import { createClickHouseClient, isEmbeddedClient, type ClickHouseConfig } from './config.js';
 import { rowBinaryChunks } from './map-row-binary.js';
+import { isRowBinaryRows } from './row-binary-rows.js';
 import { tsvChunks } from './map-tsv-row.js';
 import { probeCapabilities, type ClickHouseFeatures } from './probe-capabilities.js';
-import { quoteString } from './sql-literal.js';
+import { StagingTables, type StagingTarget } from './staging-tables.js';
 
 /** Options of {@link toClickHouse}. Give `client` or `config`. */
 export interface ToClickHouseOptions {
@@ -70,6 +71,8 @@ export interface ToClickHouseOptions {
   readonly format?: 'RowBinary' | 'TabSeparated';
   /** Waiting batches of one kind are combined into inserts of at most this many rows. @default {@link MAX_INSERT_ROWS} */
   readonly maxInsertRows?: number;
+  /** Staging tables older than this are a killed run's leftovers, dropped by the next sink that stages. @default one day (staging-tables.ts) */
+  readonly staleStagingSeconds?: number;
 }
 
 /** Default most rows in one insert (batches are combined up to it, see the module doc). */
@@ -110,7 +113,7 @@ interface Waiting {
   readonly encodedAs: EncodedRows['format'] | null;
   /** The staged unit it belongs to (or ends), if any. */
   readonly stage: Stage | undefined;
-  /** Columns left out of an encoded body as constants (connectors/sink.ts `EncodedRows.constants`), else empty. */
+  /** Columns left out of an encoded body as constants (row-binary-rows.ts `RowBinaryRows.constants`), else empty. */
   readonly constants: Readonly<Record<string, string>>;
   /** `constants` as a key: batches combine only with the same columns. */
   readonly constantsKey: string;
@@ -167,18 +170,6 @@ function tokenOf(group: readonly Waiting[]): string {
   return `sha256:${createHash('sha256').update(group.map((b) => b.unitId).join('\n')).digest('hex')}`;
 }
 
-/**
- * The staging tables of the open stages: stage id → kind's table name → its staging table's name, once
- * (re)created, and the column defaults it was created with. A stage's tables are created by its first
- * non-empty insert into each.
- */
-type StagingTables = Map<string, Map<string, { readonly created: Promise<string>; readonly constantsKey: string }>>;
-
-/** The staging table of `table` for a stage: deterministic, so a rerun replaces what a crashed run left. */
-export function stagingTableOf(table: string, stageId: string): string {
-  return `${table}__stage_${createHash('sha256').update(stageId).digest('hex').slice(0, 16)}`;
-}
-
 /** Runs one statement (DDL, ALTER) with the insert's retry policy and error classification. */
 async function statement(target: Target, query: string, what: string, options: ToClickHouseOptions): Promise<void> {
   await retry(async () => {
@@ -190,71 +181,15 @@ async function statement(target: Target, query: string, what: string, options: T
   }, { ...options.retry, context: { table: what, service: 'clickhouse' } });
 }
 
-/**
- * The staging table of a stage for a kind's `table`, (re)created on first use from the kind's DDL (the
- * migration's, so same columns, partition key and sort key; not `CREATE TABLE … AS`, which the 18.16 server
- * fails on for `klines`: it re-parses the stored metadata, whose unquoted `interval` column it reads as an
- * INTERVAL expression).
- */
-function stagingTable(target: Target, staging: StagingTables, batch: Waiting, database: string, table: string, options: ToClickHouseOptions): Promise<string> {
-  const stageId = (batch.stage as Stage).id;
-  let tables = staging.get(stageId);
-  if (tables === undefined) staging.set(stageId, (tables = new Map()));
-  const existing = tables.get(table);
-  if (existing !== undefined) {
-    if (existing.constantsKey !== batch.constantsKey) {
-      throw new SinkWriteError(`batch ${batch.unitId} leaves out other constant columns than the rest of its stage ${stageId}`, { service: 'clickhouse' }, { retriable: false });
-    }
-    return existing.created;
-  }
-  const name = stagingTableOf(table, stageId);
-  const qualified = `${quoteIdentifier(database)}.${quoteIdentifier(name)}`;
-  const columnDefaults = Object.fromEntries(Object.entries(batch.constants).map(([column, value]) => [column, quoteString(value)]));
-  const created = (async () => {
-    await statement(target, `DROP TABLE IF EXISTS ${qualified}`, qualified, options);
-    const [ddl] = clickhouseTableDdl(KINDS[batch.kind], target.features, { database, table: name, columnDefaults });
-    await statement(target, ddl as string, qualified, options);
-    return name;
-  })();
-  tables.set(table, { created, constantsKey: batch.constantsKey });
-  return created;
+function stagingTarget(target: Target, options: ToClickHouseOptions): StagingTarget {
+  return { client: target.client, features: target.features, run: (query, what) => statement(target, query, what, options) };
 }
 
-/** Commits (moves every staged partition into its table) or aborts a stage; drops its staging tables. */
+/** Commits or aborts a stage (see {@link StagingTables.end}); its acknowledgement names the kind's table. */
 async function endStage(target: Target, staging: StagingTables, batch: Waiting, options: ToClickHouseOptions): Promise<WriteAck> {
-  const database = options.database ?? 'lakehouse';
-  const stage = batch.stage as Stage;
-  const tables = staging.get(stage.id) ?? new Map<string, { created: Promise<string> }>();
-  staging.delete(stage.id);
-  for (const [table, { created }] of tables) {
-    const name = stage.end === 'commit' ? await created : await created.catch(() => null); // an abort drops what exists
-    if (name === null) continue;
-    const into = `${quoteIdentifier(database)}.${quoteIdentifier(table)}`;
-    const from = `${quoteIdentifier(database)}.${quoteIdentifier(name)}`;
-    if (stage.end === 'commit') {
-      const result = await target.client.query({
-        query: `SELECT DISTINCT partition_id FROM system.parts WHERE database = ${quoteString(database)} AND table = ${quoteString(name)} AND active ORDER BY partition_id`,
-        format: 'JSONEachRow',
-      });
-      for (const { partition_id: id } of await result.json<{ partition_id: string }>()) {
-        await statement(target, `ALTER TABLE ${into} ATTACH PARTITION ID ${quoteString(id)} FROM ${from}`, into, options);
-      }
-    }
-    await statement(target, `DROP TABLE IF EXISTS ${from}`, from, options);
-  }
-  const kindTable = `${quoteIdentifier(database)}.${quoteIdentifier((options.tableOf ?? tableNameOf)(batch.kind))}`;
+  await staging.end(stagingTarget(target, options), batch.stage as Stage);
+  const kindTable = `${quoteIdentifier(options.database ?? 'lakehouse')}.${quoteIdentifier((options.tableOf ?? tableNameOf)(batch.kind))}`;
   return { sink: 'clickhouse', unitId: batch.unitId, kind: batch.kind, rows: 0, target: kindTable };
-}
-
-/** Drops the staging tables of stages left open (the input stopped before their end); errors are ignored. */
-async function dropOpenStages(target: Target, staging: StagingTables, database: string): Promise<void> {
-  for (const tables of staging.values()) {
-    for (const { created } of tables.values()) {
-      const name = await created.catch(() => null);
-      if (name !== null) await target.client.command({ query: `DROP TABLE IF EXISTS ${quoteIdentifier(database)}.${quoteIdentifier(name)}` }).catch(() => undefined);
-    }
-  }
-  staging.clear();
 }
 
 /** Inserts the records of a group of batches of one kind in one insert; one ack per batch. */
@@ -265,7 +200,9 @@ async function insertGroup(target: Target, group: readonly Waiting[], options: T
   const table = `${quoteIdentifier(database)}.${quoteIdentifier(tableName)}`;
   const acks = group.map((batch): WriteAck => ({ sink: 'clickhouse', unitId: batch.unitId, kind, rows: batch.rows, target: table }));
   if (group.every((batch) => batch.rows === 0)) return acks;
-  const into = group[0].stage === undefined ? table : `${quoteIdentifier(database)}.${quoteIdentifier(await stagingTable(target, staging, group[0], database, tableName, options))}`;
+  const head = group[0];
+  const into = head.stage === undefined ? table
+    : `${quoteIdentifier(database)}.${quoteIdentifier(await staging.tableFor(stagingTarget(target, options), { ...head, stage: head.stage }, tableName))}`;
   const constants = group[0].constants;
   const fields = group[0].constantsKey === '' ? KINDS[kind].fields : KINDS[kind].fields.filter((f) => !Object.hasOwn(constants, f.name));
   const settings: ClickHouseSettings = target.features.insertDeduplicationToken ? { insert_deduplicate: 1, insert_deduplication_token: tokenOf(group) } : {};
@@ -309,7 +246,7 @@ export function toClickHouse(options: ToClickHouseOptions): OperatorFunction<Rec
       return { client, format, features };
     })());
     const queue: Waiting[] = [];
-    const staging: StagingTables = new Map();
+    const staging = new StagingTables(options.database ?? 'lakehouse', options.staleStagingSeconds);
     let inserting = false;
     let inputDone = false;
     const drain = async (): Promise<void> => {
@@ -328,11 +265,12 @@ export function toClickHouse(options: ToClickHouseOptions): OperatorFunction<Rec
       next: (batch) => {
         const { encoded } = batch;
         const { stage } = batch;
-        const constants = encoded?.format === 'RowBinary' ? encoded.constants ?? {} : {};
+        const rowBinary = encoded !== undefined && isRowBinaryRows(encoded) ? encoded : undefined;
+        const constants = rowBinary?.constants ?? {};
         const constantsKey = Object.keys(constants).length === 0 ? '' : JSON.stringify(Object.entries(constants).sort(([a], [b]) => (a < b ? -1 : 1)));
         const waiting: Waiting = encoded === undefined
           ? { kind: batch.kind, unitId: batch.unitId, rows: batch.records.length, records: batch.records as unknown as Rows, body: undefined, encodedAs: null, stage, constants, constantsKey }
-          : { kind: batch.kind, unitId: batch.unitId, rows: encoded.rows, records: undefined, body: encoded.format === 'RowBinary' ? [...encoded.chunks] : [], encodedAs: encoded.format, stage, constants, constantsKey };
+          : { kind: batch.kind, unitId: batch.unitId, rows: encoded.rows, records: undefined, body: rowBinary === undefined ? [] : [...rowBinary.chunks], encodedAs: encoded.format, stage, constants, constantsKey };
         if (format !== undefined) {
           try {
             encodeWaiting(waiting, format);
@@ -354,7 +292,7 @@ export function toClickHouse(options: ToClickHouseOptions): OperatorFunction<Rec
       subscription.unsubscribe();
       // Stages still open stopped before their end: their rows must not stay behind (a rerun would replace them).
       const dropped = target === undefined || staging.size === 0 ? Promise.resolve()
-        : target.then((t) => dropOpenStages(t, staging, options.database ?? 'lakehouse'), () => undefined);
+        : target.then((t) => staging.dropOpen(t.client), () => undefined);
       // Close a client this sink created, also when connecting or probing failed after it was created.
       if (options.client === undefined && target !== undefined) void dropped.then(() => client?.close());
     };

@@ -6,11 +6,11 @@
  * cells in the same order, same buffers), so the files are the same bytes.
  * Memory: the mapped buffers of the rows since the last `take` (about the encoded size of the rows).
  */
-import type { ParquetColumnRows } from '../sink.js';
 import { parquetColumnsOf, type ParquetColumn } from '../../schemas/parquet-schema.js';
 import { KINDS, type AnyRecord, type KindName } from '../../schemas/records.js';
 import { cachedPartitionPathOf } from './lake-path.js';
 import { concatColumnBuffers, mapColumnBuffers, type ColumnBuffers } from './map-column-buffers.js';
+import { columnBytesOf, type ParquetColumnRows } from './parquet-column-rows.js';
 
 type Row = Readonly<Record<string, unknown>>;
 
@@ -58,7 +58,7 @@ export class LakeColumnsBuilder {
   /** The rows added since the last take, one file's buffers per cell, cells in first-seen order. */
   take(): ParquetColumnRows {
     const cells = [...this.cells].map(([path, parts]) => ({ path, buffers: concatColumnBuffers(parts) }));
-    const taken: ParquetColumnRows = { format: 'ParquetColumns', rows: this.count, cells };
+    const taken: ParquetColumnRows = { format: 'ParquetColumns', rows: this.count, bytes: columnBytesOf(cells), cells };
     this.cells = new Map();
     this.count = 0;
     return taken;

@@ -13,7 +13,7 @@
  * that. Unsubscribing aborts an in-flight S3 upload and ends the worker; a local write already renamed stays
  * complete.
  *
- * A batch may come mapped already (connectors/sink.ts `ParquetColumnRows`: early encoding, lake-columns.ts):
+ * A batch may come mapped already (parquet-column-rows.ts: early encoding, lake-columns.ts):
  * its cells' buffers go to the worker as they are. A staged batch (connectors/sink.ts `Stage`, lake-store.ts)
  * writes its files under hidden staged names of this writer; its unit's `commit` batch takes the unit's lease
  * (lake-lease.ts: another writer of the same unit commits before or after, never at the same time), publishes
@@ -38,6 +38,7 @@ import type { LakeStore, StagedFile } from './lake-store.js';
 import { lakeStoreFor } from './lake-store-for.js';
 import { cachedPartitionPathOf, partNameOf } from './lake-path.js';
 import { startLakeWriter, type LakeLeaseOptions, type LakeWriter } from './lake-writer.js';
+import { isParquetColumnRows } from './parquet-column-rows.js';
 import { startParquetEncoder, type ParquetEncoder } from './parquet-encoder.js';
 import { sweepLakeDir } from './sweep-lake-dir.js';
 
@@ -131,7 +132,7 @@ function encodeCells(encoder: ParquetEncoder, batch: RecordBatch, options: Parqu
     bytes.catch(() => undefined); // awaited by the write; if a later cell throws, this one must not reject unhandled
     encoded.push({ cell, bytes });
   };
-  if (batch.encoded?.format === 'ParquetColumns') {
+  if (batch.encoded !== undefined && isParquetColumnRows(batch.encoded)) {
     for (const { path, buffers } of batch.encoded.cells) push(path, encoder.encodeColumns(buffers, columns, encodeOptions));
   } else {
     for (const [cell, records] of cellsOf(recordsOf(batch, 'parquet', true))) { // staged: checked by writeBatch

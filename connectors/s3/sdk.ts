@@ -1,6 +1,5 @@
 /**
- * The AWS SDK, loaded on first use. `@aws-sdk/client-s3` costs about 0.3 s of CPU to load; a run that never
- * touches S3 (a local archive into a local lake) should not pay it at startup. Both packages are CommonJS
+ * The AWS SDK, loaded on first use. `@aws-sdk/client-s3` is slow to load; a run that never touches S3 (a local archive into a local lake) should not pay it at startup. Both packages are CommonJS
  * only (no `exports` map), so this `require` returns the very module an `import` elsewhere gets (same classes
  * for `instanceof`).
  */

@@ -16,7 +16,7 @@ import { probeCapabilities, type ClickHouseFeatures } from '../../connectors/cli
 import { bindParams, quoteString } from '../../connectors/clickhouse/sql-literal.js';
 import { toClickHouse } from '../../connectors/clickhouse/to-clickhouse.js';
 import type { RecordBatch, WriteAck } from '../../connectors/sink.js';
-import { quoteIdentifier, tableNameOf } from '../../schemas/clickhouse-ddl.js';
+import { clickhouseTableDdl, quoteIdentifier, tableNameOf } from '../../schemas/clickhouse-ddl.js';
 import { KIND_NAMES, KINDS, type AnyRecord, type KindName } from '../../schemas/records.js';
 import { clickhouseService } from '../support/services.js';
 import { sampleRecords } from '../support/sample-records.js';
@@ -131,6 +131,76 @@ async function exerciseEngine(t: TestContext, config: ClickHouseConfig, expectMo
       assert.equal(await count('aborted'), 0);
       const names = (await (await client.query({ ...bindQuery(features, database), format: 'JSONEachRow' })).json<{ name: string }>()).map((r) => r.name);
       assert.deepEqual(names.filter((name) => name.includes('__stage_')), []);
+    });
+
+    await t.test('two writers loading the same file at once: each commit attaches its own complete copy', async () => {
+      const records = sampleRecords('trade', 8).map((r) => ({ ...r, tradeId: r.tradeId + 7_000_000, ingestId: `twice/${r.ingestId}` }));
+      const table = `${quoteIdentifier(database)}.${quoteIdentifier(tableNameOf('trade'))}`;
+      const distinct = async (): Promise<number> => {
+        const result = await client.query({ query: `SELECT uniqExact(tradeId) AS n FROM ${table} WHERE ingestId LIKE 'twice/%'`, format: 'JSONEachRow' });
+        return Number((await result.json<{ n: string | number }>())[0]?.n);
+      };
+      const writer = (): { input: Subject<RecordBatch>; acked: (n: number) => Promise<void>; done: Promise<WriteAck[]> } => {
+        const input = new Subject<RecordBatch>();
+        const acks: WriteAck[] = [];
+        const done = lastValueFrom(input.pipe(toClickHouse({ client, database, features }), tap((ack) => acks.push(ack)), toArray()));
+        const acked = async (n: number): Promise<void> => {
+          for (let i = 0; acks.length < n; i++) { assert.ok(i < 400, `only ${acks.length} of ${n} acks`); await new Promise((r) => setTimeout(r, 25)); }
+        };
+        return { input, acked, done };
+      };
+      const stage = { id: 'same-file.zip' };
+      const [a, b] = [writer(), writer()];
+      a.input.next({ kind: 'trade', unitId: 'same-file.zip#0', records: records.slice(0, 4), stage });
+      await a.acked(1);
+      b.input.next({ kind: 'trade', unitId: 'same-file.zip#0', records: records.slice(0, 4), stage }); // B starts the same file
+      await b.acked(1);
+      a.input.next({ kind: 'trade', unitId: 'same-file.zip#1', records: records.slice(4), stage });
+      a.input.next({ kind: 'trade', unitId: 'same-file.zip#commit', records: [], stage: { ...stage, end: 'commit' } });
+      a.input.complete();
+      await a.done;
+      assert.equal(await distinct(), 8, 'A acknowledged its commit: every row of the file is visible');
+      b.input.next({ kind: 'trade', unitId: 'same-file.zip#1', records: records.slice(4), stage });
+      b.input.next({ kind: 'trade', unitId: 'same-file.zip#commit', records: [], stage: { ...stage, end: 'commit' } });
+      b.input.complete();
+      await b.done;
+      const final = await client.query({ query: `SELECT count() AS n FROM ${table} FINAL WHERE ingestId LIKE 'twice/%'`, format: 'JSONEachRow' });
+      assert.equal(Number((await final.json<{ n: string | number }>())[0]?.n), 8, 'the two copies collapse on the identity key');
+      const names = (await (await client.query({ ...bindQuery(features, database), format: 'JSONEachRow' })).json<{ name: string }>()).map((r) => r.name);
+      assert.deepEqual(names.filter((name) => name.includes('__stage_')), []);
+    });
+
+    await t.test('a killed run\'s staging table is dropped by the next sink that stages once it is stale, never while fresh', async () => {
+      const leftover = `${tableNameOf('trade')}__stage_0123456789abcdef_deadbeef`;
+      await client.command({ query: clickhouseTableDdl(KINDS.trade, features, { database, table: leftover })[0] as string });
+      const stageOnce = async (staleStagingSeconds: number, id: string): Promise<void> => {
+        const records = sampleRecords('trade', 2).map((r) => ({ ...r, ingestId: `sweep/${r.ingestId}` }));
+        await lastValueFrom(from<RecordBatch[]>([
+          { kind: 'trade', unitId: `${id}#0`, records, stage: { id } },
+          { kind: 'trade', unitId: `${id}#commit`, records: [], stage: { id, end: 'commit' } },
+        ]).pipe(toClickHouse({ client, database, features, staleStagingSeconds }), toArray()));
+      };
+      const tables = async (): Promise<string[]> => (await (await client.query({ ...bindQuery(features, database), format: 'JSONEachRow' })).json<{ name: string }>()).map((r) => r.name);
+      await stageOnce(3_600, 'sweep-a');
+      assert.ok((await tables()).includes(leftover), 'younger than the bound: kept (it may be another writer\'s)');
+      await new Promise((r) => setTimeout(r, 1_100));
+      await stageOnce(0, 'sweep-b');
+      assert.ok(!(await tables()).includes(leftover), 'older than the bound: dropped');
+    });
+
+    await t.test('a commit whose staging table vanished fails instead of acknowledging a file it did not attach', async () => {
+      const input = new Subject<RecordBatch>();
+      const acks: WriteAck[] = [];
+      const done = lastValueFrom(input.pipe(toClickHouse({ client, database, features }), tap((ack) => acks.push(ack)), toArray()));
+      input.next({ kind: 'trade', unitId: 'vanish#0', records: sampleRecords('trade', 2), stage: { id: 'vanish' } });
+      for (let i = 0; acks.length < 1; i++) { assert.ok(i < 400, 'no ack'); await new Promise((r) => setTimeout(r, 25)); }
+      const names = (await (await client.query({ ...bindQuery(features, database), format: 'JSONEachRow' })).json<{ name: string }>()).map((r) => r.name);
+      const staging = names.filter((name) => name.includes('__stage_'));
+      assert.equal(staging.length, 1);
+      await client.command({ query: `DROP TABLE ${quoteIdentifier(database)}.${quoteIdentifier(staging[0] as string)}` });
+      input.next({ kind: 'trade', unitId: 'vanish#commit', records: [], stage: { id: 'vanish', end: 'commit' } });
+      input.complete();
+      await assert.rejects(done, /staging table .* vanished before its commit/);
     });
 
     await t.test('values in SQL are quoted by the one quoting function, hostile strings included', async () => {

@@ -2,6 +2,7 @@
  * A zip damaged inside but matching its `.CHECKSUM` (damaged upstream, or loaded with --no-verify) must fail
  * before any of its rows is handed on: rows already written to a sink cannot be taken back.
  */
+import { isRowBinaryRows, type RowBinaryRows } from '../../../connectors/clickhouse/row-binary-rows.js';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -81,7 +82,7 @@ function jsonLines(): (kind: KindName) => EarlyEncoder {
     return {
       get rows() { return rows; },
       add(records) { chunks.push(Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join(''))); rows += records.length; return []; },
-      take() { const out = { format: 'RowBinary' as const, rows, chunks }; chunks = []; rows = 0; return out; },
+      take() { const out: RowBinaryRows = { format: 'RowBinary', rows, bytes: Buffer.concat(chunks).length, chunks }; chunks = []; rows = 0; return out; },
     };
   };
 }
@@ -110,7 +111,7 @@ describe('early encoding: parsed while the zip check runs, held until it passed'
       const batches = events.flatMap((e) => (e.type === 'batch' ? [e] : []));
       assert.deepEqual(batches.map((e) => e.file.key), Array.from({ length: 5 }, () => intact.key));
       assert.deepEqual(paced.map((b) => [b.unitId.split('#')[1], b.records.length, b.encoded?.rows]), Array.from({ length: 5 }, (_, i) => [String(i), 0, 1000]));
-      const ids = paced.flatMap((b) => Buffer.concat(b.encoded?.format === 'RowBinary' ? b.encoded.chunks : []).toString().trim().split('\n').map((line) => (JSON.parse(line) as { tradeId: number }).tradeId));
+      const ids = paced.flatMap((b) => Buffer.concat(b.encoded !== undefined && isRowBinaryRows(b.encoded) ? b.encoded.chunks : []).toString().trim().split('\n').map((line) => (JSON.parse(line) as { tradeId: number }).tradeId));
       assert.equal(ids.length, 5000);
       assert.ok(ids.every((id, i) => i === 0 || id > (ids[i - 1] ?? 0)), 'rows in file order');
       const outcomes = events.flatMap((e) => (e.type === 'file' ? [e.outcome] : []));

@@ -3,10 +3,12 @@
  * asset's. Per session (`period` 0): summed from the first bar of each UTC day, restarting at midnight; rolling:
  * over the last `period` bars. A row without volume to divide by (the session's bars so far, or the window,
  * traded nothing) is a warm-up row, as are the first `period − 1` bars of a rolling VWAP.
+ *
+ * Seeds (operators/indicator-epochs.ts): a session is its own epoch (a UTC day); a rolling VWAP has epochs of
+ * `period` windows, as Bollinger Bands (bollinger.ts).
  */
-import { US_PER_DAY } from '../schemas/index.js';
 import type { BarHistory } from './bar-history.js';
-import { COUNT, SLOTS, VALUE, WARM, warmUp, type IndicatorCalc } from './indicator-calc.js';
+import { COUNT, SAME, SLOTS, VALUE, WARM, warmUp, type IndicatorCalc } from './indicator-calc.js';
 
 // Session state: Σ typical price × volume and Σ volume since the day began.
 const PRICE_VOLUME = SLOTS, VOLUME = SLOTS + 1;
@@ -21,31 +23,33 @@ export class Vwap implements IndicatorCalc {
   readonly params: string;
   readonly stateSize: number;
   readonly lookback: number;
+  readonly epochWindows: number;
+  readonly epochsBack: 0 | 1;
 
   constructor(private readonly period: number) {
     this.params = period === 0 ? 'session' : `${period}`;
     this.stateSize = period === 0 ? 2 : 0;
     this.lookback = Math.max(0, period - 1);
+    this.epochWindows = period;
+    this.epochsBack = period === 0 ? 0 : 1;
   }
 
-  step(h: BarHistory, k: number, base: number): void {
-    if (this.period === 0) this.session(h, k, base);
+  step(h: BarHistory, k: number, base: number, follows: number): void {
+    if (this.period === 0) this.session(h, k, base, follows);
     else this.rolling(h, k, base);
   }
 
-  private session(h: BarHistory, k: number, base: number): void {
+  private session(h: BarHistory, k: number, base: number, follows: number): void {
     const s = h.slots;
     const i = h.at(k);
     const o = i * h.stride + base;
-    const day = Math.floor(h.openUs[i] / US_PER_DAY);
-    const po = h.count[i] === 1 ? -1 : h.at(k - 1) * h.stride + base;
-    const sameDay = po >= 0 && Math.floor(h.openUs[h.at(k - 1)] / US_PER_DAY) === day;
+    const sameDay = follows === SAME;
+    const po = sameDay ? h.at(k - 1) * h.stride + base : -1;
     const volume = h.volume[i];
     const priceVolume = (sameDay ? s[po + PRICE_VOLUME] : 0) + typicalPrice(h, i) * volume;
     const volumes = (sameDay ? s[po + VOLUME] : 0) + volume;
     s[o + PRICE_VOLUME] = priceVolume;
     s[o + VOLUME] = volumes;
-    s[o + COUNT] = sameDay ? s[po + COUNT] + 1 : 1;
     if (volumes > 0) {
       s[o + VALUE] = priceVolume / volumes;
       s[o + WARM] = 0;
@@ -59,8 +63,7 @@ export class Vwap implements IndicatorCalc {
     const i = h.at(k);
     const o = i * h.stride + base;
     const N = this.period;
-    s[o + COUNT] = h.count[i];
-    if (h.count[i] < N) {
+    if (s[o + COUNT] < N) {
       warmUp(h, o);
       return;
     }

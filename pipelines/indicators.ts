@@ -2,15 +2,17 @@
  * `lakehouse indicators`: the gold layer's indicator values over backfilled history in the lake. Top to bottom:
  * fromParquetLake (one stream's closed bars in the requested days, ordered, the highest version of each: the
  * archive's where it is there) → indicators (the same operator `serve --indicators` runs) → the rows back into
- * the lake (type `indicators`, `source = derived`). The values start over at --from: the first bars of the range
- * are warm-up rows, so over the same bars the rows equal the ones `serve` computes from the same start.
+ * the lake (type `indicators`, `source = derived`). The bars are read from the seeds before --from
+ * (operators/indicator-epochs.ts), so the rows from --from on equal those of a run over the whole stream — the
+ * ones `serve` computes.
  */
 import { filter, lastValueFrom, of, toArray } from 'rxjs';
 import { fromParquetLake } from '../connectors/parquet/from-parquet-lake.js';
 import { toParquetLake } from '../connectors/parquet/to-parquet-lake.js';
 import { DEFAULT_INDICATORS, parseIndicatorSpecs } from '../operators/indicator-spec.js';
-import { indicators } from '../operators/indicators.js';
+import { indicators, indicatorsSeedUs } from '../operators/indicators.js';
 import { ConfigError } from '../schemas/errors.js';
+import type { KlineInterval } from '../schemas/interval.js';
 import type { IndicatorRecord } from '../schemas/records.js';
 import type { Command } from './command.js';
 import { resolveConfig, type OptionSpec, type ResolvedConfig } from './config.js';
@@ -34,10 +36,12 @@ export async function runIndicators(config: ResolvedConfig): Promise<IndicatorsR
   const specs = parseIndicatorSpecs(config.indicators as readonly string[]);
   if (specs.length === 0) throw new ConfigError('lakehouse indicators: --indicators lists none');
   let bars = 0;
-  const rows = await lastValueFrom(fromParquetLake({ root: lake, type: stream.lakeType, kind: 'kline', symbol, market, range, orderBy: stream.orderBy }).pipe(
-    filter(() => { bars++; return true; }),
+  // Read from the seed of the first rows: the rows from --from on are those of a run over the whole stream.
+  const read = { fromUs: indicatorsSeedUs(specs, stream.interval as KlineInterval, range.fromUs), toUs: range.toUs };
+  const rows = await lastValueFrom(fromParquetLake({ root: lake, type: stream.lakeType, kind: 'kline', symbol, market, range: read, orderBy: stream.orderBy }).pipe(
+    filter((bar) => { if (bar.eventTimeUs >= range.fromUs) bars++; return true; }),
     indicators({ indicators: specs, passThrough: false }),
-    filter((r): r is IndicatorRecord => r.kind === 'indicator'),
+    filter((r): r is IndicatorRecord => r.kind === 'indicator' && r.openTimeUs >= range.fromUs),
     toArray(),
   ));
   if (config.write === true && rows.length > 0) {
@@ -51,8 +55,8 @@ export const indicatorsCommand: Command = {
   name: 'indicators',
   usage: `indicators --market spot --symbol BTCUSDT --type klines:1m --from YYYY-MM-DD [--to YYYY-MM-DD] [--indicators ${DEFAULT_INDICATORS.join(',')}] [--json]
 
-The values start over at --from (its first bars are warm-up rows, values null): start a few days early for
-indicators with a long memory (rsi, macd), or compare with serve over the same bars.`,
+The bars are read from the indicators' seeds before --from (up to two epochs: README, gold layer), so the rows
+from --from on equal those of a run over the whole stream, and those serve writes.`,
   options: OPTIONS,
   async run(argv, context) {
     const { config } = resolveConfig('indicators', OPTIONS, argv, context.env);

@@ -22,10 +22,11 @@ export const COUNT = 7;
 export const SEQUENCE = 8;
 /** Where the value is seeded (µs): the row depends on the bars from here to its own, and on no other. */
 export const SEED = 9;
-// Epoch bookkeeping: the bar's epoch, bars and highest sequence in it so far, the highest sequence of the epoch before.
-const EPOCH = 10, IN_COUNT = 11, IN_SEQUENCE = 12, BEFORE_SEQUENCE = 13;
+// Epoch bookkeeping: the bar's epoch and where it ends, bars and highest sequence in it so far, the highest
+// sequence of the epoch before.
+const EPOCH = 10, EPOCH_END = 11, IN_COUNT = 12, IN_SEQUENCE = 13, BEFORE_SEQUENCE = 14;
 /** Slots every indicator has; its state follows. */
-export const SLOTS = 14;
+export const SLOTS = 15;
 
 /** How a bar's epoch follows the bar before it ({@link placeSeed}): the same epoch, the next one, or neither (a fresh seed). */
 export const SAME = 0, NEXT = 1, RESET = 2;
@@ -51,7 +52,7 @@ export interface IndicatorCalc {
 
 /** Marks the row whose slots start at `o` as warm-up (its outputs stay NaN: the caller resets them before each step). */
 export function warmUp(h: BarHistory, o: number): void {
-  h.slots[o + WARM] = 1;
+  h.data[o + WARM] = 1;
 }
 
 /**
@@ -60,27 +61,33 @@ export function warmUp(h: BarHistory, o: number): void {
  * epoch follows the one before ({@link SAME}, {@link NEXT} or {@link RESET}).
  */
 export function placeSeed(s: Float64Array, o: number, po: number, epochs: Epochs, back: number, openUs: number, sequence: number): number {
+  if (po >= 0 && openUs < s[po + EPOCH_END]) {
+    // The epoch of the bar before (which opened earlier): no division, the seed as it was.
+    s[o + EPOCH] = s[po + EPOCH];
+    s[o + EPOCH_END] = s[po + EPOCH_END];
+    s[o + COUNT] = s[po + COUNT] + 1;
+    s[o + IN_COUNT] = s[po + IN_COUNT] + 1;
+    const inSequence = sequence > s[po + IN_SEQUENCE] ? sequence : s[po + IN_SEQUENCE];
+    s[o + IN_SEQUENCE] = inSequence;
+    s[o + BEFORE_SEQUENCE] = s[po + BEFORE_SEQUENCE];
+    s[o + SEQUENCE] = inSequence > s[po + BEFORE_SEQUENCE] ? inSequence : s[po + BEFORE_SEQUENCE];
+    s[o + SEED] = s[po + SEED];
+    return SAME;
+  }
   const epoch = epochs.of(openUs);
   let follows = RESET;
   let before = 0;
-  if (po >= 0 && s[po + EPOCH] === epoch) {
-    follows = SAME;
-    before = s[po + COUNT] - s[po + IN_COUNT];
-    s[o + IN_COUNT] = s[po + IN_COUNT] + 1;
-    s[o + IN_SEQUENCE] = sequence > s[po + IN_SEQUENCE] ? sequence : s[po + IN_SEQUENCE];
-    s[o + BEFORE_SEQUENCE] = s[po + BEFORE_SEQUENCE];
+  if (back === 1 && po >= 0 && s[po + EPOCH] === epoch - 1) {
+    follows = NEXT;
+    before = s[po + IN_COUNT];
+    s[o + BEFORE_SEQUENCE] = s[po + IN_SEQUENCE];
   } else {
-    if (back === 1 && po >= 0 && s[po + EPOCH] === epoch - 1) {
-      follows = NEXT;
-      before = s[po + IN_COUNT];
-      s[o + BEFORE_SEQUENCE] = s[po + IN_SEQUENCE];
-    } else {
-      s[o + BEFORE_SEQUENCE] = 0;
-    }
-    s[o + IN_COUNT] = 1;
-    s[o + IN_SEQUENCE] = sequence;
+    s[o + BEFORE_SEQUENCE] = 0;
   }
+  s[o + IN_COUNT] = 1;
+  s[o + IN_SEQUENCE] = sequence;
   s[o + EPOCH] = epoch;
+  s[o + EPOCH_END] = epochs.startUs(epoch + 1);
   s[o + COUNT] = before + s[o + IN_COUNT];
   s[o + SEQUENCE] = s[o + IN_SEQUENCE] > s[o + BEFORE_SEQUENCE] ? s[o + IN_SEQUENCE] : s[o + BEFORE_SEQUENCE];
   s[o + SEED] = epochs.startUs(epoch - back);

@@ -6,7 +6,7 @@ import {
   fixedIntervalUs, makeVersion, nextWindowStartUs, sequenceOfVersion, type IndicatorName, type IndicatorRecord, type KlineInterval,
   type KlineRecord,
 } from '../schemas/index.js';
-import { BarHistory } from './bar-history.js';
+import { BarHistory, CLOSE, END_US, FIRST_SLOT, HIGH, LOW, OPEN_US, POSITION, VERSION, VOLUME } from './bar-history.js';
 import {
   COUNT, EMITTED, HISTOGRAM, LOWER, SEED, SEQUENCE, SIGNAL, SLOTS, UPPER, VALUE, WARM, placeSeed, type IndicatorCalc,
 } from './indicator-calc.js';
@@ -51,10 +51,10 @@ export class IndicatorStream {
     private readonly calcs: readonly IndicatorCalc[], private readonly template: RowTemplate, private readonly latenessUs: number,
     readonly startUs = -Infinity, readonly tag = 0,
   ) {
-    let stride = 0;
+    let slots = 0;
     for (const calc of calcs) {
-      this.bases.push(stride);
-      stride += SLOTS + calc.stateSize;
+      this.bases.push(FIRST_SLOT + slots);
+      slots += SLOTS + calc.stateSize;
     }
     const interval = template.interval as KlineInterval;
     this.epochs = calcs.map((c) => new Epochs(interval, c.epochWindows));
@@ -62,7 +62,7 @@ export class IndicatorStream {
     this.names = calcs.map((c) => c.name);
     this.params = calcs.map((c) => c.params);
     this.keepBefore = Math.max(1, ...calcs.map((c) => c.lookback));
-    this.history = new BarHistory(stride, this.keepBefore + 2);
+    this.history = new BarHistory(slots, this.keepBefore + 2);
     this.windowUs = fixedIntervalUs(interval) ?? 0;
     this.ingestId = `indicators/${template.priceKind}/${template.interval}`;
   }
@@ -79,10 +79,10 @@ export class IndicatorStream {
       return ADDED;
     }
     const found = h.find(bar.openTimeUs);
-    if (found >= 0 && bar.version <= h.version[h.at(found)]) return DUPLICATE;
+    if (found >= 0 && bar.version <= h.data[h.at(found) * h.stride + VERSION]) return DUPLICATE;
     const k = found >= 0 ? found : -found - 1;
     // A bar before the newest: its stream must still hold the state before it, and it must be within lateness.
-    const startOfStream = h.size > 0 && h.count[h.at(0)] === 1;
+    const startOfStream = h.size > 0 && h.data[h.at(0) * h.stride + POSITION] === 1;
     if (this.endOf(bar.openTimeUs) + this.latenessUs <= this.newestOpenUs || (k === 0 && !startOfStream)) return TOO_LATE;
     this.place(found >= 0 ? h.at(k) : h.insert(k), bar);
     for (let j = k; j < h.size; j++) this.compute(j, found < 0 && j === k, emit);
@@ -98,10 +98,10 @@ export class IndicatorStream {
   neededFromUs(): number {
     const h = this.history;
     let j = 0;
-    while (j < h.size - 1 && h.endUs[h.at(j)] + this.latenessUs <= this.newestOpenUs) j++;
+    while (j < h.size - 1 && h.data[h.at(j) * h.stride + END_US] + this.latenessUs <= this.newestOpenUs) j++;
     const o = h.at(j > 0 ? j - 1 : 0) * h.stride;
     let needed = Infinity;
-    for (let c = 0; c < this.calcs.length; c++) needed = Math.min(needed, h.slots[o + this.bases[c] + SEED]);
+    for (let c = 0; c < this.calcs.length; c++) needed = Math.min(needed, h.data[o + this.bases[c] + SEED]);
     return needed;
   }
 
@@ -110,14 +110,15 @@ export class IndicatorStream {
   }
 
   private place(i: number, bar: KlineRecord): void {
-    const h = this.history;
-    h.openUs[i] = bar.openTimeUs;
-    h.endUs[i] = this.endOf(bar.openTimeUs);
-    h.close[i] = bar.close;
-    h.high[i] = bar.high;
-    h.low[i] = bar.low;
-    h.volume[i] = bar.volume ?? bar.baseVolume ?? NaN;
-    h.version[i] = bar.version;
+    const d = this.history.data;
+    const r = i * this.history.stride;
+    d[r + OPEN_US] = bar.openTimeUs;
+    d[r + END_US] = this.endOf(bar.openTimeUs);
+    d[r + CLOSE] = bar.close;
+    d[r + HIGH] = bar.high;
+    d[r + LOW] = bar.low;
+    d[r + VOLUME] = bar.volume ?? bar.baseVolume ?? NaN;
+    d[r + VERSION] = bar.version;
   }
 
   /** Recomputes position `k`; a `fresh` bar (new at k) emits every row, a recomputed one only the rows that changed. */
@@ -125,13 +126,14 @@ export class IndicatorStream {
     const h = this.history;
     const i = h.at(k);
     const p = k > 0 ? h.at(k - 1) : -1;
-    h.count[i] = (p < 0 ? 0 : h.count[p]) + 1;
-    const sequence = sequenceOfVersion(h.version[i]);
-    const openUs = h.openUs[i];
-    const s = h.slots;
+    const s = h.data;
+    const r = i * h.stride;
+    s[r + POSITION] = (p < 0 ? 0 : s[p * h.stride + POSITION]) + 1;
+    const sequence = sequenceOfVersion(s[r + VERSION]);
+    const openUs = s[r + OPEN_US];
     const previous = this.previous;
     for (let c = 0; c < this.calcs.length; c++) {
-      const o = i * h.stride + this.bases[c];
+      const o = r + this.bases[c];
       if (!fresh) for (let x = 0; x < OUTPUTS.length; x++) previous[x] = s[o + OUTPUTS[x]];
       // An indicator writes only the outputs it has; the others are null.
       s[o + VALUE] = NaN; s[o + SIGNAL] = NaN; s[o + HISTOGRAM] = NaN; s[o + UPPER] = NaN; s[o + LOWER] = NaN;
@@ -159,7 +161,7 @@ export class IndicatorStream {
   private trim(): void {
     const h = this.history;
     let drop = 0;
-    while (h.size - drop > this.keepBefore && h.endUs[h.at(drop + this.keepBefore)] + this.latenessUs <= this.newestOpenUs) drop++;
+    while (h.size - drop > this.keepBefore && h.data[h.at(drop + this.keepBefore) * h.stride + END_US] + this.latenessUs <= this.newestOpenUs) drop++;
     if (drop > 0) h.dropOldest(drop);
   }
 }

@@ -7,14 +7,15 @@
  * Seeds (operators/indicator-epochs.ts): a session is its own epoch (a UTC day); a rolling VWAP has epochs of
  * `period` windows, as Bollinger Bands (bollinger.ts).
  */
-import type { BarHistory } from './bar-history.js';
+import { CLOSE, HIGH, LOW, VOLUME as BAR_VOLUME, type BarHistory } from './bar-history.js';
 import { COUNT, SAME, SLOTS, VALUE, WARM, warmUp, type IndicatorCalc } from './indicator-calc.js';
 
 // Session state: Σ typical price × volume and Σ volume since the day began.
-const PRICE_VOLUME = SLOTS, VOLUME = SLOTS + 1;
+const PRICE_VOLUME = SLOTS, VOLUMES = SLOTS + 1;
 
-function typicalPrice(h: BarHistory, i: number): number {
-  return (h.high[i] + h.low[i] + h.close[i]) / 3;
+/** The typical price of the bar whose row starts at `r`. */
+function typicalPrice(d: Float64Array, r: number): number {
+  return (d[r + HIGH] + d[r + LOW] + d[r + CLOSE]) / 3;
 }
 
 /** VWAP per UTC session (`period` 0) or over a rolling window of `period` bars; see the module comment. */
@@ -40,16 +41,16 @@ export class Vwap implements IndicatorCalc {
   }
 
   private session(h: BarHistory, k: number, base: number, follows: number): void {
-    const s = h.slots;
+    const s = h.data;
     const i = h.at(k);
     const o = i * h.stride + base;
     const sameDay = follows === SAME;
     const po = sameDay ? h.at(k - 1) * h.stride + base : -1;
-    const volume = h.volume[i];
-    const priceVolume = (sameDay ? s[po + PRICE_VOLUME] : 0) + typicalPrice(h, i) * volume;
-    const volumes = (sameDay ? s[po + VOLUME] : 0) + volume;
+    const volume = s[i * h.stride + BAR_VOLUME];
+    const priceVolume = (sameDay ? s[po + PRICE_VOLUME] : 0) + typicalPrice(s, i * h.stride) * volume;
+    const volumes = (sameDay ? s[po + VOLUMES] : 0) + volume;
     s[o + PRICE_VOLUME] = priceVolume;
-    s[o + VOLUME] = volumes;
+    s[o + VOLUMES] = volumes;
     if (volumes > 0) {
       s[o + VALUE] = priceVolume / volumes;
       s[o + WARM] = 0;
@@ -59,7 +60,7 @@ export class Vwap implements IndicatorCalc {
   }
 
   private rolling(h: BarHistory, k: number, base: number): void {
-    const s = h.slots;
+    const s = h.data;
     const i = h.at(k);
     const o = i * h.stride + base;
     const N = this.period;
@@ -70,9 +71,9 @@ export class Vwap implements IndicatorCalc {
     let priceVolume = 0;
     let volumes = 0;
     for (let j = k - N + 1; j <= k; j++) {
-      const at = h.at(j);
-      priceVolume += typicalPrice(h, at) * h.volume[at];
-      volumes += h.volume[at];
+      const r = h.at(j) * h.stride;
+      priceVolume += typicalPrice(s, r) * s[r + BAR_VOLUME];
+      volumes += s[r + BAR_VOLUME];
     }
     if (volumes > 0) {
       s[o + VALUE] = priceVolume / volumes;

@@ -20,6 +20,8 @@ export class BarHistory {
   data: Float64Array;
   /** Numbers per row: the columns, then the slots. */
   readonly stride: number;
+  /** The closes again, by ring index, side by side: what the windows (Bollinger Bands) read N of at every bar. */
+  closes: Float64Array;
   private head = 0;
   private mask: number;
 
@@ -28,6 +30,7 @@ export class BarHistory {
     this.mask = cap - 1;
     this.stride = FIRST_SLOT + slots;
     this.data = new Float64Array(cap * this.stride);
+    this.closes = new Float64Array(cap);
   }
 
   /** The ring index of logical position `k`. */
@@ -55,7 +58,10 @@ export class BarHistory {
   insert(k: number): number {
     if (this.size === this.mask + 1) this.grow();
     const s = this.stride;
-    for (let j = this.size; j > k; j--) this.data.copyWithin(this.at(j) * s, this.at(j - 1) * s, (this.at(j - 1) + 1) * s);
+    for (let j = this.size; j > k; j--) {
+      this.data.copyWithin(this.at(j) * s, this.at(j - 1) * s, (this.at(j - 1) + 1) * s);
+      this.closes[this.at(j)] = this.closes[this.at(j - 1)];
+    }
     this.size++;
     return this.at(k);
   }
@@ -70,8 +76,13 @@ export class BarHistory {
     const cap = (this.mask + 1) * 2;
     const s = this.stride;
     const data = new Float64Array(cap * s);
-    for (let k = 0; k < this.size; k++) data.set(this.data.subarray(this.at(k) * s, (this.at(k) + 1) * s), k * s);
+    const closes = new Float64Array(cap);
+    for (let k = 0; k < this.size; k++) {
+      data.set(this.data.subarray(this.at(k) * s, (this.at(k) + 1) * s), k * s);
+      closes[k] = this.closes[this.at(k)];
+    }
     this.data = data;
+    this.closes = closes;
     this.head = 0;
     this.mask = cap - 1;
   }

@@ -8,7 +8,7 @@
  * the start of the epoch before its own (N of them unless a hole in the bars is longer than an epoch, after
  * which the bands warm up again), so a value depends on a bounded past, the same for every run.
  */
-import { CLOSE, type BarHistory } from './bar-history.js';
+import type { BarHistory } from './bar-history.js';
 import { COUNT, LOWER, UPPER, VALUE, WARM, warmUp, type IndicatorCalc } from './indicator-calc.js';
 
 /** BB(N, k); see the module comment. */
@@ -38,13 +38,13 @@ export class Bollinger implements IndicatorCalc {
     // One pass over the window, in deviations from its first close: the sums stay of the size of σ, not of the
     // price, so Σd² − (Σd)²/N loses no more digits than the two-pass formula (a running sum over the whole
     // stream would).
-    const stride = h.stride;
+    const closes = h.closes;
     const first = k - N + 1;
-    const reference = s[h.at(first) * stride + CLOSE];
+    const reference = closes[h.at(first)];
     let sum = 0;
     let squares = 0;
     for (let j = first + 1; j <= k; j++) {
-      const d = s[h.at(j) * stride + CLOSE] - reference;
+      const d = closes[h.at(j)] - reference;
       sum += d;
       squares += d * d;
     }

@@ -115,6 +115,7 @@ export class IndicatorStream {
     d[r + OPEN_US] = bar.openTimeUs;
     d[r + END_US] = this.endOf(bar.openTimeUs);
     d[r + CLOSE] = bar.close;
+    this.history.closes[i] = bar.close;
     d[r + HIGH] = bar.high;
     d[r + LOW] = bar.low;
     d[r + VOLUME] = bar.volume ?? bar.baseVolume ?? NaN;

@@ -1,42 +1,36 @@
 /**
- * The bars an indicator stream keeps, oldest first, as a ring of unboxed columns (Float64Arrays) that grows by
- * doubling: per bar its times, prices, volume, input version, the newest input sequence so far, its position in
- * the stream, and `stride` slots where the indicators keep their outputs and state *after* that bar — so a
- * corrected bar is recomputed from the state before it, without reading the stream again. Positions are
- * logical (0 = oldest held); {@link at} maps them onto the ring.
+ * The bars an indicator stream keeps, oldest first, as a ring of rows in one Float64Array that grows by
+ * doubling: per bar its times, prices, volume, input version and position in the stream (the columns below),
+ * then `slots` where the indicators keep their outputs and state *after* that bar — so a corrected bar is
+ * recomputed from the state before it, without reading the stream again. One row per bar, side by side: a bar's
+ * step reads and writes its row and the one before, a few adjacent cache lines, however many streams
+ * interleave. Positions are logical (0 = oldest held); {@link at} maps them onto the ring.
  */
 
-const COLUMNS = ['openUs', 'endUs', 'close', 'high', 'low', 'volume', 'version', 'sequence', 'count'] as const;
+/** Columns of a row: open time and window end (µs), close, high, low, base-asset volume (NaN: none), the bar's own version, its 1-based position in the stream since the stream started. */
+export const OPEN_US = 0, END_US = 1, CLOSE = 2, HIGH = 3, LOW = 4, VOLUME = 5, VERSION = 6, POSITION = 7;
+/** The first indicator slot of a row. */
+export const FIRST_SLOT = 8;
 
 /** One stream's retained bars; see the module comment. */
 export class BarHistory {
   /** Bars held. */
   size = 0;
-  openUs: Float64Array;
-  endUs: Float64Array;
-  close: Float64Array;
-  high: Float64Array;
-  low: Float64Array;
-  /** Base-asset volume, 0 when the bar has none. */
-  volume: Float64Array;
-  /** The bar's own version (a copy with a higher one corrects it). */
-  version: Float64Array;
-  /** The highest input sequence (schemas/version.ts) of this bar and every bar before it. */
-  sequence: Float64Array;
-  /** 1-based position of the bar in its stream since the stream started. */
-  count: Float64Array;
-  /** `stride` slots per bar for the indicators. */
-  slots: Float64Array;
+  /** The rows: `stride` numbers per bar, ring index × stride. */
+  data: Float64Array;
+  /** Numbers per row: the columns, then the slots. */
+  readonly stride: number;
+  /** The closes again, by ring index, side by side: what the windows (Bollinger Bands) read N of at every bar. */
+  closes: Float64Array;
   private head = 0;
   private mask: number;
 
-  constructor(readonly stride: number, capacity = 16) {
+  constructor(slots: number, capacity = 16) {
     const cap = 2 ** Math.ceil(Math.log2(Math.max(2, capacity)));
     this.mask = cap - 1;
-    this.openUs = new Float64Array(cap); this.endUs = new Float64Array(cap); this.close = new Float64Array(cap);
-    this.high = new Float64Array(cap); this.low = new Float64Array(cap); this.volume = new Float64Array(cap);
-    this.version = new Float64Array(cap); this.sequence = new Float64Array(cap); this.count = new Float64Array(cap);
-    this.slots = new Float64Array(cap * stride);
+    this.stride = FIRST_SLOT + slots;
+    this.data = new Float64Array(cap * this.stride);
+    this.closes = new Float64Array(cap);
   }
 
   /** The ring index of logical position `k`. */
@@ -46,12 +40,13 @@ export class BarHistory {
 
   /** The logical position of the bar opening at `openUs`, or −(insertion point) − 1 when none is held. */
   find(openUs: number): number {
+    const d = this.data;
     let lo = 0;
     let hi = this.size - 1;
-    if (hi >= 0 && this.openUs[this.at(hi)] < openUs) return -(hi + 1) - 1;
+    if (hi >= 0 && d[this.at(hi) * this.stride + OPEN_US] < openUs) return -(hi + 1) - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      const t = this.openUs[this.at(mid)];
+      const t = d[this.at(mid) * this.stride + OPEN_US];
       if (t < openUs) lo = mid + 1;
       else if (t > openUs) hi = mid - 1;
       else return mid;
@@ -62,7 +57,11 @@ export class BarHistory {
   /** Makes room for a bar at logical position `k` (≤ size), moving later bars one up; returns its ring index. */
   insert(k: number): number {
     if (this.size === this.mask + 1) this.grow();
-    for (let j = this.size; j > k; j--) this.copy(this.at(j - 1), this.at(j));
+    const s = this.stride;
+    for (let j = this.size; j > k; j--) {
+      this.data.copyWithin(this.at(j) * s, this.at(j - 1) * s, (this.at(j - 1) + 1) * s);
+      this.closes[this.at(j)] = this.closes[this.at(j - 1)];
+    }
     this.size++;
     return this.at(k);
   }
@@ -73,21 +72,17 @@ export class BarHistory {
     this.size -= n;
   }
 
-  private copy(from: number, to: number): void {
-    for (const column of COLUMNS) this[column][to] = this[column][from];
-    this.slots.copyWithin(to * this.stride, from * this.stride, (from + 1) * this.stride);
-  }
-
   private grow(): void {
     const cap = (this.mask + 1) * 2;
-    for (const column of COLUMNS) {
-      const next = new Float64Array(cap);
-      for (let k = 0; k < this.size; k++) next[k] = this[column][this.at(k)];
-      this[column] = next;
+    const s = this.stride;
+    const data = new Float64Array(cap * s);
+    const closes = new Float64Array(cap);
+    for (let k = 0; k < this.size; k++) {
+      data.set(this.data.subarray(this.at(k) * s, (this.at(k) + 1) * s), k * s);
+      closes[k] = this.closes[this.at(k)];
     }
-    const slots = new Float64Array(cap * this.stride);
-    for (let k = 0; k < this.size; k++) slots.set(this.slots.subarray(this.at(k) * this.stride, (this.at(k) + 1) * this.stride), k * this.stride);
-    this.slots = slots;
+    this.data = data;
+    this.closes = closes;
     this.head = 0;
     this.mask = cap - 1;
   }

@@ -1,7 +1,12 @@
 /**
  * Bollinger Bands over closes: middle = mean of the last N closes, σ their population standard deviation,
- * upper / lower = middle ± k·σ. Computed afresh over the window at every bar (no running sums, whose
- * cancellation would cost digits when σ is small next to the price). Values from the N-th bar on.
+ * upper / lower = middle ± k·σ. Computed afresh over the window at every bar, in one pass over deviations from
+ * the window's first close (no running sums over the stream, whose cancellation would cost digits when σ is
+ * small next to the price). Values from the N-th bar on.
+ *
+ * Seeds (operators/indicator-epochs.ts): epochs of N windows; the window of a value lies within the bars since
+ * the start of the epoch before its own (N of them unless a hole in the bars is longer than an epoch, after
+ * which the bands warm up again), so a value depends on a bounded past, the same for every run.
  */
 import type { BarHistory } from './bar-history.js';
 import { COUNT, LOWER, UPPER, VALUE, WARM, warmUp, type IndicatorCalc } from './indicator-calc.js';
@@ -12,33 +17,40 @@ export class Bollinger implements IndicatorCalc {
   readonly params: string;
   readonly stateSize = 0;
   readonly lookback: number;
+  readonly epochWindows: number;
+  readonly epochsBack = 1;
 
   constructor(private readonly period: number, private readonly k: number) {
     this.params = `${period}:${k}`;
     this.lookback = period - 1;
+    this.epochWindows = period;
   }
 
   step(h: BarHistory, k: number, base: number): void {
-    const s = h.slots;
+    const s = h.data;
     const i = h.at(k);
     const o = i * h.stride + base;
-    const n = h.count[i];
     const N = this.period;
-    s[o + COUNT] = n;
-    if (n < N) {
+    if (s[o + COUNT] < N) {
       warmUp(h, o);
       return;
     }
-    const close = h.close;
+    // One pass over the window, in deviations from its first close: the sums stay of the size of σ, not of the
+    // price, so Σd² − (Σd)²/N loses no more digits than the two-pass formula (a running sum over the whole
+    // stream would).
+    const closes = h.closes;
+    const first = k - N + 1;
+    const reference = closes[h.at(first)];
     let sum = 0;
-    for (let j = k - N + 1; j <= k; j++) sum += close[h.at(j)];
-    const middle = sum / N;
     let squares = 0;
-    for (let j = k - N + 1; j <= k; j++) {
-      const d = close[h.at(j)] - middle;
+    for (let j = first + 1; j <= k; j++) {
+      const d = closes[h.at(j)] - reference;
+      sum += d;
       squares += d * d;
     }
-    const sigma = Math.sqrt(squares / N);
+    const variance = (squares - (sum * sum) / N) / N;
+    const middle = reference + sum / N;
+    const sigma = variance > 0 ? Math.sqrt(variance) : 0;
     s[o + VALUE] = middle;
     s[o + UPPER] = middle + sigma * this.k;
     s[o + LOWER] = middle - sigma * this.k;

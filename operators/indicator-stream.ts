@@ -3,14 +3,22 @@
  * after each bar, the append path for the next bar, and the replay path for a bar that comes late or corrected.
  */
 import {
-  fixedIntervalUs, makeVersion, nextWindowStartUs, sequenceOfVersion, type IndicatorRecord, type KlineInterval, type KlineRecord,
+  fixedIntervalUs, makeVersion, nextWindowStartUs, sequenceOfVersion, type IndicatorName, type IndicatorRecord, type KlineInterval,
+  type KlineRecord,
 } from '../schemas/index.js';
-import { BarHistory } from './bar-history.js';
-import { COUNT, EMITTED, HISTOGRAM, LOWER, SIGNAL, SLOTS, UPPER, VALUE, WARM, type IndicatorCalc } from './indicator-calc.js';
+import { BarHistory, CLOSE, END_US, FIRST_SLOT, HIGH, LOW, OPEN_US, POSITION, VERSION, VOLUME } from './bar-history.js';
+import {
+  COUNT, EMITTED, HISTOGRAM, LOWER, SEED, SEQUENCE, SIGNAL, SLOTS, UPPER, VALUE, WARM, placeSeed, type IndicatorCalc,
+} from './indicator-calc.js';
+import { Epochs } from './indicator-epochs.js';
 import type { Emit } from './record-processor.js';
 
 /** What becomes of a bar given to {@link IndicatorStream.add}. */
 export const ADDED = 0, DUPLICATE = 1, TOO_LATE = 2;
+
+const DERIVED_BASE = makeVersion('derived', 0);
+// Warm-up rows rank below every value row: a store never replaces a value by the warm-up row of the same bar.
+const WARM_BASE = makeVersion('fill', 0);
 
 const OUTPUTS = [VALUE, SIGNAL, HISTOGRAM, UPPER, LOWER, WARM, COUNT] as const;
 
@@ -19,12 +27,18 @@ export type RowTemplate = Pick<KlineRecord, 'exchange' | 'market' | 'symbol' | '
 
 /**
  * See the module comment. A bar is on time while its window end + the allowed lateness is after the open time
- * of the newest bar (the stream's event time); the newest bar is always on time.
+ * of the newest bar (the stream's event time); the newest bar is always on time. A row is emitted only when its
+ * seed is at or after `startUs`, where the stream's input begins: a re-read from there rebuilds exactly those.
  * Memory: the bars on time, plus the longest window (and one bar) before them.
  */
 export class IndicatorStream {
   readonly history: BarHistory;
   private readonly bases: number[] = [];
+  private readonly epochs: Epochs[];
+  private readonly backs: number[];
+  // Read per row: plain arrays of strings, not a property of four calc classes (a polymorphic load).
+  private readonly names: IndicatorName[];
+  private readonly params: string[];
   /** Bars kept before the oldest correctable one (the state before it, and the windows reaching back). */
   private readonly keepBefore: number;
   private newestOpenUs = -Infinity;
@@ -33,42 +47,79 @@ export class IndicatorStream {
   /** Window length of the interval, µs; 0 for the calendar month. */
   private readonly windowUs: number;
 
-  constructor(private readonly calcs: readonly IndicatorCalc[], private readonly template: RowTemplate, private readonly latenessUs: number) {
-    let stride = 0;
+  constructor(
+    private readonly calcs: readonly IndicatorCalc[], private readonly template: RowTemplate, private readonly latenessUs: number,
+    readonly startUs = -Infinity, readonly tag = 0,
+  ) {
+    let slots = 0;
     for (const calc of calcs) {
-      this.bases.push(stride);
-      stride += SLOTS + calc.stateSize;
+      this.bases.push(FIRST_SLOT + slots);
+      slots += SLOTS + calc.stateSize;
     }
+    const interval = template.interval as KlineInterval;
+    this.epochs = calcs.map((c) => new Epochs(interval, c.epochWindows));
+    this.backs = calcs.map((c) => c.epochsBack);
+    this.names = calcs.map((c) => c.name);
+    this.params = calcs.map((c) => c.params);
     this.keepBefore = Math.max(1, ...calcs.map((c) => c.lookback));
-    this.history = new BarHistory(stride, this.keepBefore + 2);
-    this.windowUs = fixedIntervalUs(template.interval as KlineInterval) ?? 0;
+    this.history = new BarHistory(slots, this.keepBefore + 2);
+    this.windowUs = fixedIntervalUs(interval) ?? 0;
     this.ingestId = `indicators/${template.priceKind}/${template.interval}`;
   }
 
   /** Adds a closed bar: emits the rows it gives or changes; returns {@link ADDED}, {@link DUPLICATE} or {@link TOO_LATE}. */
   add(bar: KlineRecord, emit: Emit): number {
     const h = this.history;
-    const endUs = this.windowUs === 0 ? nextWindowStartUs(bar.openTimeUs, '1M') : bar.openTimeUs + this.windowUs;
-    const found = h.find(bar.openTimeUs);
-    if (found >= 0 && bar.version <= h.version[h.at(found)]) return DUPLICATE;
-    const k = found >= 0 ? found : -found - 1;
-    if (k < h.size) {
-      // A bar before the newest: its stream must still hold the state before it, and it must be within lateness.
-      const startOfStream = h.size > 0 && h.count[h.at(0)] === 1;
-      if (endUs + this.latenessUs <= this.newestOpenUs || (k === 0 && !startOfStream)) return TOO_LATE;
+    if (bar.openTimeUs > this.newestOpenUs) {
+      // The common case, a bar after the newest: appended, no search.
+      this.place(h.insert(h.size), bar);
+      this.compute(h.size - 1, true, emit);
+      this.newestOpenUs = bar.openTimeUs;
+      this.trim();
+      return ADDED;
     }
-    const i = found >= 0 ? h.at(k) : h.insert(k);
-    h.openUs[i] = bar.openTimeUs;
-    h.endUs[i] = endUs;
-    h.close[i] = bar.close;
-    h.high[i] = bar.high;
-    h.low[i] = bar.low;
-    h.volume[i] = bar.volume ?? bar.baseVolume ?? NaN;
-    h.version[i] = bar.version;
+    const found = h.find(bar.openTimeUs);
+    if (found >= 0 && bar.version <= h.data[h.at(found) * h.stride + VERSION]) return DUPLICATE;
+    const k = found >= 0 ? found : -found - 1;
+    // A bar before the newest: its stream must still hold the state before it, and it must be within lateness.
+    const startOfStream = h.size > 0 && h.data[h.at(0) * h.stride + POSITION] === 1;
+    if (this.endOf(bar.openTimeUs) + this.latenessUs <= this.newestOpenUs || (k === 0 && !startOfStream)) return TOO_LATE;
+    this.place(found >= 0 ? h.at(k) : h.insert(k), bar);
     for (let j = k; j < h.size; j++) this.compute(j, found < 0 && j === k, emit);
-    if (bar.openTimeUs > this.newestOpenUs) this.newestOpenUs = bar.openTimeUs;
     this.trim();
     return ADDED;
+  }
+
+  /**
+   * The event time from which this stream's bars must be read again for a fresh stream (with that `startUs`) to
+   * emit every row this one may still emit or re-emit: the earliest seed of the rows from the bar before the
+   * oldest correctable one on.
+   */
+  neededFromUs(): number {
+    const h = this.history;
+    let j = 0;
+    while (j < h.size - 1 && h.data[h.at(j) * h.stride + END_US] + this.latenessUs <= this.newestOpenUs) j++;
+    const o = h.at(j > 0 ? j - 1 : 0) * h.stride;
+    let needed = Infinity;
+    for (let c = 0; c < this.calcs.length; c++) needed = Math.min(needed, h.data[o + this.bases[c] + SEED]);
+    return needed;
+  }
+
+  private endOf(openUs: number): number {
+    return this.windowUs === 0 ? nextWindowStartUs(openUs, '1M') : openUs + this.windowUs;
+  }
+
+  private place(i: number, bar: KlineRecord): void {
+    const d = this.history.data;
+    const r = i * this.history.stride;
+    d[r + OPEN_US] = bar.openTimeUs;
+    d[r + END_US] = this.endOf(bar.openTimeUs);
+    d[r + CLOSE] = bar.close;
+    this.history.closes[i] = bar.close;
+    d[r + HIGH] = bar.high;
+    d[r + LOW] = bar.low;
+    d[r + VOLUME] = bar.volume ?? bar.baseVolume ?? NaN;
+    d[r + VERSION] = bar.version;
   }
 
   /** Recomputes position `k`; a `fresh` bar (new at k) emits every row, a recomputed one only the rows that changed. */
@@ -76,37 +127,32 @@ export class IndicatorStream {
     const h = this.history;
     const i = h.at(k);
     const p = k > 0 ? h.at(k - 1) : -1;
-    const count = (p < 0 ? 0 : h.count[p]) + 1;
-    const countChanged = h.count[i] !== count;
-    h.count[i] = count;
-    const sequence = Math.max(p < 0 ? 0 : h.sequence[p], sequenceOfVersion(h.version[i]));
-    h.sequence[i] = sequence;
-    const s = h.slots;
+    const s = h.data;
+    const r = i * h.stride;
+    s[r + POSITION] = (p < 0 ? 0 : s[p * h.stride + POSITION]) + 1;
+    const sequence = sequenceOfVersion(s[r + VERSION]);
+    const openUs = s[r + OPEN_US];
     const previous = this.previous;
-    const version = makeVersion('derived', sequence);
-    // Warm-up rows rank below every value row: a store never replaces a value by the warm-up row of the same bar
-    // (a consumer that re-read the stream from a later point and restarted its indicators).
-    const warmVersion = makeVersion('fill', sequence);
     for (let c = 0; c < this.calcs.length; c++) {
-      const o = i * h.stride + this.bases[c];
+      const o = r + this.bases[c];
       if (!fresh) for (let x = 0; x < OUTPUTS.length; x++) previous[x] = s[o + OUTPUTS[x]];
       // An indicator writes only the outputs it has; the others are null.
       s[o + VALUE] = NaN; s[o + SIGNAL] = NaN; s[o + HISTOGRAM] = NaN; s[o + UPPER] = NaN; s[o + LOWER] = NaN;
-      this.calcs[c].step(h, k, this.bases[c]);
-      if (!fresh && !countChanged && unchanged(previous, s, o)) continue;
-      const computed = s[o + WARM] === 1 ? warmVersion : version;
+      const follows = placeSeed(s, o, p < 0 ? -1 : p * h.stride + this.bases[c], this.epochs[c], this.backs[c], openUs, sequence);
+      this.calcs[c].step(h, k, this.bases[c], follows);
+      if (!fresh && unchanged(previous, s, o)) continue;
+      const computed = (s[o + WARM] === 1 ? WARM_BASE : DERIVED_BASE) + s[o + SEQUENCE];
       s[o + EMITTED] = fresh ? computed : Math.max(computed, s[o + EMITTED] + 1);
-      emit(this.row(this.calcs[c], s, o, h.openUs[i]));
+      if (s[o + SEED] >= this.startUs) emit(this.row(c, s, o, openUs));
     }
   }
 
-  private row(calc: IndicatorCalc, s: Float64Array, o: number, openUs: number): IndicatorRecord {
+  private row(c: number, s: Float64Array, o: number, openUs: number): IndicatorRecord {
     const t = this.template;
-    const warm = s[o + WARM] === 1;
     return {
       kind: 'indicator', exchange: t.exchange, market: t.market, symbol: t.symbol, eventTimeUs: openUs, source: 'derived',
       receiveTimeUs: null, ingestId: this.ingestId, version: s[o + EMITTED], priceKind: t.priceKind,
-      interval: t.interval, openTimeUs: openUs, indicator: calc.name, params: calc.params, warmUp: warm,
+      interval: t.interval, openTimeUs: openUs, indicator: this.names[c], params: this.params[c], warmUp: s[o + WARM] === 1,
       value: nullIfNaN(s[o + VALUE]), signal: nullIfNaN(s[o + SIGNAL]), histogram: nullIfNaN(s[o + HISTOGRAM]),
       upper: nullIfNaN(s[o + UPPER]), lower: nullIfNaN(s[o + LOWER]), barCount: s[o + COUNT],
     };
@@ -116,13 +162,13 @@ export class IndicatorStream {
   private trim(): void {
     const h = this.history;
     let drop = 0;
-    while (h.size - drop > this.keepBefore && h.endUs[h.at(drop + this.keepBefore)] + this.latenessUs <= this.newestOpenUs) drop++;
+    while (h.size - drop > this.keepBefore && h.data[h.at(drop + this.keepBefore) * h.stride + END_US] + this.latenessUs <= this.newestOpenUs) drop++;
     if (drop > 0) h.dropOldest(drop);
   }
 }
 
 function nullIfNaN(value: number): number | null {
-  return Number.isNaN(value) ? null : value;
+  return value === value ? value : null;
 }
 
 /** True when the outputs at `o` equal the saved ones (NaN equals NaN). */

@@ -5,6 +5,7 @@
 import type { MonoTypeOperatorFunction } from 'rxjs';
 import type { AnyRecord, DeadLetterRecord, KlineInterval, KlineRecord } from '../schemas/index.js';
 import { Bollinger } from './bollinger.js';
+import { Epochs } from './indicator-epochs.js';
 import type { IndicatorCalc } from './indicator-calc.js';
 import { parseIndicatorSpec, type IndicatorSpec } from './indicator-spec.js';
 import { ADDED, DUPLICATE, IndicatorStream } from './indicator-stream.js';
@@ -32,6 +33,24 @@ export interface IndicatorsOptions {
   keyOf?: (record: AnyRecord) => string;
   /** Receives, once per subscription, a function returning the number of bars held over all streams. */
   stateProbe?: (barsHeld: () => number) => void;
+  /**
+   * Asked once per bar stream, at its first bar: where the stream's input begins (`startUs`, µs: rows seeded
+   * before it are not emitted, as a run that read from there cannot know them) and a `tag` that
+   * {@link IndicatorsOptions.horizonProbe} reports the stream by. @default start −∞, tag 0
+   */
+  origin?: (bar: KlineRecord) => IndicatorOrigin;
+  /**
+   * Receives, once per subscription, a function that visits every bar stream with its origin tag and the
+   * event time from which its bars must be read again for a fresh operator (with that `startUs`) to emit every
+   * row this one may still emit or re-emit.
+   */
+  horizonProbe?: (visit: (each: (tag: number, neededFromUs: number) => void) => void) => void;
+}
+
+/** Where a bar stream's input begins, and what tells it apart in the horizon probe; see {@link IndicatorsOptions.origin}. */
+export interface IndicatorOrigin {
+  readonly startUs: number;
+  readonly tag: number;
 }
 
 function calcOf(spec: IndicatorSpec): IndicatorCalc {
@@ -52,6 +71,7 @@ class IndicatorsProcessor implements RecordProcessor {
   private readonly passThrough: boolean;
   private readonly latenessUs: number;
   private readonly intervals: ReadonlySet<string> | undefined;
+  private readonly origin: ((bar: KlineRecord) => IndicatorOrigin) | undefined;
 
   constructor(options: IndicatorsOptions, private readonly run: RunContext) {
     this.specs = options.indicators.map((s) => (typeof s === 'string' ? parseIndicatorSpec(s) : s));
@@ -59,7 +79,9 @@ class IndicatorsProcessor implements RecordProcessor {
     this.latenessUs = options.allowedLatenessUs ?? 0;
     this.intervals = options.intervals === undefined ? undefined : new Set(options.intervals);
     this.keyOf = options.keyOf;
+    this.origin = options.origin;
     options.stateProbe?.(() => this.streams.reduce((n, s) => n + s.history.size, 0));
+    options.horizonProbe?.((each) => { for (const stream of this.streams) each(stream.tag, stream.neededFromUs()); });
   }
 
   push(record: AnyRecord, emit: Emit): void {
@@ -89,10 +111,26 @@ class IndicatorsProcessor implements RecordProcessor {
     // Mark, index and premium price klines carry no volume: no VWAP for them.
     const specs = bar.priceKind === 'trade' ? this.specs : this.specs.filter((s) => s.name !== 'vwap');
     const template = { exchange: bar.exchange, market: bar.market, symbol: bar.symbol, priceKind: bar.priceKind, interval: bar.interval };
-    const stream = new IndicatorStream(specs.map(calcOf), template, this.latenessUs);
+    const origin = this.origin?.(bar);
+    const stream = new IndicatorStream(specs.map(calcOf), template, this.latenessUs, origin?.startUs, origin?.tag);
     this.streams.push(stream);
     return stream;
   }
+}
+
+/**
+ * The earliest seed of the rows of `specs` over a bar of `interval` opening at `openUs` or later
+ * (operators/indicator-epochs.ts): a run that reads a stream's bars from there emits, from `openUs` on, exactly
+ * the rows of a run over the whole stream.
+ */
+export function indicatorsSeedUs(specs: readonly IndicatorSpec[], interval: KlineInterval, openUs: number): number {
+  let seed = openUs;
+  for (const spec of specs) {
+    const calc = calcOf(spec);
+    const epochs = new Epochs(interval, calc.epochWindows);
+    seed = Math.min(seed, epochs.startUs(epochs.of(openUs) - calc.epochsBack));
+  }
+  return seed;
 }
 
 function lateLetter(bar: KlineRecord, latenessUs: number): DeadLetterRecord {
@@ -114,8 +152,13 @@ function lateLetter(bar: KlineRecord, latenessUs: number): DeadLetterRecord {
  * - `vwap` per UTC session day, `vwap:N` over N bars (operators/vwap.ts); trade klines only.
  * Rows before the first value are emitted as warm-up rows (`warmUp: true`, values null), never guessed.
  *
+ * Seeds (operators/indicator-epochs.ts): each row is computed from the bars since its seed — the start of the
+ * epoch before the bar's, or its UTC day for session VWAP — and no others, so runs that began reading anywhere
+ * before the seed give identical rows; with `origin`, a row seeded before the stream's input began is not
+ * emitted (a re-read cannot know it), and `horizonProbe` tells how far back a fresh run must read.
+ *
  * Versions: `derived` rank (warm-up rows the lowest, `fill`, so that no store replaces a value by a warm-up
- * row of the same bar), sequence = the newest input sequence of the bar and every bar before it — so
+ * row of the same bar), sequence = the newest input sequence of the bars since the row's seed — so
  * streaming and batch runs over the same bars give identical rows.
  *
  * Lateness and corrections: a bar that comes out of order, or again with a higher version (an archive bar

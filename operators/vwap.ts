@@ -3,16 +3,19 @@
  * asset's. Per session (`period` 0): summed from the first bar of each UTC day, restarting at midnight; rolling:
  * over the last `period` bars. A row without volume to divide by (the session's bars so far, or the window,
  * traded nothing) is a warm-up row, as are the first `period − 1` bars of a rolling VWAP.
+ *
+ * Seeds (operators/indicator-epochs.ts): a session is its own epoch (a UTC day); a rolling VWAP has epochs of
+ * `period` windows, as Bollinger Bands (bollinger.ts).
  */
-import { US_PER_DAY } from '../schemas/index.js';
-import type { BarHistory } from './bar-history.js';
-import { COUNT, SLOTS, VALUE, WARM, warmUp, type IndicatorCalc } from './indicator-calc.js';
+import { CLOSE, HIGH, LOW, VOLUME as BAR_VOLUME, type BarHistory } from './bar-history.js';
+import { COUNT, SAME, SLOTS, VALUE, WARM, warmUp, type IndicatorCalc } from './indicator-calc.js';
 
 // Session state: Σ typical price × volume and Σ volume since the day began.
-const PRICE_VOLUME = SLOTS, VOLUME = SLOTS + 1;
+const PRICE_VOLUME = SLOTS, VOLUMES = SLOTS + 1;
 
-function typicalPrice(h: BarHistory, i: number): number {
-  return (h.high[i] + h.low[i] + h.close[i]) / 3;
+/** The typical price of the bar whose row starts at `r`. */
+function typicalPrice(d: Float64Array, r: number): number {
+  return (d[r + HIGH] + d[r + LOW] + d[r + CLOSE]) / 3;
 }
 
 /** VWAP per UTC session (`period` 0) or over a rolling window of `period` bars; see the module comment. */
@@ -21,31 +24,33 @@ export class Vwap implements IndicatorCalc {
   readonly params: string;
   readonly stateSize: number;
   readonly lookback: number;
+  readonly epochWindows: number;
+  readonly epochsBack: 0 | 1;
 
   constructor(private readonly period: number) {
     this.params = period === 0 ? 'session' : `${period}`;
     this.stateSize = period === 0 ? 2 : 0;
     this.lookback = Math.max(0, period - 1);
+    this.epochWindows = period;
+    this.epochsBack = period === 0 ? 0 : 1;
   }
 
-  step(h: BarHistory, k: number, base: number): void {
-    if (this.period === 0) this.session(h, k, base);
+  step(h: BarHistory, k: number, base: number, follows: number): void {
+    if (this.period === 0) this.session(h, k, base, follows);
     else this.rolling(h, k, base);
   }
 
-  private session(h: BarHistory, k: number, base: number): void {
-    const s = h.slots;
+  private session(h: BarHistory, k: number, base: number, follows: number): void {
+    const s = h.data;
     const i = h.at(k);
     const o = i * h.stride + base;
-    const day = Math.floor(h.openUs[i] / US_PER_DAY);
-    const po = h.count[i] === 1 ? -1 : h.at(k - 1) * h.stride + base;
-    const sameDay = po >= 0 && Math.floor(h.openUs[h.at(k - 1)] / US_PER_DAY) === day;
-    const volume = h.volume[i];
-    const priceVolume = (sameDay ? s[po + PRICE_VOLUME] : 0) + typicalPrice(h, i) * volume;
-    const volumes = (sameDay ? s[po + VOLUME] : 0) + volume;
+    const sameDay = follows === SAME;
+    const po = sameDay ? h.at(k - 1) * h.stride + base : -1;
+    const volume = s[i * h.stride + BAR_VOLUME];
+    const priceVolume = (sameDay ? s[po + PRICE_VOLUME] : 0) + typicalPrice(s, i * h.stride) * volume;
+    const volumes = (sameDay ? s[po + VOLUMES] : 0) + volume;
     s[o + PRICE_VOLUME] = priceVolume;
-    s[o + VOLUME] = volumes;
-    s[o + COUNT] = sameDay ? s[po + COUNT] + 1 : 1;
+    s[o + VOLUMES] = volumes;
     if (volumes > 0) {
       s[o + VALUE] = priceVolume / volumes;
       s[o + WARM] = 0;
@@ -55,21 +60,20 @@ export class Vwap implements IndicatorCalc {
   }
 
   private rolling(h: BarHistory, k: number, base: number): void {
-    const s = h.slots;
+    const s = h.data;
     const i = h.at(k);
     const o = i * h.stride + base;
     const N = this.period;
-    s[o + COUNT] = h.count[i];
-    if (h.count[i] < N) {
+    if (s[o + COUNT] < N) {
       warmUp(h, o);
       return;
     }
     let priceVolume = 0;
     let volumes = 0;
     for (let j = k - N + 1; j <= k; j++) {
-      const at = h.at(j);
-      priceVolume += typicalPrice(h, at) * h.volume[at];
-      volumes += h.volume[at];
+      const r = h.at(j) * h.stride;
+      priceVolume += typicalPrice(s, r) * s[r + BAR_VOLUME];
+      volumes += s[r + BAR_VOLUME];
     }
     if (volumes > 0) {
       s[o + VALUE] = priceVolume / volumes;

@@ -1,25 +1,28 @@
 /**
  * `lakehouse indicators`: the gold layer's indicator values over backfilled history in the lake. Top to bottom:
- * fromParquetLake (one stream's closed bars in the requested days, ordered, the highest version of each: the
- * archive's where it is there) → indicators (the same operator `serve --indicators` runs) → the rows back into
- * the lake (type `indicators`, `source = derived`). The values start over at --from: the first bars of the range
- * are warm-up rows, so over the same bars the rows equal the ones `serve` computes from the same start.
+ * the bars (indicators-source.ts: one stream's closed bars in the requested days, ordered, the highest version of
+ * each, from the lake or ClickHouse) → indicators (the same operator `serve --indicators` runs) → the rows back into
+ * the lake (type `indicators`, `source = derived`). The bars are read from the seeds before --from
+ * (operators/indicator-epochs.ts), so the rows from --from on equal those of a run over the whole stream — the
+ * ones `serve` computes.
  */
 import { filter, lastValueFrom, of, toArray } from 'rxjs';
-import { fromParquetLake } from '../connectors/parquet/from-parquet-lake.js';
 import { toParquetLake } from '../connectors/parquet/to-parquet-lake.js';
 import { DEFAULT_INDICATORS, parseIndicatorSpecs } from '../operators/indicator-spec.js';
-import { indicators } from '../operators/indicators.js';
+import { indicators, indicatorsSeedUs } from '../operators/indicators.js';
 import { ConfigError } from '../schemas/errors.js';
+import type { KlineInterval } from '../schemas/interval.js';
 import type { IndicatorRecord } from '../schemas/records.js';
 import type { Command } from './command.js';
 import { resolveConfig, type OptionSpec, type ResolvedConfig } from './config.js';
 import { INDICATORS_OPTION } from './indicator-options.js';
+import { INDICATORS_SOURCE_OPTIONS, indicatorBars } from './indicators-source.js';
 import { LAKE_STREAM_OPTIONS, lakeStreamOf } from './lake-stream.js';
 
 const OPTIONS: readonly OptionSpec[] = [
   ...LAKE_STREAM_OPTIONS.map((o) => (o.name === 'type' ? { ...o, placeholder: 'klines:1m', doc: 'bar stream (klines:<interval>, also resampled bars; mark/index/premium price klines with an interval)' } : o)),
   { ...INDICATORS_OPTION, default: [...DEFAULT_INDICATORS] },
+  ...INDICATORS_SOURCE_OPTIONS,
   { name: 'write', type: 'boolean', default: true, doc: 'write the rows into the lake (type indicators; --no-write: report only)' },
   { name: 'json', type: 'boolean', default: false, doc: 'print JSON lines (one per row, then a summary)' },
 ];
@@ -29,15 +32,18 @@ export interface IndicatorsResult { rows: IndicatorRecord[]; bars: number }
 
 /** Computes the indicators of one bar stream in the lake; writes the rows when `write`. */
 export async function runIndicators(config: ResolvedConfig): Promise<IndicatorsResult> {
-  const { market, symbol, typeText, stream, range, lake } = lakeStreamOf(config, 'indicators', '--symbol BTCUSDT --type klines:1m --from 2025-07-01');
+  const selection = lakeStreamOf(config, 'indicators', '--symbol BTCUSDT --type klines:1m --from 2025-07-01');
+  const { symbol, typeText, stream, range, lake } = selection;
   if (stream.kind !== 'kline') throw new ConfigError(`lakehouse indicators: --type must name bars (klines:<interval>), got ${JSON.stringify(typeText)}`);
   const specs = parseIndicatorSpecs(config.indicators as readonly string[]);
   if (specs.length === 0) throw new ConfigError('lakehouse indicators: --indicators lists none');
   let bars = 0;
-  const rows = await lastValueFrom(fromParquetLake({ root: lake, type: stream.lakeType, kind: 'kline', symbol, market, range, orderBy: stream.orderBy }).pipe(
-    filter(() => { bars++; return true; }),
+  // Read from the seed of the first rows: the rows from --from on are those of a run over the whole stream.
+  const read = { fromUs: indicatorsSeedUs(specs, stream.interval as KlineInterval, range.fromUs), toUs: range.toUs };
+  const rows = await lastValueFrom(indicatorBars(config, selection, read).pipe(
+    filter((bar) => { if (bar.eventTimeUs >= range.fromUs) bars++; return true; }),
     indicators({ indicators: specs, passThrough: false }),
-    filter((r): r is IndicatorRecord => r.kind === 'indicator'),
+    filter((r): r is IndicatorRecord => r.kind === 'indicator' && r.openTimeUs >= range.fromUs),
     toArray(),
   ));
   if (config.write === true && rows.length > 0) {
@@ -50,9 +56,13 @@ export async function runIndicators(config: ResolvedConfig): Promise<IndicatorsR
 export const indicatorsCommand: Command = {
   name: 'indicators',
   usage: `indicators --market spot --symbol BTCUSDT --type klines:1m --from YYYY-MM-DD [--to YYYY-MM-DD] [--indicators ${DEFAULT_INDICATORS.join(',')}] [--json]
+        [--source lake|clickhouse [--clickhouse-url URL]]
 
-The values start over at --from (its first bars are warm-up rows, values null): start a few days early for
-indicators with a long memory (rsi, macd), or compare with serve over the same bars.`,
+Reads the bars from the lake, or with --source clickhouse from the ClickHouse table klines (FINAL: the highest
+version of each bar); the rows go into the lake (--lake) either way.
+
+The bars are read from the indicators' seeds before --from (up to two epochs: README, gold layer), so the rows
+from --from on equal those of a run over the whole stream, and those serve writes.`,
   options: OPTIONS,
   async run(argv, context) {
     const { config } = resolveConfig('indicators', OPTIONS, argv, context.env);

@@ -3,16 +3,17 @@
  * alert on. Top to bottom: fromParquetLake (the stream's kept records, ordered) → detectGaps (holes against the
  * days, with the cause the gap ledger in the lake gives them where it has one) → per day: completeness
  * (covered windows or ids / expected), missing by cause, duplicates (stored copies beyond the kept one), dead
- * letters and late records of the symbol → `quality` rows, printed and written to the lake (type `quality`).
+ * letters and late records of the symbol → `quality` rows, printed and written to the lake (type `quality`)
+ * and / or the ClickHouse table `quality` (`--sink`).
  */
 import { lastValueFrom, of, tap, toArray } from 'rxjs';
 import { fromParquetLake } from '../connectors/parquet/from-parquet-lake.js';
 import { lakeTypesIn, queryLake, quoteDuckIdentifier, quoteDuckString } from '../connectors/parquet/query-lake.js';
-import { toParquetLake } from '../connectors/parquet/to-parquet-lake.js';
 import { detectGaps } from '../operators/detect-gaps.js';
 import { ConfigError } from '../schemas/errors.js';
 import type { DeadLetterRecord, GapRecord, QualityRecord } from '../schemas/records.js';
 import { US_PER_DAY } from '../schemas/time.js';
+import { SINK_OPTIONS, buildSinks } from './backfill-sinks.js';
 import type { Command } from './command.js';
 import { resolveConfig, type OptionSpec, type ResolvedConfig } from './config.js';
 import { LAKE_STREAM_OPTIONS, lakeStreamOf, type LakeStreamSelection } from './lake-stream.js';
@@ -21,7 +22,10 @@ import { QualityTally } from './quality-tally.js';
 const OPTIONS: readonly OptionSpec[] = [
   ...LAKE_STREAM_OPTIONS,
   { name: 'minCompleteness', type: 'number', default: 0, min: 0, max: 1, placeholder: '0..1', doc: `exit with status 5 when a day's completeness is below this (e.g. 0.999)` },
-  { name: 'write', type: 'boolean', default: true, doc: 'write the scores into the lake (type quality; --no-write: report only)' },
+  { name: 'write', type: 'boolean', default: true, doc: 'write the scores to the sinks (--no-write: report only)' },
+  { name: 'sink', type: 'list', default: ['parquet'], choices: ['parquet', 'clickhouse'], placeholder: 'parquet,clickhouse', doc: 'where the scores go: the lake (type quality) and/or the ClickHouse table quality, for a dashboard to alert on' },
+  // The ClickHouse sink's connection, as backfill takes it.
+  ...SINK_OPTIONS.filter((o) => o.name.startsWith('clickhouse')),
   { name: 'json', type: 'boolean', default: false, doc: 'print JSON lines (one quality row per day, then a summary)' },
 ];
 
@@ -66,11 +70,19 @@ export async function runQuality(config: ResolvedConfig, nowMs = Date.now()): Pr
   const letters = await lastValueFrom(fromParquetLake({ root: lake, type: 'deadLetters', kind: 'deadLetter', symbol, market, range }).pipe(toArray()));
   for (const letter of letters) tally.deadLetter(letter as DeadLetterRecord);
   const rows = tally.results(nowMs);
-  if (config.write === true) {
-    const unitId = `quality:${symbol}:${selection.typeText}:${range.fromUs}-${range.toUs}`;
-    await lastValueFrom(of({ kind: 'quality' as const, unitId, records: rows }).pipe(toParquetLake({ root: lake }), toArray()));
-  }
+  if (config.write === true) await writeRows(config, rows, `quality:${symbol}:${selection.typeText}:${range.fromUs}-${range.toUs}`);
   return rows;
+}
+
+/** Writes the rows to every `--sink` (the lake in `--lake`, ClickHouse as backfill connects to it), as one unit. */
+async function writeRows(config: ResolvedConfig, rows: QualityRecord[], unitId: string): Promise<void> {
+  const { sinks, close, ready } = await buildSinks(config);
+  try {
+    await ready;
+    for (const sink of sinks) await lastValueFrom(of({ kind: 'quality' as const, unitId, records: rows }).pipe(sink, toArray()));
+  } finally {
+    await close();
+  }
 }
 
 function line(q: QualityRecord): string {
@@ -82,6 +94,7 @@ function line(q: QualityRecord): string {
 export const qualityCommand: Command = {
   name: 'quality',
   usage: `quality --market spot --symbol BTCUSDT --type klines:1m|trades|aggTrades --from YYYY-MM-DD [--to YYYY-MM-DD] [--min-completeness 0.999] [--json]
+        [--sink parquet,clickhouse] [--clickhouse-url URL]
 
 Per UTC day: completeness = covered kline windows (or trade / aggTrade ids) / expected, the missing ones by gap
 cause (the gap ledger's cause where the lake has one, else the detector's), duplicates dropped, dead letters and

@@ -6,6 +6,7 @@
  * exactly the state this one holds ({@link ServeEngine.horizonUs}).
  */
 import { Subject, type Subscription } from 'rxjs';
+import type { IndicatorOrigin, IndicatorsOptions } from '../operators/indicators.js';
 import { StreamClock, StreamIndex } from '../operators/stream-key-cache.js';
 import { windowStartUs, type KlineInterval } from '../schemas/interval.js';
 import type { AnyRecord, KlineRecord } from '../schemas/records.js';
@@ -51,6 +52,9 @@ export class ServeEngine {
   private out: AnyRecord[] = [];
   private failure: unknown = undefined;
   private oldestHeldUs: (key: string) => number = () => Infinity;
+  private indicatorHorizon: Parameters<NonNullable<IndicatorsOptions['horizonProbe']>>[0] = () => undefined;
+  /** The partition being pushed and where its input began: the origin of the bar streams it opens. */
+  private pushing: IndicatorOrigin = { startUs: -Infinity, tag: -1 };
   private readonly marks = new Map<string, StreamClock<StreamMark>>();
   private readonly streams = new StreamIndex<StreamMark>((key) => {
     let clock = this.marks.get(key);
@@ -59,7 +63,10 @@ export class ServeEngine {
   });
 
   constructor(private readonly options: ServePipelineOptions) {
-    const chain = servePipeline({ batch: this.batch, speed: this.speed }, { ...options, mergeProbe: (probe) => { this.oldestHeldUs = probe; } });
+    const chain = servePipeline({ batch: this.batch, speed: this.speed }, {
+      ...options, mergeProbe: (probe) => { this.oldestHeldUs = probe; },
+      indicatorOrigin: () => this.pushing, indicatorHorizonProbe: (probe) => { this.indicatorHorizon = probe; },
+    });
     this.subscription = chain.subscribe({
       next: (record) => { this.out.push(record); },
       error: (error: unknown) => { this.failure = error; },
@@ -71,8 +78,12 @@ export class ServeEngine {
     return this.marks.size;
   }
 
-  /** Pushes records read from partition number `partition`; returns every output they caused. Throws the chain's failure. */
-  push(records: readonly AnyRecord[], partition: number): AnyRecord[] {
+  /**
+   * Pushes records read from partition number `partition`, whose records before `restoredUs` (the horizon it was
+   * re-read from) skip the chain; returns every output they caused. Throws the chain's failure.
+   */
+  push(records: readonly AnyRecord[], partition: number, restoredUs = -Infinity): AnyRecord[] {
+    if (this.pushing.tag !== partition || this.pushing.startUs !== restoredUs) this.pushing = { startUs: restoredUs, tag: partition };
     for (let i = 0; i < records.length; i++) {
       const record = records[i];
       if (record.kind !== 'deadLetter') {
@@ -104,7 +115,8 @@ export class ServeEngine {
    * one's state: per stream, the oldest of what the merge still holds and of the open bar windows (those the
    * allowed lateness may still update), aligned down to a window start of every interval — so that a
    * re-read gives every bar window from there on all its inputs, and none a partial one. It covers the gap
-   * detector's cursor (the stream's last record) too. +∞ when the partition has no open stream.
+   * detector's cursor (the stream's last record) too, and the seeds of the indicator rows still to come (see
+   * IndicatorStream.neededFromUs). +∞ when the partition has no open stream.
    */
   horizonUs(partition: number): number {
     let horizon = Infinity;
@@ -115,6 +127,7 @@ export class ServeEngine {
       const needed = Math.min(reached, this.oldestHeldUs(clock.key));
       if (needed < horizon) horizon = needed;
     }
+    if (Number.isFinite(horizon)) this.indicatorHorizon((tag, needed) => { if (tag === partition && needed < horizon) horizon = needed; });
     return Number.isFinite(horizon) ? alignedDown(horizon, this.options.intervals) : horizon;
   }
 

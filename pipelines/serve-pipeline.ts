@@ -15,7 +15,7 @@ import { dedupe } from '../operators/dedupe.js';
 import { detectGaps } from '../operators/detect-gaps.js';
 import { fillGaps, type GapFillPolicy } from '../operators/fill-gaps.js';
 import type { IndicatorSpec } from '../operators/indicator-spec.js';
-import { indicators } from '../operators/indicators.js';
+import { indicators, type IndicatorsOptions } from '../operators/indicators.js';
 import { mergeSources } from '../operators/merge-sources.js';
 import { resample } from '../operators/resample.js';
 import { validate } from '../operators/validate.js';
@@ -42,6 +42,10 @@ export interface ServePipelineOptions {
    * other; its copies arrive late and are settled by version (dedupe, the sinks).
    */
   readonly mergeIdleTimeoutMs?: number;
+  /** Where each bar stream's input begins, for the indicators (see IndicatorsOptions.origin). */
+  readonly indicatorOrigin?: IndicatorsOptions['origin'];
+  /** Receives the indicators' probe of what their streams must re-read (see IndicatorsOptions.horizonProbe). */
+  readonly indicatorHorizonProbe?: IndicatorsOptions['horizonProbe'];
   /** Receives the merge's probe of the records it holds per stream key (what the input offsets must keep). */
   readonly mergeProbe?: (oldestHeldUs: (key: string) => number) => void;
   readonly scheduler?: SchedulerLike;
@@ -67,6 +71,8 @@ export function servePipeline(layers: { readonly batch: Observable<AnyRecord>; r
     detectGaps(),
     fillGaps({ policy: options.fill, ...(fetchGap === undefined ? {} : { fetch: (gap: GapRecord) => from(fetchGap(gap)) }) }),
     resample({ intervals: options.intervals, allowedLatenessUs: lateness }),
-    options.indicators === undefined || options.indicators.length === 0 ? identity : indicators({ indicators: options.indicators, allowedLatenessUs: lateness }),
+    options.indicators === undefined || options.indicators.length === 0 ? identity : indicators({
+      indicators: options.indicators, allowedLatenessUs: lateness, origin: options.indicatorOrigin, horizonProbe: options.indicatorHorizonProbe,
+    }),
   );
 }

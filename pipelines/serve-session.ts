@@ -132,7 +132,7 @@ class Session {
         if (record.eventTimeUs > maxEventUs) maxEventUs = record.eventTimeUs;
       }
     }
-    const outputs = this.engine.push(chained, batch.partition);
+    const outputs = this.engine.push(chained, batch.partition, ledger.restoredUs);
     ledger.add(batch.firstOffset, batch.lastOffset, maxEventUs);
     this.gather(outputs, passed, key, batch);
     this.options.report.batches++;

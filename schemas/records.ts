@@ -204,7 +204,7 @@ export const INDICATOR = defineKind('indicator', 'A technical indicator at one c
   nullableDouble('histogram', 'macd: MACD line − signal; null otherwise.'),
   nullableDouble('upper', 'bb: middle + k × σ (population σ of the N closes); null otherwise.'),
   nullableDouble('lower', 'bb: middle − k × σ; null otherwise.'),
-  { name: 'barCount', type: 'long', doc: 'Bars seen up to this one, 1-based: since the stream started (session vwap: since the UTC day started).' },
+  { name: 'barCount', type: 'long', doc: 'Bars the value was computed from, 1-based, this one included: since its seed — the start of the epoch before the bar\'s (rsi, macd, bb, rolling vwap; README, gold layer) or the UTC day (session vwap) — or since the stream\'s first bar when that is later.' },
 ], ['market', 'symbol', 'priceKind', 'interval', 'indicator', 'params', 'openTimeUs']);
 
 export const QUALITY = defineKind('quality', 'Data quality of one stream on one UTC day (gold layer; source `derived`). eventTimeUs = start of the day.', [

@@ -90,6 +90,8 @@ test('every panel of the dashboard runs on the real ClickHouse and returns rows'
     { kind: 'kline', unitId: `${RUN}#bars`, records: bars },
     { kind: 'trade', unitId: `${RUN}#live`, records: trades },
     { kind: 'gap', unitId: `${RUN}#gap`, records: [gap] },
+    // What `lakehouse quality --sink clickhouse` writes for the day.
+    { kind: 'quality', unitId: `${RUN}#quality`, records: [{ ...sampleRecord('quality'), symbol: SYMBOL, eventTimeUs: DAY_US, day: '2025-07-01', completeness: 0.5 }] },
   ];
   await lastValueFrom(from(batches).pipe(toClickHouse({ config: service, database }), toArray()));
 
@@ -111,6 +113,8 @@ test('every panel of the dashboard runs on the real ClickHouse and returns rows'
   const [completeness] = await run(panel('completeness'));
   assert.equal(completeness.unfilled, '1');
   assert.ok(Number(completeness.completenessPct) < 100);
+  const [quality] = await run(panel('quality'));
+  assert.deepEqual([quality.day, quality.completenessPct], ['2025-07-01', 50]);
   const lag = await run(panel('ingest-lag'));
   assert.equal(lag.length, 2, 'two 5-minute buckets of live trades; archive trades have no receive time');
   assert.ok(lag.every((r) => Number(r.p50Ms) >= 20 && Number(r.p99Ms) <= 27), JSON.stringify(lag));

@@ -22,7 +22,8 @@ import { ensure, fileFor } from './archive.js';
 import type { BenchResult } from './result.js';
 
 const ROWS = Number(process.env.BENCH_REPLAY_ROWS ?? 2_000_000);
-const ROOT = join(tmpdir(), 'lakehouse-bench-replay');
+// One directory per row count: a file generated for another BENCH_REPLAY_ROWS is never reused under its name.
+const ROOT = join(tmpdir(), `lakehouse-bench-replay-${ROWS}`);
 const SERVE_TARGET = 250_000;
 const LAKE_TARGET = 500_000;
 const RSS_TARGET_MB = 400;

@@ -3,8 +3,6 @@
  * they are batched. Default sink: Kafka when brokers are configured (KAFKA_BROKERS), else the Parquet lake
  * (embedded mode, ./lake). `--sink` chooses explicitly (parquet, clickhouse, kafka).
  */
-import type { OperatorFunction } from 'rxjs';
-import type { RecordBatch, WriteAck } from '../connectors/sink.js';
 import { ARCHIVE_OPTIONS } from './archive-options.js';
 import { SINK_OPTIONS, buildSinks, preparedSinks, type SinkHooks } from './backfill-sinks.js';
 import type { OptionSpec, ResolvedConfig } from './config.js';

@@ -6,7 +6,7 @@
  * Ctrl-C (faults on demand: `POST /_control/drop|stall|malformed|ratelimit?count=&retryAfter=|hole?count=|restfail?answer=401|503|empty&count=&path=`);
  * without `--serve` the feed goes through the live client into the sinks (Kafka, or the lake) as fast as
  * `--speed` allows, and the command ends when the feed has been played and written; `--via archive` feeds the
- * sinks from the batch layer's parser instead (replay-archive.ts).
+ * sinks from the batch layer's parser instead (replay-archive.ts: at full speed through backfill's dataflow).
  */
 import { readFileSync } from 'node:fs';
 import { fromBinanceLive, newLiveStats } from '../connectors/binance-live/from-binance-live.js';
@@ -39,8 +39,8 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'rate', type: 'number', doc: 'Events per second at an even pace instead of the recorded one (a constant load; replaces --speed)', placeholder: 'N', above: 0 },
   { name: 'port', type: 'number', doc: 'Port to serve on (0 = any free port)', default: 0, integer: true, min: 0, max: 65535 },
   { name: 'loop', type: 'boolean', doc: 'Play the feed again and again (ids and times shifted per lap)', default: false },
-  { name: 'via', type: 'string', doc: 'Without --serve: live = through the server and the live client (its parsing, gaps and repairs tested); archive = archive zips parsed straight into the sinks, no server and no JSON (--speed max or --rate only)', choices: ['live', 'archive'], default: 'live', ownEnv: 'LAKEHOUSE_REPLAY_VIA' },
-  { name: 'lookAhead', type: 'number', doc: 'Archive events read ahead of the replay clock at most (memory does not grow with the files)', default: 16384, integer: true, min: 1024 },
+  { name: 'via', type: 'string', doc: 'Without --serve: live = through the server and the live client (its parsing, gaps and repairs tested); archive = archive zips straight into the sinks, no server and no JSON (--speed max: loaded as backfill loads them, with its report and exit status; --rate N: played as records at that pace)', choices: ['live', 'archive'], default: 'live', ownEnv: 'LAKEHOUSE_REPLAY_VIA' },
+  { name: 'lookAhead', type: 'number', doc: 'Archive events read ahead of the replay clock at most (memory does not grow with the files; at --speed max 2048 at most)', default: 16384, integer: true, min: 1024 },
   ...LIVE_SINK_OPTIONS,
   ...OPS_OPTIONS,
 ];

@@ -10,8 +10,6 @@ import { ArrayQueue, type PlayQueue } from './replay-queue.js';
 
 /** Events played per turn of the event loop at most (between turns: faults, client traffic, the reader). */
 const CHUNK = 256;
-/** The same at full speed: fewer, larger socket writes. */
-const MAX_SPEED_CHUNK = 2048;
 
 /** Plays events through `deliver` (returns false when the sockets are congested). */
 export class ReplayPlayer {
@@ -141,7 +139,7 @@ export class ReplayPlayer {
       this.pending = event;
       const due = this.dueWallMs(event);
       if (due > now) return this.schedule(due - now);
-      if (sent >= (due === 0 ? MAX_SPEED_CHUNK : CHUNK)) return this.schedule(0);
+      if (sent >= CHUNK) return this.schedule(0);
       this.pending = undefined;
       this.cursor++; this.total++;
       // Spans only shift later laps: a feed played once is not measured (its payloads need not be built).

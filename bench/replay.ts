@@ -7,12 +7,16 @@
  *   were streamed) beside the streamed file through the server and the live client (`--via live`), and
  *   `--via archive` (the batch parser straight into the sinks); every trade id is checked to land once;
  * - `--serve` to one WebSocket client (a worker thread that counts frames, so server and client each have a
- *   core): the file held in memory beside the streamed one.
- * Server, client and sinks share the machine's two cores with whatever else runs: a lower bound.
+ *   core): the file held in memory beside the streamed one;
+ * - with `BENCH_REPLAY_STREAM_CLIENT=1`, `lakehouse replay --serve` and `lakehouse stream` into a lake as two
+ *   processes (each one's peak RSS; every id checked to land once).
+ * With `BENCH_REPLAY_BASE=<checkout>` each streamed mode is measured with that code too, right after ours, and
+ * its figures printed beside ours. Server, client and sinks share the machine's two cores with whatever else
+ * runs: a lower bound.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PassThrough } from 'node:stream';
@@ -22,18 +26,26 @@ import { ensure, fileFor } from './archive.js';
 import type { BenchResult } from './result.js';
 
 const ROWS = Number(process.env.BENCH_REPLAY_ROWS ?? 2_000_000);
-const ROOT = join(tmpdir(), 'lakehouse-bench-replay');
+// One directory per row count: a file generated for another BENCH_REPLAY_ROWS is never reused under its name.
+const ROOT = join(tmpdir(), `lakehouse-bench-replay-${ROWS}`);
 const SERVE_TARGET = 250_000;
 const LAKE_TARGET = 500_000;
 const RSS_TARGET_MB = 400;
 const CHILD = '--replay-child';
 
-type Mode = 'memory' | 'live' | 'archive' | 'serve-memory' | 'serve-stream';
-interface Measured { events: number; seconds: number; rssMb: number; distinct?: number }
+type Mode = 'memory' | 'live' | 'archive' | 'serve-memory' | 'serve-stream' | 'serve-lake';
+interface Measured { events: number; seconds: number; rssMb: number; distinct?: number; clientRssMb?: number }
 
-/** Runs one measurement in a fresh child process. */
-function inChild(mode: Mode, path: string): Measured {
-  const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), CHILD, mode, path], {
+/**
+ * `BENCH_REPLAY_BASE`: a checkout of the code to compare with (e.g. `git worktree add /tmp/base main`, with a
+ * node_modules link); its own bench/replay.ts measures the same modes on the same file, right after ours.
+ */
+const BASE = process.env.BENCH_REPLAY_BASE;
+
+/** Runs one measurement in a fresh child process (`base`: with the code of {@link BASE}). */
+function inChild(mode: Mode, path: string, base?: string): Measured {
+  const script = base === undefined ? fileURLToPath(import.meta.url) : join(base, 'bench', 'replay.ts');
+  const child = spawnSync(process.execPath, [...process.execArgv, script, CHILD, mode, path], {
     encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24,
   });
   if (child.status !== 0) throw new Error(`replay bench ${mode} failed (exit ${child.status ?? child.signal})`);
@@ -118,7 +130,7 @@ async function countFrames(url: string): Promise<void> {
 }
 
 async function child(mode: Mode, path: string): Promise<void> {
-  const measured = mode === 'serve-memory' || mode === 'serve-stream' ? await serveToClient(mode, path) : await intoLake(mode, path);
+  const measured = mode === 'serve-memory' || mode === 'serve-stream' ? await serveToClient(mode, path) : mode === 'serve-lake' ? await serveToStream(path) : await intoLake(mode, path);
   process.stdout.write(`\n${JSON.stringify(measured)}\n`);
   process.exit(0);
 }
@@ -126,25 +138,94 @@ async function child(mode: Mode, path: string): Promise<void> {
 const rate = (m: Measured): number => Math.round(m.events / m.seconds);
 const landed = (m: Measured): string => (m.distinct === undefined ? '' : `; ${m.distinct === ROWS && m.events === ROWS ? 'every id once' : `${m.events} rows, ${m.distinct} distinct ids of ${ROWS}`}`);
 
+/** A `lakehouse` child process (from the sources), its output collected, its peak RSS read by /usr/bin/time. */
+function lakehouse(args: readonly string[]): { interrupt: (signal: NodeJS.Signals) => void; out: () => string; rssMb: () => number; exited: Promise<number | null> } {
+  const bin = fileURLToPath(new URL('../bin/lakehouse.mjs', import.meta.url));
+  // Its own process group: /usr/bin/time ignores SIGINT, so Ctrl-C is sent to the group (see `interrupt`).
+  const child = spawn('/usr/bin/time', ['-f', 'MAXRSS_KB=%M', process.execPath, bin, ...args], { env: { ...process.env, LAKEHOUSE_FROM_SOURCES: '1', KAFKA_BROKERS: '', CLICKHOUSE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let text = '';
+  child.stdout.on('data', (c) => { text += String(c); });
+  child.stderr.on('data', (c) => { text = (text + String(c)).slice(-1 << 20); });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const interrupt = (signal: NodeJS.Signals): void => { try { process.kill(-(child.pid as number), signal); } catch { /* gone already */ } };
+  return { interrupt, out: () => text, rssMb: () => Math.round(Number(/MAXRSS_KB=(\d+)/.exec(text)?.[1] ?? 0) / 1024), exited };
+}
+
+/**
+ * `--max-backlog` of the stream client: a full-speed replay outruns the lake sink, so the client holds as many
+ * records as its backlog allows (the default, 500,000, is more than the memory target holds).
+ */
+const STREAM_CLIENT_BACKLOG = 50_000;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * `lakehouse replay --serve` in one process and `lakehouse stream` into a fresh lake in another, as a user
+ * runs them: once the server has played every row and the client's written rows stop growing, the client
+ * is stopped (Ctrl-C: it writes its last batch) and the lake's distinct trade ids are counted.
+ */
+async function serveToStream(path: string): Promise<Measured> {
+  const lake = mkdtempSync(join(tmpdir(), 'bench-replay-stream-lake-'));
+  const server = lakehouse(['replay', '--serve', '--market', 'spot', '--files', path, '--speed', 'max', '--port', '0']);
+  let client: ReturnType<typeof lakehouse> | undefined;
+  try {
+    let url: string | undefined;
+    for (let i = 0; i < 600 && url === undefined; i++) { await sleep(100); url = /WebSocket (ws:\/\/127\.0\.0\.1:\d+)/.exec(server.out())?.[1]; }
+    if (url === undefined) throw new Error(`replay --serve did not start: ${server.out().slice(-2000)}`);
+    const rest = url.replace('ws:', 'http:');
+    const started = performance.now();
+    client = lakehouse(['stream', '--market', 'spot', '--symbols', 'BTCUSDT', '--types', 'trades', '--ws-url', url, '--rest-url', rest, '--sink', 'parquet', '--lake', lake, '--progress-interval', '1s', '--json', '--max-backlog', String(STREAM_CLIENT_BACKLOG)]);
+    const played = async (): Promise<number> => ((await (await fetch(`${rest}/_control/stats`)).json()) as { stats: { eventsPlayed: number } }).stats.eventsPlayed;
+    const written = (): number => Math.max(0, ...[...(client?.out() ?? '').matchAll(/"rowsAcked":(\d+)/g)].map((m) => Number(m[1])));
+    while (await played() < ROWS) await sleep(1000);
+    for (let last = -1, same = 0; written() < ROWS && same < 10; await sleep(1000)) { const now = written(); same = now === last ? same + 1 : 0; last = now; }
+    const seconds = (performance.now() - started) / 1000;
+    client.interrupt('SIGINT');
+    await client.exited;
+    server.interrupt('SIGINT');
+    await server.exited;
+    const { queryLake } = await import('../connectors/parquet/query-lake.js');
+    const [row] = await queryLake({ root: lake, sql: 'SELECT count(*) AS n, count(DISTINCT tradeId) AS d FROM trades' });
+    return { events: Number(row.n), distinct: Number(row.d), seconds, rssMb: server.rssMb(), clientRssMb: client.rssMb() };
+  } finally {
+    server.interrupt('SIGKILL');
+    client?.interrupt('SIGKILL');
+    rmSync(lake, { recursive: true, force: true });
+  }
+}
+
 /** The replay benchmark (see the file comment). */
 export async function benchReplay(): Promise<BenchResult[]> {
   const file = fileFor('trades', '2025-07-01');
   const path = await ensure(ROOT, file, ROWS);
   const rows = `${ROWS.toLocaleString('en-US')} trades`;
   const results: BenchResult[] = [];
-  const lake = (label: string, m: Measured, target?: number): void => {
-    results.push({ name: `replay → lake: ${label}`, value: rate(m), unit: 'events/s', target, ratio: target === undefined ? undefined : rate(m) / target, note: `${rows} in ${m.seconds.toFixed(1)} s${landed(m)}` });
+  // Ours, then the base's on the same file (BENCH_REPLAY_BASE), back to back; the base's figures in the note.
+  const measure = (mode: Mode): { m: Measured; vs: string } => {
+    const m = inChild(mode, path);
+    if (BASE === undefined) return { m, vs: '' };
+    const b = inChild(mode, path, BASE);
+    return { m, vs: `; base (${BASE}): ${rate(b).toLocaleString('en-US')} events/s, peak RSS ${b.rssMb} MB${landed(b)}, load ${loadavg()[0].toFixed(1)}` };
+  };
+  const lake = (label: string, { m, vs }: { m: Measured; vs: string }, target?: number): void => {
+    results.push({ name: `replay → lake: ${label}`, value: rate(m), unit: 'events/s', target, ratio: target === undefined ? undefined : rate(m) / target, note: `${rows} in ${m.seconds.toFixed(1)} s${landed(m)}${vs}` });
     results.push({ name: `replay → lake: ${label}, peak RSS`, value: m.rssMb, unit: 'MB', target: RSS_TARGET_MB, ratio: RSS_TARGET_MB / m.rssMb });
   };
   // Reading the whole file into memory grows with the file: not run on files it cannot hold.
-  if (ROWS <= 3_000_000) lake('file held in memory (as before)', inChild('memory', path));
-  lake('streamed, via live client', inChild('live', path));
-  lake('streamed, --via archive', inChild('archive', path), LAKE_TARGET);
-  const serve = (label: string, m: Measured, target?: number): void => {
-    results.push({ name: `replay --serve → 1 client: ${label}`, value: rate(m), unit: 'events/s', target, ratio: target === undefined ? undefined : rate(m) / target, note: `${m.events} frames in ${m.seconds.toFixed(1)} s; peak RSS ${m.rssMb} MB (server and client thread)` });
+  if (ROWS <= 3_000_000) lake('file held in memory (as before)', { m: inChild('memory', path), vs: '' });
+  lake('streamed, via live client', measure('live'));
+  lake('streamed, --via archive', measure('archive'), LAKE_TARGET);
+  const serve = (label: string, { m, vs }: { m: Measured; vs: string }, target?: number): void => {
+    results.push({ name: `replay --serve → 1 client: ${label}`, value: rate(m), unit: 'events/s', target, ratio: target === undefined ? undefined : rate(m) / target, note: `${m.events} frames in ${m.seconds.toFixed(1)} s; peak RSS ${m.rssMb} MB (server and client thread)${vs}` });
   };
-  if (ROWS <= 3_000_000) serve('file held in memory', inChild('serve-memory', path));
-  serve('streamed', inChild('serve-stream', path), SERVE_TARGET);
+  if (ROWS <= 3_000_000) serve('file held in memory', { m: inChild('serve-memory', path), vs: '' });
+  serve('streamed', measure('serve-stream'), SERVE_TARGET);
+  if (process.env.BENCH_REPLAY_STREAM_CLIENT === '1') {
+    const m = inChild('serve-lake', path);
+    results.push({ name: 'replay --serve → lakehouse stream → lake (two processes)', value: rate(m), unit: 'events/s', note: `${rows} in ${m.seconds.toFixed(1)} s${landed(m)}` });
+    results.push({ name: 'replay --serve → lakehouse stream → lake: server peak RSS', value: m.rssMb, unit: 'MB', target: RSS_TARGET_MB, ratio: RSS_TARGET_MB / m.rssMb });
+    results.push({ name: 'replay --serve → lakehouse stream → lake: client peak RSS', value: m.clientRssMb ?? 0, unit: 'MB', target: RSS_TARGET_MB, ratio: RSS_TARGET_MB / (m.clientRssMb ?? 1) });
+  }
   return results;
 }
 

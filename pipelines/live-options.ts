@@ -3,8 +3,6 @@
  * they are batched. Default sink: Kafka when brokers are configured (KAFKA_BROKERS), else the Parquet lake
  * (embedded mode, ./lake). `--sink` chooses explicitly (parquet, clickhouse, kafka).
  */
-import type { OperatorFunction } from 'rxjs';
-import type { RecordBatch, WriteAck } from '../connectors/sink.js';
 import { ARCHIVE_OPTIONS } from './archive-options.js';
 import { SINK_OPTIONS, buildSinks, preparedSinks, type SinkHooks } from './backfill-sinks.js';
 import type { OptionSpec, ResolvedConfig } from './config.js';
@@ -23,7 +21,7 @@ export const LIVE_SINK_OPTIONS: readonly OptionSpec[] = [
 ];
 
 /** The sinks of a live command: explicit `--sink`, else Kafka when configured, else the Parquet lake (`hooks`: see {@link SinkHooks}). */
-export async function buildLiveSinks(config: ResolvedConfig, hooks: SinkHooks = {}): Promise<{ names: string[]; sinks: OperatorFunction<RecordBatch, WriteAck>[]; close: () => Promise<void> }> {
+export async function buildLiveSinks(config: ResolvedConfig, hooks: SinkHooks = {}): Promise<Awaited<ReturnType<typeof buildSinks>>> {
   const explicit = config.sink as readonly string[] | undefined;
   const kafka = Array.isArray(config.kafkaBrokers) && config.kafkaBrokers.length > 0;
   const sink = explicit !== undefined && explicit.length > 0 ? explicit : [kafka ? 'kafka' : 'parquet'];

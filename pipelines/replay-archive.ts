@@ -1,11 +1,14 @@
 /**
  * `lakehouse replay --via archive`: archive zips parsed by the batch layer's parser (connectors/binance-archive)
- * straight into records for the sinks, with no replay server, no WebSocket and no JSON in between. For loading
- * or load-testing the sinks at archive speed when the live client's parsing is not what is tested: records are
- * what a backfill makes of the same rows (`source: archive`, every row of the file kept, whatever its day).
- * Files are played one after another in the order given, at full speed or at an even `rate`; reading pauses
- * while the sinks' backlog is full (`flow`), so memory stays at one parsed chunk per pause.
+ * straight into the sinks, with no replay server, no WebSocket and no JSON in between. For loading or
+ * load-testing the sinks at archive speed when the live client's parsing is not what is tested: records are
+ * what a backfill makes of the same rows (`source: archive`). At full speed the files go through backfill's own
+ * dataflow ({@link loadArchiveFiles}: runBackfill, so a lake-only or ClickHouse-only run validates and encodes
+ * each run of rows as it is parsed, no record batches in between); at an even `rate` they are played as records
+ * through the live dataflow ({@link replayArchiveRecords}), reading paused while the sinks' backlog is full
+ * (`flow`), so memory stays at one parsed chunk per pause. Files are played one after another, in the order given.
  */
+import { createReadStream, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -16,11 +19,18 @@ import { archiveKey, type ArchiveFile } from '../connectors/binance-archive/plan
 import type { LiveStats } from '../connectors/binance-live/from-binance-live.js';
 import type { LiveMarket } from '../connectors/binance-live/live-context.js';
 import { describeArchiveFile } from '../connectors/binance-replay/archive-csv.js';
+import type { ArchiveSource } from '../connectors/binance-archive/source.js';
 import type { FlowGate } from '../connectors/flow-gate.js';
-import { ConfigError } from '../schemas/errors.js';
+import type { RecordBatch, WriteAck } from '../connectors/sink.js';
+import { ConfigError, NotFoundUpstreamError } from '../schemas/errors.js';
 import { parseKlineInterval } from '../schemas/interval.js';
 import type { AnyRecord } from '../schemas/records.js';
 import { makeVersion } from '../schemas/version.js';
+import { batchRowsFor } from './backfill.js';
+import type { BackfillReport } from './backfill-report.js';
+import { runBackfill } from './backfill-run.js';
+import type { EarlyEncoding } from './early-encoding.js';
+import type { OperatorFunction } from 'rxjs';
 
 /** What {@link replayArchiveRecords} plays. */
 export interface ArchiveReplay {
@@ -83,4 +93,56 @@ export function replayArchiveRecords(replay: ArchiveReplay): Observable<AnyRecor
     })().then(() => subscriber.complete(), (error: unknown) => subscriber.error(error));
     return () => { cancelled = true; };
   });
+}
+
+/** The sinks of {@link loadArchiveFiles}, as pipelines/backfill-sinks.ts `buildSinks` makes them. */
+export interface ArchiveLoadSinks {
+  readonly names: readonly string[];
+  readonly sinks: readonly OperatorFunction<RecordBatch, WriteAck>[];
+  readonly ready: Promise<void>;
+  readonly staged: boolean;
+  readonly earlyEncoding?: EarlyEncoding;
+}
+
+/**
+ * `--via archive` at full speed: the zips loaded by backfill's dataflow (runBackfill), each file one unit
+ * as a backfill of it would write it (the same parts in the lake), validated, in the order given. No
+ * checksum is asked for (the files are the user's, not a mirror's; the zip's own CRC-32 is still checked).
+ */
+export async function loadArchiveFiles(paths: readonly string[], market: LiveMarket, sinks: ArchiveLoadSinks, signal: AbortSignal): Promise<BackfillReport> {
+  const files = paths.map((path) => ({ path, file: archiveFileOf(path, market) }));
+  const plan = {
+    files: files.map(({ path, file }) => { const { size, mtimeMs } = statSync(path); return { ...file, size, lastModifiedMs: Math.floor(mtimeMs) }; }),
+    missing: [], listed: false,
+  };
+  return runBackfill({
+    plan, source: filesSource(files), sinks: sinks.sinks, concurrency: 1, verify: false, validate: true, signal,
+    batchRows: batchRowsFor(undefined, sinks.names, sinks.earlyEncoding), staged: sinks.staged, ready: sinks.ready,
+    ...(sinks.earlyEncoding === undefined ? {} : { earlyEncoding: sinks.earlyEncoding }),
+  });
+}
+
+/** An archive source over the files given, by their planned keys (read in place: `localPath`). */
+function filesSource(files: readonly { path: string; file: ArchiveFile }[]): ArchiveSource {
+  const paths = new Map<string, string>();
+  for (const { path, file } of files) {
+    if (paths.has(file.key)) throw new ConfigError(`lakehouse replay --via archive: ${basename(path)} is given twice (or two files of that name)`);
+    paths.set(file.key, path);
+  }
+  const pathOf = (key: string): string => {
+    const path = paths.get(key);
+    if (path === undefined) throw new NotFoundUpstreamError(`${key}: not among --files`, { file: key });
+    return path;
+  };
+  return {
+    description: '--files',
+    localPath: pathOf,
+    readText: (key) => Promise.reject(new NotFoundUpstreamError(`${key}: --files have no checksums`, { file: key })),
+    async open(key) {
+      const path = pathOf(key);
+      const { size, mtimeMs } = await stat(path);
+      return { body: createReadStream(path, { highWaterMark: 1 << 20 }), size, lastModifiedMs: Math.floor(mtimeMs) };
+    },
+    list: () => Promise.resolve({ objects: [], prefixes: [] }),
+  };
 }

@@ -6,7 +6,7 @@
  * Ctrl-C (faults on demand: `POST /_control/drop|stall|malformed|ratelimit?count=&retryAfter=|hole?count=|restfail?answer=401|503|empty&count=&path=`);
  * without `--serve` the feed goes through the live client into the sinks (Kafka, or the lake) as fast as
  * `--speed` allows, and the command ends when the feed has been played and written; `--via archive` feeds the
- * sinks from the batch layer's parser instead (replay-archive.ts).
+ * sinks from the batch layer's parser instead (replay-archive.ts: at full speed through backfill's dataflow).
  */
 import { readFileSync } from 'node:fs';
 import { fromBinanceLive, newLiveStats } from '../connectors/binance-live/from-binance-live.js';
@@ -17,12 +17,13 @@ import { exchangeInfoFromCapture, feedFromCapture, type ReplayFeed } from '../co
 import { startReplayServer, type ReplayServer } from '../connectors/binance-replay/replay-server.js';
 import { RestLimiter } from '../connectors/binance-live/rest-limiter.js';
 import { FlowGate } from '../connectors/flow-gate.js';
-import { ConfigError } from '../schemas/errors.js';
+import { ConfigError, ConnectorError } from '../schemas/errors.js';
 import type { Command, CommandContext } from './command.js';
 import { resolveConfig, type OptionSpec, type ResolvedConfig } from './config.js';
 import { LIVE_SINK_OPTIONS, buildLiveSinks } from './live-options.js';
 import { formatLiveReport, runLive } from './live-run.js';
-import { replayArchiveRecords } from './replay-archive.js';
+import { archiveFileOf, loadArchiveFiles, replayArchiveRecords } from './replay-archive.js';
+import { formatReport } from './backfill-report.js';
 import { OPS_OPTIONS } from './ops-options.js';
 import { liveCheck } from './readiness-checks.js';
 import { startRunOps, type RunOps } from './run-ops.js';
@@ -38,8 +39,8 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'rate', type: 'number', doc: 'Events per second at an even pace instead of the recorded one (a constant load; replaces --speed)', placeholder: 'N', above: 0 },
   { name: 'port', type: 'number', doc: 'Port to serve on (0 = any free port)', default: 0, integer: true, min: 0, max: 65535 },
   { name: 'loop', type: 'boolean', doc: 'Play the feed again and again (ids and times shifted per lap)', default: false },
-  { name: 'via', type: 'string', doc: 'Without --serve: live = through the server and the live client (its parsing, gaps and repairs tested); archive = archive zips parsed straight into the sinks, no server and no JSON (--speed max or --rate only)', choices: ['live', 'archive'], default: 'live', ownEnv: 'LAKEHOUSE_REPLAY_VIA' },
-  { name: 'lookAhead', type: 'number', doc: 'Archive events read ahead of the replay clock at most (memory does not grow with the files)', default: 16384, integer: true, min: 1024 },
+  { name: 'via', type: 'string', doc: 'Without --serve: live = through the server and the live client (its parsing, gaps and repairs tested); archive = archive zips straight into the sinks, no server and no JSON (--speed max: loaded as backfill loads them, with its report and exit status; --rate N: played as records at that pace)', choices: ['live', 'archive'], default: 'live', ownEnv: 'LAKEHOUSE_REPLAY_VIA' },
+  { name: 'lookAhead', type: 'number', doc: 'Archive events read ahead of the replay clock at most (memory does not grow with the files; at --speed max 2048 at most)', default: 16384, integer: true, min: 1024 },
   ...LIVE_SINK_OPTIONS,
   ...OPS_OPTIONS,
 ];
@@ -129,28 +130,37 @@ async function intoSinks(server: ReplayServer, feed: ReplayFeed, config: Resolve
   }
 }
 
-/** Records `--via archive` reads ahead of the sinks at most (or `--max-backlog`, when lower). */
+/** Records `--via archive --rate` reads ahead of the sinks at most (or `--max-backlog`, when lower). */
 const ARCHIVE_BACKLOG = 50_000;
 
-/** `--via archive`: the zips' records straight into the sinks (replay-archive.ts). */
+/** `--via archive`: the zips straight into the sinks, loaded as a backfill loads them, or played as records at `--rate` (replay-archive.ts). */
 async function viaArchive(config: ResolvedConfig, speed: number, rate: number | undefined, context: CommandContext): Promise<number> {
   if (typeof config.capture === 'string' || config.serve === true || config.loop === true) throw new ConfigError('lakehouse replay --via archive: archive --files into the sinks only (no --capture, --serve or --loop)');
   if (Number.isFinite(speed) && rate === undefined) throw new ConfigError('lakehouse replay --via archive: --speed max or --rate N (a recorded pace needs the live path, --via live)');
   const paths = (config.files as readonly string[] | undefined) ?? [];
   if (paths.length === 0) throw new ConfigError('lakehouse replay --via archive: give --files');
-  const stats = newLiveStats();
-  const flow = new FlowGate();
-  const stopSource = new AbortController();
-  const source = replayArchiveRecords({ paths, market: config.market as LiveMarket, rate, flow, stats, stop: stopSource.signal });
-  const { sinks, close } = await buildLiveSinks(config);
+  const market = config.market as LiveMarket;
+  const built = await buildLiveSinks(config);
   try {
+    if (rate === undefined) {
+      const report = await loadArchiveFiles(paths, market, built, context.signal);
+      const failed = report.files.find((f) => f.status === 'failed');
+      if (failed !== undefined) throw new ConnectorError(`lakehouse replay --via archive: ${failed.key}: ${failed.reason}`, { file: failed.key }, { retriable: false });
+      const kinds = [...new Set(paths.map((path) => archiveFileOf(path, market).kind))].join('+');
+      context.stdout.write(config.json === true ? JSON.stringify(report) + '\n' : `records: ${kinds} ${report.rows}\n${formatReport(report)}\nvia archive: the zips loaded into the sinks as a backfill loads them (no server, no live client)\n`);
+      return report.exitCode;
+    }
+    const stats = newLiveStats();
+    const flow = new FlowGate();
+    const stopSource = new AbortController();
+    const source = replayArchiveRecords({ paths, market, rate, flow, stats, stop: stopSource.signal });
     // The parser waits for the sinks at once (no socket to drain): a short backlog keeps memory down.
     const maxBacklogRecords = Math.min(config.maxBacklog as number, ARCHIVE_BACKLOG);
-    const report = await runLive({ source, stopSource, sinks, stats, flow, maxBacklogRecords, signal: context.signal, progress: context.stderr, batches: { windowMs: config.batchMs as number, maxRows: config.batchRows as number } });
+    const report = await runLive({ source, stopSource, sinks: built.sinks, stats, flow, maxBacklogRecords, signal: context.signal, progress: context.stderr, batches: { windowMs: config.batchMs as number, maxRows: config.batchRows as number } });
     context.stdout.write(config.json === true ? JSON.stringify(report) + '\n' : `${formatLiveReport(report)}\nvia archive: records parsed from the zips straight into the sinks (no server, no live client)\n`);
     return 0;
   } finally {
-    await close();
+    await built.close();
   }
 }
 

@@ -42,12 +42,56 @@ function jsonText(cell: string): string {
 const PLAIN = /^[-+.\deE]*$/;
 const jsonNumber = (value: number): string => (Number.isFinite(value) ? String(value) : 'null');
 
-/** A streamed archive event: its position and JSON besides the payload (one shape, for the JIT). */
+/**
+ * A streamed archive event: its time and position, and its CSV line; the JSON, payload and REST row are made
+ * from the line when asked for (the JSON once per play, as it is sent). What outlives a played row (events
+ * read ahead, the recent rows kept for REST) is this object and one short string, so the rest dies young: V8
+ * copies every object that survives its young generation, and copying each event's JSON and payload
+ * was the streaming server's largest cost.
+ */
 class PlacedEvent implements FeedEvent {
   constructor(
-    readonly timeMs: number, readonly stream: string, readonly data: Payload, readonly restRow: Payload | unknown[] | undefined,
-    readonly raw: string, readonly origin: number, readonly offset: number,
+    readonly timeMs: number, readonly stream: string, readonly type: string, private readonly line: string, readonly origin: number,
+    readonly offset: number, private readonly file: ArchiveFileInfo, private readonly market: LiveMarket,
   ) {}
+
+  get raw(): string { return rawOf(this.line.split(','), this.file, this.market); }
+  get data(): Payload { return eventOf(this.line.split(','), this.file, this.market).data as Payload; }
+  get restRow(): Payload | unknown[] | undefined { return eventOf(this.line.split(','), this.file, this.market).restRow; }
+}
+
+/** Column of the time a row is played at: trades `time`, aggTrades `transact_time`, klines `close_time`. */
+const TIME_COLUMN: Record<ReplayArchiveType, number> = { trades: 4, aggTrades: 5, klines: 6 };
+const EVENT_TYPE: Record<ReplayArchiveType, string> = { trades: 'trade', aggTrades: 'aggTrade', klines: 'kline' };
+
+/**
+ * The streamed feed event of one archive row (a CSV line without its line end) at `offset` (its byte offset in
+ * the CSV) of file `origin` (its index in the feed).
+ */
+export function placedEventOf(line: string, file: ArchiveFileInfo, market: LiveMarket, origin: number, offset: number): FeedEvent {
+  let at = 0;
+  for (let column = TIME_COLUMN[file.type]; column > 0 && at >= 0; column--) { const comma = line.indexOf(',', at); at = comma < 0 ? -1 : comma + 1; }
+  const end = at < 0 ? -1 : line.indexOf(',', at);
+  const time = at < 0 ? Number.NaN : ms(line.slice(at, end < 0 ? line.length : end));
+  return new PlacedEvent(time, streamOfFile(file), EVENT_TYPE[file.type], line, origin, offset, file, market);
+}
+
+/** The payload JSON of an archive row, written from its cells (the same JSON as the payload {@link eventOf} makes). */
+function rawOf(cells: string[], file: ArchiveFileInfo, market: LiveMarket): string {
+  const s = symbolJson(file.symbol);
+  if (file.type === 'aggTrades') {
+    const [a, p, q, f, l, t, m, M] = cells;
+    const time = jsonNumber(ms(t));
+    const best = market === 'spot' && M !== undefined ? `,"M":${String(bool(M))}` : '';
+    return `{"e":"aggTrade","E":${time},"s":${s},"a":${jsonNumber(Number(a))},"p":${jsonText(p)},"q":${jsonText(q)},"f":${jsonNumber(Number(f))},"l":${jsonNumber(Number(l))},"T":${time},"m":${String(bool(m))}${best}}`;
+  }
+  if (file.type === 'trades') {
+    const [id, p, q, , t, m, M] = cells;
+    const time = jsonNumber(ms(t));
+    const best = market === 'spot' && M !== undefined ? `,"M":${String(bool(M))}` : '';
+    return `{"e":"trade","E":${time},"s":${s},"t":${jsonNumber(Number(id))},"p":${jsonText(p)},"q":${jsonText(q)},"T":${time},"m":${String(bool(m))}${best}}`;
+  }
+  return JSON.stringify(eventOf(cells, file, market).data);
 }
 
 /** The stream name of a file's events (`btcusdt@trade`), worked out once per file. */
@@ -62,44 +106,41 @@ export function streamOfFile(file: ArchiveFileInfo): string {
 }
 const STREAMS = new WeakMap<ArchiveFileInfo, string>();
 
-/**
- * The feed event of one archive row (its cells). Given where the row is (`origin`: the file's index in the
- * feed, `offset`: the line's byte offset in its CSV; streamed feeds), the event also carries that position and
- * its payload's JSON, written here from the cells (the server then sends it without serialising the payload).
- */
-export function eventOf(cells: string[], file: ArchiveFileInfo, market: LiveMarket, origin = -1, offset = -1): FeedEvent {
+/** A symbol as JSON, cached (a file has one). */
+function symbolJson(symbol: string): string {
+  let json = SYMBOLS.get(symbol);
+  if (json === undefined) { json = JSON.stringify(symbol); if (SYMBOLS.size < 4096) SYMBOLS.set(symbol, json); }
+  return json;
+}
+const SYMBOLS = new Map<string, string>();
+
+/** The feed event of one archive row (its cells), payload and REST row built. */
+export function eventOf(cells: string[], file: ArchiveFileInfo, market: LiveMarket): FeedEvent {
   const s = file.symbol;
   const stream = streamOfFile(file);
   if (file.type === 'aggTrades') {
     const [a, p, q, f, l, t, m, M] = cells;
     const time = ms(t);
     const data: Payload = { e: 'aggTrade', E: time, s, a: Number(a), p, q, f: Number(f), l: Number(l), T: time, m: bool(m) };
-    const best = market === 'spot' && M !== undefined;
-    if (best) data.M = bool(M);
-    const restRow = restRowOf(data);
-    if (origin < 0) return { timeMs: time, stream, data, restRow };
-    const raw = `{"e":"aggTrade","E":${jsonNumber(time)},"s":${JSON.stringify(s)},"a":${jsonNumber(data.a as number)},"p":${jsonText(p)},"q":${jsonText(q)},"f":${jsonNumber(data.f as number)},"l":${jsonNumber(data.l as number)},"T":${jsonNumber(time)},"m":${String(data.m)}${best ? `,"M":${String(data.M)}` : ''}}`;
-    return new PlacedEvent(time, stream, data, restRow, raw, origin, offset);
+    if (market === 'spot' && M !== undefined) data.M = bool(M);
+    return { timeMs: time, stream, data, restRow: restRowOf(data) };
   }
   if (file.type === 'trades') {
     const [id, p, q, quoteQty, t, m, M] = cells;
     const time = ms(t);
     const tradeId = Number(id);
     const maker = bool(m);
-    const data: Payload = { e: 'trade', E: time, s, t: tradeId, p, q, T: time, m: maker };
     const best = market === 'spot' && M !== undefined;
+    const data: Payload = { e: 'trade', E: time, s, t: tradeId, p, q, T: time, m: maker };
     const restRow: Payload = { id: tradeId, price: p, qty: q, time, isBuyerMaker: maker };
     if (best) { data.M = bool(M); restRow.isBestMatch = data.M; }
     if (market === 'cm') restRow.baseQty = quoteQty; else restRow.quoteQty = quoteQty;
-    if (origin < 0) return { timeMs: time, stream, data, restRow };
-    const raw = `{"e":"trade","E":${jsonNumber(time)},"s":${JSON.stringify(s)},"t":${jsonNumber(tradeId)},"p":${jsonText(p)},"q":${jsonText(q)},"T":${jsonNumber(time)},"m":${String(maker)}${best ? `,"M":${String(data.M)}` : ''}}`;
-    return new PlacedEvent(time, stream, data, restRow, raw, origin, offset);
+    return { timeMs: time, stream, data, restRow };
   }
   const [t, o, h, l, c, v, closeTime, q, n, V, Q] = cells;
   const k = { t: ms(t), T: ms(closeTime), s, i: file.interval, f: -1, L: -1, o, c, h, l, v, n: Number(n), x: true, q, V, Q, B: '0' };
   const data: Payload = { e: 'kline', E: ms(closeTime), s, k };
-  if (origin < 0) return { timeMs: ms(closeTime), stream, data, restRow: restRowOf(data) };
-  return new PlacedEvent(ms(closeTime), stream, data, restRowOf(data), JSON.stringify(data), origin, offset);
+  return { timeMs: ms(closeTime), stream, data, restRow: restRowOf(data) };
 }
 
 /** Reads CSV text of one archive file into feed events. */

@@ -10,7 +10,7 @@ import { basename } from 'node:path';
 import { readLinePieces } from '../binance-archive/csv.js';
 import { openZipEntry, readZipDirectory, selectCsvEntry, type ZipEntry } from '../binance-archive/unzip.js';
 import type { LiveMarket } from '../binance-live/live-context.js';
-import { describeArchiveFile, eventOf, streamOfFile, type ArchiveFileInfo } from './archive-csv.js';
+import { describeArchiveFile, placedEventOf, streamOfFile, type ArchiveFileInfo } from './archive-csv.js';
 import type { FeedEvent, FeedSource } from './replay-feed.js';
 
 /** Events per chunk a file reader yields at most. */
@@ -65,7 +65,7 @@ async function* readFileEvents(file: OpenedFile, market: LiveMarket, origin: num
       const first = piece[start];
       if (first >= 48 && first <= 57) {
         const line = piece.toString('latin1', start, end > start && piece[end - 1] === 13 ? end - 1 : end);
-        chunk.push(eventOf(line.split(','), file.info, market, origin, base + start));
+        chunk.push(placedEventOf(line, file.info, market, origin, base + start));
         if (chunk.length >= ARCHIVE_CHUNK_EVENTS) { yield chunk; chunk = []; }
       }
       start = end + 1;

@@ -19,6 +19,8 @@ export interface FeedEvent {
   readonly data: Payload | Payload[];
   /** The REST row the same datum has (aggTrades/trades rows, 12-element kline arrays). */
   readonly restRow?: Payload | unknown[];
+  /** The payload's event type (`trade`), when its reader knows it without building the payload. */
+  readonly type?: string;
   /** The payload's JSON, when its reader wrote it already (sent as is on the first lap). */
   readonly raw?: string;
   /** Streamed archive events: the index of their file in the feed's source, and their line's byte offset in its CSV. */

@@ -38,7 +38,8 @@ export class ReplayRest {
   }
 
   private index(event: FeedEvent, index: number): void {
-    if (this.history !== undefined && event.origin !== undefined && event.restRow !== undefined) { this.history.add(this.keyOf(event), event); return; }
+    // Streamed archive rows (a position in their file) all have REST rows, built only when asked for.
+    if (this.history !== undefined && event.origin !== undefined && event.origin >= 0) { this.history.add(this.keyOf(event), event); return; }
     const items = Array.isArray(event.data) ? event.data : [event.data];
     for (const data of items) {
       if (data.e === 'markPriceUpdate') push(this.marks, String(data.s), { index, data });

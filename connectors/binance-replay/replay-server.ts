@@ -82,6 +82,8 @@ export interface ReplayServer {
 
 /** Events a streamed feed is read ahead of its clock by default. */
 const DEFAULT_LOOK_AHEAD = 16_384;
+/** The same at full speed (`speed` Infinity), at most: two chunks of the reader. */
+const FULL_SPEED_LOOK_AHEAD = 2 * ARCHIVE_CHUNK_EVENTS;
 
 /** Starts a replay server; resolves once it listens. */
 export async function startReplayServer(options: ReplayServerOptions): Promise<ReplayServer> {
@@ -91,7 +93,11 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
   const sockets = new ReplaySockets(options.feed.market, faults, stats, options.autoPlay ?? true);
   const rest = new ReplayRest(options.feed, options.freshSnapshots ?? true, options.history);
   const source = options.feed.source;
-  const queue = source === undefined ? undefined : new StreamQueue(() => source.open(), options.lookAhead ?? DEFAULT_LOOK_AHEAD);
+  // At full speed nothing waits for its time: a short look-ahead, so events die young (a long one outlived
+  // V8's young generation and promoted each event, and the scavenges copying them were the server's largest cost).
+  const fullSpeed = options.rate === undefined && (options.speed ?? 1) === Infinity;
+  const lookAhead = Math.min(options.lookAhead ?? DEFAULT_LOOK_AHEAD, fullSpeed ? FULL_SPEED_LOOK_AHEAD : Infinity);
+  const queue = source === undefined ? undefined : new StreamQueue(() => source.open(), lookAhead);
   const deliver = (event: FeedEvent, lap: number): boolean => {
     if (lap === 0) rest.played(event);
     return sockets.deliver(event, lap);

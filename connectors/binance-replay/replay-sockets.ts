@@ -115,21 +115,22 @@ export class ReplaySockets {
    */
   deliver(event: FeedEvent, lap: number): boolean {
     this.stats.eventsPlayed++;
-    const data = event.data;
-    const type = Array.isArray(data) ? undefined : data.e;
+    // A streamed archive event knows its type and JSON: its payload is not built unless a lap shifts it.
+    const type = event.type ?? (Array.isArray(event.data) ? undefined : event.data.e);
     if (this.withheld(event, type)) return true;
-    let congested = this.send(event.stream, allMarketStream(type), data, lap, event.raw);
+    let congested = this.send(event.stream, allMarketStream(type), event, lap, event.raw);
     if (event.stream.startsWith('!')) {
+      const data = event.data;
       for (const item of Array.isArray(data) ? data : [data]) {
         const own = symbolStreamOf(item);
-        if (own !== null && this.send(own, null, item, lap)) congested = true;
+        if (own !== null && this.send(own, null, { data: item }, lap)) congested = true;
       }
     }
     return !congested;
   }
 
-  /** Sends `data` to every connection subscribed to `stream` (or to `alias`); true when a socket is congested. */
-  private send(stream: string, alias: string | null, data: Payload | Payload[], lap: number, json?: string): boolean {
+  /** Sends the payload of `of` to every connection subscribed to `stream` (or to `alias`); true when a socket is congested. */
+  private send(stream: string, alias: string | null, of: { readonly data: Payload | Payload[] }, lap: number, json?: string): boolean {
     const canonical = canonicalStream(stream);
     let raw: string | undefined;
     // The combined frame is written once per stream name, not once per subscriber.
@@ -141,7 +142,7 @@ export class ReplaySockets {
       const name = c.streams.get(canonical) ?? (alias === null ? undefined : c.streams.get(alias));
       if (name === undefined || !routeAllows(c.route, this.market, stream)) continue;
       if (c.malformed > 0) { c.malformed--; this.faults.injected.malformed++; this.write(c, `{"stream":"${name}","data":{"e":`); }
-      raw ??= lap === 0 ? json ?? JSON.stringify(data) : shiftedJson(data, lap, this.player);
+      raw ??= lap === 0 ? json ?? JSON.stringify(of.data) : shiftedJson(of.data, lap, this.player);
       if (c.route.combined && combinedName !== name) { combinedName = name; combined = `{"stream":"${name}","data":${raw}}`; }
       this.write(c, c.route.combined ? combined : raw);
       this.stats.framesSent++;

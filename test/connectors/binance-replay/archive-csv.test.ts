@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeArchiveFile, eventsFromArchiveCsv, feedFromArchiveFile } from '../../../connectors/binance-replay/archive-csv.js';
+import { describeArchiveFile, eventOf, eventsFromArchiveCsv, feedFromArchiveFile, placedEventOf } from '../../../connectors/binance-replay/archive-csv.js';
 import { realFixture, realFixtureText } from '../../support/fixtures.js';
 
 describe('replay archive reader', () => {
@@ -30,5 +30,34 @@ describe('replay archive reader', () => {
     assert.equal(us.events.length, 24);
     assert.equal((us.events[0].data as { k: { t: number } }).k.t, 1778198400000);
     assert.equal(us.events[0].timeMs, 1778201999999);
+  });
+
+  it('a streamed row (its line kept, the rest made when asked) has the time, JSON, payload and REST row of the row read whole', () => {
+    const rows: [string, 'spot' | 'um' | 'cm', string][] = [
+      ['BTCUSDT-trades-2025-07-01.zip', 'spot', '6082000000,49755.48296343,0.76062777,37845.40209137,1751328000288000,False,True'],
+      ['BTCUSDT-trades-2024-07-01.zip', 'um', '5082000000,57000.1,0.003,171.0003,1719792000123,true'],
+      ['BTCUSD_PERP-trades-2026-05-08.zip', 'cm', '1123474160,79972.8,542.0,0.67773,1778198400020,false'],
+      ['BTCUSD_PERP-aggTrades-2026-05-08.zip', 'cm', '480537903,79972.8,542.0,1123474160,1123474164,1778198400020,false'],
+      ['BTCUSDT-aggTrades-2025-07-01.zip', 'spot', '3000000,49755.48,0.5,12000000,12000003,1751328000288000,True,True'],
+      ['BTCUSDT-1m-2020-01-01.zip', 'spot', '1577836800000,7195.24000000,7196.25000000,7183.14000000,7186.68000000,51.64281200,1577836859999,371033.71429023,493,19.59613500,140836.43327185,0'],
+    ];
+    for (const [name, market, line] of rows) {
+      const file = describeArchiveFile(name);
+      const whole = eventOf(line.split(','), file, market);
+      const placed = placedEventOf(line, file, market, 3, 1234);
+      assert.equal(placed.timeMs, whole.timeMs, name);
+      assert.equal(placed.stream, whole.stream, name);
+      assert.deepEqual([placed.origin, placed.offset], [3, 1234], name);
+      assert.equal(placed.type, (whole.data as { e: string }).e, name);
+      assert.deepEqual(placed.data, whole.data, name);
+      assert.deepEqual(placed.restRow, whole.restRow, name);
+      assert.deepEqual(JSON.parse(placed.raw as string), whole.data, name);
+      assert.equal(placed.raw, JSON.stringify(whole.data), name); // the same keys in the same order, decimals verbatim
+    }
+  });
+
+  it('a streamed row without its time column is played at no time (NaN), not at another column\'s value', () => {
+    const placed = placedEventOf('6082000000,49755.48', describeArchiveFile('BTCUSDT-trades-2025-07-01.zip'), 'spot', 0, 0);
+    assert.ok(Number.isNaN(placed.timeMs));
   });
 });

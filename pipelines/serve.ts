@@ -60,14 +60,19 @@ function chainOf(config: ResolvedConfig, signal: AbortSignal): ServePipelineOpti
   return { ...settings, fetchGap: (gap) => fetchGapRecords(restOf(gap), gap, signal) };
 }
 
+/** The name kafkajs gives the error of its retries running out (its class is not exported as a type). */
+const KAFKAJS_RETRIES_EXHAUSTED = 'KafkaJSNumberOfRetriesExceeded';
+
 /**
  * Whether restarting the session cannot help: the first error along the cause chain that says whether it is
  * retriable says no (bad configuration, refused credentials, a bucket that does not exist). A
- * RetriesExhaustedError is judged by what was retried (ClickHouse down for a while is worth another session).
+ * RetriesExhaustedError, and kafkajs' KafkaJSNumberOfRetriesExceeded, are judged by what was retried (ClickHouse down
+ * or a Kafka broker restarting for a while is worth another session).
  */
 export function isPermanent(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 16; e = e.cause, depth++) {
-    if (e instanceof RetriesExhaustedError) continue;
+    // kafkajs marks its own retries running out non-retriable; what was retried (a broker away) decides here too.
+    if (e instanceof RetriesExhaustedError || e.name === KAFKAJS_RETRIES_EXHAUSTED) continue;
     const retriable = (e as { retriable?: unknown }).retriable;
     if (typeof retriable === 'boolean') return !retriable;
   }

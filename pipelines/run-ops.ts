@@ -3,10 +3,12 @@
  * the log (pipelines/run-logger.ts), the metrics (pipelines/run-metrics.ts), the metrics and health server
  * when `--metrics-port` is given (pipelines/ops-server.ts), progress lines every `--progress-interval`, and
  * the hooks that feed them: {@link RunOps.sinkHooks} for the sinks, {@link RunOps.logConnection} for the live
- * client. `close()` stops the server and the probes (the command's `finally`).
+ * client. The log lines of the Kafka and ClickHouse clients go to the same log (connectors/client-logs.ts), with
+ * the client's name in `logger`. `close()` stops the server and the probes (the command's `finally`).
  */
 import { randomUUID } from 'node:crypto';
 import type { LiveConnectionEvent } from '../connectors/binance-live/from-binance-live.js';
+import { routeClientLogs } from '../connectors/client-logs.js';
 import type { SinkHooks } from './backfill-sinks.js';
 import type { CommandContext } from './command.js';
 import type { ResolvedConfig } from './config.js';
@@ -46,6 +48,8 @@ export async function startRunOps(command: string, config: ResolvedConfig, conte
   const logger = createRunLogger({ command, runId, level: (config.logLevel ?? 'info') as LogLevel, format: (config.logFormat ?? 'auto') as LogFormat, out: context.stderr });
   const metrics = new RunMetrics(command, runId);
   const checks: ReadinessCheck[] = [];
+  // Not undone at close: a client the stop abandoned (an admin still retrying) keeps logging into this run's log.
+  routeClientLogs((entry) => logger[entry.level]({ logger: entry.client, ...entry.fields }, entry.msg), (config.logLevel ?? 'info') as LogLevel);
   const closers: (() => Promise<void>)[] = [];
   const probed = new Set<string>();
   const probe = (names: readonly string[]): void => {

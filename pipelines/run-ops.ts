@@ -9,6 +9,8 @@
 import { randomUUID } from 'node:crypto';
 import type { LiveConnectionEvent } from '../connectors/binance-live/from-binance-live.js';
 import { routeClientLogs } from '../connectors/client-logs.js';
+import { isS3Url } from '../connectors/s3/s3-url.js';
+import { s3ConfigOf } from './archive-source.js';
 import type { SinkHooks } from './backfill-sinks.js';
 import type { CommandContext } from './command.js';
 import type { ResolvedConfig } from './config.js';
@@ -92,7 +94,7 @@ export async function startRunOps(command: string, config: ResolvedConfig, conte
 
 /** The readiness of one sink's service. */
 function sinkCheck(name: string, config: ResolvedConfig): ReadinessCheck | KafkaProbe | undefined {
-  if (name === 'parquet') return lakeCheck(config.lake as string);
+  if (name === 'parquet') return lakeCheck(config.lake as string, isS3Url(config.lake as string) ? s3ConfigOf(config) : undefined);
   if (name === 'clickhouse' && typeof config.clickhouseUrl === 'string') {
     const caCert = clickhouseCaOf(config);
     return clickhouseProbe({

@@ -51,6 +51,7 @@ export class ServeEngine {
   private out: AnyRecord[] = [];
   private failure: unknown = undefined;
   private oldestHeldUs: (key: string) => number = () => Infinity;
+  private dropped: () => number = () => 0;
   private readonly marks = new Map<string, StreamClock<StreamMark>>();
   private readonly streams = new StreamIndex<StreamMark>((key) => {
     let clock = this.marks.get(key);
@@ -59,11 +60,16 @@ export class ServeEngine {
   });
 
   constructor(private readonly options: ServePipelineOptions) {
-    const chain = servePipeline({ batch: this.batch, speed: this.speed }, { ...options, mergeProbe: (probe) => { this.oldestHeldUs = probe; } });
+    const chain = servePipeline({ batch: this.batch, speed: this.speed }, { ...options, mergeProbe: (probe) => { this.oldestHeldUs = probe; }, dedupeProbe: (probe) => { this.dropped = probe; } });
     this.subscription = chain.subscribe({
       next: (record) => { this.out.push(record); },
       error: (error: unknown) => { this.failure = error; },
     });
+  }
+
+  /** Copies dedupe dropped in this engine (dedupe hits). */
+  get duplicatesDropped(): number {
+    return this.dropped();
   }
 
   /** Number of stream keys seen. */

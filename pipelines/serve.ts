@@ -118,7 +118,7 @@ export async function runServe(config: ResolvedConfig, signal: AbortSignal, onPr
   const chain = chainOf(config, signal);
   const explicit = (config.sink as readonly string[] | undefined) ?? [];
   const names = explicit.length > 0 ? [...new Set(explicit)] : config.clickhouseUrl === undefined ? ['parquet'] : ['clickhouse', 'parquet'];
-  const report: ServeReport = { batches: 0, records: 0, outputs: 0, bars: 0, gaps: 0, deadLetters: 0, commits: 0, flushes: 0, restarts: 0, streams: 0 };
+  const report: ServeReport = { batches: 0, records: 0, outputs: 0, bars: 0, gaps: 0, deadLetters: 0, commits: 0, flushes: 0, restarts: 0, streams: 0, duplicatesDropped: 0 };
   hooks.onReport?.(report);
   for (let attempt = 1; !signal.aborted; attempt++) {
     try {

@@ -5,6 +5,9 @@
  * every 1m bar, and the lake every trade id, compared with what was produced; SIGTERM then stops serve with 0.
  */
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { toKafka } from '../../connectors/kafka/to-kafka.js';
@@ -144,7 +147,12 @@ export async function serveClickHouseDown(t: TestContext, log: ChaosLog, row: Ch
   proxy.shut();
   row.injected = `cut once ${Math.round(share * 100)}% of the trades were in, restored 30 s later`;
   await new Promise((resolve) => setTimeout(resolve, 30_000));
-  const last = child.output().split('\n').filter((l) => l.trim() !== '' && !l.includes('"logger":')).slice(-6).join('\n');
+  let last = child.output().split('\n').filter((l) => l.trim() !== '' && !l.includes('"logger":')).slice(-6).join('\n');
+  if (child.child.exitCode !== null) {
+    const file = join(tmpdir(), `chaos-serve-down-${run}.log`);
+    await writeFile(file, child.output());
+    last = `(its output: ${file}) ${last}`;
+  }
   assert.equal(child.child.exitCode, null, `serve exited with status ${child.child.exitCode} while ClickHouse was down, instead of waiting for it: ${last}`);
   await proxy.open();
   row.outcome = 'serve kept running and resumed';

@@ -18,6 +18,8 @@ export interface DedupeOptions extends WatermarkOptions {
   identityOf?: (record: AnyRecord) => string | number;
   /** Receives, once per subscription, a function returning the number of identities held (for monitoring). */
   stateProbe?: (keysHeld: () => number) => void;
+  /** Receives, once per subscription, a function returning the number of copies dropped so far (dedupe hits, for monitoring). */
+  dropProbe?: (dropped: () => number) => void;
 }
 
 /** Above this many live identities a stream indexes them in a Map; below, a linear scan is faster. */
@@ -135,12 +137,14 @@ class DedupeProcessor implements RecordProcessor {
   private readonly identityOf: (record: AnyRecord) => string | number;
   private readonly retentionUs: number;
   private held = 0;
+  private dropped = 0;
 
   constructor(options: DedupeOptions, run: RunContext) {
     this.tracker = new WatermarkTracker(options, () => new HeldIdentities(), run.streams);
     this.identityOf = options.identityOf ?? defaultIdentity;
     this.retentionUs = options.retentionUs ?? 0;
     options.stateProbe?.(() => this.held);
+    options.dropProbe?.(() => this.dropped);
   }
 
   push(record: AnyRecord, emit: Emit): void {
@@ -161,6 +165,8 @@ class DedupeProcessor implements RecordProcessor {
     } else if (record.version > stream.versionAt(position)) {
       stream.upgrade(position, record.version);
       emit(record);
+    } else {
+      this.dropped++;
     }
     this.prune(clock);
     if (this.tracker.detectsIdle) for (const idle of this.tracker.advanceIdle()) this.prune(idle);

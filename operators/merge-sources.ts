@@ -19,6 +19,8 @@ export interface MergeSourcesOptions extends WatermarkOptions {
    * stream key (+∞ when none): what a consumer that commits input offsets must still be able to re-read.
    */
   stateProbe?: (oldestHeldUs: (key: string) => number) => void;
+  /** Receives, once per subscription, a function giving the number of copies collapsed into a held record so far (dedupe hits, for monitoring). */
+  collapseProbe?: (collapsed: () => number) => void;
 }
 
 /** Default `idleTimeoutMs` of {@link mergeSources}. */
@@ -55,6 +57,7 @@ class Merger {
   private readonly identityOf: (record: AnyRecord) => string | number;
   private readonly idleTimeoutMs: number;
   private readonly startMs: number;
+  private collapsed = 0;
 
   constructor(count: number, private readonly options: MergeSourcesOptions, private readonly out: Subscriber<AnyRecord>) {
     this.idleTimeoutMs = options.idleTimeoutMs ?? MERGE_IDLE_TIMEOUT_MS;
@@ -72,6 +75,7 @@ class Merger {
     this.identityOf = options.keyOf === undefined ? identityInStream : identityKeyOf;
     this.startMs = (options.scheduler ?? asyncScheduler).now();
     options.stateProbe?.((key) => this.streams.get(key)?.queue.minEventUs ?? Infinity);
+    options.collapseProbe?.(() => this.collapsed);
   }
 
   /** The state of a stream key, made and registered when the key has none. */
@@ -93,8 +97,12 @@ class Merger {
     } else {
       const identity = this.identityOf(record);
       const held = stream.pending.get(identity);
-      if (held === undefined) stream.pending.set(identity, stream.queue.push(record));
-      else if (record.version > held.record.version) held.record = record;
+      if (held === undefined) {
+        stream.pending.set(identity, stream.queue.push(record));
+      } else {
+        this.collapsed++;
+        if (record.version > held.record.version) held.record = record;
+      }
     }
     this.release(stream, this.watermarkOf(stream));
   }

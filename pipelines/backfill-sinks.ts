@@ -112,6 +112,8 @@ export async function buildSinks(config: ResolvedConfig, hooks: SinkHooks = {}):
         const { retriable } = classifyInsertError(error, database);
         throw new SinkWriteError(`ClickHouse at ${url}: creating the tables of database ${database} failed: ${message.split('\n')[0]}`, { service: 'clickhouse' }, { retriable, cause: error });
       });
+      // Observed now: it may fail while a later sink is still being built (an import), before `ready` takes it over.
+      migrated.catch(() => undefined);
       preparations.push(migrated);
       sinks.push(toClickHouse({ client, database, ready: migrated, ...(cluster === undefined ? {} : { tableOf: (kind) => `${tableNameOf(kind)}_local` }), ...retryOf('clickhouse') }));
       closers.push(async () => { await migrated.catch(() => undefined); await client.close(); });

@@ -1,18 +1,21 @@
 /**
  * What `/readyz` checks, per command: the sinks' services answer (a ClickHouse ping; the Kafka cluster
- * describes itself; a local lake directory is writable), the live client's sockets are open and its reads not
+ * describes itself; a lake is writable: a local directory by its permissions, an `s3://` lake by writing and
+ * deleting a small object under its prefix), the live client's sockets are open and its reads not
  * paused by a backlog, the serve consumer group is stable and its lag under `--ready-max-lag`. Each probe keeps
  * at most one client, opened on the first check and dropped after a failure (the next check opens a new one).
  */
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Admin } from 'kafkajs';
 import type { LiveStats } from '../connectors/binance-live/live-stats.js';
 import type { FlowGate } from '../connectors/flow-gate.js';
 import type { KafkaConfig } from '../connectors/kafka/config.js';
-import { isS3Url } from '../connectors/s3/s3-url.js';
+import type { S3Config } from '../connectors/s3/config.js';
+import { isS3Url, parseS3Url, s3KeyOf } from '../connectors/s3/s3-url.js';
 import type { ReadinessCheck } from './ops-server.js';
 
 /** How long the list of a consumer group's topics is kept, ms. */
@@ -107,12 +110,19 @@ export class KafkaProbe {
   }
 }
 
-/** Whether a local lake directory (or the directory it will be created in) is writable; S3 lakes are not probed. */
-export function lakeCheck(root: string): ReadinessCheck {
+/** The object an `s3://` lake's readiness check writes and deletes under the lake's prefix (outside every `exchange=` partition). */
+export const S3_READY_OBJECT = '_lakehouse-ready';
+
+/**
+ * Whether the lake at `root` is writable: a local directory (or the directory it will be created in) by its
+ * permissions; an `s3://` lake (with `s3`, its endpoint and credentials) by a PUT and a DELETE of
+ * {@link S3_READY_OBJECT} under its prefix — what a write of the lake needs, through the run's client settings.
+ */
+export function lakeCheck(root: string, s3?: S3Config): Probe {
+  if (isS3Url(root)) return s3LakeCheck(root, s3 ?? {});
   return {
     name: 'lake',
     async check() {
-      if (isS3Url(root)) return undefined;
       for (let dir = resolve(root); ; dir = dirname(dir)) {
         try {
           await access(dir, constants.W_OK);
@@ -122,6 +132,32 @@ export function lakeCheck(root: string): ReadinessCheck {
         }
       }
     },
+    close: () => Promise.resolve(),
+  };
+}
+
+function s3LakeCheck(root: string, s3: S3Config): Probe {
+  const location = parseS3Url(root);
+  const key = s3KeyOf(location, S3_READY_OBJECT);
+  let client: S3Client | undefined;
+  return {
+    name: 'lake',
+    async check() {
+      const { createS3Client } = await import('../connectors/s3/config.js');
+      const { s3Sdk } = await import('../connectors/s3/sdk.js');
+      client ??= createS3Client(s3);
+      const { PutObjectCommand, DeleteObjectCommand } = s3Sdk();
+      try {
+        await client.send(new PutObjectCommand({ Bucket: location.bucket, Key: key, Body: '' }));
+        await client.send(new DeleteObjectCommand({ Bucket: location.bucket, Key: key }));
+        return undefined;
+      } catch (error) {
+        const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+        const status = e.$metadata?.httpStatusCode === undefined ? '' : `HTTP ${e.$metadata.httpStatusCode} `;
+        return `${root} is not writable (${status}${e.name ?? 'Error'}: ${String(e.message ?? error).split('\n')[0]})`;
+      }
+    },
+    async close() { client?.destroy(); client = undefined; },
   };
 }
 

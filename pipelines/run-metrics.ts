@@ -44,6 +44,7 @@ const SERVE_COUNTERS: readonly (readonly [keyof ServeReport, string, string])[] 
   ['deadLetters', 'lakehouse_serve_dead_letters_total', 'Dead letters passed to the sinks'],
   ['flushes', 'lakehouse_serve_idle_flushes_total', 'Idle flushes of the operator state'],
   ['restarts', 'lakehouse_serve_restarts_total', 'Serve sessions started again after a failure'],
+  ['duplicatesDropped', 'lakehouse_serve_duplicates_dropped_total', 'Records dropped by dedupe as copies of one already passed (dedupe hits)'],
 ];
 
 const REPLAY_COUNTERS: readonly (readonly [keyof ReplayStats, string, string])[] = [

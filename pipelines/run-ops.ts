@@ -3,10 +3,14 @@
  * the log (pipelines/run-logger.ts), the metrics (pipelines/run-metrics.ts), the metrics and health server
  * when `--metrics-port` is given (pipelines/ops-server.ts), progress lines every `--progress-interval`, and
  * the hooks that feed them: {@link RunOps.sinkHooks} for the sinks, {@link RunOps.logConnection} for the live
- * client. `close()` stops the server and the probes (the command's `finally`).
+ * client. The log lines of the Kafka and ClickHouse clients go to the same log (connectors/client-logs.ts), with
+ * the client's name in `logger`. `close()` stops the server and the probes (the command's `finally`).
  */
 import { randomUUID } from 'node:crypto';
 import type { LiveConnectionEvent } from '../connectors/binance-live/from-binance-live.js';
+import { routeClientLogs } from '../connectors/client-logs.js';
+import { isS3Url } from '../connectors/s3/s3-url.js';
+import { s3ConfigOf } from './archive-source.js';
 import type { SinkHooks } from './backfill-sinks.js';
 import type { CommandContext } from './command.js';
 import type { ResolvedConfig } from './config.js';
@@ -46,6 +50,8 @@ export async function startRunOps(command: string, config: ResolvedConfig, conte
   const logger = createRunLogger({ command, runId, level: (config.logLevel ?? 'info') as LogLevel, format: (config.logFormat ?? 'auto') as LogFormat, out: context.stderr });
   const metrics = new RunMetrics(command, runId);
   const checks: ReadinessCheck[] = [];
+  // Not undone at close: a client the stop abandoned (an admin still retrying) keeps logging into this run's log.
+  routeClientLogs((entry) => logger[entry.level]({ logger: entry.client, ...entry.fields }, entry.msg), (config.logLevel ?? 'info') as LogLevel);
   const closers: (() => Promise<void>)[] = [];
   const probed = new Set<string>();
   const probe = (names: readonly string[]): void => {
@@ -88,7 +94,7 @@ export async function startRunOps(command: string, config: ResolvedConfig, conte
 
 /** The readiness of one sink's service. */
 function sinkCheck(name: string, config: ResolvedConfig): ReadinessCheck | KafkaProbe | undefined {
-  if (name === 'parquet') return lakeCheck(config.lake as string);
+  if (name === 'parquet') return lakeCheck(config.lake as string, isS3Url(config.lake as string) ? s3ConfigOf(config) : undefined);
   if (name === 'clickhouse' && typeof config.clickhouseUrl === 'string') {
     const caCert = clickhouseCaOf(config);
     return clickhouseProbe({

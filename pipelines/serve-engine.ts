@@ -55,6 +55,7 @@ export class ServeEngine {
   private indicatorHorizon: Parameters<NonNullable<IndicatorsOptions['horizonProbe']>>[0] = () => undefined;
   /** The partition being pushed and where its input began: the origin of the bar streams it opens. */
   private pushing: IndicatorOrigin = { startUs: -Infinity, tag: -1 };
+  private dropped: () => number = () => 0;
   private readonly marks = new Map<string, StreamClock<StreamMark>>();
   private readonly streams = new StreamIndex<StreamMark>((key) => {
     let clock = this.marks.get(key);
@@ -64,13 +65,18 @@ export class ServeEngine {
 
   constructor(private readonly options: ServePipelineOptions) {
     const chain = servePipeline({ batch: this.batch, speed: this.speed }, {
-      ...options, mergeProbe: (probe) => { this.oldestHeldUs = probe; },
+      ...options, mergeProbe: (probe) => { this.oldestHeldUs = probe; }, dedupeProbe: (probe) => { this.dropped = probe; },
       indicatorOrigin: () => this.pushing, indicatorHorizonProbe: (probe) => { this.indicatorHorizon = probe; },
     });
     this.subscription = chain.subscribe({
       next: (record) => { this.out.push(record); },
       error: (error: unknown) => { this.failure = error; },
     });
+  }
+
+  /** Copies dedupe dropped in this engine (dedupe hits). */
+  get duplicatesDropped(): number {
+    return this.dropped();
   }
 
   /** Number of stream keys seen. */

@@ -48,6 +48,8 @@ export interface ServePipelineOptions {
   readonly indicatorHorizonProbe?: IndicatorsOptions['horizonProbe'];
   /** Receives the merge's probe of the records it holds per stream key (what the input offsets must keep). */
   readonly mergeProbe?: (oldestHeldUs: (key: string) => number) => void;
+  /** Receives the count of copies dropped so far: collapsed in the merge or dropped by dedupe (dedupe hits, a metric). */
+  readonly dedupeProbe?: (dropped: () => number) => void;
   readonly scheduler?: SchedulerLike;
 }
 
@@ -62,11 +64,15 @@ export function servePipeline(layers: { readonly batch: Observable<AnyRecord>; r
   const lateness = options.allowedLatenessUs;
   const clock = options.scheduler === undefined ? {} : { scheduler: options.scheduler };
   const fetchGap = options.fetchGap;
+  let collapsed = (): number => 0;
+  let dropped = (): number => 0;
+  options.dedupeProbe?.(() => collapsed() + dropped());
   return mergeSources([layers.batch.pipe(validate()), layers.speed.pipe(validate())], {
     maxOutOfOrderUs: lateness, idleTimeoutMs: options.mergeIdleTimeoutMs ?? 0, ...clock,
     ...(options.mergeProbe === undefined ? {} : { stateProbe: options.mergeProbe }),
+    collapseProbe: (probe) => { collapsed = probe; },
   }).pipe(
-    dedupe({ maxOutOfOrderUs: lateness }),
+    dedupe({ maxOutOfOrderUs: lateness, dropProbe: (probe) => { dropped = probe; } }),
     watermark({ maxOutOfOrderUs: lateness }),
     detectGaps(),
     fillGaps({ policy: options.fill, ...(fetchGap === undefined ? {} : { fetch: (gap: GapRecord) => from(fetchGap(gap)) }) }),

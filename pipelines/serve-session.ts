@@ -36,6 +36,8 @@ import { sinkWriter } from './sink-writer.js';
 export interface ServeReport {
   batches: number; records: number; outputs: number; bars: number; gaps: number; deadLetters: number;
   commits: number; flushes: number; restarts: number; streams: number;
+  /** Copies dropped by dedupe (dedupe hits). */
+  duplicatesDropped: number;
 }
 
 /** What a session needs. */
@@ -132,7 +134,9 @@ class Session {
         if (record.eventTimeUs > maxEventUs) maxEventUs = record.eventTimeUs;
       }
     }
+    const droppedBefore = this.engine.duplicatesDropped;
     const outputs = this.engine.push(chained, batch.partition, ledger.restoredUs);
+    this.options.report.duplicatesDropped += this.engine.duplicatesDropped - droppedBefore;
     ledger.add(batch.firstOffset, batch.lastOffset, maxEventUs);
     this.gather(outputs, passed, key, batch);
     this.options.report.batches++;

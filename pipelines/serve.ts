@@ -60,14 +60,19 @@ function chainOf(config: ResolvedConfig, signal: AbortSignal): ServePipelineOpti
   return { ...settings, fetchGap: (gap) => fetchGapRecords(restOf(gap), gap, signal) };
 }
 
+/** The name kafkajs gives the error of its retries running out (its class is not exported as a type). */
+const KAFKAJS_RETRIES_EXHAUSTED = 'KafkaJSNumberOfRetriesExceeded';
+
 /**
  * Whether restarting the session cannot help: the first error along the cause chain that says whether it is
  * retriable says no (bad configuration, refused credentials, a bucket that does not exist). A
- * RetriesExhaustedError is judged by what was retried (ClickHouse down for a while is worth another session).
+ * RetriesExhaustedError, and kafkajs' KafkaJSNumberOfRetriesExceeded, are judged by what was retried (ClickHouse down
+ * or a Kafka broker restarting for a while is worth another session).
  */
 export function isPermanent(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 16; e = e.cause, depth++) {
-    if (e instanceof RetriesExhaustedError) continue;
+    // kafkajs marks its own retries running out non-retriable; what was retried (a broker away) decides here too.
+    if (e instanceof RetriesExhaustedError || e.name === KAFKAJS_RETRIES_EXHAUSTED) continue;
     const retriable = (e as { retriable?: unknown }).retriable;
     if (typeof retriable === 'boolean') return !retriable;
   }
@@ -113,7 +118,7 @@ export async function runServe(config: ResolvedConfig, signal: AbortSignal, onPr
   const chain = chainOf(config, signal);
   const explicit = (config.sink as readonly string[] | undefined) ?? [];
   const names = explicit.length > 0 ? [...new Set(explicit)] : config.clickhouseUrl === undefined ? ['parquet'] : ['clickhouse', 'parquet'];
-  const report: ServeReport = { batches: 0, records: 0, outputs: 0, bars: 0, gaps: 0, deadLetters: 0, commits: 0, flushes: 0, restarts: 0, streams: 0 };
+  const report: ServeReport = { batches: 0, records: 0, outputs: 0, bars: 0, gaps: 0, deadLetters: 0, commits: 0, flushes: 0, restarts: 0, streams: 0, duplicatesDropped: 0 };
   hooks.onReport?.(report);
   for (let attempt = 1; !signal.aborted; attempt++) {
     try {

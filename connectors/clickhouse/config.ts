@@ -6,6 +6,7 @@
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { quoteIdentifier } from '../../schemas/clickhouse-ddl.js';
 import { ConfigError } from '../../schemas/errors.js';
+import { ClickHouseClientLogger, clickhouseLevelOf, clientLogLevel } from '../client-logs.js';
 
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
 
@@ -28,7 +29,7 @@ export interface ClickHouseConfig {
    * to a server; `USE` on the embedded engine, whose one session per process keeps it. @default the server's
    */
   readonly database?: string;
-  /** No client log lines on the console (a health probe reports failures itself). @default false */
+  /** No client log lines (a health probe reports failures itself); otherwise they go through connectors/client-logs.ts. @default false */
   readonly quiet?: boolean;
 }
 
@@ -56,7 +57,7 @@ export async function createClickHouseClient(config: ClickHouseConfig): Promise<
       ...(config.database === undefined ? {} : { database: config.database }),
       ...(config.caCert === undefined ? {} : { tls: { ca_cert: Buffer.from(config.caCert) } }),
       ...timeout,
-      ...(config.quiet === true ? { log: { level: ClickHouseLogLevel.OFF } } : {}),
+      log: { LoggerClass: ClickHouseClientLogger, level: config.quiet === true ? ClickHouseLogLevel.OFF : clickhouseLevelOf(clientLogLevel()) as ClickHouseLogLevel },
     });
   }
   let chdb: typeof import('chdb/connection');

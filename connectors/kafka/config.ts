@@ -2,6 +2,7 @@
 import type { SASLOptions } from 'kafkajs';
 import { Kafka, logLevel } from './kafkajs.js';
 import { ConfigError } from '../../schemas/errors.js';
+import { clientLogLevel, kafkajsLevelOf, kafkajsLogCreator } from '../client-logs.js';
 
 /** The SASL mechanisms the brokers may require. */
 export const KAFKA_SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
@@ -38,7 +39,7 @@ export interface KafkaConfig {
   readonly connectionTimeoutMs?: number;
 }
 
-/** A kafkajs instance for `config` (quiet: errors only). */
+/** A kafkajs instance for `config`, logging through connectors/client-logs.ts at the level routed now (errors only by default). */
 export function createKafka(config: KafkaConfig): Kafka {
   if (config.brokers.length === 0) throw new ConfigError('Kafka: at least one broker is required');
   const { sasl, ssl } = config;
@@ -51,6 +52,7 @@ export function createKafka(config: KafkaConfig): Kafka {
     ssl: typeof ssl === 'object' ? { ...(ssl.ca === undefined ? {} : { ca: [...ssl.ca] }), rejectUnauthorized: ssl.rejectUnauthorized ?? true } : ssl ?? false,
     ...(sasl === undefined ? {} : { sasl: { mechanism: sasl.mechanism ?? 'plain', username: sasl.username, password: sasl.password } as SASLOptions }),
     connectionTimeout: config.connectionTimeoutMs ?? 3000,
-    logLevel: logLevel.ERROR,
+    logLevel: kafkajsLevelOf(clientLogLevel()) as (typeof logLevel)[keyof typeof logLevel],
+    logCreator: kafkajsLogCreator,
   });
 }

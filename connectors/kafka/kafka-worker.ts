@@ -1,10 +1,12 @@
 /**
  * The worker side of {@link toKafkaInWorker} (to-kafka-worker.ts): runs `toKafka` on the batches the owner
  * posts and posts back its acknowledgements, its error or its completion. Messages in: `{ type: 'start',
- * options }` once, then `columns` or `batch`, `complete`, or `stop` (tear down now). Out: `ack`, `error`, `complete`.
+ * options, logLevel }` once, then `columns` or `batch`, `complete`, or `stop` (tear down now). Out: `ack`, `error`,
+ * `complete`, and `log` (kafkajs' log lines, for the owner's log).
  */
 import { parentPort } from 'node:worker_threads';
 import { Subject } from 'rxjs';
+import { routeClientLogs } from '../client-logs.js';
 import type { RecordBatch } from '../sink.js';
 import { fromColumns } from './columnar-batch.js';
 import { toKafka } from './to-kafka.js';
@@ -20,6 +22,7 @@ let stop: (() => void) | undefined;
 port.on('message', (message: KafkaWorkerIn) => {
   switch (message.type) {
     case 'start': {
+      routeClientLogs((entry) => post({ type: 'log', entry }), message.logLevel);
       const { topicPrefix, ...options } = message.options;
       const subscription = batches.pipe(toKafka({ ...options, topicOf: prefixedTopicFor(topicPrefix) })).subscribe({
         next: (ack) => post({ type: 'ack', ack }),

@@ -10,6 +10,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { ConfigError, SinkWriteError } from '../../schemas/errors.js';
 import type { BackoffOptions } from '../backoff.js';
+import { clientLogLevel, emitClientLog, type ClientLogEntry, type ClientLogLevel } from '../client-logs.js';
 import { recordsOf, type RecordBatch, type WriteAck } from '../sink.js';
 import { startModuleWorker } from '../worker-thread.js';
 import { toColumns, type ColumnarBatch } from './columnar-batch.js';
@@ -25,7 +26,7 @@ export type KafkaWorkerOptions = Omit<ToKafkaOptions, 'serde' | 'topicOf' | 'ret
 
 /** Messages to the worker. */
 export type KafkaWorkerIn =
-  | { readonly type: 'start'; readonly options: KafkaWorkerOptions }
+  | { readonly type: 'start'; readonly options: KafkaWorkerOptions; readonly logLevel: ClientLogLevel }
   | { readonly type: 'batch'; readonly batch: RecordBatch }
   | { readonly type: 'columns'; readonly batch: ColumnarBatch }
   | { readonly type: 'complete' }
@@ -35,6 +36,7 @@ export type KafkaWorkerIn =
 export type KafkaWorkerOut =
   | { readonly type: 'ack'; readonly ack: WriteAck }
   | { readonly type: 'error'; readonly error: { readonly name: string; readonly message: string; readonly retriable: boolean } }
+  | { readonly type: 'log'; readonly entry: ClientLogEntry }
   | { readonly type: 'complete' };
 
 /** How long a stopped worker may take to disconnect its producer before it is terminated. */
@@ -55,6 +57,7 @@ export function toKafkaInWorker(options: KafkaWorkerOptions): OperatorFunction<R
     const post = (message: KafkaWorkerIn, transfer?: ArrayBuffer[]): void => worker.postMessage(message, transfer);
     worker.on('message', (message: KafkaWorkerOut) => {
       if (message.type === 'ack') subscriber.next(message.ack);
+      else if (message.type === 'log') emitClientLog(message.entry);
       else if (message.type === 'error') { finished = true; subscriber.error(errorOf(message.error)); }
       else { finished = true; subscriber.complete(); }
     });
@@ -62,7 +65,7 @@ export function toKafkaInWorker(options: KafkaWorkerOptions): OperatorFunction<R
     worker.on('exit', (code) => {
       if (!finished) subscriber.error(new SinkWriteError(`Kafka sink worker exited (code ${code}) before the batches were acknowledged`, { service: 'kafka' }, { retriable: false }));
     });
-    post({ type: 'start', options });
+    post({ type: 'start', options, logLevel: clientLogLevel() });
     const subscription = batches.subscribe({
       next: (batch) => {
         try {

@@ -72,23 +72,37 @@ export async function streamFeedFaults(t: TestContext, log: ChaosLog, row: Chaos
   assert.deepEqual({ missing, extra }, { missing: 0, extra: 0 });
 }
 
-/** kill -9 of `stream` at a seeded point, a restart, and `lakehouse gaps --fill rest` over the day afterwards. */
+/** Rows of the lake's aggTrades now (0 before its first write). */
+async function lakeRows(lake: string): Promise<number> {
+  return Number((await queryLake({ root: lake, sql: 'SELECT count(*) AS n FROM aggTrades' }).catch(() => [{ n: 0 }]))[0].n);
+}
+
+/**
+ * kill -9 of `stream` once a seeded number of rows is in the lake, a restart, and `lakehouse gaps --fill rest`
+ * over the day afterwards. Killing at a point among the rows written (not after a number of events played)
+ * leaves the hole between rows the lake holds, where `gaps` sees it, also when the machine is slow to write.
+ */
 export async function streamKill(t: TestContext, log: ChaosLog, row: ChaosRow): Promise<void> {
   const { server, ids } = await replay(t);
   const lake = await tempDir('chaos-stream-kill');
   const first = stream(server, lake);
   t.after(() => first.child.kill('SIGKILL'));
-  const killAt = Math.round(log.between(0.1, 0.6) * EVENTS);
+  const killAtRows = Math.round(log.between(0.1, 0.6) * EVENTS);
   const downFor = Math.round(log.between(0.02, 0.1) * EVENTS);
-  // The feed pauses at the kill and again after the events played while no process listens, so that what the
-  // restarted process misses does not depend on how long it takes to start.
-  server.pauseAt(killAt);
-  await whenPlayed(server, killAt);
+  let written = 0;
+  while ((written = await lakeRows(lake)) < killAtRows) {
+    if (first.child.exitCode !== null) assert.fail(`stream exited with status ${first.child.exitCode} before the kill: ${first.output().slice(-2000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   first.child.kill('SIGKILL');
   await first.exit;
-  server.pauseAt(killAt + downFor);
-  await whenPlayed(server, killAt + downFor);
-  row.injected = `SIGKILL after ${killAt} of ${EVENTS} events; ${downFor} events played before the restart`;
+  // The feed pauses after the events played while no process listens, so that what the restarted process
+  // misses does not depend on how long it takes to start.
+  const killedAt = server.stats.eventsPlayed;
+  const resumeAt = Math.min(EVENTS, killedAt + downFor);
+  server.pauseAt(resumeAt);
+  await whenPlayed(server, resumeAt);
+  row.injected = `SIGKILL once ${written} of ${EVENTS} rows were in the lake (seeded point: ${killAtRows}; ${killedAt} events played); ${resumeAt - killedAt} events played before the restart`;
   const connections = server.stats.connections;
   const second = stream(server, lake);
   t.after(() => second.child.kill('SIGKILL'));

@@ -7,23 +7,11 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
 import { migrate } from '../../connectors/clickhouse/migrate.js';
-import { CLICKHOUSE_SERVER_BIN, localClickHouseAvailable, runInfra as infra } from '../support/local-infra.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { CLICKHOUSE_SERVER_BIN, freePort, localClickHouseAvailable, runInfra as infra } from '../support/local-infra.js';
 
 let cleanup: (() => Promise<void>) | undefined;
 after(async () => cleanup?.());

@@ -1,6 +1,6 @@
 /**
  * `lakehouse serve --metrics-port`: while it consumes, /metrics shows its counters growing (records consumed,
- * rows written to ClickHouse, consumer lag); /readyz is ready, turns unready when ClickHouse goes away (a TCP
+ * rows written to ClickHouse, dedupe hits, consumer lag); /readyz is ready, turns unready when ClickHouse goes away (a TCP
  * proxy shut) and ready again when it comes back; stopping the command closes the server.
  */
 import assert from 'node:assert/strict';
@@ -50,9 +50,13 @@ test('serve metrics change while it consumes; /readyz follows ClickHouse going a
     '--metrics-port', '0', '--log-format', 'json', '--progress-interval', '200ms'], { env: {}, stdout: new PassThrough(), stderr, signal: stop.signal });
   try {
     const url = await waitFor(() => /"url":"(http:\/\/[^"]+)"/.exec(log)?.[1]);
-    const consumed = await waitFor(async () => { const n = metricValue(await scrape(url), 'lakehouse_serve_records_total'); return n !== undefined && n >= 5_000 ? n : undefined; });
-    await produce(trades(5_001, 5_000), 'b');
-    const text = await waitFor(async () => { const s = await scrape(url); return (metricValue(s, 'lakehouse_serve_records_total') ?? 0) > consumed ? s : undefined; });
+    const before = await waitFor(async () => { const s = await scrape(url); return (metricValue(s, 'lakehouse_serve_records_total') ?? 0) >= 5_000 ? s : undefined; });
+    const consumed = metricValue(before, 'lakehouse_serve_records_total') ?? 0;
+    assert.equal(metricValue(before, 'lakehouse_serve_duplicates_dropped_total'), 0, 'no copies in the first batch');
+    // The second batch repeats each of its first 100 trades right after the original: 100 dedupe hits.
+    await produce(trades(5_001, 5_000).flatMap((r, i) => (i < 100 ? [r, r] : [r])), 'b');
+    const text = await waitFor(async () => { const s = await scrape(url); return (metricValue(s, 'lakehouse_serve_records_total') ?? 0) >= consumed + 5_100 ? s : undefined; });
+    assert.ok((metricValue(text, 'lakehouse_serve_duplicates_dropped_total') ?? 0) >= 100, text);
     assert.ok((metricValue(text, 'lakehouse_sink_rows_total{sink="clickhouse",kind="trade"}') ?? 0) > 0, text);
     assert.ok((metricValue(text, 'lakehouse_sink_write_seconds_count{sink="clickhouse"}') ?? 0) > 0);
     assert.notEqual(metricValue(text, `lakehouse_consumer_lag_records{topic="${RUN}.${topicFor(trades(1, 1)[0])}",partition="0"}`), undefined, text);

@@ -57,6 +57,16 @@ describe('dedupe', () => {
     assert.ok(Math.max(...seen) <= 12, `held at most ${Math.max(...seen)}`);
   });
 
+  it('counts the copies it drops (dedupe hits) through dropProbe, not the upgrades it passes', async () => {
+    let dropped = (): number => -1;
+    const ws = makeVersion('ws', 1_000);
+    const archive = makeVersion('archive', 0);
+    const input = [trade(1, 10, { version: ws }), trade(1, 10, { version: ws }), trade(2, 20, { version: ws }), trade(1, 10, { version: archive }), trade(1, 10, { version: ws }), trade(2, 20, { version: ws })];
+    const out = await collect(from(input).pipe(dedupe({ maxOutOfOrderUs: 1_000, dropProbe: (probe) => { dropped = probe; } })));
+    assert.equal(out.length, 3, 'the first copy of 1 and 2, and the archive upgrade of 1');
+    assert.equal(dropped(), 3);
+  });
+
   it('reclaims the memory of forgotten identities as it goes, not only after a thousand of them', () => {
     // A stream that always holds its newest identity (time-ordered input) used to grow its array by one
     // entry per record until 1,024 were dead: ~25 MB of churn over 1,000 streams.

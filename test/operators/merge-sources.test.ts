@@ -30,6 +30,14 @@ describe('mergeSources', () => {
     });
   });
 
+  it('counts the copies it collapses (dedupe hits) through collapseProbe', async () => {
+    let collapsed = (): number => -1;
+    const input = [from_('ws', 1, 10), from_('ws', 1, 10), from_('archive', 1, 10), from_('ws', 2, 20), from_('ws', 3, 30)];
+    const out = await collect(from(input).pipe(asOperator({ maxOutOfOrderUs: 100, collapseProbe: (probe) => { collapsed = probe; } })));
+    assert.deepEqual(out.map((r) => r.source), ['archive', 'ws', 'ws'], 'one copy of trade 1, the archive one');
+    assert.equal(collapsed(), 2);
+  });
+
   it('stops waiting for a silent source after the idle timeout', () => {
     const [w1, w2, w3] = [from_('ws', 1, 10), from_('ws', 2, 20), from_('ws', 3, 30)];
     marbles(({ cold, expectObservable, time }) => {

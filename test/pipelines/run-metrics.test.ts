@@ -72,13 +72,14 @@ describe('RunMetrics', () => {
     assert.equal(metricValue(text, 'lakehouse_backfill_planned_files'), 4);
     assert.doesNotMatch(text, /lakehouse_live_|lakehouse_serve_|lakehouse_backlog_records/);
     const serve = new RunMetrics('serve', 'run-4');
-    const report = { batches: 2, records: 50, outputs: 60, bars: 3, gaps: 1, deadLetters: 0, commits: 0, flushes: 0, restarts: 1, streams: 2 };
+    const report = { batches: 2, records: 50, outputs: 60, bars: 3, gaps: 1, deadLetters: 0, commits: 0, flushes: 0, restarts: 1, streams: 2, duplicatesDropped: 4 };
     serve.watchServe(report);
     serve.watchConsumerLag(() => Promise.resolve(new Map([['md.t/0', 7]])));
     const served = await serve.registry.metrics();
     assert.equal(metricValue(served, 'lakehouse_serve_records_total'), 50);
     assert.equal(metricValue(served, 'lakehouse_serve_restarts_total'), 1);
     assert.equal(metricValue(served, 'lakehouse_serve_streams'), 2);
+    assert.equal(metricValue(served, 'lakehouse_serve_duplicates_dropped_total'), 4);
     assert.equal(metricValue(served, 'lakehouse_consumer_lag_records{topic="md.t",partition="0"}'), 7);
   });
 });

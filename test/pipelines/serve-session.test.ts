@@ -83,7 +83,7 @@ async function until(condition: () => boolean): Promise<void> {
 
 /** A session over `broker` into both sinks; `stop` (given the report) says when to end it. */
 async function serve(broker: Broker, lake: string, inserted: Set<number>, idleFlushMs: number, stop: (report: ServeReport) => Promise<void>): Promise<ServeReport> {
-  const report: ServeReport = { batches: 0, records: 0, outputs: 0, bars: 0, gaps: 0, deadLetters: 0, commits: 0, flushes: 0, restarts: 0, streams: 0 };
+  const report: ServeReport = { batches: 0, records: 0, outputs: 0, bars: 0, gaps: 0, deadLetters: 0, commits: 0, flushes: 0, restarts: 0, streams: 0, duplicatesDropped: 0 };
   const abort = new AbortController();
   const run = runSession({
     kafka: { brokers: [] }, registry: { url: 'http://registry.invalid' }, groupId: 'g', topics: [TOPIC], fromBeginning: true,

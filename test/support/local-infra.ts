@@ -6,6 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 const SCRIPT = join(import.meta.dirname, '..', '..', 'infra', 'local', 'infra.sh');
@@ -58,4 +59,16 @@ export function optionalServiceEnv(service: string, envFlag: string): Promise<Re
 /** Whether infra/local can run ClickHouse on this machine. */
 export function localClickHouseAvailable(): boolean {
   return existsSync(CLICKHOUSE_SERVER_BIN);
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (for a private instance's ports). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }

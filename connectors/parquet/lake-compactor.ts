@@ -2,7 +2,7 @@
  * Keeps the day partitions a long-running writer publishes into compacted (`lakehouse serve --sink parquet`):
  * the lake sink tells it each directory it wrote (`toParquetLake({ onWritten })`), and it compacts a directory
  * (compact-lake-dir.ts) once its day is over (a write into a later date of the same stream, the watermark as the
- * sink sees it), once nothing was written into it for `quietMs`, and at `close` every directory written since its
+ * sink sees it), once nothing was written into it for `quietMs`, and at `close` (for at most `closeWithinMs`) every directory written since its
  * last compaction. A directory that took `maxWrites` writes meanwhile gets a minor compaction (`newOnly`: the new
  * parts into one, without rereading the day), which bounds the parts of a day still being written. One
  * compaction at a time, in the background; a failed one is reported and tried again at the next trigger.
@@ -32,13 +32,22 @@ export interface LakeCompactorOptions {
   readonly maxWrites?: number;
   /** A compaction failed (the directory stays due). */
   readonly onError?: (error: unknown, dir: string) => void;
+  /**
+   * `close` compacts for at most this long, then abandons what is left: a stop must not wait on a day's
+   * rewrite, and the marks of the directories left make the next start (or `lakehouse compact`) do them.
+   * @default 2000
+   */
+  readonly closeWithinMs?: number;
 }
 
 /** A running compactor. */
 export interface LakeCompactor {
   /** A file was written into lake directory `dir` (relative to the root). */
   written(dir: string): void;
-  /** Compacts every directory written since its last compaction, then stops (its writer's heartbeat removed). Once. */
+  /**
+   * Compacts the directories written since their last compaction, for at most `closeWithinMs`, then stops (its
+   * writer's heartbeat removed; what was left keeps its mark). Once.
+   */
   close(): Promise<void>;
 }
 
@@ -57,6 +66,7 @@ export function startLakeCompactor(options: LakeCompactorOptions): LakeCompactor
   let running: Promise<void> = Promise.resolve();
   let busy = false;
   let closed: Promise<void> | undefined;
+  const stopping = new AbortController();
 
   const mark = (dir: string): void => {
     const put = markDir(writer, dir).catch((error: unknown) => report(error, dir)).finally(() => marking.delete(put));
@@ -66,12 +76,14 @@ export function startLakeCompactor(options: LakeCompactorOptions): LakeCompactor
   const compact = async (dirs: readonly string[], minor: ReadonlySet<string> = new Set()): Promise<void> => {
     await Promise.all(marking);
     for (const dir of dirs) {
+      if (stopping.signal.aborted) return; // left marked, for the next start
       const entry = pending.get(dir);
       if (minor.has(dir) && entry !== undefined) entry.writes = 0; // stays pending for its full compaction
       else pending.delete(dir); // a write during the compaction makes it due again
       try {
-        await compactLakeDir(writer, dir, { newOnly: minor.has(dir) });
+        await compactLakeDir(writer, dir, { newOnly: minor.has(dir), signal: stopping.signal });
       } catch (error) {
+        if (stopping.signal.aborted) return; // abandoned mid-way at close: crash-safe, its mark stays
         report(error, dir);
         if (!pending.has(dir)) pending.set(dir, { writes: 0, lastWriteMs: Date.now(), now: false });
         continue;
@@ -113,8 +125,10 @@ export function startLakeCompactor(options: LakeCompactorOptions): LakeCompactor
     close() {
       closed ??= (async () => {
         clearInterval(timer);
+        const deadline = setTimeout(() => stopping.abort(), Math.max(0, options.closeWithinMs ?? 2_000));
         await running;
         await compact([...pending.keys()]);
+        clearTimeout(deadline);
         await writer.close().catch(() => undefined);
         if (ownsClient) client?.destroy();
       })();

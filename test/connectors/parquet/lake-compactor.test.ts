@@ -54,6 +54,21 @@ test('the lake sink\'s compactor compacts a day once a later day begins, and eve
   });
 });
 
+test('close compacts only within its bound; what it left keeps its mark and the next compactor does it', async () => {
+  await withLake(async (root) => {
+    const compactor = startLakeCompactor({ root, quietMs: 3_600_000, closeWithinMs: 0 });
+    const sink = toParquetLake({ root, encodeInWorker: false, onWritten: (dir) => compactor.written(dir) });
+    await lastValueFrom(from(bothLayers(0)).pipe(sink, toArray()));
+    await compactor.close();
+    assert.equal((await parts(root, DIR('2025-07-01'))).length, 2, 'a stop does not wait on the rewrite');
+    assert.notDeepEqual(await readdir(join(root, '_manifest/compaction')).catch(() => []), [], 'its mark stays');
+    const next = startLakeCompactor({ root, quietMs: 3_600_000 });
+    for (let i = 0; i < 400 && (await parts(root, DIR('2025-07-01'))).length !== 1; i++) await sleep(50);
+    await next.close();
+    assert.match((await parts(root, DIR('2025-07-01'))).join(), /^compacted-/, 'done by the next start');
+  });
+});
+
 test('a compactor starting compacts the directories a dead writer marked', async () => {
   await withLake(async (root) => {
     await lastValueFrom(from(bothLayers(0)).pipe(toParquetLake({ root, encodeInWorker: false }), toArray()));

@@ -25,6 +25,7 @@ import { startRunOps } from './run-ops.js';
 import type { ServePipelineOptions } from './serve-pipeline.js';
 import { SERVE_OPTIONS, parseDurationUs, serveSettingsOf } from './serve-options.js';
 import { runSession, type ServeReport } from './serve-session.js';
+import { runServeInWorkers } from './serve-workers.js';
 import { kafkaConfigOf, registryConfigOf } from './connection-options.js';
 
 export type { ServeReport } from './serve-session.js';
@@ -115,6 +116,8 @@ export async function runServe(config: ResolvedConfig, signal: AbortSignal, onPr
   const names = explicit.length > 0 ? [...new Set(explicit)] : config.clickhouseUrl === undefined ? ['parquet'] : ['clickhouse', 'parquet'];
   const report: ServeReport = { batches: 0, records: 0, outputs: 0, bars: 0, gaps: 0, deadLetters: 0, commits: 0, flushes: 0, restarts: 0, streams: 0 };
   hooks.onReport?.(report);
+  const workers = (config.workers as number | undefined) ?? 1;
+  if (workers > 1) return runServeInWorkers(config, workers, signal, report, onProgress, onRestart, hooks);
   for (let attempt = 1; !signal.aborted; attempt++) {
     try {
       const topics = await untilAborted(topicsOf(config, brokers), signal);

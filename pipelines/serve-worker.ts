@@ -1,7 +1,8 @@
 /**
  * The worker side of {@link runServeInWorkers} (serve-workers.ts): one consumer-group member of `lakehouse
  * serve` — its own Kafka consumer, engine, sinks and commits, exactly as a process of its own — on a worker
- * thread. Messages in: `{ type: 'start', config }` once, then `stop`. Out: `progress` (the member's report),
+ * thread. Messages in: `{ type: 'start', config }` once, `join` (every member is ready to join the group), then
+ * `stop`. Out: `ready` (its sinks are built: waits for `join`), `progress` (the member's report),
  * `restart` (a failed session), the sink events the owner's metrics observe, and at the end `done` (the
  * final report) or `failed` (a permanent error).
  */
@@ -16,6 +17,8 @@ if (parentPort === null) throw new Error('serve-worker.ts runs as a worker threa
 const port = parentPort;
 const post = (message: ServeWorkerOut): void => port.postMessage(message);
 const stop = new AbortController();
+let joined: () => void = () => undefined;
+const join = new Promise<void>((resolve) => { joined = resolve; });
 let observed = 0;
 
 /** `sink`, reporting to the owner what its metrics would observe of it (see run-metrics.ts observeSink). */
@@ -41,6 +44,7 @@ function start(config: ResolvedConfig): void {
   runServe(config, stop.signal, (report) => { last = report; post({ type: 'progress', report: { ...report } }); },
     (error) => post({ type: 'restart', error: errorData(error) }), {
       onReport: (report) => { last = report; },
+      beforeJoin: () => { post({ type: 'ready' }); return join; },
       sinks: {
         observe: relayed,
         onRetry: (sink, { attempt, delayMs, error }) => post({ type: 'sink-retry', sink, attempt, delayMs, error: errorData(error) }),
@@ -53,5 +57,6 @@ function start(config: ResolvedConfig): void {
 
 port.on('message', (message: ServeWorkerIn) => {
   if (message.type === 'start') start(message.config);
+  else if (message.type === 'join') joined();
   else stop.abort();
 });

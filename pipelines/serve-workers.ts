@@ -6,7 +6,8 @@
  * sink acknowledged; state rebuilt from the commits). Nothing but counters and sink events crosses threads:
  * a member decodes, runs the operator chain and encodes for its sinks on its own core.
  *
- * This thread sums the members' reports into one, relays their sink events to the run's metrics and retry
+ * The members join the group together, once each has built its sinks (a member joining late would make the
+ * others give their partitions back and re-read them from the commits). This thread sums the members' reports into one, relays their sink events to the run's metrics and retry
  * log, and stops them when `signal` aborts. A member's permanent failure stops the others and rejects.
  */
 import { merge, ignoreElements, Subject, type Observable } from 'rxjs';
@@ -22,7 +23,7 @@ import type { ServeHooks, ServeReport } from './serve.js';
 export interface ErrorData { readonly name: string; readonly message: string; readonly retriable?: boolean }
 
 /** Messages to a member. */
-export type ServeWorkerIn = { readonly type: 'start'; readonly config: ResolvedConfig } | { readonly type: 'stop' };
+export type ServeWorkerIn = { readonly type: 'start'; readonly config: ResolvedConfig } | { readonly type: 'join' | 'stop' };
 
 /** What a member tells about one sink of its (`relay` numbers each observed sink of the member). */
 interface SinkEvent { readonly relay: number; readonly name: string; readonly index: number }
@@ -32,6 +33,7 @@ export type ServeWorkerOut =
   | { readonly type: 'progress' | 'done'; readonly report: ServeReport }
   | { readonly type: 'failed'; readonly error: ErrorData; readonly report?: ServeReport }
   | { readonly type: 'restart'; readonly error: ErrorData }
+  | { readonly type: 'ready' }
   | (SinkEvent & { readonly type: 'sink-batch'; readonly kind: KindName; readonly unitId: string; readonly newestUs: number; readonly states?: readonly string[] })
   | (SinkEvent & { readonly type: 'sink-ack'; readonly ack: WriteAck })
   | (SinkEvent & { readonly type: 'sink-error'; readonly error: ErrorData })
@@ -80,6 +82,7 @@ export function runServeInWorkers(config: ResolvedConfig, workers: number, signa
   const members: Worker[] = [];
   return new Promise<ServeReport>((resolve, reject) => {
     let running = workers;
+    let waiting = workers;
     let failure: Error | undefined;
     const stopAll = (): void => {
       for (const member of members) member.postMessage({ type: 'stop' } satisfies ServeWorkerIn);
@@ -102,6 +105,10 @@ export function runServeInWorkers(config: ResolvedConfig, workers: number, signa
         switch (message.type) {
           case 'progress': reports[i] = message.report; sum(); onProgress?.(report); return;
           case 'restart': onRestart?.(errorOf(message.error)); return;
+          case 'ready':
+            // Every member joins the group at once: one group formation instead of a rebalance per late member.
+            if (--waiting === 0) for (const m of members) m.postMessage({ type: 'join' } satisfies ServeWorkerIn);
+            return;
           case 'done': case 'failed':
             finished = true;
             if (message.report !== undefined) reports[i] = message.report;

@@ -79,6 +79,11 @@ export function isPermanent(error: unknown): boolean {
 export interface ServeHooks {
   readonly onReport?: (report: ServeReport) => void;
   readonly sinks?: SinkHooks;
+  /**
+   * Awaited before the first session joins the consumer group, its sinks built (`--workers`: the members join
+   * together, so the group forms once instead of rebalancing as each arrives).
+   */
+  readonly beforeJoin?: () => Promise<void>;
 }
 
 /**
@@ -126,6 +131,7 @@ export async function runServe(config: ResolvedConfig, signal: AbortSignal, onPr
       const built = stores.length === 0 ? undefined : await untilAborted(buildSinks({ ...config, sink: stores }, hooks.sinks).then(preparedSinks), signal, (late) => late.close());
       const derived = names.includes('kafka') ? (await buildSinks({ ...config, sink: ['kafka'] }, hooks.sinks)).sinks[0] : undefined;
       try {
+        if (hooks.beforeJoin !== undefined) await untilAborted(hooks.beforeJoin(), signal);
         await runSession({
           kafka: kafkaConfigOf(config, brokers), registry: registryConfigOf(config, registryUrl), topics, groupId: config.groupId as string, fromBeginning: config.fromBeginning as boolean,
           chain, sinks: built?.sinks ?? [], ...(derived === undefined ? {} : { derived }), maxInFlight: Math.max(1, config.maxInFlight as number), idleFlushMs: parseDurationUs(config.idleFlush as string, '--idle-flush') / 1000,

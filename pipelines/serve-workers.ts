@@ -17,7 +17,7 @@ import { startModuleWorker } from '../connectors/worker-thread.js';
 import { ConfigError, ConnectorError } from '../schemas/errors.js';
 import type { AnyRecord, KindName } from '../schemas/records.js';
 import type { ResolvedConfig } from './config.js';
-import type { ServeHooks, ServeReport } from './serve.js';
+import type { ServeHooks, ServeReport } from './serve-session.js';
 
 /** An error as it crosses threads. */
 export interface ErrorData { readonly name: string; readonly message: string; readonly retriable?: boolean }

@@ -45,11 +45,13 @@ export class EventTimeQueue {
     return entry;
   }
 
-  /** Removes and returns every entry with event time strictly below `watermarkUs`, oldest first. */
-  popBelow(watermarkUs: number): QueueEntry[] {
-    const out: QueueEntry[] = [];
-    while (this.heap.length > 0 && this.heap[0].eventTimeUs < watermarkUs) out.push(this.popMin());
-    return out;
+  /**
+   * Removes and returns the oldest entry when its event time is strictly below `watermarkUs`, else undefined.
+   * Callers release in a loop of these (oldest first) rather than take an array: one array per record was a
+   * steady share of the serving chain's garbage.
+   */
+  popOneBelow(watermarkUs: number): QueueEntry | undefined {
+    return this.heap.length > 0 && this.heap[0].eventTimeUs < watermarkUs ? this.popMin() : undefined;
   }
 
   private popMin(): QueueEntry {

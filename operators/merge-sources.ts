@@ -145,7 +145,7 @@ class Merger {
     if (watermarkUs <= stream.releasedUs) return;
     stream.releasedUs = watermarkUs;
     if (stream.queue.minEventUs >= watermarkUs) return;
-    for (const entry of stream.queue.popBelow(watermarkUs)) {
+    for (let entry = stream.queue.popOneBelow(watermarkUs); entry !== undefined; entry = stream.queue.popOneBelow(watermarkUs)) {
       stream.pending.delete(this.identityOf(entry.record));
       this.out.next(entry.record);
     }

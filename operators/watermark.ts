@@ -193,7 +193,7 @@ class ReorderProcessor implements RecordProcessor {
 }
 
 function release(stream: ReorderStream, emit: Emit): void {
-  for (const entry of stream.state.popBelow(stream.watermarkUs)) emit(entry.record);
+  for (let entry = stream.state.popOneBelow(stream.watermarkUs); entry !== undefined; entry = stream.state.popOneBelow(stream.watermarkUs)) emit(entry.record);
 }
 
 /**

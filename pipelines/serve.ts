@@ -15,7 +15,7 @@ import { createKafka } from '../connectors/kafka/config.js';
 import { DLQ_TOPIC } from '../connectors/kafka/topic-for.js';
 import { ConfigError, RetriesExhaustedError } from '../schemas/errors.js';
 import type { GapRecord } from '../schemas/records.js';
-import { buildSinks, preparedSinks, type SinkHooks } from './backfill-sinks.js';
+import { buildSinks, preparedSinks } from './backfill-sinks.js';
 import type { Command } from './command.js';
 import { resolveConfig, type OptionSpec, type ResolvedConfig } from './config.js';
 import { OPS_OPTIONS, READY_MAX_LAG_OPTION } from './ops-options.js';
@@ -24,10 +24,11 @@ import { reasonOf } from './run-logger.js';
 import { startRunOps } from './run-ops.js';
 import type { ServePipelineOptions } from './serve-pipeline.js';
 import { SERVE_OPTIONS, parseDurationUs, serveSettingsOf } from './serve-options.js';
-import { runSession, type ServeReport } from './serve-session.js';
+import { runSession, type ServeHooks, type ServeReport } from './serve-session.js';
+import { runServeInWorkers } from './serve-workers.js';
 import { kafkaConfigOf, registryConfigOf } from './connection-options.js';
 
-export type { ServeReport } from './serve-session.js';
+export type { ServeHooks, ServeReport } from './serve-session.js';
 
 /**
  * The input topics: `--topics`, or every `<prefix>md.*` topic except the derived ones (bars, indicators, dead letters). `md.gaps` is read:
@@ -79,11 +80,6 @@ export function isPermanent(error: unknown): boolean {
   return false;
 }
 
-/** What the operating side of a serve run observes: the report (once, at the start) and the sinks of every session. */
-export interface ServeHooks {
-  readonly onReport?: (report: ServeReport) => void;
-  readonly sinks?: SinkHooks;
-}
 
 /**
  * `promise`, or a rejection as soon as `signal` aborts: a service that accepts connections and never answers
@@ -120,6 +116,8 @@ export async function runServe(config: ResolvedConfig, signal: AbortSignal, onPr
   const names = explicit.length > 0 ? [...new Set(explicit)] : config.clickhouseUrl === undefined ? ['parquet'] : ['clickhouse', 'parquet'];
   const report: ServeReport = { batches: 0, records: 0, outputs: 0, bars: 0, gaps: 0, deadLetters: 0, commits: 0, flushes: 0, restarts: 0, streams: 0, duplicatesDropped: 0 };
   hooks.onReport?.(report);
+  const workers = (config.workers as number | undefined) ?? 1;
+  if (workers > 1) return runServeInWorkers(config, workers, signal, report, onProgress, onRestart, hooks);
   for (let attempt = 1; !signal.aborted; attempt++) {
     try {
       const topics = await untilAborted(topicsOf(config, brokers), signal);
@@ -128,6 +126,7 @@ export async function runServe(config: ResolvedConfig, signal: AbortSignal, onPr
       const built = stores.length === 0 ? undefined : await untilAborted(buildSinks({ ...config, sink: stores }, hooks.sinks).then(preparedSinks), signal, (late) => late.close());
       const derived = names.includes('kafka') ? (await buildSinks({ ...config, sink: ['kafka'] }, hooks.sinks)).sinks[0] : undefined;
       try {
+        if (hooks.beforeJoin !== undefined) await untilAborted(hooks.beforeJoin(), signal);
         await runSession({
           kafka: kafkaConfigOf(config, brokers), registry: registryConfigOf(config, registryUrl), topics, groupId: config.groupId as string, fromBeginning: config.fromBeginning as boolean,
           chain, sinks: built?.sinks ?? [], ...(derived === undefined ? {} : { derived }), maxInFlight: Math.max(1, config.maxInFlight as number), idleFlushMs: parseDurationUs(config.idleFlush as string, '--idle-flush') / 1000,

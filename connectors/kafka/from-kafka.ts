@@ -98,12 +98,13 @@ function deadLetterOf(topic: string, partition: number, message: KafkaMessage, e
 async function decodeAll(serde: AvroSerde, payload: EachBatchPayload, lineage: 'kafka' | 'original'): Promise<AnyRecord[]> {
   const { topic, partition, messages } = payload.batch;
   const records: AnyRecord[] = [];
+  const lineagePrefix = `${topic}/${partition}/`;
   for (const message of messages) {
     if (message.value === null) continue; // tombstone: nothing to carry
     try {
       // The record is a fresh object of the serde's: its lineage is set in place, not by another copy.
       const record = serde.decodeNow?.(topic, message.value) ?? await serde.decode(topic, message.value);
-      if (lineage === 'kafka') (record as { ingestId: string }).ingestId = `${topic}/${partition}/${message.offset}`;
+      if (lineage === 'kafka') (record as { ingestId: string }).ingestId = lineagePrefix + message.offset;
       records.push(record);
     } catch (error) {
       if (!(error instanceof DecodeError) || topic.endsWith(DLQ_TOPIC)) throw error;

@@ -81,7 +81,7 @@ async function inMemoryIntoLake(path: string, lake: string): Promise<void> {
   const { feedFromArchiveFile } = await import('../connectors/binance-replay/archive-csv.js');
   const { startReplayServer } = await import('../connectors/binance-replay/replay-server.js');
   const { fromBinanceLive, newLiveStats } = await import('../connectors/binance-live/from-binance-live.js');
-  const { FlowGate } = await import('../connectors/flow-gate.js');
+  const { FlowGate } = await import('../connectors/plumbing/flow-gate.js');
   const { runLive } = await import('../pipelines/live-run.js');
   const { toParquetLake } = await import('../connectors/parquet/to-parquet-lake.js');
   const feed = await feedFromArchiveFile(path, 'spot');

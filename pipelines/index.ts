@@ -28,7 +28,7 @@ export { fromCcxt, type CcxtSourceOptions } from '../connectors/binance-live/fro
 export { LIVE_MARKETS, type LiveMarket } from '../connectors/binance-live/live-context.js';
 export { parseLiveStreamType, type LiveStreamType } from '../connectors/binance-live/live-streams.js';
 export { RestLimiter, type RestLimiterOptions } from '../connectors/binance-live/rest-limiter.js';
-export { FlowGate } from '../connectors/flow-gate.js';
+export { FlowGate } from '../connectors/plumbing/flow-gate.js';
 export { startReplayServer, type ReplayServer, type ReplayServerOptions } from '../connectors/binance-replay/replay-server.js';
 export { feedFromCapture, type FeedSource, type ReplayFeed } from '../connectors/binance-replay/replay-feed.js';
 export { feedFromArchiveFile } from '../connectors/binance-replay/archive-csv.js';
@@ -48,4 +48,4 @@ export type { KafkaConfig } from '../connectors/kafka/config.js';
 export type { RegistryConfig } from '../connectors/kafka/avro-serde.js';
 export { DLQ_TOPIC, GAPS_TOPIC, topicFor } from '../connectors/kafka/topic-for.js';
 export type { S3Config } from '../connectors/s3/config.js';
-export { retry, type BackoffOptions } from '../connectors/backoff.js';
+export { retry, type BackoffOptions } from '../connectors/plumbing/backoff.js';

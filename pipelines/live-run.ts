@@ -15,7 +15,7 @@
  */
 import { Subject, from, lastValueFrom, mergeMap, takeUntil, tap, type Observable, type OperatorFunction } from 'rxjs';
 import type { LiveStats } from '../connectors/binance-live/from-binance-live.js';
-import type { FlowGate } from '../connectors/flow-gate.js';
+import type { FlowGate } from '../connectors/plumbing/flow-gate.js';
 import type { RecordBatch, WriteAck } from '../connectors/sink.js';
 import { ConfigError } from '../schemas/errors.js';
 import type { AnyRecord } from '../schemas/records.js';

@@ -12,7 +12,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Admin } from 'kafkajs';
 import type { LiveStats } from '../connectors/binance-live/live-stats.js';
-import type { FlowGate } from '../connectors/flow-gate.js';
+import type { FlowGate } from '../connectors/plumbing/flow-gate.js';
 import type { KafkaConfig } from '../connectors/kafka/config.js';
 import type { S3Config } from '../connectors/s3/config.js';
 import { isS3Url, parseS3Url, s3KeyOf } from '../connectors/s3/s3-url.js';

@@ -20,7 +20,7 @@ import type { LiveStats } from '../connectors/binance-live/from-binance-live.js'
 import type { LiveMarket } from '../connectors/binance-live/live-context.js';
 import { describeArchiveFile } from '../connectors/binance-replay/archive-csv.js';
 import type { ArchiveSource } from '../connectors/binance-archive/source.js';
-import type { FlowGate } from '../connectors/flow-gate.js';
+import type { FlowGate } from '../connectors/plumbing/flow-gate.js';
 import type { RecordBatch, WriteAck } from '../connectors/sink.js';
 import { ConfigError, NotFoundUpstreamError } from '../schemas/errors.js';
 import { parseKlineInterval } from '../schemas/interval.js';

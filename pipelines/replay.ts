@@ -16,7 +16,7 @@ import { archiveSource } from '../connectors/binance-replay/archive-stream.js';
 import { exchangeInfoFromCapture, feedFromCapture, type ReplayFeed } from '../connectors/binance-replay/replay-feed.js';
 import { startReplayServer, type ReplayServer } from '../connectors/binance-replay/replay-server.js';
 import { RestLimiter } from '../connectors/binance-live/rest-limiter.js';
-import { FlowGate } from '../connectors/flow-gate.js';
+import { FlowGate } from '../connectors/plumbing/flow-gate.js';
 import { ConfigError, ConnectorError } from '../schemas/errors.js';
 import type { Command, CommandContext } from './command.js';
 import { resolveConfig, type OptionSpec, type ResolvedConfig } from './config.js';

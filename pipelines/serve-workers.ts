@@ -13,7 +13,7 @@
 import { merge, ignoreElements, Subject, type Observable } from 'rxjs';
 import type { Worker } from 'node:worker_threads';
 import type { RecordBatch, WriteAck } from '../connectors/sink.js';
-import { startModuleWorker } from '../connectors/worker-thread.js';
+import { startModuleWorker } from '../connectors/plumbing/worker-thread.js';
 import { ConfigError, ConnectorError } from '../schemas/errors.js';
 import type { AnyRecord, KindName } from '../schemas/records.js';
 import type { ResolvedConfig } from './config.js';

@@ -8,7 +8,7 @@
  * session (a sink down past its retries, a lost broker) is started again after a backoff, its state rebuilt
  * from the commits. Scale out by running more processes with the same group id.
  */
-import { backoffDelayMs, sleep } from '../connectors/backoff.js';
+import { backoffDelayMs, sleep } from '../connectors/plumbing/backoff.js';
 import { fetchGapRecords } from '../connectors/binance-live/fetch-gap.js';
 import { BinanceRest } from '../connectors/binance-live/rest-client.js';
 import { createKafka } from '../connectors/kafka/config.js';

@@ -11,7 +11,7 @@ import { fromCcxt } from '../connectors/binance-live/from-ccxt.js';
 import { LIVE_MARKETS, type LiveMarket } from '../connectors/binance-live/live-context.js';
 import { parseLiveStreamType } from '../connectors/binance-live/live-streams.js';
 import { RestLimiter } from '../connectors/binance-live/rest-limiter.js';
-import { FlowGate } from '../connectors/flow-gate.js';
+import { FlowGate } from '../connectors/plumbing/flow-gate.js';
 import { ConfigError } from '../schemas/errors.js';
 import type { Command, CommandContext } from './command.js';
 import { resolveConfig, type OptionSpec } from './config.js';

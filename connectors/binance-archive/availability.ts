@@ -4,7 +4,7 @@
  * files are reported with the reason (a folder that is empty for every period usually means an unknown or
  * delisted symbol).
  */
-import { retry, type BackoffOptions } from '../backoff.js';
+import { retry, type BackoffOptions } from '../plumbing/backoff.js';
 import type { ArchiveFile } from './plan.js';
 import type { ListedObject } from './listing.js';
 import type { ArchiveSource, SourceListing } from './source.js';

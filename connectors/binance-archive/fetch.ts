@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { retry, type BackoffOptions } from '../backoff.js';
+import { retry, type BackoffOptions } from '../plumbing/backoff.js';
 import { ChecksumMismatchError, ConnectorError, NotFoundUpstreamError, RetriesExhaustedError } from '../../schemas/errors.js';
 import { newSha256 } from './checksum.js';
 import type { ArchiveSource } from './source.js';

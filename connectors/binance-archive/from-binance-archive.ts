@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Observable, defer, from, mergeMap } from 'rxjs';
 import type { EncodedRows, RecordBatch, Stage } from '../sink.js';
-import { retry, type BackoffOptions } from '../backoff.js';
+import { retry, type BackoffOptions } from '../plumbing/backoff.js';
 import { EngineError, NotFoundUpstreamError, RetriesExhaustedError, ChecksumMismatchError } from '../../schemas/errors.js';
 import type { AnyRecord, KindName } from '../../schemas/records.js';
 import { makeVersion } from '../../schemas/version.js';

@@ -9,7 +9,7 @@
 import { DeleteObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Readable, Transform } from 'node:stream';
 import { Observable, defer, from, mergeMap } from 'rxjs';
-import { retry, type BackoffOptions } from '../backoff.js';
+import { retry, type BackoffOptions } from '../plumbing/backoff.js';
 import { s3StatusOf } from '../s3/objects.js';
 import { uploadStream } from '../s3/upload-stream.js';
 import { ChecksumMismatchError, ConnectorError, NotFoundUpstreamError, RetriesExhaustedError } from '../../schemas/errors.js';

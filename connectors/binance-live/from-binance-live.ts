@@ -5,7 +5,7 @@
  * unsubscribing closes every socket, timer and pending REST call.
  *
  * Never silent: sockets ping and are replaced when stalled; a disconnect emits a `gap` (state `open`) per
- * stream, reconnects with exponential backoff and jitter (connectors/backoff.ts), then repairs over REST —
+ * stream, reconnects with exponential backoff and jitter (connectors/plumbing/backoff.ts), then repairs over REST —
  * trades and aggTrades from the last seen id, klines by time — and re-emits the gap as `filled` (or
  * `partial`/`unfillable`). An id hole inside a live stream (cause `sequence_break`) is repaired the same
  * way. Depth streams resync from a new snapshot (book-sync.ts). Sockets are rolled before Binance's 24 h
@@ -16,9 +16,9 @@
  */
 import { Observable, type Subscriber } from 'rxjs';
 import type { AnyRecord } from '../../schemas/records.js';
-import { backoffDelayMs } from '../backoff.js';
+import { backoffDelayMs } from '../plumbing/backoff.js';
 import { LiveRouter } from './live-router.js';
-import type { FlowGate } from '../flow-gate.js';
+import type { FlowGate } from '../plumbing/flow-gate.js';
 import { LiveSocket } from './live-socket.js';
 import { DEFAULT_WS_URLS, liveStream, planConnections, type LiveConnectionPlan, type LiveStreamType } from './live-streams.js';
 import type { LiveMarket } from './live-context.js';
@@ -61,7 +61,7 @@ export interface BinanceLiveOptions {
   readonly stats?: LiveStats;
   /** API key sent with REST calls (only needed where Binance requires one, e.g. futures historicalTrades). */
   readonly apiKey?: string;
-  /** While paused, every socket stops reading (back-pressure from slow sinks, see connectors/flow-gate.ts). */
+  /** While paused, every socket stops reading (back-pressure from slow sinks, see connectors/plumbing/flow-gate.ts). */
   readonly flow?: FlowGate;
   /** Largest WebSocket frame accepted; a larger one closes the socket (gap, reconnect). @default 4 MiB */
   readonly maxFrameBytes?: number;

@@ -15,7 +15,7 @@ import ccxt from 'ccxt';
 import { Observable } from 'rxjs';
 import type { AnyRecord } from '../../schemas/records.js';
 import { US_PER_MS } from '../../schemas/time.js';
-import { backoffDelayMs, sleep } from '../backoff.js';
+import { backoffDelayMs, sleep } from '../plumbing/backoff.js';
 import { asObject, type JsonObject } from './frame-fields.js';
 import { makeGap } from './gap-record.js';
 import type { FrameContext, LiveMarket } from './live-context.js';
@@ -64,7 +64,7 @@ export function createCcxtExchange(market: LiveMarket, wsUrl?: string, restUrl?:
   const Pro = (ccxt as unknown as { pro: Record<string, new (config: object) => CcxtExchange> }).pro;
   // ws.backoff.max 0: ccxt 4.5.84 delays each re-dial of a URL (1 s, 2 s, 4 s, …) on a timer that close() cannot
   // cancel, so a watch loop unsubscribed during that wait left a socket dialled after teardown. The watch
-  // loops here already back off (connectors/backoff.ts, aborted on unsubscribe), so ccxt dials at once.
+  // loops here already back off (connectors/plumbing/backoff.ts, aborted on unsubscribe), so ccxt dials at once.
   const options = { fetchMarkets: { types: [MARKET_TYPES[market]] }, ws: { backoff: { max: 0 } } };
   const ex = new Pro[CLASSES[market]]({ enableRateLimit: true, options });
   observeSends(ex);

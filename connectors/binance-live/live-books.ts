@@ -5,7 +5,7 @@
  */
 import type { AnyRecord, DepthUpdateRecord, GapRecord } from '../../schemas/records.js';
 import { US_PER_MS } from '../../schemas/time.js';
-import { backoffDelayMs } from '../backoff.js';
+import { backoffDelayMs } from '../plumbing/backoff.js';
 import { BookSync } from './book-sync.js';
 import { makeGap } from './gap-record.js';
 import type { LiveMarket } from './live-context.js';

@@ -7,7 +7,7 @@
  */
 import type { AnyRecord } from '../../schemas/records.js';
 import { US_PER_MS } from '../../schemas/time.js';
-import { backoffDelayMs } from '../backoff.js';
+import { backoffDelayMs } from '../plumbing/backoff.js';
 import type { BinanceRest } from './rest-client.js';
 import type { StreamTracker } from './stream-tracker.js';
 

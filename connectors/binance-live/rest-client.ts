@@ -15,7 +15,7 @@
  */
 import { ConnectorError, NotFoundUpstreamError, RateLimitedError, RetriesExhaustedError, isRetriable } from '../../schemas/errors.js';
 import type { AggTradeRecord, BookSnapshotRecord, KlineRecord, TradeRecord } from '../../schemas/records.js';
-import { backoffDelayMs } from '../backoff.js';
+import { backoffDelayMs } from '../plumbing/backoff.js';
 import { asObject, type JsonObject } from './frame-fields.js';
 import type { FrameContext, LiveMarket } from './live-context.js';
 import { mapBinanceDepthSnapshot } from './map-binance-book.js';

@@ -4,7 +4,7 @@
  * server's own count (`X-MBX-USED-WEIGHT-1M`), and after a 429/418 stops every call until `Retry-After`
  * has passed. Waiting uses an injectable clock and sleep, so tests run without real time.
  */
-import { sleep as realSleep } from '../backoff.js';
+import { sleep as realSleep } from '../plumbing/backoff.js';
 
 /** Options of {@link RestLimiter}. */
 export interface RestLimiterOptions {
@@ -12,7 +12,7 @@ export interface RestLimiterOptions {
   readonly weightPerMinute?: number;
   /** Wall clock, ms. @default Date.now */
   readonly now?: () => number;
-  /** Waits `ms` (rejects when the signal aborts). @default connectors/backoff.ts `sleep` */
+  /** Waits `ms` (rejects when the signal aborts). @default connectors/plumbing/backoff.ts `sleep` */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 

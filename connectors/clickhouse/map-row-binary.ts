@@ -7,7 +7,7 @@
  */
 import { SinkWriteError } from '../../schemas/errors.js';
 import type { FieldSpec } from '../../schemas/fields.js';
-import { writeUtf8 } from '../utf8.js';
+import { writeUtf8 } from '../plumbing/utf8.js';
 
 const TWO_TO_32 = 4294967296;
 

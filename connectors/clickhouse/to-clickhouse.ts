@@ -15,7 +15,7 @@
  * same batches, combined the same way, give the same token; combined differently after a crash, the rows
  * are inserted again and collapse on the identity key). A batch may come encoded already (RowBinary, early
  * encoding: row-binary-rows.ts); its bytes are sent as they are. Transport failures and server overload are retried
- * with connectors/backoff.ts; rejected data (syntax, types) is not. A client created from `config` is closed
+ * with connectors/plumbing/backoff.ts; rejected data (syntax, types) is not. A client created from `config` is closed
  * on teardown; a client passed in is left open.
  *
  * Staged units (connectors/sink.ts `Stage`, an archive file loaded whole or not at all): a staged batch goes
@@ -35,7 +35,7 @@ import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { ClickHouseError, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { Observable, defer, type OperatorFunction } from 'rxjs';
-import { retry, type BackoffOptions } from '../backoff.js';
+import { retry, type BackoffOptions } from '../plumbing/backoff.js';
 import type { EncodedRows, RecordBatch, Stage, WriteAck } from '../sink.js';
 import { quoteIdentifier, tableNameOf } from '../../schemas/clickhouse-ddl.js';
 import { SinkWriteError } from '../../schemas/errors.js';

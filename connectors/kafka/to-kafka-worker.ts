@@ -9,10 +9,10 @@
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import { ConfigError, SinkWriteError } from '../../schemas/errors.js';
-import type { BackoffOptions } from '../backoff.js';
+import type { BackoffOptions } from '../plumbing/backoff.js';
 import { clientLogLevel, emitClientLog, type ClientLogEntry, type ClientLogLevel } from '../client-logs.js';
 import { recordsOf, type RecordBatch, type WriteAck } from '../sink.js';
-import { startModuleWorker } from '../worker-thread.js';
+import { startModuleWorker } from '../plumbing/worker-thread.js';
 import { toColumns, type ColumnarBatch } from './columnar-batch.js';
 import type { ToKafkaOptions } from './to-kafka.js';
 

@@ -30,7 +30,7 @@ import { performance } from 'node:perf_hooks';
 import type { Admin, ICustomPartitioner, Kafka, Producer } from 'kafkajs';
 import { CompressionTypes, Partitioners } from './kafkajs.js';
 import { Observable, defer, type OperatorFunction } from 'rxjs';
-import { retry, type BackoffOptions } from '../backoff.js';
+import { retry, type BackoffOptions } from '../plumbing/backoff.js';
 import { recordsOf, type RecordBatch, type WriteAck } from '../sink.js';
 import { ConfigError, EngineError, SinkWriteError } from '../../schemas/errors.js';
 import type { AnyRecord } from '../../schemas/records.js';

@@ -29,7 +29,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { retry } from '../backoff.js';
+import { retry } from '../plumbing/backoff.js';
 import type { FieldSpec } from '../../schemas/fields.js';
 import { parquetColumnsOf } from '../../schemas/parquet-schema.js';
 import { KINDS, type KindName } from '../../schemas/records.js';

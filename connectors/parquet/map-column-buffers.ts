@@ -11,7 +11,7 @@
  * Memory: about 8 bytes per numeric cell, the UTF-8 bytes of the strings, 1 bit per boolean.
  */
 import type { ParquetColumn } from '../../schemas/parquet-schema.js';
-import { writeUtf8 } from '../utf8.js';
+import { writeUtf8 } from '../plumbing/utf8.js';
 import { readColumns, type ColumnValues } from './read-columns.js';
 
 type Row = Readonly<Record<string, unknown>>;

@@ -15,7 +15,7 @@ import type { Worker } from 'node:worker_threads';
 import { SinkWriteError } from '../../schemas/errors.js';
 import type { ParquetColumn } from '../../schemas/parquet-schema.js';
 import type { EncodeParquetOptions } from './encode-parquet.js';
-import { startModuleWorker } from '../worker-thread.js';
+import { startModuleWorker } from '../plumbing/worker-thread.js';
 import { mapColumnBuffers, transferablesOf, type ColumnBuffers } from './map-column-buffers.js';
 
 type Row = Readonly<Record<string, unknown>>;

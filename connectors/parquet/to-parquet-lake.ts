@@ -9,7 +9,7 @@
  * be collected young, and the source keeps parsing) while the worker encodes earlier ones; files of different
  * batches may be written concurrently, acknowledgements are emitted in batch order.
  * Memory: four batches' column buffers plus their encoded files (and the batches waiting behind them).
- * Retriable write errors are retried with connectors/backoff.ts; the stream errors with the last error after
+ * Retriable write errors are retried with connectors/plumbing/backoff.ts; the stream errors with the last error after
  * that. Unsubscribing aborts an in-flight S3 upload and ends the worker; a local write already renamed stays
  * complete.
  *
@@ -27,8 +27,8 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Observable, defer, type OperatorFunction } from 'rxjs';
-import { retry, type BackoffOptions } from '../backoff.js';
-import { mapInOrder } from '../map-in-order.js';
+import { retry, type BackoffOptions } from '../plumbing/backoff.js';
+import { mapInOrder } from './map-in-order.js';
 import { recordsOf, rowsOf, type RecordBatch, type WriteAck } from '../sink.js';
 import { parquetColumnsOf } from '../../schemas/parquet-schema.js';
 import { KINDS, type AnyRecord } from '../../schemas/records.js';

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { Observable, concatMap, delay, from, map, of, type OperatorFunction } from 'rxjs';
 import { fromBinanceLive, newLiveStats } from '../../connectors/binance-live/from-binance-live.js';
 import { startReplayServer } from '../../connectors/binance-replay/replay-server.js';
-import { FlowGate } from '../../connectors/flow-gate.js';
+import { FlowGate } from '../../connectors/plumbing/flow-gate.js';
 import type { RecordBatch, WriteAck } from '../../connectors/sink.js';
 import { runLive } from '../../pipelines/live-run.js';
 import type { AnyRecord } from '../../schemas/index.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Subject, firstValueFrom, from, take, toArray } from 'rxjs';
-import { mapInOrder } from '../../../connectors/map-in-order.js';
+import { mapInOrder } from '../../../connectors/parquet/map-in-order.js';
 import { LakeColumnsBuilder } from '../../../connectors/parquet/lake-columns.js';
 import { cellsOf, toParquetLake } from '../../../connectors/parquet/to-parquet-lake.js';
 import { queryLake } from '../../../connectors/parquet/query-lake.js';

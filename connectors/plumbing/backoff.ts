@@ -2,7 +2,7 @@
  * The one retry policy: exponential backoff with equal jitter, driven by the error's `retriable` flag and
  * honouring `RateLimitedError.retryAfterMs`. Nothing inspects error messages.
  */
-import { RateLimitedError, RetriesExhaustedError, isRetriable, type ErrorContext } from '../schemas/errors.js';
+import { RateLimitedError, RetriesExhaustedError, isRetriable, type ErrorContext } from '../../schemas/errors.js';
 
 /** Options of {@link retry} and {@link backoffDelayMs}. */
 export interface BackoffOptions {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { it } from 'node:test';
-import { startModuleWorker } from '../../connectors/worker-thread.js';
+import { startModuleWorker } from '../../../connectors/plumbing/worker-thread.js';
 
 it('runs a TypeScript module in a worker thread (tsx registered there) and lets the process exit after terminate', async () => {
   const worker = startModuleWorker(new URL('./worker-thread-echo.ts', import.meta.url), { workerData: { factor: 3 } });

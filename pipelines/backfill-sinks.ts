@@ -46,6 +46,13 @@ export interface SinkHooks {
   readonly onRetry?: (sink: string, info: RetryInfo) => void;
   /** The names of the sinks built. */
   readonly built?: (names: readonly string[]) => void;
+  /** A sink's background work failed (the lake's compaction of directory `where`, which stays due). Default: a JSON line on stderr. */
+  readonly onBackgroundError?: (sink: string, where: string, error: unknown) => void;
+}
+
+/** Without a run log: one JSON line on stderr per failed background work of a sink (a lake compaction). */
+export function compactionFailedLine(_sink: string, dir: string, error: unknown): void {
+  process.stderr.write(`${JSON.stringify({ event: 'compaction-failed', dir, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) })}\n`);
 }
 
 /** The chosen sink names. */
@@ -90,7 +97,7 @@ export async function buildSinks(config: ResolvedConfig, hooks: SinkHooks = {}):
       const s3 = isS3Url(root) ? { s3: s3ConfigOf(config) } : {};
       // `serve --compact-lake`: day partitions kept at one row per key (connectors/parquet/lake-compactor.ts).
       const compactor = config.compactLake === true ? (await import('../connectors/parquet/lake-compactor.js')).startLakeCompactor({
-        root, ...s3, onError: (error, dir) => process.stderr.write(`${JSON.stringify({ event: 'compaction-failed', dir, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) })}\n`),
+        root, ...s3, onError: (error, dir) => (hooks.onBackgroundError ?? compactionFailedLine)('parquet', dir, error),
       }) : undefined;
       sinks.push(toParquetLake({ root, ...s3, ...(compactor === undefined ? {} : { onWritten: (dir: string) => compactor.written(dir) }), ...retryOf('parquet') }));
       if (compactor !== undefined) closers.push(() => compactor.close());

@@ -68,6 +68,7 @@ export async function startRunOps(command: string, config: ResolvedConfig, conte
     observe: (name, sink, index) => metrics.observeSink(name, sink, index === 0),
     onRetry: (sink, { attempt, delayMs, error }) => logger.warn({ sink, attempt, retryInMs: delayMs, reason: reasonOf(error) }, 'sink write failed; retrying'),
     built: probe,
+    onBackgroundError: (sink, where, error) => logger.error({ sink, where, reason: reasonOf(error) }, 'sink background work failed; it stays due and is tried again'),
   };
   let server: OpsServer | undefined;
   const port = config.metricsPort as number | undefined;

@@ -49,6 +49,7 @@ function start(config: ResolvedConfig): void {
         observe: relayed,
         onRetry: (sink, { attempt, delayMs, error }) => post({ type: 'sink-retry', sink, attempt, delayMs, error: errorData(error) }),
         built: (names) => post({ type: 'sink-built', names: [...names] }),
+        onBackgroundError: (sink, where, error) => post({ type: 'sink-background-error', sink, where, error: errorData(error) }),
       },
     })
     .then((report) => post({ type: 'done', report: { ...report } }), (error: unknown) => post({ type: 'failed', error: errorData(error), ...(last === undefined ? {} : { report: { ...last } }) }))

@@ -16,6 +16,7 @@ import type { RecordBatch, WriteAck } from '../connectors/sink.js';
 import { startModuleWorker } from '../connectors/plumbing/worker-thread.js';
 import { ConfigError, ConnectorError } from '../schemas/errors.js';
 import type { AnyRecord, KindName } from '../schemas/records.js';
+import { compactionFailedLine } from './backfill-sinks.js';
 import type { ResolvedConfig } from './config.js';
 import type { ServeHooks, ServeReport } from './serve-session.js';
 
@@ -38,6 +39,7 @@ export type ServeWorkerOut =
   | (SinkEvent & { readonly type: 'sink-ack'; readonly ack: WriteAck })
   | (SinkEvent & { readonly type: 'sink-error'; readonly error: ErrorData })
   | { readonly type: 'sink-retry'; readonly sink: string; readonly attempt: number; readonly delayMs: number; readonly error: ErrorData }
+  | { readonly type: 'sink-background-error'; readonly sink: string; readonly where: string; readonly error: ErrorData }
   | { readonly type: 'sink-built'; readonly names: readonly string[] };
 
 const WORKER_MODULE = new URL(`./serve-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
@@ -120,6 +122,7 @@ export function runServeInWorkers(config: ResolvedConfig, workers: number, signa
             return;
           case 'sink-built': hooks.sinks?.built?.(message.names); return;
           case 'sink-retry': hooks.sinks?.onRetry?.(message.sink, { attempt: message.attempt, delayMs: message.delayMs, error: errorOf(message.error) }); return;
+          case 'sink-background-error': (hooks.sinks?.onBackgroundError ?? compactionFailedLine)(message.sink, message.where, errorOf(message.error)); return;
           default: relay(relays, hooks, message);
         }
       });

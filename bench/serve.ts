@@ -1,8 +1,7 @@
 /**
  * `npm run bench -- serve`: Kafka → ClickHouse through the whole serving chain (`lakehouse serve`: validate →
  * mergeSources → dedupe → watermark → detectGaps → fillGaps → resample → ClickHouse), in rows/s from the
- * first batch read to the last row visible in ClickHouse (the time from start, group join included, beside it), with one
- * member (`--workers 1`) and with two on worker threads (`BENCH_SERVE_WORKERS=1,2`), printed beside the server's own CSV ingest of the same
+ * first batch read to the last row visible in ClickHouse (the time from start, group join included, beside it), printed beside the server's own CSV ingest of the same
  * rows in the same run; and the engine's state memory (heap held after a GC) for 1,000 symbols. Needs Kafka,
  * the registry and ClickHouse (`eval "$(bash infra/local/infra.sh env)"`); without them one result says so.
  */
@@ -10,7 +9,6 @@ import { Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { from, lastValueFrom, toArray } from 'rxjs';
-import type { ClickHouseClient } from '@clickhouse/client';
 import { createClickHouseClient } from '../connectors/clickhouse/config.js';
 import { toKafka } from '../connectors/kafka/to-kafka.js';
 import { topicFor } from '../connectors/kafka/topic-for.js';
@@ -24,8 +22,8 @@ import { csvOf, timeMs } from './clickhouse-insert.js';
 import type { BenchResult } from './result.js';
 
 const ROWS = Number(process.env.BENCH_SERVE_ROWS ?? 600_000);
-/** The serving runs, one per member count (`--workers`; each member on a thread of its own), back to back on the same topics. */
-const WORKERS = (process.env.BENCH_SERVE_WORKERS ?? '1,2').split(',').map(Number);
+/** Serving members (`--workers`), each on a thread of its own. */
+const WORKERS = Number(process.env.BENCH_SERVE_WORKERS ?? 2);
 const TARGET = 300_000;
 const DAY_US = 1_751_328_000_000_000;
 
@@ -62,35 +60,6 @@ function stateMemory(): BenchResult {
   return { name: 'serve: engine state for 1,000 symbols', value: Math.round(held / 1024), unit: 'KiB', note: `${streams} streams, intervals 1m,5m,1h,1d, lateness 1 s: ${Math.round(held / streams)} bytes per stream (heap after GC)` };
 }
 
-/** One serving run with `workers` members over the bench's topics into a database of its own: the rate and its timings. */
-async function measureServe(run: string, workers: number, database: string, client: ClickHouseClient): Promise<{ rate: number; serveMs: number; totalMs: number; firstRows: number }> {
-  const argv = ['--group-id', `${run}-group-w${workers}`, '--topic-prefix', `${run}.`, '--sink', 'clickhouse', '--clickhouse-database', database, '--intervals', '1m', '--idle-flush', '1s', '--workers', String(workers)];
-  const { config } = resolveConfig('serve', SERVE_OPTIONS, argv, process.env);
-  const stop = new AbortController();
-  const count = async (final = ''): Promise<number> => {
-    try {
-      return Number((await (await client.query({ query: `SELECT count() AS n FROM ${quoteIdentifier(database)}.trades ${final}`, format: 'JSONEachRow' })).json<{ n: string }>())[0].n);
-    } catch {
-      return 0;
-    }
-  };
-  // Timed from the first batch read (its rows not counted) to the last row visible: the serving rate. The
-  // start-up before it (module loading, registry look-ups, the group join) is printed beside it.
-  let firstMs: number | undefined;
-  let firstRows = 0;
-  const startMs = performance.now();
-  const serving = runServe(config, stop.signal, (report) => {
-    if (firstMs === undefined) { firstMs = performance.now(); firstRows = report.records; }
-  });
-  // Rows written twice (an idle flush's re-read on a loaded machine) count once: FINAL once the plain count is there.
-  while (await count() < ROWS || await count('FINAL') < ROWS) await new Promise((resolve) => setTimeout(resolve, 50));
-  const endMs = performance.now();
-  stop.abort();
-  await serving;
-  const serveMs = endMs - (firstMs as number);
-  return { rate: Math.round((ROWS - firstRows) / (serveMs / 1000)), serveMs, totalMs: endMs - startMs, firstRows };
-}
-
 export async function benchServe(): Promise<BenchResult[]> {
   const env = process.env;
   if (env.KAFKA_BROKERS === undefined || env.SCHEMA_REGISTRY_URL === undefined || env.CLICKHOUSE_URL === undefined) {
@@ -104,29 +73,48 @@ export async function benchServe(): Promise<BenchResult[]> {
   await lastValueFrom(from(chunks.map((records, i) => ({ kind: 'trade' as const, unitId: `${run}#${i}`, records })))
     .pipe(toKafka({ kafka: { brokers }, registry: { url: env.SCHEMA_REGISTRY_URL }, topicOf: (r) => `${run}.${topicFor(r)}`, partitions: 6 }), toArray()));
   const client = await createClickHouseClient({ url: env.CLICKHOUSE_URL, username: env.CLICKHOUSE_USER, password: env.CLICKHOUSE_PASSWORD });
-  const databases = WORKERS.map((workers) => `${run}_w${workers}_db`);
+  const database = `${run}_db`;
   try {
-    const results: BenchResult[] = [];
-    let best = 0;
-    for (const [i, workers] of WORKERS.entries()) {
-      const { rate, serveMs, totalMs, firstRows } = await measureServe(run, workers, databases[i], client);
-      best = Math.max(best, rate);
-      results.push({ name: `serve --workers ${workers}: Kafka → full operator chain → ClickHouse`, value: rate, unit: 'rows/s', target: TARGET, ratio: rate / TARGET,
-        note: `${ROWS} trades of 1,000 symbols, 6 partitions, bars 1m; ${serveMs.toFixed(0)} ms from the first batch read to the last row in ClickHouse (its ${firstRows} rows not counted); from start, incl. start-up and group join: ${totalMs.toFixed(0)} ms, ${Math.round(ROWS / (totalMs / 1000))} rows/s` });
-    }
+    const argv = ['--group-id', `${run}-group`, '--topic-prefix', `${run}.`, '--sink', 'clickhouse', '--clickhouse-database', database, '--intervals', '1m', '--idle-flush', '1s', '--workers', String(WORKERS)];
+    const { config } = resolveConfig('serve', SERVE_OPTIONS, argv, env);
+    const stop = new AbortController();
+    const count = async (final = ''): Promise<number> => {
+      try {
+        return Number((await (await client.query({ query: `SELECT count() AS n FROM ${quoteIdentifier(database)}.trades ${final}`, format: 'JSONEachRow' })).json<{ n: string }>())[0].n);
+      } catch {
+        return 0;
+      }
+    };
+    // Timed from the first batch read (its rows not counted) to the last row visible: the serving rate. The
+    // start-up before it (module loading, registry look-ups, the group join) is printed beside it.
+    let firstMs: number | undefined;
+    let firstRows = 0;
+    const startMs = performance.now();
+    const serving = runServe(config, stop.signal, (report) => {
+      if (firstMs === undefined) { firstMs = performance.now(); firstRows = report.records; }
+    });
+    // Rows written twice (an idle flush's re-read on a loaded machine) count once: FINAL once the plain count is there.
+    while (await count() < ROWS || await count('FINAL') < ROWS) await new Promise((resolve) => setTimeout(resolve, 50));
+    const endMs = performance.now();
+    stop.abort();
+    await serving;
+    const serveMs = endMs - (firstMs as number);
+    const totalMs = endMs - startMs;
     // A fresh client: the polling one's keep-alive socket may have gone stale while serve ran.
     const ingest = await createClickHouseClient({ url: env.CLICKHOUSE_URL, username: env.CLICKHOUSE_USER, password: env.CLICKHOUSE_PASSWORD });
-    await ingest.command({ query: `CREATE TABLE ${quoteIdentifier(databases[0])}.trades_csv AS ${quoteIdentifier(databases[0])}.trades` });
+    await ingest.command({ query: `CREATE TABLE ${quoteIdentifier(database)}.trades_csv AS ${quoteIdentifier(database)}.trades` });
     const csv = csvOf(rows as unknown as Record<string, unknown>[], TRADE.fields);
-    const csvMs = await timeMs(() => ingest.insert({ table: `${quoteIdentifier(databases[0])}.trades_csv`, format: 'CSV', values: Readable.from(csv, { objectMode: false }) })).finally(() => ingest.close());
+    const csvMs = await timeMs(() => ingest.insert({ table: `${quoteIdentifier(database)}.trades_csv`, format: 'CSV', values: Readable.from(csv, { objectMode: false }) })).finally(() => ingest.close());
+    const serveRate = Math.round((ROWS - firstRows) / (serveMs / 1000));
     const csvRate = Math.round(ROWS / (csvMs / 1000));
     return [
-      ...results,
-      { name: 'serve: the server\'s own CSV ingest of the same rows', value: csvRate, unit: 'rows/s', note: `${csvMs.toFixed(0)} ms, pre-encoded; the best serve run is ${(best / csvRate).toFixed(2)} of it` },
+      { name: 'serve: Kafka → full operator chain → ClickHouse', value: serveRate, unit: 'rows/s', target: TARGET, ratio: serveRate / TARGET,
+        note: `${ROWS} trades of 1,000 symbols, 6 partitions, bars 1m, --workers ${WORKERS}; ${serveMs.toFixed(0)} ms from the first batch read to the last row in ClickHouse (its ${firstRows} rows not counted); from start, incl. start-up and group join: ${totalMs.toFixed(0)} ms, ${Math.round(ROWS / (totalMs / 1000))} rows/s` },
+      { name: 'serve: the server\'s own CSV ingest of the same rows', value: csvRate, unit: 'rows/s', note: `${csvMs.toFixed(0)} ms, pre-encoded; serve is ${(serveRate / csvRate).toFixed(2)} of it` },
       stateMemory(),
     ];
   } finally {
-    for (const database of databases) await client.command({ query: `DROP DATABASE IF EXISTS ${quoteIdentifier(database)}` }).catch(() => undefined);
+    await client.command({ query: `DROP DATABASE IF EXISTS ${quoteIdentifier(database)}` }).catch(() => undefined);
     await client.close();
   }
 }

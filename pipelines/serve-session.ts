@@ -31,7 +31,6 @@ import { ServeEngine } from './serve-engine.js';
 import { CommitQueue, PartitionOffsets, horizonMetadata, horizonOfMetadata } from './serve-offsets.js';
 import type { ServePipelineOptions } from './serve-pipeline.js';
 import { sinkWriter } from './sink-writer.js';
-import type { SinkHooks } from './backfill-sinks.js';
 
 /** Counters of a serving run (all sessions). */
 export interface ServeReport {
@@ -39,17 +38,6 @@ export interface ServeReport {
   commits: number; flushes: number; restarts: number; streams: number;
   /** Copies dropped by dedupe (dedupe hits). */
   duplicatesDropped: number;
-}
-
-/** What the operating side of a serve run observes: the report (once, at the start) and the sinks of every session. */
-export interface ServeHooks {
-  readonly onReport?: (report: ServeReport) => void;
-  readonly sinks?: SinkHooks;
-  /**
-   * Awaited before each session joins the consumer group, its sinks built (`--workers`: the members join
-   * together, so the group forms once instead of rebalancing as each arrives).
-   */
-  readonly beforeJoin?: () => Promise<void>;
 }
 
 /** What a session needs. */

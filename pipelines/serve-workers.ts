@@ -18,7 +18,7 @@ import { ConfigError, ConnectorError } from '../schemas/errors.js';
 import type { AnyRecord, KindName } from '../schemas/records.js';
 import { compactionFailedLine } from './backfill-sinks.js';
 import type { ResolvedConfig } from './config.js';
-import type { ServeHooks, ServeReport } from './serve-session.js';
+import type { ServeHooks, ServeReport } from './serve.js';
 
 /** An error as it crosses threads. */
 export interface ErrorData { readonly name: string; readonly message: string; readonly retriable?: boolean }

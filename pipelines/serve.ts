@@ -15,7 +15,7 @@ import { createKafka } from '../connectors/kafka/config.js';
 import { DLQ_TOPIC } from '../connectors/kafka/topic-for.js';
 import { ConfigError, RetriesExhaustedError } from '../schemas/errors.js';
 import type { GapRecord } from '../schemas/records.js';
-import { buildSinks, preparedSinks } from './backfill-sinks.js';
+import { buildSinks, preparedSinks, type SinkHooks } from './backfill-sinks.js';
 import type { Command } from './command.js';
 import { resolveConfig, type OptionSpec, type ResolvedConfig } from './config.js';
 import { OPS_OPTIONS, READY_MAX_LAG_OPTION } from './ops-options.js';
@@ -24,11 +24,11 @@ import { reasonOf } from './run-logger.js';
 import { startRunOps } from './run-ops.js';
 import type { ServePipelineOptions } from './serve-pipeline.js';
 import { SERVE_OPTIONS, parseDurationUs, serveSettingsOf } from './serve-options.js';
-import { runSession, type ServeHooks, type ServeReport } from './serve-session.js';
+import { runSession, type ServeReport } from './serve-session.js';
 import { runServeInWorkers } from './serve-workers.js';
 import { kafkaConfigOf, registryConfigOf } from './connection-options.js';
 
-export type { ServeHooks, ServeReport } from './serve-session.js';
+export type { ServeReport } from './serve-session.js';
 
 /**
  * The input topics: `--topics`, or every `<prefix>md.*` topic except the derived ones (bars, indicators, dead letters). `md.gaps` is read:
@@ -80,6 +80,16 @@ export function isPermanent(error: unknown): boolean {
   return false;
 }
 
+/** What the operating side of a serve run observes: the report (once, at the start) and the sinks of every session. */
+export interface ServeHooks {
+  readonly onReport?: (report: ServeReport) => void;
+  readonly sinks?: SinkHooks;
+  /**
+   * Awaited before the first session joins the consumer group, its sinks built (`--workers`: the members join
+   * together, so the group forms once instead of rebalancing as each arrives).
+   */
+  readonly beforeJoin?: () => Promise<void>;
+}
 
 /**
  * `promise`, or a rejection as soon as `signal` aborts: a service that accepts connections and never answers

@@ -22,8 +22,6 @@ import { csvOf, timeMs } from './clickhouse-insert.js';
 import type { BenchResult } from './result.js';
 
 const ROWS = Number(process.env.BENCH_SERVE_ROWS ?? 600_000);
-/** Serving members (`--workers`), each on a thread of its own. */
-const WORKERS = Number(process.env.BENCH_SERVE_WORKERS ?? 2);
 const TARGET = 300_000;
 const DAY_US = 1_751_328_000_000_000;
 
@@ -75,7 +73,7 @@ export async function benchServe(): Promise<BenchResult[]> {
   const client = await createClickHouseClient({ url: env.CLICKHOUSE_URL, username: env.CLICKHOUSE_USER, password: env.CLICKHOUSE_PASSWORD });
   const database = `${run}_db`;
   try {
-    const argv = ['--group-id', `${run}-group`, '--topic-prefix', `${run}.`, '--sink', 'clickhouse', '--clickhouse-database', database, '--intervals', '1m', '--idle-flush', '1s', '--workers', String(WORKERS)];
+    const argv = ['--group-id', `${run}-group`, '--topic-prefix', `${run}.`, '--sink', 'clickhouse', '--clickhouse-database', database, '--intervals', '1m', '--idle-flush', '1s'];
     const { config } = resolveConfig('serve', SERVE_OPTIONS, argv, env);
     const stop = new AbortController();
     const count = async (final = ''): Promise<number> => {
@@ -109,7 +107,7 @@ export async function benchServe(): Promise<BenchResult[]> {
     const csvRate = Math.round(ROWS / (csvMs / 1000));
     return [
       { name: 'serve: Kafka → full operator chain → ClickHouse', value: serveRate, unit: 'rows/s', target: TARGET, ratio: serveRate / TARGET,
-        note: `${ROWS} trades of 1,000 symbols, 6 partitions, bars 1m, --workers ${WORKERS}; ${serveMs.toFixed(0)} ms from the first batch read to the last row in ClickHouse (its ${firstRows} rows not counted); from start, incl. start-up and group join: ${totalMs.toFixed(0)} ms, ${Math.round(ROWS / (totalMs / 1000))} rows/s` },
+        note: `${ROWS} trades of 1,000 symbols, 6 partitions, bars 1m; ${serveMs.toFixed(0)} ms from the first batch read to the last row in ClickHouse (its ${firstRows} rows not counted); from start, incl. start-up and group join: ${totalMs.toFixed(0)} ms, ${Math.round(ROWS / (totalMs / 1000))} rows/s` },
       { name: 'serve: the server\'s own CSV ingest of the same rows', value: csvRate, unit: 'rows/s', note: `${csvMs.toFixed(0)} ms, pre-encoded; serve is ${(serveRate / csvRate).toFixed(2)} of it` },
       stateMemory(),
     ];

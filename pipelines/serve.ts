@@ -25,7 +25,6 @@ import { startRunOps } from './run-ops.js';
 import type { ServePipelineOptions } from './serve-pipeline.js';
 import { SERVE_OPTIONS, parseDurationUs, serveSettingsOf } from './serve-options.js';
 import { runSession, type ServeReport } from './serve-session.js';
-import { runServeInWorkers } from './serve-workers.js';
 import { kafkaConfigOf, registryConfigOf } from './connection-options.js';
 
 export type { ServeReport } from './serve-session.js';
@@ -84,11 +83,6 @@ export function isPermanent(error: unknown): boolean {
 export interface ServeHooks {
   readonly onReport?: (report: ServeReport) => void;
   readonly sinks?: SinkHooks;
-  /**
-   * Awaited before the first session joins the consumer group, its sinks built (`--workers`: the members join
-   * together, so the group forms once instead of rebalancing as each arrives).
-   */
-  readonly beforeJoin?: () => Promise<void>;
 }
 
 /**
@@ -126,8 +120,6 @@ export async function runServe(config: ResolvedConfig, signal: AbortSignal, onPr
   const names = explicit.length > 0 ? [...new Set(explicit)] : config.clickhouseUrl === undefined ? ['parquet'] : ['clickhouse', 'parquet'];
   const report: ServeReport = { batches: 0, records: 0, outputs: 0, bars: 0, gaps: 0, deadLetters: 0, commits: 0, flushes: 0, restarts: 0, streams: 0, duplicatesDropped: 0 };
   hooks.onReport?.(report);
-  const workers = (config.workers as number | undefined) ?? 1;
-  if (workers > 1) return runServeInWorkers(config, workers, signal, report, onProgress, onRestart, hooks);
   for (let attempt = 1; !signal.aborted; attempt++) {
     try {
       const topics = await untilAborted(topicsOf(config, brokers), signal);
@@ -136,7 +128,6 @@ export async function runServe(config: ResolvedConfig, signal: AbortSignal, onPr
       const built = stores.length === 0 ? undefined : await untilAborted(buildSinks({ ...config, sink: stores }, hooks.sinks).then(preparedSinks), signal, (late) => late.close());
       const derived = names.includes('kafka') ? (await buildSinks({ ...config, sink: ['kafka'] }, hooks.sinks)).sinks[0] : undefined;
       try {
-        if (hooks.beforeJoin !== undefined) await untilAborted(hooks.beforeJoin(), signal);
         await runSession({
           kafka: kafkaConfigOf(config, brokers), registry: registryConfigOf(config, registryUrl), topics, groupId: config.groupId as string, fromBeginning: config.fromBeginning as boolean,
           chain, sinks: built?.sinks ?? [], ...(derived === undefined ? {} : { derived }), maxInFlight: Math.max(1, config.maxInFlight as number), idleFlushMs: parseDurationUs(config.idleFlush as string, '--idle-flush') / 1000,

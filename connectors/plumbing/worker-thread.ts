@@ -6,32 +6,18 @@
  * worker). Compiled `.js` modules are imported directly.
  */
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-
-/** Options of {@link startModuleWorker}. */
-export interface ModuleWorkerOptions extends Omit<WorkerOptions, 'eval'> {
-  /**
-   * The module (or what it loads) uses dynamic `import()` of project modules: under tsx the worker then
-   * registers tsx's ES module loader (dearer to start) instead of its CommonJS hook, which `import()` bypasses.
-   */
-  readonly dynamicImports?: boolean;
-}
 
 /**
  * A worker running `moduleUrl` (e.g. `new URL('./x-worker.ts', import.meta.url)`), which reads `workerData`
- * and talks over `parentPort`. The module must not use top-level await (it is `require`d under tsx, unless `dynamicImports`). The
+ * and talks over `parentPort`. The module must not use top-level await (it is `require`d under tsx). The
  * worker does not keep the process alive by itself (`unref`): its owner ends it (a message, then
  * `terminate`).
  */
-export function startModuleWorker(moduleUrl: URL, options: ModuleWorkerOptions = {}): Worker {
-  const { dynamicImports, ...workerOptions } = options;
+export function startModuleWorker(moduleUrl: URL, options: Omit<WorkerOptions, 'eval'> = {}): Worker {
   let entry: string;
-  if (moduleUrl.pathname.endsWith('.ts') && dynamicImports === true) {
-    const tsx = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', 'esm', 'api', 'index.mjs')).href;
-    entry = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(moduleUrl.href)}); });`;
-  } else if (moduleUrl.pathname.endsWith('.ts')) {
+  if (moduleUrl.pathname.endsWith('.ts')) {
     const tsx = createRequire(import.meta.url).resolve('tsx/cjs/api');
     // `import()` first: the eval'd entry is an ES module when the parent runs with --input-type=module (no `require`).
     entry = `import('node:module').then(({ createRequire }) => { const require = createRequire(${JSON.stringify(moduleUrl.href)});`
@@ -39,7 +25,7 @@ export function startModuleWorker(moduleUrl: URL, options: ModuleWorkerOptions =
   } else {
     entry = `import(${JSON.stringify(moduleUrl.href)})`;
   }
-  const worker = new Worker(entry, { ...workerOptions, eval: true });
+  const worker = new Worker(entry, { ...options, eval: true });
   worker.unref();
   return worker;
 }

@@ -65,6 +65,8 @@ test('serve killed with SIGKILL mid-way and restarted: every id once in ClickHou
   const until = async (condition: () => Promise<boolean>, child: ChildProcess): Promise<void> => {
     while (!await condition()) {
       if (child.exitCode !== null) throw new Error(`serve exited early with status ${child.exitCode}: ${stderrOf.get(child) ?? ''}`);
+      // A test that timed out stops polling: else its file's process never ends and the whole run waits on it.
+      if (t.signal.aborted) throw new Error(`gave up waiting; serve's log: ${stderrOf.get(child) ?? ''}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   };

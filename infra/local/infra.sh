@@ -394,7 +394,7 @@ start_kafka() {
   rotate_log "$LOGS/kafka-server.log"
   if [[ ! -f "$d/data/meta.properties" ]]; then
     # Kafka cluster ids are 16 random bytes, base64url without padding (what StorageTool random-uuid prints).
-    cluster_id="$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+    cluster_id="$(kafka_cluster_id)"
     if ! "$java" -Xmx256m -XX:TieredStopAtLevel=1 -cp "$cp" "$log4j" kafka.tools.StorageTool format \
       -t "$cluster_id" -c "$d/server.properties" --ignore-formatted >>"$out" 2>&1; then
       err kafka "storage format failed"
@@ -496,7 +496,7 @@ start_kafka-secure() {
   rotate_log "$out"
   rotate_log "$LOGS/kafka-secure-server.log"
   if [[ ! -f "$d/data/meta.properties" ]]; then
-    cluster_id="$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+    cluster_id="$(kafka_cluster_id)"
     if ! "$java" -Xmx256m -XX:TieredStopAtLevel=1 -cp "$cp" "$log4j" kafka.tools.StorageTool format \
       -t "$cluster_id" -c "$d/server.properties" --ignore-formatted \
       --add-scram "SCRAM-SHA-512=[name=admin,password=$KAFKA_SECURE_ADMIN_PASSWORD]" \
@@ -1245,6 +1245,17 @@ Cache: $CACHE    State: $STATE
 EOF
 }
 
+# A Kafka cluster id: 16 random bytes, base64url without padding, never starting with '-' (kafka-storage's
+# argument parser would read such an id as an option and fail the format; Kafka's own generator skips them too).
+kafka_cluster_id() {
+  local id
+  while :; do
+    id="$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+    [[ "$id" == -* ]] || break
+  done
+  printf '%s\n' "$id"
+}
+
 main() {
   local cmd=${1:-help}
   shift || true
@@ -1260,4 +1271,4 @@ main() {
   esac
 }
 
-main "$@"
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then main "$@"; fi

@@ -51,7 +51,7 @@ export interface SinkHooks {
 }
 
 /** Without a run log: one JSON line on stderr per failed background work of a sink (a lake compaction). */
-export function compactionFailedLine(_sink: string, dir: string, error: unknown): void {
+function compactionFailedLine(_sink: string, dir: string, error: unknown): void {
   process.stderr.write(`${JSON.stringify({ event: 'compaction-failed', dir, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) })}\n`);
 }
 

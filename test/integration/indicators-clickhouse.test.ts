@@ -12,7 +12,6 @@ import { test } from 'node:test';
 import { from, lastValueFrom, of, toArray } from 'rxjs';
 import { mapArchiveKline } from '../../connectors/binance-archive/map-archive-kline.js';
 import { RowCursor } from '../../connectors/binance-archive/row-cursor.js';
-import { createClickHouseClient } from '../../connectors/clickhouse/config.js';
 import { migrate } from '../../connectors/clickhouse/migrate.js';
 import { toClickHouse } from '../../connectors/clickhouse/to-clickhouse.js';
 import { toParquetLake } from '../../connectors/parquet/to-parquet-lake.js';
@@ -21,6 +20,7 @@ import { indicatorsCommand, runIndicators } from '../../pipelines/indicators.js'
 import { identityKeyOf, makeVersion, type IndicatorRecord, type KlineRecord } from '../../schemas/index.js';
 import { realFixtureText } from '../support/fixtures.js';
 import { clickhouseService } from '../support/services.js';
+import { clickhouseTestClient } from './serve-support.js';
 
 const RUN = `${Date.now().toString(36)}${process.pid}`;
 const DATABASE = `lakehouse_indicators_${RUN}`;
@@ -31,13 +31,9 @@ const sorted = (rows: readonly IndicatorRecord[]): IndicatorRecord[] => [...rows
 test('indicators --source clickhouse reads the bars FINAL and gives the rows of the lake path', { timeout: 180_000 }, async (t) => {
   const service = await clickhouseService();
   if (service === undefined) return t.skip('ClickHouse not configured (CLICKHOUSE_URL)');
-  const client = await createClickHouseClient(service);
+  const client = await clickhouseTestClient(t, service, DATABASE);
   const root = mkdtempSync(join(tmpdir(), 'indicators-ch-'));
-  t.after(async () => {
-    rmSync(root, { recursive: true, force: true });
-    await client.command({ query: `DROP DATABASE IF EXISTS ${DATABASE}` });
-    await client.close();
-  });
+  t.after(() => rmSync(root, { recursive: true, force: true }));
   const klines = ['BTCUSDT-1m-2020-01-01.zip', 'BTCUSDT-1m-2020-01-02.zip'].flatMap((name) => realFixtureText(name).trim().split('\n'))
     .map((line, i) => mapArchiveKline(new RowCursor().reset(line), {
       market: 'spot', symbol: SYMBOL, interval: '1m', priceKind: 'trade', ingestId: `fixture:${i}`, version: makeVersion('archive', 1_600_000_000_000),

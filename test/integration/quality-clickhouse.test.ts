@@ -11,13 +11,13 @@ import { test } from 'node:test';
 import { lastValueFrom, of, toArray } from 'rxjs';
 import { mapArchiveKline } from '../../connectors/binance-archive/map-archive-kline.js';
 import { RowCursor } from '../../connectors/binance-archive/row-cursor.js';
-import { createClickHouseClient } from '../../connectors/clickhouse/config.js';
 import { fromParquetLake } from '../../connectors/parquet/from-parquet-lake.js';
 import { toParquetLake } from '../../connectors/parquet/to-parquet-lake.js';
 import { main } from '../../pipelines/cli.js';
 import { makeVersion, type KlineRecord, type QualityRecord } from '../../schemas/index.js';
 import { realFixtureText } from '../support/fixtures.js';
 import { clickhouseService } from '../support/services.js';
+import { clickhouseTestClient } from './serve-support.js';
 
 const RUN = `${Date.now().toString(36)}${process.pid}`;
 const DATABASE = `lakehouse_quality_${RUN}`;
@@ -26,13 +26,9 @@ const SYMBOL = `Q${RUN.toUpperCase()}USDT`;
 test('quality --sink parquet,clickhouse writes the day scores into the ClickHouse table quality and the lake', { timeout: 120_000 }, async (t) => {
   const service = await clickhouseService();
   if (service === undefined) return t.skip('ClickHouse not configured (CLICKHOUSE_URL)');
-  const client = await createClickHouseClient(service);
+  const client = await clickhouseTestClient(t, service, DATABASE);
   const root = mkdtempSync(join(tmpdir(), 'quality-ch-'));
-  t.after(async () => {
-    rmSync(root, { recursive: true, force: true });
-    await client.command({ query: `DROP DATABASE IF EXISTS ${DATABASE}` });
-    await client.close();
-  });
+  t.after(() => rmSync(root, { recursive: true, force: true }));
   const klines = realFixtureText('BTCUSDT-1m-2020-01-01.zip').trim().split('\n').map((line, i) => mapArchiveKline(new RowCursor().reset(line), {
     market: 'spot', symbol: SYMBOL, interval: '1m', priceKind: 'trade', ingestId: `fixture:${i}`, version: makeVersion('archive', 1_600_000_000_000),
   }) as KlineRecord);

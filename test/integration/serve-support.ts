@@ -3,17 +3,24 @@
  * and a consumer group's committed offset.
  */
 import type { TestContext } from 'node:test';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { createClickHouseClient } from '../../connectors/clickhouse/config.js';
 import { createKafka } from '../../connectors/kafka/config.js';
 import type { ClickHouseEndpoint, KafkaEndpoint } from '../support/services.js';
 
-/** A function returning the `n` of a one-row query (−1 while the tables do not exist yet); the database is dropped after the test. */
-export async function clickhouseScalar(t: TestContext, clickhouse: ClickHouseEndpoint, database: string): Promise<(sql: string) => Promise<number>> {
+/** A client for a test's own ClickHouse database: the database is dropped and the client closed after the test. */
+export async function clickhouseTestClient(t: TestContext, clickhouse: ClickHouseEndpoint, database: string): Promise<ClickHouseClient> {
   const client = await createClickHouseClient({ url: clickhouse.url, username: clickhouse.username, password: clickhouse.password });
   t.after(async () => {
     await client.command({ query: `DROP DATABASE IF EXISTS ${database}` }).catch(() => undefined);
     await client.close();
   });
+  return client;
+}
+
+/** A function returning the `n` of a one-row query (−1 while the tables do not exist yet); the database is dropped after the test. */
+export async function clickhouseScalar(t: TestContext, clickhouse: ClickHouseEndpoint, database: string): Promise<(sql: string) => Promise<number>> {
+  const client = await clickhouseTestClient(t, clickhouse, database);
   return async (sql) => {
     try {
       return Number((await (await client.query({ query: sql, format: 'JSONEachRow' })).json<{ n: string }>())[0].n);

@@ -45,6 +45,11 @@ export interface Stage {
   readonly end?: 'commit' | 'abort';
 }
 
+/** The last batch of a staged unit (no rows): its commit, or its abort. Written only once every earlier batch of the unit was acknowledged. */
+export function stageEndBatch(kind: KindName, stage: Stage, end: 'commit' | 'abort'): RecordBatch {
+  return { kind, unitId: `${stage.id}#${end}`, records: [], stage: { id: stage.id, end } };
+}
+
 /**
  * Rows encoded as they were parsed, a few thousand at a time, for a pipeline with one sink (a backfill into a
  * ClickHouse server, or into the Parquet lake alone): records then live microseconds instead of waiting in a

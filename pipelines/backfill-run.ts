@@ -1,24 +1,25 @@
 /**
- * The embedded backfill dataflow, top to bottom: resolved plan → fromBinanceArchive (bounded concurrency,
- * verified fetch, streaming parse) → validate (per batch, rejects become dead letters; or, with one sink
- * taking an early encoding, validate + encode a few thousand rows at a time as they are parsed) → every sink (each
- * batch to all of them) → acknowledgements release the file's next batches (backpressure, a few batches in
- * flight per file) → per-file outcomes
- * into the manifest, the progress display and the report.
+ * The embedded backfill dataflow, top to bottom:
+ *   resolved plan
+ *   → fromBinanceArchive: files fetched and verified, `concurrency` at once; each file's batches parsed as they are pulled
+ *   → writeArchiveFile: per file, batches validated (rejects become dead-letter batches; with early encoding,
+ *     validated as they were encoded) and written in order to every sink, a few in flight; a staged file
+ *     committed once all were acknowledged; the file's outcome (loaded only when every sink acknowledged it all)
+ *   → manifest, progress and report.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { OperatorFunction } from 'rxjs';
+import { NEVER, concatMap, from, fromEvent, ignoreElements, lastValueFrom, merge, mergeMap, of, takeUntil, type Observable, type OperatorFunction } from 'rxjs';
 import type { ResolvedPlan } from '../connectors/binance-archive/availability.js';
-import { fromBinanceArchive, type ArchiveEvent, type FileOutcome } from '../connectors/binance-archive/from-binance-archive.js';
+import { fromBinanceArchive, type FileOutcome } from '../connectors/binance-archive/from-binance-archive.js';
 import type { Manifest } from '../connectors/binance-archive/manifest.js';
 import type { ArchiveSource } from '../connectors/binance-archive/source.js';
-import { rowsOf, type RecordBatch, type WriteAck } from '../connectors/sink.js';
-import { splitRejected, validateRecords } from '../operators/validate.js';
+import type { RecordBatch, WriteAck } from '../connectors/sink.js';
 import { ReportBuilder, type BackfillReport } from './backfill-report.js';
 import { earlyEncoders, type EarlyEncoding } from './early-encoding.js';
 import { removeSupersededParts } from './lake-republish.js';
 import type { Progress } from './progress.js';
 import { sinkWriter } from './sink-writer.js';
+import { writeArchiveFile } from './write-archive-file.js';
 
 /**
  * Batches of one file written at once: parsing and validating the next batch overlaps the sinks' work on the
@@ -62,60 +63,34 @@ export interface BackfillRun {
   readonly maxDeadLetters?: number;
 }
 
-/** Splits validation dead letters out of a batch (they go to the deadLetter table as their own unit). */
-function validated(batch: RecordBatch): { main: RecordBatch; rejected: RecordBatch | null } {
-  if (batch.kind === 'deadLetter' || batch.encoded !== undefined) return { main: batch, rejected: null }; // encoded: validated before
-  const { kept, rejected } = splitRejected(validateRecords(batch.records));
-  if (rejected.length === 0) return { main: batch, rejected: null };
-  return {
-    main: { ...batch, records: kept },
-    rejected: { kind: 'deadLetter', unitId: `${batch.unitId}#invalid`, records: rejected },
-  };
-}
-
 /** Runs the backfill; resolves to the report (never rejects for per-file problems; rejects when the sinks' preparation fails). */
 export async function runBackfill(run: BackfillRun): Promise<BackfillReport> {
   const report = new ReportBuilder(Date.now(), run.plan.listed);
   for (const missing of run.plan.missing) report.addMissing(missing);
-  const writer = sinkWriter(run.sinks);
-  let stopUnprepared: ((error: unknown) => void) | undefined;
-  // Writes wait for the sinks' preparation; if it fails they never happen (the run stops instead, below).
-  const prepared = (run.ready ?? Promise.resolve()).catch((error: unknown) => {
-    stopUnprepared?.(error);
-    return new Promise<never>(() => undefined);
-  });
-  const fileOf = new WeakMap<RecordBatch, string>(); // a batch's file key, for its rejected rows
-  // Not an async function: its frame would hold the batch until the acks; the sinks may drop the records sooner.
-  const pace = (batch: RecordBatch): Promise<void> => prepared.then(() => (run.validate ? validated(batch) : { main: batch, rejected: null }))
-    .then(({ main, rejected }) => {
-      if (rejected !== null) report.addRejected(rejected.records.length, fileOf.get(batch) ?? '');
-      return Promise.all([writer.write(main), ...(rejected === null ? [] : [writer.write(rejected)])]);
-    })
-    .then(() => undefined);
-  const events = fromBinanceArchive({
+  const ready = run.ready ?? Promise.resolve();
+  const writer = sinkWriter(run.sinks, { ready });
+  const files = fromBinanceArchive({
     files: run.plan.files, source: run.source, concurrency: run.concurrency, verify: run.verify, manifest: run.manifest,
-    spoolDir: run.spoolDir, quarantineDir: run.quarantineDir, batchRows: run.batchRows, pace, batchesInFlight: BATCHES_IN_FLIGHT,
-    staged: run.staged === true, maxLineBytes: run.maxLineBytes, maxDeadLetters: run.maxDeadLetters,
+    spoolDir: run.spoolDir, quarantineDir: run.quarantineDir, batchRows: run.batchRows, staged: run.staged === true,
+    maxLineBytes: run.maxLineBytes, maxDeadLetters: run.maxDeadLetters,
     ...(run.earlyEncoding === undefined ? {} : { encoder: earlyEncoders(run.earlyEncoding, run.validate, (rows, key) => report.addRejected(rows, key)) }),
   });
-  const onEvent = async (event: ArchiveEvent): Promise<void> => {
-    if (event.type === 'fetched') run.progress?.bytes(event.bytes);
-    else if (event.type === 'batch') { fileOf.set(event.batch, event.file.key); if (event.batch.kind !== 'deadLetter') run.progress?.rows(rowsOf(event.batch)); }
-    else { run.progress?.file(); report.addOutcome(event.outcome); await record(run, report, event.outcome); }
-  };
+  const recorded = files.pipe(
+    mergeMap((event) => {
+      if (event.type !== 'load') return of(event.outcome); // skipped, missing, or failed before its parse
+      run.progress?.bytes(event.bytes);
+      return from(writeArchiveFile(event, writer, {
+        inFlight: BATCHES_IN_FLIGHT, validate: run.validate, onRows: (rows) => run.progress?.rows(rows), onRejected: (rows, key) => report.addRejected(rows, key),
+      }));
+    }),
+    concatMap(async (outcome) => { run.progress?.file(); report.addOutcome(outcome); await record(run, report, outcome); }),
+  );
+  // A failed preparation stops the run with its error: nothing was written, no outcome recorded.
+  const preparationFailure = from(ready).pipe(ignoreElements());
   try {
-    await new Promise<void>((resolve, reject) => {
-      const pendingWrites: Promise<void>[] = [];
-      const subscription = events.subscribe({
-        next: (event) => { pendingWrites.push(onEvent(event)); },
-        error: reject,
-        complete: () => { Promise.all(pendingWrites).then(() => resolve(), reject); },
-      });
-      run.signal?.addEventListener('abort', () => { subscription.unsubscribe(); resolve(); }, { once: true });
-      stopUnprepared = (error) => { subscription.unsubscribe(); reject(error); };
-    });
+    await lastValueFrom(merge(recorded, preparationFailure).pipe(takeUntil(abortOf(run.signal))), { defaultValue: undefined });
     if (run.signal?.aborted !== true) {
-      await run.ready; // its failure is the run's, also when every file was skipped before it settled
+      await ready; // its failure is the run's, also when every file was skipped before it settled
       await writer.finish(); // the sinks' own ends (a lake writer's heartbeat removed) before the report: the process may exit next
     }
   } finally {
@@ -123,6 +98,12 @@ export async function runBackfill(run: BackfillRun): Promise<BackfillReport> {
     run.progress?.stop();
   }
   return report.finish(Date.now());
+}
+
+/** Emits once the run's signal aborts (never without one). */
+function abortOf(signal: AbortSignal | undefined): Observable<unknown> {
+  if (signal === undefined) return NEVER;
+  return signal.aborted ? of(true) : fromEvent(signal, 'abort');
 }
 
 /** Records a file's outcome in the manifest; a republished object's old parts leave the lake first. */

@@ -1,6 +1,7 @@
 /**
  * Writing record batches to several sinks at once, for the pipelines that feed sinks (`backfill`, `stream`,
- * `replay`): each batch goes to every sink, and its write resolves when all of them acknowledged it.
+ * `replay`, `serve`): each batch goes to every sink, and its write resolves when all of them acknowledged it;
+ * {@link writeInOrder} writes a stream of batches with a bounded number in flight.
  */
 import { Subject, map, merge, type OperatorFunction } from 'rxjs';
 import type { RecordBatch, WriteAck } from '../connectors/sink.js';
@@ -17,6 +18,15 @@ export interface SinkWriter {
   finish(): Promise<void>;
 }
 
+/** Options of {@link sinkWriter}. */
+export interface SinkWriterOptions {
+  /**
+   * The sinks' preparation (pipelines/backfill-sinks.ts `ready`): writes wait for it, and never happen if it
+   * rejects (the caller stops on that rejection). @default prepared
+   */
+  readonly ready?: Promise<void>;
+}
+
 /**
  * Subscribes every sink once (sinks open their clients per subscription) and writes each batch to all of
  * them; `write` resolves when every sink acknowledged the batch. Several batches may be in flight, even two
@@ -24,7 +34,7 @@ export interface SinkWriter {
  * the sink has not acknowledged yet (sinks acknowledge in order). A write resolves with the latest
  * `ackedAtMs` its sinks stamped (when the last of them heard from its service), or undefined if none stamps.
  */
-export function sinkWriter(sinks: readonly OperatorFunction<RecordBatch, WriteAck>[]): SinkWriter {
+export function sinkWriter(sinks: readonly OperatorFunction<RecordBatch, WriteAck>[], options: SinkWriterOptions = {}): SinkWriter {
   const batches = new Subject<RecordBatch>();
   const pending = new Map<string, PendingWrite[]>();
   let failure: unknown = null;
@@ -46,7 +56,7 @@ export function sinkWriter(sinks: readonly OperatorFunction<RecordBatch, WriteAc
     error: (error: unknown) => { failure = error; for (const writes of pending.values()) for (const p of writes) p.reject(error); pending.clear(); ended(); },
     complete: () => ended(),
   });
-  const write = (batch: RecordBatch): Promise<number | undefined> => new Promise((resolve, reject) => {
+  const send = (batch: RecordBatch): Promise<number | undefined> => new Promise((resolve, reject) => {
     if (failure !== null) { reject(failure); return; }
     if (sinks.length === 0) { resolve(undefined); return; }
     const p: PendingWrite = { acked: sinks.map(() => false), remaining: sinks.length, ackedAtMs: undefined, resolve, reject };
@@ -54,9 +64,34 @@ export function sinkWriter(sinks: readonly OperatorFunction<RecordBatch, WriteAc
     if (writes === undefined) pending.set(batch.unitId, [p]); else writes.push(p);
     batches.next(batch);
   });
+  const prepared = options.ready?.catch(() => new Promise<never>(() => undefined));
+  // Not an async function: its frame would hold the batch until the preparation; a sink may drop it sooner.
+  const write = prepared === undefined ? send : (batch: RecordBatch): Promise<number | undefined> => prepared.then(() => send(batch));
   return {
     write,
     close: () => { batches.complete(); subscription.unsubscribe(); },
     finish: () => { batches.complete(); return finished; },
   };
+}
+
+/**
+ * Writes `batches` to every sink in order, pulling the next one only while fewer than `inFlight` wait for their
+ * acknowledgement: pulling is the backpressure (memory: that many batches), and parsing the next batch overlaps
+ * the sinks' work on the previous ones. Resolves once every batch was acknowledged by every sink. Rejects with
+ * the first failure, the source's or a write's, after every write it started settled, and stops pulling.
+ */
+export async function writeInOrder(writer: SinkWriter, batches: AsyncIterable<RecordBatch>, inFlight: number): Promise<void> {
+  const pending: Promise<unknown>[] = []; // writes not known to be acknowledged, oldest first
+  try {
+    for await (const batch of batches) {
+      const written = writer.write(batch);
+      written.catch(() => undefined); // observed below, in order; a later write's rejection must not go unhandled meanwhile
+      pending.push(written);
+      if (pending.length >= Math.max(1, inFlight)) await pending.shift();
+    }
+    while (pending.length > 0) await pending.shift();
+  } catch (error) {
+    await Promise.allSettled(pending);
+    throw error;
+  }
 }

@@ -1,19 +1,17 @@
 /**
- * `fromBinanceArchive(options)`: a cold Observable that loads planned archive files — `concurrency` of them
- * fetched and verified at once, parsed and written within a byte budget (big files one at a time, small
- * ones several at once) — and emits, per file, its record batches and then one outcome: `loaded`, `skipped` (the manifest has these
- * exact bytes), `missing` (404 upstream; a missing monthly file falls back to its dailies) or `failed`
- * (checksum mismatch after retries → quarantined, corrupt zip, no CSV member, 5xx/timeouts after retries).
- * A failed file never stops the others. Batches carry `unitId = <key>@<sha256 prefix>#<part>` so the same
- * bytes always give the same units; with `pace`, at most `batchesInFlight` batches of a file wait for their
- * write at once (backpressure: the next batch is read only when fewer are pending), and `loaded` is emitted
- * after every batch's pace resolved, so it means acknowledged by the sinks. With an `encoder` (early encoding
- * for a single sink), a file is parsed a few thousand records at a time into it, its batches carry encoded rows,
- * and the zip check runs beside the parse: the encoded batches wait (bounded by `holdBytes`) until it passed.
- * With `staged` (sinks that stage, connectors/sink.ts `Stage`), each file is one staged unit instead: its batches
- * are written as they are parsed, without a separate zip check, and a last batch commits the unit once the parse's
- * own inflate verified the CRC-32 and size at the end of the member (or aborts it on any failure), so the file is
- * inflated once and a damaged one still leaves nothing visible. Unsubscribing aborts downloads and removes spool files.
+ * `fromBinanceArchive(options)`: a cold Observable of the planned archive files, `concurrency` of them fetched
+ * and verified at once. A file with bytes to write comes as an {@link ArchiveFileLoad}: its record batches are
+ * parsed as the caller pulls them (within a byte budget: big files one at a time, small ones several at once),
+ * and the caller, having written them, asks it for its outcome. The others come as an outcome alone: `skipped`
+ * (the manifest has these exact bytes), `missing` (404 upstream; a missing monthly file falls back to its
+ * dailies, which follow) or `failed` (checksum mismatch after retries → quarantined, 5xx/timeouts after retries).
+ * A failed file never stops the others. This connector knows nothing of sinks or pacing: pulling is the
+ * backpressure, and what "loaded" means (acknowledged by every sink) is the caller's to decide.
+ * With an `encoder` (early encoding for a single sink), a file is parsed a few thousand records at a time into
+ * it and its batches carry encoded rows. With `staged`, each file is one staged unit: its batches are parsed
+ * without a separate zip check, and the caller commits the unit once the parse's own inflate verified the CRC-32
+ * and size at the end of the member, so the file is inflated once and a damaged one leaves nothing visible.
+ * Unsubscribing aborts downloads and removes spool files.
  */
 import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -53,11 +51,37 @@ export interface FileOutcome {
   readonly quarantined: boolean;
 }
 
-/** Events of {@link fromBinanceArchive}. */
-export type ArchiveEvent =
-  | { readonly type: 'batch'; readonly file: ArchiveFile; readonly batch: RecordBatch }
-  | { readonly type: 'fetched'; readonly file: ArchiveFile; readonly bytes: number }
-  | { readonly type: 'file'; readonly outcome: FileOutcome };
+/**
+ * One fetched (and verified) file, for the caller to write: its batches are parsed as the caller pulls them, so
+ * pulling is the backpressure. Once done with the file (its batches pulled to the end or abandoned, its writes
+ * settled), the caller asks for its `outcome`: the file's parse slot, its spool file and its place among the
+ * `concurrency` files are held until then.
+ */
+export interface ArchiveFileLoad {
+  readonly type: 'load';
+  readonly file: ArchiveFile;
+  /** Bytes fetched. */
+  readonly bytes: number;
+  /**
+   * The staged unit every batch of the file belongs to (with `staged`): the caller commits it once every batch
+   * was acknowledged, or aborts it (connectors/sink.ts `stageEndBatch`). Undefined when not staged.
+   */
+  readonly stage: Stage | undefined;
+  /**
+   * The file's batches, unit ids `<key>@<sha256 prefix>#<part>` (the same bytes give the same units). Throws the
+   * file's failure (a damaged zip, too many rejected rows, a line too long): unstaged, before any batch of a
+   * damaged file; staged, possibly after some, which the caller's abort drops.
+   */
+  readonly batches: AsyncIterable<RecordBatch>;
+  /**
+   * The file's outcome once `batches` ended: `loaded` with its parse statistics, or `failed` when `error` is
+   * given (the parse's, or the caller's own: a write that failed).
+   */
+  outcome(error?: unknown): FileOutcome;
+}
+
+/** Events of {@link fromBinanceArchive}: a file to write, or the outcome of one that has nothing to write. */
+export type ArchiveEvent = ArchiveFileLoad | { readonly type: 'file'; readonly outcome: FileOutcome };
 
 /**
  * Records parsed at a time for an {@link EarlyEncoder}: they are encoded while still in the young generation
@@ -116,13 +140,6 @@ export interface FromBinanceArchiveOptions {
   /** Records per batch. @default 20000 */
   readonly batchRows?: number;
   readonly retry?: BackoffOptions;
-  /** Resolves when a batch has been written; a file's next batch waits while `batchesInFlight` are pending. */
-  readonly pace?: (batch: RecordBatch) => Promise<void>;
-  /**
-   * Batches of one file whose `pace` may be pending at once: above 1, parsing the next batch overlaps writing
-   * the previous ones (memory: that many batches per file). A rejected pace fails the file. @default 1
-   */
-  readonly batchesInFlight?: number;
   /**
    * An early encoder for each file of a kind (`key`: the file's), or null for none. `constants`, given for a staged file only: the string fields every record of the file has
    * (parse-archive-file.ts `fileConstants`), which the encoder may leave out of the rows (`EncodedRows.constants`).
@@ -171,6 +188,7 @@ export function fromBinanceArchive(options: FromBinanceArchiveOptions): Observab
   });
 }
 
+/** One planned file's events; completes once its batches (and its fallback dailies') were pulled to the end. */
 function fileEvents(file: PlannedFile, options: FromBinanceArchiveOptions, parsing: ParseSlots): Observable<ArchiveEvent> {
   return new Observable<ArchiveEvent>((subscriber) => {
     const controller = new AbortController();
@@ -209,18 +227,47 @@ async function loadFile(file: PlannedFile, options: FromBinanceArchiveOptions, e
     if (signal.aborted) throw error;
     return fileFailed(file, error, options, emit, signal, parsing);
   }
-  emit({ type: 'fetched', file, bytes: fetched.size });
+  const lastModifiedMs = fetched.lastModifiedMs ?? file.lastModifiedMs;
+  const unitBase = `${file.key}@${fetched.sha256.slice(0, 16)}`;
+  // Staged: the file's rows stay invisible until the commit that follows the parse's own CRC and size check.
+  const stage: Stage | undefined = options.staged === true ? { id: unitBase } : undefined;
+  // The file's parse slot and spool file are held until the caller is done with it (asks for its outcome) or the run stops.
   let release: (() => void) | undefined;
-  try {
-    release = await parsing.take(fetched.size, signal);
-    await parseInto(file, fetched, options, emit, zipCheck);
-  } catch (error) {
-    if (signal.aborted) throw error;
-    emit({ type: 'file', outcome: outcome(file, 'failed', { ...describe(error), bytes: fetched.size, sha256: fetched.sha256 }) });
-  } finally {
+  let finished = false;
+  let consumed!: () => void;
+  const done = new Promise<void>((resolve) => { consumed = resolve; });
+  const finish = (): void => {
+    if (finished) return;
+    finished = true;
     release?.();
-    await releaseFetched(fetched);
+    void releaseFetched(fetched).finally(consumed);
+  };
+  signal.addEventListener('abort', finish, { once: true });
+  let stats: ParseStats | null = null;
+  let parts = 0;
+  async function* batches(): AsyncGenerator<RecordBatch, void, undefined> {
+    const granted = await parsing.take(fetched.size, signal);
+    if (finished) { granted(); return; }
+    release = granted;
+    const parse = parsedBatches(file, fetched, { unitBase, lastModifiedMs, stage, zipCheck }, options);
+    for (;;) {
+      const next = await parse.next();
+      if (next.done === true) { stats = next.value; return; }
+      if (next.value.kind !== 'deadLetter') parts++;
+      yield next.value;
+    }
   }
+  const base = { bytes: fetched.size, sha256: fetched.sha256 };
+  emit({
+    type: 'load', file, bytes: fetched.size, stage, batches: { [Symbol.asyncIterator]: batches },
+    outcome: (error) => {
+      finish();
+      return error === undefined
+        ? outcome(file, 'loaded', { ...base, lastModifiedMs, parts, stats })
+        : outcome(file, 'failed', { ...describe(error), ...base });
+    },
+  });
+  await done;
 }
 
 /**
@@ -239,108 +286,98 @@ function earlyZipCheck(file: ArchiveFile, options: FromBinanceArchiveOptions): P
   return stat(path).then(async ({ size }) => { await checkArchiveZip(path, size, file, maxLineBytesOf(options)); return size; }).catch(() => null);
 }
 
-async function parseInto(file: PlannedFile, fetched: FetchedObject, options: FromBinanceArchiveOptions, emit: Emit, zipCheck: Promise<number | null> | null): Promise<void> {
-  const lastModifiedMs = fetched.lastModifiedMs ?? file.lastModifiedMs;
-  const version = makeVersion('archive', lastModifiedMs ?? 0);
-  const unitBase = `${file.key}@${fetched.sha256.slice(0, 16)}`;
-  // Staged: the file's rows stay invisible until the commit that follows the parse's own CRC and size check.
-  const stage: Stage | undefined = options.staged === true ? { id: unitBase } : undefined;
-  // Else a damaged zip fails before any of its rows is written (checked early only if those very bytes were).
+/** What {@link parsedBatches} needs to know of the fetched file besides its bytes. */
+interface FileUnit {
+  readonly unitBase: string;
+  readonly lastModifiedMs: number | null;
+  readonly stage: Stage | undefined;
+  /** The early zip check, if one was started. */
+  readonly zipCheck: Promise<number | null> | null;
+}
+
+/**
+ * A fetched file's batches, parsed as they are pulled; returns the parse statistics. Unstaged, a damaged zip
+ * fails before any of its rows is yielded: batches of records wait for the zip check; encoded ones are parsed
+ * meanwhile and held (bytes, no records to collect) up to `holdBytes`, so the check's inflate runs beside the
+ * parse. Staged, batches go as they are parsed: the parse's own inflate verifies the CRC and size at the end.
+ */
+async function* parsedBatches(file: PlannedFile, fetched: FetchedObject, unit: FileUnit, options: FromBinanceArchiveOptions): AsyncGenerator<RecordBatch, ParseStats, undefined> {
+  const { unitBase, lastModifiedMs, stage, zipCheck } = unit;
   const check = stage !== undefined ? Promise.resolve() : (async (): Promise<void> => {
     if ((await zipCheck) !== fetched.size || fetched.spooled) await checkArchiveZip(fetched.path, fetched.size, file, maxLineBytesOf(options));
   })();
   const encoder = options.encoder?.(file.kind, stage === undefined ? null : fileConstants(file), file.key) ?? null;
-  // Batches of records wait for the check; encoded ones are parsed meanwhile and held (bytes, no records to
-  // collect) up to `holdBytes`, then written once it passed: the check's inflate runs beside the parse.
   let checked = stage !== undefined || encoder === null;
   if (checked) await check; else check.catch(() => undefined);
-  const held: [KindName, readonly AnyRecord[], EncodedRows | undefined][] = [];
+  const held: RecordBatch[] = [];
   let heldBytes = 0;
   const batchRows = options.batchRows ?? 20_000;
   const maxDeadLetters = options.maxDeadLetters ?? DEFAULT_MAX_DEAD_LETTERS;
   const chunks = parseArchiveFile(fetched.path, fetched.size, file, {
-    version, rejectedAtUs: Math.floor(lastModifiedMs ?? 0) * 1000, maxLineBytes: maxLineBytesOf(options), maxDeadLetters,
+    version: makeVersion('archive', lastModifiedMs ?? 0), rejectedAtUs: Math.floor(lastModifiedMs ?? 0) * 1000,
+    maxLineBytes: maxLineBytesOf(options), maxDeadLetters,
     // Encoded: short runs, cut where the record path's batches end, so both give the same parts (a lake file
     // loaded once with the lake alone and once with other sinks must not get parts of two sizes).
     ...(encoder === null ? { batchRows } : { batchRows: Math.min(batchRows, ENCODE_CHUNK_ROWS), cutEvery: batchRows }),
   });
   let parsed = 0; // with an encoder: records of the file's kind parsed since its last take, rejected ones too
-  const window = Math.max(1, options.batchesInFlight ?? 1);
-  const pending: Promise<void>[] = []; // paces not known to be resolved, oldest first
   let parts = 0;
   let deadParts = 0;
   let dead: AnyRecord[] = []; // with an encoder: the file's dead letters (parse and encoder rejects), batched apart
   let rejectedRows = 0; // dead letters of the file so far, parse and encoder rejects, against maxDeadLetters
-  const write = async (kind: KindName, records: readonly AnyRecord[], encoded?: EncodedRows): Promise<void> => {
-    const unitId = `${unitBase}#${kind === 'deadLetter' ? `dlq${deadParts++}` : parts++}`;
-    const batch: RecordBatch = { kind, unitId, records, ...(encoded === undefined ? {} : { encoded }), ...(stage === undefined ? {} : { stage }) };
-    emit({ type: 'batch', file, batch });
-    if (options.pace === undefined) return;
-    const paced = options.pace(batch);
-    paced.catch(() => undefined); // observed below, in order; a later batch's rejection must not go unhandled meanwhile
-    pending.push(paced);
-    if (pending.length >= window) await pending.shift();
-  };
-  const release = async (): Promise<void> => {
-    await check;
-    checked = true;
-    for (const [kind, records, encoded] of held.splice(0)) await write(kind, records, encoded);
-  };
-  const send = async (kind: KindName, records: readonly AnyRecord[], encoded?: EncodedRows): Promise<void> => {
-    if (checked) return write(kind, records, encoded);
-    held.push([kind, records, encoded]);
-    heldBytes += encoded === undefined ? records.length * DEAD_LETTER_BYTES : encoded.bytes;
-    if (heldBytes >= (options.holdBytes ?? DEFAULT_HOLD_BYTES)) await release();
-  };
+  const batchOf = (kind: KindName, records: readonly AnyRecord[], encoded?: EncodedRows): RecordBatch => ({
+    kind, unitId: `${unitBase}#${kind === 'deadLetter' ? `dlq${deadParts++}` : parts++}`, records,
+    ...(encoded === undefined ? {} : { encoded }), ...(stage === undefined ? {} : { stage }),
+  });
+  // Batches of the file in order; until the check passed, held (and the parse goes on) up to `holdBytes`.
+  async function* send(batch: RecordBatch): AsyncGenerator<RecordBatch, void, undefined> {
+    if (!checked) {
+      held.push(batch);
+      heldBytes += batch.encoded === undefined ? batch.records.length * DEAD_LETTER_BYTES : batch.encoded.bytes;
+      if (heldBytes < (options.holdBytes ?? DEFAULT_HOLD_BYTES)) return;
+      await check;
+      checked = true;
+      yield* held.splice(0);
+      return;
+    }
+    yield batch;
+  }
   const countRejected = (rows: number): void => {
     rejectedRows += rows;
     if (rejectedRows > maxDeadLetters) throw tooManyRejected(file, maxDeadLetters);
   };
-  const keepDead = async (records: readonly AnyRecord[]): Promise<void> => {
+  async function* keepDead(records: readonly AnyRecord[]): AsyncGenerator<RecordBatch, void, undefined> {
     for (const record of records) dead.push(record);
-    if (dead.length >= batchRows) { await send('deadLetter', dead); dead = []; }
-  };
+    if (dead.length >= batchRows) { yield* send(batchOf('deadLetter', dead)); dead = []; }
+  }
   try {
     for (;;) {
       const next = await chunks.next();
       if (next.done === true) {
-        if (encoder !== null && parsed > 0) await send(file.kind, [], encoder.take());
-        if (dead.length > 0) await send('deadLetter', dead);
-        if (!checked) await release();
-        if (stage !== undefined) {
-          await Promise.all(pending); // every staged batch acknowledged before the commit
-          await endStage(file, stage, 'commit', emit, options.pace);
-        }
-        await Promise.all(pending);
-        emit({ type: 'file', outcome: outcome(file, 'loaded', { bytes: fetched.size, sha256: fetched.sha256, lastModifiedMs, parts, stats: next.value }) });
-        return;
+        if (encoder !== null && parsed > 0) yield* send(batchOf(file.kind, [], encoder.take()));
+        if (dead.length > 0) yield* send(batchOf('deadLetter', dead));
+        if (!checked) { await check; checked = true; yield* held.splice(0); }
+        return next.value;
       }
       const { kind, records } = next.value;
       if (kind === 'deadLetter') countRejected(records.length);
-      if (encoder === null) { await send(kind, records); continue; }
-      if (kind === 'deadLetter') { await keepDead(records); continue; }
+      if (encoder === null) { yield* send(batchOf(kind, records)); continue; }
+      if (kind === 'deadLetter') { yield* keepDead(records); continue; }
       const rejected = encoder.add(records);
-      if (rejected.length > 0) { countRejected(rejected.length); await keepDead(rejected); }
+      if (rejected.length > 0) { countRejected(rejected.length); yield* keepDead(rejected); }
       parsed += records.length;
-      if (parsed >= batchRows) { parsed = 0; await send(kind, [], encoder.take()); }
+      if (parsed >= batchRows) { parsed = 0; yield* send(batchOf(kind, [], encoder.take())); }
     }
   } catch (error) {
-    await Promise.allSettled(pending); // the file's outcome follows every write it started
-    if (stage !== undefined) await endStage(file, stage, 'abort', emit, options.pace).catch(() => undefined);
     // A damaged zip is reported as the check finds it, also when the parse beside it tripped over it first.
     throw await check.then(() => error, (checkError: unknown) => checkError);
+  } finally {
+    await chunks.return(undefined as never).catch(() => undefined); // an abandoned parse closes its file now
   }
 }
 
 function maxLineBytesOf(options: FromBinanceArchiveOptions): number {
   return options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-}
-
-/** Writes the last batch of a file's stage (no rows): its commit, or its abort. */
-async function endStage(file: PlannedFile, stage: Stage, end: 'commit' | 'abort', emit: Emit, pace: FromBinanceArchiveOptions['pace']): Promise<void> {
-  const batch: RecordBatch = { kind: file.kind, unitId: `${stage.id}#${end}`, records: [], stage: { id: stage.id, end } };
-  emit({ type: 'batch', file, batch });
-  await pace?.(batch);
 }
 
 async function fileFailed(file: PlannedFile, error: unknown, options: FromBinanceArchiveOptions, emit: Emit, signal: AbortSignal, parsing: ParseSlots): Promise<void> {

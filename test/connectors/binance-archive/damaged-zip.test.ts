@@ -6,8 +6,7 @@ import { isRowBinaryRows, type RowBinaryRows } from '../../../connectors/clickho
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { lastValueFrom, toArray } from 'rxjs';
-import { fromBinanceArchive, type EarlyEncoder } from '../../../connectors/binance-archive/from-binance-archive.js';
+import type { EarlyEncoder } from '../../../connectors/binance-archive/from-binance-archive.js';
 import { rowsOf, type RecordBatch } from '../../../connectors/sink.js';
 import type { KindName } from '../../../schemas/records.js';
 import { checkArchiveZip } from '../../../connectors/binance-archive/parse-archive-file.js';
@@ -16,6 +15,7 @@ import { dirSource } from '../../../connectors/binance-archive/source-dir.js';
 import { generateArchiveMirror, type GeneratedFile } from '../../support/archive-mirror.js';
 import { breakCrc, damageDeflate } from '../../support/archive-zip.js';
 import { removeTempDirs, tempDir } from '../../pipelines/backfill-support.js';
+import { loadArchive } from '../../support/archive-load.js';
 
 after(removeTempDirs);
 
@@ -38,9 +38,9 @@ describe('a zip damaged inside its deflate stream', () => {
     });
   });
 
-  it('fromBinanceArchive emits no batch of the damaged file (though it spans many batches) and reports it failed', async () => {
+  it('no batch of the damaged file is written (though it spans many batches) and reports it failed', async () => {
     const plan = await resolveAvailability([intact.file, damaged.file], dirSource(dir));
-    const events = await lastValueFrom(fromBinanceArchive({ files: plan.files, source: dirSource(dir), batchRows: 200, concurrency: 1 }).pipe(toArray()));
+    const events = await loadArchive({ files: plan.files, source: dirSource(dir), batchRows: 200, concurrency: 1 });
     const batchesOf = (key: string): number => events.filter((e) => e.type === 'batch' && e.file.key === key).length;
     assert.equal(batchesOf(intact.key), 25);
     assert.equal(batchesOf(damaged.key), 0);
@@ -63,7 +63,7 @@ describe('a zip whose stored CRC-32 is wrong (inflates cleanly to the right rows
 
   it('emits none of its batches and reports a CRC-32 mismatch; the intact file loads in order', async () => {
     const plan = await resolveAvailability([intact.file, badCrc.file], dirSource(dir));
-    const events = await lastValueFrom(fromBinanceArchive({ files: plan.files, source: dirSource(dir), batchRows: 200, concurrency: 1, parseConcurrency: 1 }).pipe(toArray()));
+    const events = await loadArchive({ files: plan.files, source: dirSource(dir), batchRows: 200, concurrency: 1, parseConcurrency: 1 });
     const units = (key: string): string[] => events.flatMap((e) => (e.type === 'batch' && e.file.key === key ? [e.batch.unitId.split('#')[1] ?? ''] : []));
     assert.deepEqual(units(intact.key), Array.from({ length: 25 }, (_, i) => String(i)));
     assert.deepEqual(units(badCrc.key), []);
@@ -104,10 +104,10 @@ describe('early encoding: parsed while the zip check runs, held until it passed'
     it(`writes every row of the intact file in encoded batches and nothing of a damaged one (hold ${holdBytes ?? 'default'})`, async () => {
       const plan = await resolveAvailability([intact.file, badCrc.file, damaged.file], dirSource(dir));
       const paced: RecordBatch[] = [];
-      const events = await lastValueFrom(fromBinanceArchive({
+      const events = await loadArchive({
         files: plan.files, source: dirSource(dir), batchRows: 1000, concurrency: 1, parseConcurrency: 1, encoder: jsonLines(),
-        pace: async (batch) => { paced.push(batch); }, batchesInFlight: 2, ...(holdBytes === undefined ? {} : { holdBytes }),
-      }).pipe(toArray()));
+        ...(holdBytes === undefined ? {} : { holdBytes }),
+      }, async (batch) => { paced.push(batch); }, { inFlight: 2 });
       const batches = events.flatMap((e) => (e.type === 'batch' ? [e] : []));
       assert.deepEqual(batches.map((e) => e.file.key), Array.from({ length: 5 }, () => intact.key));
       assert.deepEqual(paced.map((b) => [b.unitId.split('#')[1], b.records.length, b.encoded?.rows]), Array.from({ length: 5 }, (_, i) => [String(i), 0, 1000]));
@@ -138,10 +138,10 @@ describe('staged files: written as parsed without a zip check, committed after t
     it(`every batch of a file carries its stage; the intact file ends with a commit, a damaged one with an abort (${encoder === undefined ? 'records' : 'encoded'})`, async () => {
       const plan = await resolveAvailability([intact.file, badCrc.file, damaged.file], dirSource(dir));
       const paced: RecordBatch[] = [];
-      const events = await lastValueFrom(fromBinanceArchive({
+      const events = await loadArchive({
         files: plan.files, source: dirSource(dir), batchRows: 1000, concurrency: 1, parseConcurrency: 1, staged: true,
-        pace: async (batch) => { paced.push(batch); }, batchesInFlight: 2, ...(encoder === undefined ? {} : { encoder }),
-      }).pipe(toArray()));
+        ...(encoder === undefined ? {} : { encoder }),
+      }, async (batch) => { paced.push(batch); }, { inFlight: 2 });
       const stageOf = (g: GeneratedFile): string => `${g.key}@${g.sha256.slice(0, 16)}`;
       const of = (g: GeneratedFile): RecordBatch[] => paced.filter((b) => b.unitId.startsWith(`${g.key}@`));
       assert.ok(paced.every((b) => b.stage !== undefined && b.unitId.startsWith(`${b.stage.id}#`)), 'every batch is staged under its file');
@@ -163,10 +163,10 @@ describe('staged files: written as parsed without a zip check, committed after t
   it('a commit that fails aborts the stage and fails the file', async () => {
     const plan = await resolveAvailability([intact.file], dirSource(dir));
     const paced: RecordBatch[] = [];
-    const events = await lastValueFrom(fromBinanceArchive({
-      files: plan.files, source: dirSource(dir), batchRows: 1000, concurrency: 1, staged: true,
-      pace: async (batch) => { paced.push(batch); if (batch.stage?.end === 'commit') throw new Error('attach refused'); },
-    }).pipe(toArray()));
+    const events = await loadArchive({ files: plan.files, source: dirSource(dir), batchRows: 1000, concurrency: 1, staged: true }, async (batch) => {
+      paced.push(batch);
+      if (batch.stage?.end === 'commit') throw new Error('attach refused');
+    });
     assert.deepEqual(paced.slice(-2).map((b) => b.stage?.end), ['commit', 'abort']);
     const outcome = events.flatMap((e) => (e.type === 'file' ? [e.outcome] : []))[0];
     assert.equal(outcome?.status, 'failed');

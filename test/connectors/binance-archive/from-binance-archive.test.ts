@@ -1,8 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
-import { lastValueFrom, tap, toArray } from 'rxjs';
-import { fromBinanceArchive, type ArchiveEvent } from '../../../connectors/binance-archive/from-binance-archive.js';
+import { loadArchive, type LoadEvent } from '../../support/archive-load.js';
 import { resolveAvailability } from '../../../connectors/binance-archive/availability.js';
 import { dirSource } from '../../../connectors/binance-archive/source-dir.js';
 import { planArchiveFiles, parseTypeRequests } from '../../../connectors/binance-archive/plan.js';
@@ -25,10 +24,10 @@ describe('fromBinanceArchive', () => {
 
   it('emits content-addressed batches, then one loaded outcome per file, and is the same on a second run', async () => {
     const plan = await resolveAvailability(files(), dirSource(dir));
-    const run = () => lastValueFrom(fromBinanceArchive({ files: plan.files, source: dirSource(dir), batchRows: 400, concurrency: 1 }).pipe(toArray()));
+    const run = () => loadArchive({ files: plan.files, source: dirSource(dir), batchRows: 400, concurrency: 1 });
     const events = await run();
-    const batches = events.filter((e): e is Extract<ArchiveEvent, { type: 'batch' }> => e.type === 'batch');
-    const outcomes = events.filter((e): e is Extract<ArchiveEvent, { type: 'file' }> => e.type === 'file');
+    const batches = events.filter((e): e is Extract<LoadEvent, { type: 'batch' }> => e.type === 'batch');
+    const outcomes = events.filter((e): e is Extract<LoadEvent, { type: 'file' }> => e.type === 'file');
     assert.deepEqual(outcomes.map((o) => o.outcome.status), ['loaded', 'loaded']);
     assert.equal(batches.reduce((s, b) => s + b.batch.records.length, 0), 2000);
     const first = generated[0];
@@ -38,7 +37,7 @@ describe('fromBinanceArchive', () => {
     assert.deepEqual(again, batches.map((b) => b.batch.unitId));
   });
 
-  it('reads the next batch of a file only after the previous one was written (pace)', async () => {
+  it('reads the next batch of a file only after the previous one was written (pulling is the backpressure)', async () => {
     const plan = await resolveAvailability(files(), dirSource(dir));
     const written: string[] = [];
     let inFlight = 0;
@@ -48,7 +47,7 @@ describe('fromBinanceArchive', () => {
       await new Promise((r) => setTimeout(r, 5));
       written.push(batch.unitId); inFlight--;
     };
-    const events = await lastValueFrom(fromBinanceArchive({ files: plan.files.slice(0, 1), source: dirSource(dir), batchRows: 200, pace }).pipe(toArray()));
+    const events = await loadArchive({ files: plan.files.slice(0, 1), source: dirSource(dir), batchRows: 200 }, pace);
     assert.equal(maxInFlight, 1);
     assert.equal(written.length, 5);
     assert.equal(events.at(-1)?.type, 'file');
@@ -66,10 +65,10 @@ describe('fromBinanceArchive', () => {
         await new Promise((r) => setTimeout(r, 10));
         writing.set(key, (writing.get(key) ?? 1) - 1);
       };
-      const events = await lastValueFrom(fromBinanceArchive({
-        files: plan.files, source: dirSource(dir), batchRows: 200, concurrency: 4, pace, batchesInFlight: 2,
+      const events = await loadArchive({
+        files: plan.files, source: dirSource(dir), batchRows: 200, concurrency: 4,
         ...(parseBudgetBytes === undefined ? {} : { parseBudgetBytes }),
-      }).pipe(toArray()));
+      }, pace, { inFlight: 2 });
       const firstDone = events.findIndex((e) => e.type === 'file');
       return {
         order: events.flatMap((e) => (e.type === 'batch' ? [e.file.key] : [])),
@@ -86,7 +85,7 @@ describe('fromBinanceArchive', () => {
     assert.equal(two.maxFiles, 2);
   });
 
-  it('with batchesInFlight, that many batches of a file wait for their write at once, and loaded follows the last write', async () => {
+  it('with inFlight, that many batches of a file wait for their write at once, and loaded follows the last write', async () => {
     const plan = await resolveAvailability(files(), dirSource(dir));
     const order: string[] = [];
     let inFlight = 0;
@@ -96,8 +95,8 @@ describe('fromBinanceArchive', () => {
       await new Promise((r) => setTimeout(r, 5));
       order.push(`written ${batch.unitId.slice(-2)}`); inFlight--;
     };
-    const events = fromBinanceArchive({ files: plan.files.slice(0, 1), source: dirSource(dir), batchRows: 100, pace, batchesInFlight: 3 });
-    await lastValueFrom(events.pipe(tap((e) => { if (e.type === 'file') order.push(e.outcome.status); }), toArray()));
+    const events = await loadArchive({ files: plan.files.slice(0, 1), source: dirSource(dir), batchRows: 100 }, pace, { inFlight: 3 });
+    order.push(...events.flatMap((e) => (e.type === 'file' ? [e.outcome.status] : [])));
     assert.equal(maxInFlight, 3);
     assert.equal(order.length, 11);
     assert.equal(order.at(-1), 'loaded');
@@ -106,14 +105,15 @@ describe('fromBinanceArchive', () => {
   it('a write failing among several in flight fails the file once every write it started has settled', async () => {
     const plan = await resolveAvailability(files(), dirSource(dir));
     let settled = 0;
-    let settledAtOutcome = -1;
     const pace = async (batch: RecordBatch): Promise<void> => {
       await new Promise((r) => setTimeout(r, batch.unitId.endsWith('#1') ? 1 : 20));
       settled++;
       if (batch.unitId.endsWith('#1')) throw new Error('disk full');
     };
-    const events = fromBinanceArchive({ files: plan.files.slice(0, 1), source: dirSource(dir), batchRows: 100, pace, batchesInFlight: 4 });
-    const all = await lastValueFrom(events.pipe(tap((e) => { if (e.type === 'file') settledAtOutcome = settled; }), toArray()));
+    let settledAtOutcome = -1;
+    const all = await loadArchive({ files: plan.files.slice(0, 1), source: dirSource(dir), batchRows: 100 }, pace, {
+      inFlight: 4, onEvent: (e) => { if (e.type === 'file') settledAtOutcome = settled; },
+    });
     const outcomes = all.flatMap((e) => (e.type === 'file' ? [e.outcome] : []));
     assert.deepEqual(outcomes.map((o) => [o.status, o.reason]), [['failed', 'disk full']]);
     const started = all.filter((e) => e.type === 'batch').length;
@@ -124,7 +124,7 @@ describe('fromBinanceArchive', () => {
   it('turns a sink failure into a failed outcome for that file only', async () => {
     const plan = await resolveAvailability(files(), dirSource(dir));
     const pace = async (batch: RecordBatch): Promise<void> => { if (batch.unitId.includes('2025-07-01')) throw new Error('disk full'); };
-    const events = await lastValueFrom(fromBinanceArchive({ files: plan.files, source: dirSource(dir), pace, concurrency: 1 }).pipe(toArray()));
+    const events = await loadArchive({ files: plan.files, source: dirSource(dir), concurrency: 1 }, pace);
     const outcomes = events.flatMap((e) => (e.type === 'file' ? [e.outcome] : []));
     assert.deepEqual(outcomes.map((o) => [o.file.date, o.status, o.reason]), [['2025-07-01', 'failed', 'disk full'], ['2025-07-02', 'loaded', null]]);
   });
@@ -137,10 +137,10 @@ describe('fromBinanceArchive', () => {
     await writeArchiveFile(longDir, file, { lines: [...good, `5001,${'1'.repeat(5000)}`] });
     for (const encoder of [undefined, parquetColumnEncoders(true, () => undefined)]) {
       const written: string[] = [];
-      const events = await lastValueFrom(fromBinanceArchive({
+      const events = await loadArchive({
         files: [{ ...file, size: null, lastModifiedMs: null }], source: dirSource(longDir), batchRows: 1000, maxLineBytes: 4096,
-        pace: async (batch) => { written.push(batch.unitId); }, ...(encoder === undefined ? {} : { encoder }),
-      }).pipe(toArray()));
+        ...(encoder === undefined ? {} : { encoder }),
+      }, async (batch) => { written.push(batch.unitId); });
       const outcome = events.flatMap((e) => (e.type === 'file' ? [e.outcome] : []))[0];
       assert.equal(outcome?.status, 'failed');
       assert.match(outcome?.reason ?? '', /line 5001 is longer than 4096 bytes/);

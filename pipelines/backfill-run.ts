@@ -2,7 +2,7 @@
  * The embedded backfill dataflow, top to bottom:
  *   resolved plan
  *   → fromBinanceArchive: files fetched and verified, `concurrency` at once; each file's batches parsed as they are pulled
- *   → writeArchiveFile: per file, batches validated (rejects become dead-letter batches; with early encoding,
+ *   → loadArchiveFile: per file, batches validated (rejects become dead-letter batches; with early encoding,
  *     validated as they were encoded) and written in order to every sink, a few in flight; a staged file
  *     committed once all were acknowledged; the file's outcome (loaded only when every sink acknowledged it all)
  *   → manifest, progress and report.
@@ -19,7 +19,7 @@ import { earlyEncoders, type EarlyEncoding } from './early-encoding.js';
 import { removeSupersededParts } from './lake-republish.js';
 import type { Progress } from './progress.js';
 import { sinkWriter } from './sink-writer.js';
-import { writeArchiveFile } from './write-archive-file.js';
+import { loadArchiveFile } from './load-archive-file.js';
 
 /**
  * Batches of one file written at once: parsing and validating the next batch overlaps the sinks' work on the
@@ -79,7 +79,7 @@ export async function runBackfill(run: BackfillRun): Promise<BackfillReport> {
     mergeMap((event) => {
       if (event.type !== 'load') return of(event.outcome); // skipped, missing, or failed before its parse
       run.progress?.bytes(event.bytes);
-      return from(writeArchiveFile(event, writer, {
+      return from(loadArchiveFile(event, writer, {
         inFlight: BATCHES_IN_FLIGHT, validate: run.validate, onRows: (rows) => run.progress?.rows(rows), onRejected: (rows, key) => report.addRejected(rows, key),
       }));
     }),

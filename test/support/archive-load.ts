@@ -1,5 +1,5 @@
 /**
- * fromBinanceArchive driven as the backfill drives it (pipelines/write-archive-file.ts), with a test writer that
+ * fromBinanceArchive driven as the backfill drives it (pipelines/load-archive-file.ts), with a test writer that
  * calls `write` for each batch: the events come back in order, as the writer saw them.
  */
 import { lastValueFrom, mergeMap, toArray } from 'rxjs';
@@ -7,7 +7,7 @@ import { fromBinanceArchive, type FileOutcome, type FromBinanceArchiveOptions } 
 import type { ArchiveFile } from '../../connectors/binance-archive/plan.js';
 import type { RecordBatch } from '../../connectors/sink.js';
 import type { SinkWriter } from '../../pipelines/sink-writer.js';
-import { writeArchiveFile } from '../../pipelines/write-archive-file.js';
+import { loadArchiveFile } from '../../pipelines/load-archive-file.js';
 
 /** What the test sink saw, in order. */
 export type LoadEvent =
@@ -41,7 +41,7 @@ export async function loadArchive(
         if (event.type !== 'load') { events.push(event); return; }
         events.push({ type: 'fetched', file: event.file, bytes: event.bytes });
         fileOf.set(event.file.key, event.file);
-        const outcome = await writeArchiveFile(event, writer, { inFlight, validate });
+        const outcome = await loadArchiveFile(event, writer, { inFlight, validate });
         events.push({ type: 'file', outcome });
       }),
       toArray(),

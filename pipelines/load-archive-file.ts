@@ -8,7 +8,7 @@ import { rowsOf, stageEndBatch, type RecordBatch } from '../connectors/sink.js';
 import { splitRejected, validateRecords } from '../operators/validate.js';
 import { writeInOrder, type SinkWriter } from './sink-writer.js';
 
-/** How {@link writeArchiveFile} writes a file. */
+/** How {@link loadArchiveFile} writes a file. */
 export interface ArchiveFileWriting {
   /**
    * Batches of the file waiting for their acknowledgement at once: parsing and validating the next batch
@@ -24,7 +24,7 @@ export interface ArchiveFileWriting {
 }
 
 /** Writes one file's batches to every sink; resolves to the file's outcome (never rejects). */
-export async function writeArchiveFile(load: ArchiveFileLoad, writer: SinkWriter, writing: ArchiveFileWriting): Promise<FileOutcome> {
+export async function loadArchiveFile(load: ArchiveFileLoad, writer: SinkWriter, writing: ArchiveFileWriting): Promise<FileOutcome> {
   try {
     await writeInOrder(writer, validatedBatches(load, writing), writing.inFlight);
     if (load.stage !== undefined) await writer.write(stageEndBatch(load.file.kind, load.stage, 'commit'));

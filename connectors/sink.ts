@@ -64,6 +64,23 @@ export interface EncodedRows {
   readonly bytes: number;
 }
 
+/** A sink's encoder of one input's records (early encoding): runs of records in, in order; their rows out, encoded. */
+export interface RowsEncoder<E extends EncodedRows = EncodedRows> {
+  add(records: readonly AnyRecord[]): void;
+  /** The rows added since the last take, encoded. */
+  take(): E;
+}
+
+/**
+ * What a sink that takes its rows encoded offers the pipeline whose only sink it is: an encoder per input of a
+ * kind (null for kinds it does not encode early: dead letters, gaps). `constants`, given for a staged input
+ * only, are the string fields every one of its records has, which the encoder may leave out of the rows.
+ */
+export interface SinkEncoding<E extends EncodedRows = EncodedRows> {
+  readonly format: E['format'];
+  encoderFor(kind: KindName, constants: Readonly<Record<string, string>> | null): RowsEncoder<E> | null;
+}
+
 /** Rows in a batch, encoded or not. */
 export function rowsOf(batch: RecordBatch): number {
   return batch.encoded === undefined ? batch.records.length : batch.encoded.rows;

@@ -13,9 +13,9 @@ import type { ResolvedPlan } from '../connectors/binance-archive/availability.js
 import { fromBinanceArchive, type FileOutcome } from '../connectors/binance-archive/from-binance-archive.js';
 import type { Manifest } from '../connectors/binance-archive/manifest.js';
 import type { ArchiveSource } from '../connectors/binance-archive/source.js';
-import type { RecordBatch, WriteAck } from '../connectors/sink.js';
+import type { RecordBatch, SinkEncoding, WriteAck } from '../connectors/sink.js';
 import { ReportBuilder, type BackfillReport } from './backfill-report.js';
-import { earlyEncoders, type EarlyEncoding } from './early-encoding.js';
+import { validatedEncoders } from './early-encoding.js';
 import { removeSupersededParts } from './lake-republish.js';
 import type { Progress } from './progress.js';
 import { sinkWriter } from './sink-writer.js';
@@ -44,11 +44,11 @@ export interface BackfillRun {
   /** The Parquet lake sink's root (a directory, or `s3://…` with a client): parts of republished objects' old versions are removed from it. */
   readonly lake?: { readonly root: string; readonly s3Client?: S3Client };
   /**
-   * The encoding the only sink takes (a ClickHouse server: RowBinary; the Parquet lake: its column buffers):
+   * The encoding the only sink offers (a ClickHouse server: RowBinary; the Parquet lake: its column buffers):
    * records are then validated and encoded as they are parsed (pipelines/early-encoding.ts). Absent: batches of
    * records, validated per batch.
    */
-  readonly earlyEncoding?: EarlyEncoding;
+  readonly earlyEncoding?: SinkEncoding;
   /**
    * The sinks' preparation (pipelines/backfill-sinks.ts `ready`), running while the first files are fetched and
    * parsed: no batch is written before it resolved; when it rejects, the run stops and rejects with its error
@@ -73,7 +73,7 @@ export async function runBackfill(run: BackfillRun): Promise<BackfillReport> {
     files: run.plan.files, source: run.source, concurrency: run.concurrency, verify: run.verify, manifest: run.manifest,
     spoolDir: run.spoolDir, quarantineDir: run.quarantineDir, batchRows: run.batchRows, staged: run.staged === true,
     maxLineBytes: run.maxLineBytes, maxDeadLetters: run.maxDeadLetters,
-    ...(run.earlyEncoding === undefined ? {} : { encoder: earlyEncoders(run.earlyEncoding, run.validate, (rows, key) => report.addRejected(rows, key)) }),
+    ...(run.earlyEncoding === undefined ? {} : { encoder: validatedEncoders(run.earlyEncoding, run.validate, (rows, key) => report.addRejected(rows, key)) }),
   });
   const recorded = files.pipe(
     mergeMap((event) => {

@@ -5,7 +5,7 @@
  */
 import type { OperatorFunction } from 'rxjs';
 import { isS3Url } from '../connectors/s3/s3-url.js';
-import type { RecordBatch, WriteAck } from '../connectors/sink.js';
+import type { RecordBatch, SinkEncoding, WriteAck } from '../connectors/sink.js';
 import { tableNameOf } from '../schemas/clickhouse-ddl.js';
 import { ConfigError, SinkWriteError } from '../schemas/errors.js';
 import { s3ConfigOf } from './archive-source.js';
@@ -13,7 +13,6 @@ import { CLICKHOUSE_CLUSTER_OPTIONS, clickhouseClusterOf, migrateSinkTables } fr
 import { CLICKHOUSE_DATABASE_OPTION, DEFAULT_CLICKHOUSE_DATABASE, clickhouseDatabaseOf } from './clickhouse-options.js';
 import type { OptionSpec, ResolvedConfig } from './config.js';
 import { CONNECTION_OPTIONS, clickhouseCaOf, kafkaConfigOf, registryConfigOf } from './connection-options.js';
-import type { EarlyEncoding } from './early-encoding.js';
 
 /** Prefix of the Kafka topics a command writes (and `serve` reads): one cluster, several environments. */
 export const TOPIC_PREFIX_OPTION: OptionSpec = {
@@ -76,10 +75,10 @@ export async function buildSinks(config: ResolvedConfig, hooks: SinkHooks = {}):
   /** Resolves once every sink is prepared; rejects with the first preparation's failure. */
   ready: Promise<void>;
   /**
-   * Set when the only sink takes batches encoded as they are parsed: a ClickHouse server (RowBinary), the Parquet
-   * lake (its column buffers).
+   * The only sink's encoding, when it offers one (batches encoded as they are parsed): a ClickHouse server
+   * (RowBinary), the Parquet lake (its column buffers).
    */
-  earlyEncoding?: EarlyEncoding;
+  earlyEncoding?: SinkEncoding;
   /** Every sink stages (connectors/sink.ts `Stage`): ClickHouse and the lake, alone or together. Files then load whole or not at all, inflated once. */
   staged: boolean;
 }> {
@@ -87,7 +86,7 @@ export async function buildSinks(config: ResolvedConfig, hooks: SinkHooks = {}):
   const sinks: OperatorFunction<RecordBatch, WriteAck>[] = [];
   const closers: (() => Promise<void>)[] = [];
   const preparations: Promise<unknown>[] = [];
-  let rowBinary = false;
+  const encodings: (SinkEncoding | undefined)[] = [];
   const retryOf = (sink: string): { retry?: { onRetry: (info: RetryInfo) => void } } =>
     (hooks.onRetry === undefined ? {} : { retry: { onRetry: (info) => hooks.onRetry?.(sink, info) } });
   for (const name of names) {
@@ -99,12 +98,13 @@ export async function buildSinks(config: ResolvedConfig, hooks: SinkHooks = {}):
       const compactor = config.compactLake === true ? (await import('../connectors/parquet/lake-compactor.js')).startLakeCompactor({
         root, ...s3, onError: (error, dir) => (hooks.onBackgroundError ?? compactionFailedLine)('parquet', dir, error),
       }) : undefined;
+      encodings.push((await import('../connectors/parquet/parquet-columns-encoding.js')).parquetColumnsEncoding);
       sinks.push(toParquetLake({ root, ...s3, ...(compactor === undefined ? {} : { onWritten: (dir: string) => compactor.written(dir) }), ...retryOf('parquet') }));
       if (compactor !== undefined) closers.push(() => compactor.close());
     } else if (name === 'clickhouse') {
       const url = config.clickhouseUrl as string | undefined;
       if (url === undefined) throw new ConfigError('--sink clickhouse needs --clickhouse-url or CLICKHOUSE_URL');
-      const { classifyInsertError, createClickHouseClient, isEmbeddedClient, migrate, probeCapabilities, toClickHouse } = await import('../connectors/clickhouse/index.js');
+      const { classifyInsertError, createClickHouseClient, isEmbeddedClient, migrate, probeCapabilities, rowBinaryEncoding, toClickHouse } = await import('../connectors/clickhouse/index.js');
       const cluster = clickhouseClusterOf(config);
       const caCert = clickhouseCaOf(config);
       const connect = (server: string): ReturnType<typeof createClickHouseClient> => createClickHouseClient({
@@ -124,7 +124,7 @@ export async function buildSinks(config: ResolvedConfig, hooks: SinkHooks = {}):
       preparations.push(migrated);
       sinks.push(toClickHouse({ client, database, ready: migrated, ...(cluster === undefined ? {} : { tableOf: (kind) => `${tableNameOf(kind)}_local` }), ...retryOf('clickhouse') }));
       closers.push(async () => { await migrated.catch(() => undefined); await client.close(); });
-      rowBinary = !isEmbeddedClient(client);
+      encodings.push(isEmbeddedClient(client) ? undefined : rowBinaryEncoding); // embedded chdb reads bodies as text
     } else {
       const brokers = config.kafkaBrokers as readonly string[] | undefined;
       const registry = config.schemaRegistryUrl as string | undefined;
@@ -133,6 +133,7 @@ export async function buildSinks(config: ResolvedConfig, hooks: SinkHooks = {}):
       }
       // On its own thread: Avro + kafkajs cost more CPU per record than parsing it (see to-kafka-worker.ts).
       const { toKafkaInWorker } = await import('../connectors/kafka/to-kafka-worker.js');
+      encodings.push(undefined);
       sinks.push(toKafkaInWorker({ kafka: kafkaConfigOf(config, brokers), registry: registryConfigOf(config, registry), topicPrefix: (config.topicPrefix as string | undefined) ?? '' }));
     }
   }
@@ -144,7 +145,7 @@ export async function buildSinks(config: ResolvedConfig, hooks: SinkHooks = {}):
   const staged = names.every((name) => name === 'clickhouse' || name === 'parquet');
   const ready = Promise.all(preparations).then(() => undefined);
   ready.catch(() => undefined); // observed by the caller; the sinks wait for their own part of it
-  const earlyEncoding: EarlyEncoding | undefined = names.length !== 1 ? undefined : rowBinary ? 'RowBinary' : names[0] === 'parquet' ? 'ParquetColumns' : undefined;
+  const earlyEncoding = encodings.length === 1 ? encodings[0] : undefined; // encoded rows are for one sink only
   return earlyEncoding === undefined ? { names, sinks, close, ready, staged } : { names, sinks, close, ready, staged, earlyEncoding };
 }
 

@@ -20,7 +20,7 @@ import { openTopicManifest, type TopicManifest } from '../connectors/kafka/topic
 import { consumeWork, type WorkMessage } from '../connectors/kafka/work-queue.js';
 import { createS3Client } from '../connectors/s3/config.js';
 import { isS3Url } from '../connectors/s3/s3-url.js';
-import type { RecordBatch, WriteAck } from '../connectors/sink.js';
+import type { RecordBatch, SinkEncoding, WriteAck } from '../connectors/sink.js';
 import { ConfigError } from '../schemas/errors.js';
 import type { CommandContext } from './command.js';
 import type { ResolvedConfig } from './config.js';
@@ -29,7 +29,6 @@ import { formatReport, type BackfillReport } from './backfill-report.js';
 import { runBackfill } from './backfill-run.js';
 import { buildSinks } from './backfill-sinks.js';
 import { manifestScopeOf, parseWorkMessage, queueKafkaOf, queueSinksOf, queueTopicOf } from './backfill-queue.js';
-import type { EarlyEncoding } from './early-encoding.js';
 
 /** Adds a file's report to the worker's. */
 function addReport(total: BackfillReport, file: BackfillReport): void {
@@ -47,7 +46,7 @@ function watched(sinks: readonly OperatorFunction<RecordBatch, WriteAck>[], onEr
 }
 
 /** Records per batch for a worker's sinks (pipelines/backfill.ts `batchRowsFor`, passed in: that module imports this one). */
-export type BatchRowsFor = (explicit: number | undefined, sinkNames: readonly string[], earlyEncoding?: EarlyEncoding) => number;
+export type BatchRowsFor = (explicit: number | undefined, sinkNames: readonly string[], earlyEncoding?: SinkEncoding) => number;
 
 /** Runs `backfill --worker`; resolves to the exit status. */
 export async function runBackfillWorker(config: ResolvedConfig, context: CommandContext, batchRowsFor: BatchRowsFor): Promise<number> {

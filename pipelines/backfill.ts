@@ -20,7 +20,7 @@ import { s3ConfigOf } from './archive-source.js';
 import { listBackfillPlan } from './backfill-plan.js';
 import { formatReport, groupedLines } from './backfill-report.js';
 import { runBackfill } from './backfill-run.js';
-import type { EarlyEncoding } from './early-encoding.js';
+import type { SinkEncoding } from '../connectors/sink.js';
 import { SINK_OPTIONS, buildSinks, sinkNamesOf } from './backfill-sinks.js';
 import { backfillPreflight } from './backfill-preflight.js';
 import { QUEUE_OPTIONS } from './backfill-queue.js';
@@ -66,9 +66,9 @@ const OPTIONS: readonly OptionSpec[] = [
 ];
 
 /** Records per batch: `--batch-rows`, else by sink (see {@link CLICKHOUSE_BATCH_ROWS}, {@link ENCODED_CLICKHOUSE_BATCH_ROWS}). */
-export function batchRowsFor(explicit: number | undefined, sinkNames: readonly string[], earlyEncoding?: EarlyEncoding): number {
+export function batchRowsFor(explicit: number | undefined, sinkNames: readonly string[], earlyEncoding?: SinkEncoding): number {
   if (explicit !== undefined) return explicit;
-  if (earlyEncoding === 'RowBinary') return ENCODED_CLICKHOUSE_BATCH_ROWS;
+  if (earlyEncoding?.format === 'RowBinary') return ENCODED_CLICKHOUSE_BATCH_ROWS;
   return sinkNames.includes('clickhouse') && !sinkNames.includes('parquet') ? CLICKHOUSE_BATCH_ROWS : LAKE_BATCH_ROWS;
 }
 

@@ -21,7 +21,7 @@ import type { LiveMarket } from '../connectors/binance-live/live-context.js';
 import { describeArchiveFile } from '../connectors/binance-replay/archive-csv.js';
 import type { ArchiveSource } from '../connectors/binance-archive/source.js';
 import type { FlowGate } from '../connectors/plumbing/flow-gate.js';
-import type { RecordBatch, WriteAck } from '../connectors/sink.js';
+import type { RecordBatch, SinkEncoding, WriteAck } from '../connectors/sink.js';
 import { ConfigError, NotFoundUpstreamError } from '../schemas/errors.js';
 import { parseKlineInterval } from '../schemas/interval.js';
 import type { AnyRecord } from '../schemas/records.js';
@@ -29,7 +29,6 @@ import { makeVersion } from '../schemas/version.js';
 import { batchRowsFor } from './backfill.js';
 import type { BackfillReport } from './backfill-report.js';
 import { runBackfill } from './backfill-run.js';
-import type { EarlyEncoding } from './early-encoding.js';
 import type { OperatorFunction } from 'rxjs';
 
 /** What {@link replayArchiveRecords} plays. */
@@ -101,7 +100,7 @@ export interface ArchiveLoadSinks {
   readonly sinks: readonly OperatorFunction<RecordBatch, WriteAck>[];
   readonly ready: Promise<void>;
   readonly staged: boolean;
-  readonly earlyEncoding?: EarlyEncoding;
+  readonly earlyEncoding?: SinkEncoding;
 }
 
 /**

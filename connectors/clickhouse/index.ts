@@ -6,3 +6,4 @@ export * from './map-tsv-row.js';
 export * from './map-row-binary.js';
 export * from './sql-literal.js';
 export * from './to-clickhouse.js';
+export * from './row-binary-encoding.js';

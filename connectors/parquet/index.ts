@@ -6,4 +6,5 @@ export * from './lake-path.js';
 export * from './lake-store.js';
 export * from './lake-store-for.js';
 export * from './to-parquet-lake.js';
+export * from './parquet-columns-encoding.js';
 export * from './query-lake.js';

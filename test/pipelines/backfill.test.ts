@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { cp, readFile, rm, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stagedNameOf } from '../../connectors/parquet/lake-hidden-files.js';
+import { rowBinaryEncoding } from '../../connectors/clickhouse/row-binary-encoding.js';
+import { parquetColumnsEncoding } from '../../connectors/parquet/parquet-columns-encoding.js';
 import { CLICKHOUSE_BATCH_ROWS, ENCODED_CLICKHOUSE_BATCH_ROWS, LAKE_BATCH_ROWS, backfillCommand, batchRowsFor } from '../../pipelines/backfill.js';
 import { generateArchiveMirror, writeArchiveFile, type GeneratedFile } from '../support/archive-mirror.js';
 import { startArchiveServer, type ArchiveServer } from '../support/archive-server.js';
@@ -306,9 +308,9 @@ describe('records per batch', () => {
     assert.equal(batchRowsFor(undefined, ['clickhouse', 'kafka']), CLICKHOUSE_BATCH_ROWS);
     assert.equal(batchRowsFor(5000, ['clickhouse']), 5000);
     assert.equal(ENCODED_CLICKHOUSE_BATCH_ROWS, 400_000);
-    assert.equal(batchRowsFor(undefined, ['clickhouse'], 'RowBinary'), ENCODED_CLICKHOUSE_BATCH_ROWS);
-    assert.equal(batchRowsFor(5000, ['clickhouse'], 'RowBinary'), 5000);
-    assert.equal(batchRowsFor(undefined, ['parquet'], 'ParquetColumns'), LAKE_BATCH_ROWS);
+    assert.equal(batchRowsFor(undefined, ['clickhouse'], rowBinaryEncoding), ENCODED_CLICKHOUSE_BATCH_ROWS);
+    assert.equal(batchRowsFor(5000, ['clickhouse'], rowBinaryEncoding), 5000);
+    assert.equal(batchRowsFor(undefined, ['parquet'], parquetColumnsEncoding), LAKE_BATCH_ROWS);
   });
 });
 

@@ -2,9 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rowBinaryChunks } from '../../connectors/clickhouse/map-row-binary.js';
 import { validateRecords } from '../../operators/validate.js';
-import { rowBinaryEncoders } from '../../pipelines/early-encoding.js';
+import { rowBinaryEncoding } from '../../connectors/clickhouse/row-binary-encoding.js';
+import { validatedEncoders, type OnRejected } from '../../pipelines/early-encoding.js';
 import { KINDS, type TradeRecord } from '../../schemas/records.js';
 import { sampleRecords } from '../support/sample-records.js';
+
+/** The backfill's early RowBinary encoders: the ClickHouse sink's encoding behind the validation. */
+const rowBinaryEncoders = (validate: boolean, onRejected: OnRejected) => validatedEncoders(rowBinaryEncoding, validate, onRejected);
 
 /** Valid spot trades with increasing ids (the sample records are edge cases, some of them invalid on purpose). */
 function trades(count: number): TradeRecord[] {

@@ -7,7 +7,8 @@ import { dirSource } from '../../../connectors/binance-archive/source-dir.js';
 import { planArchiveFiles, parseTypeRequests } from '../../../connectors/binance-archive/plan.js';
 import type { RecordBatch } from '../../../connectors/sink.js';
 import { generateArchiveMirror, writeArchiveFile, type GeneratedFile } from '../../support/archive-mirror.js';
-import { parquetColumnEncoders } from '../../../pipelines/early-encoding.js';
+import { parquetColumnsEncoding } from '../../../connectors/parquet/parquet-columns-encoding.js';
+import { validatedEncoders } from '../../../pipelines/early-encoding.js';
 import { removeTempDirs, tempDir } from '../../pipelines/backfill-support.js';
 
 after(removeTempDirs);
@@ -135,7 +136,7 @@ describe('fromBinanceArchive', () => {
     assert.ok(file !== undefined);
     const good = Array.from({ length: 5000 }, (_, i) => `${i + 1},100.00000000,0.50000000,50.00000000,${Date.UTC(2025, 6, 1) * 1000 + i},True,True`);
     await writeArchiveFile(longDir, file, { lines: [...good, `5001,${'1'.repeat(5000)}`] });
-    for (const encoder of [undefined, parquetColumnEncoders(true, () => undefined)]) {
+    for (const encoder of [undefined, validatedEncoders(parquetColumnsEncoding, true, () => undefined)]) {
       const written: string[] = [];
       const events = await loadArchive({
         files: [{ ...file, size: null, lastModifiedMs: null }], source: dirSource(longDir), batchRows: 1000, maxLineBytes: 4096,

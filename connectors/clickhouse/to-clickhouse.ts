@@ -5,13 +5,11 @@
  * on the identity key (query with `FINAL` or after merges); on servers with `insert_deduplication_token` the
  * unit id is the token and the replayed insert is dropped outright.
  *
- * One insert runs at a time; batches that arrive meanwhile wait, and the next insert takes every waiting batch
- * of the head's kind (up to `maxInsertRows`): ClickHouse wants few large inserts (each insert is a part to
- * sort, write and merge later: a 2,000,000-row backfill into the 18.16 server took 7.2 s in inserts of 20,000
- * rows and 4.7 s in inserts of 200,000), and a sink that falls behind then catches up with larger inserts
- * instead of more of them. A batch is encoded when it arrives and waits as bytes (RowBinary: ~150 bytes per
- * trade, about half of the records' heap), so its records can be dropped at once. Acknowledgements stay one
- * per batch, in input order. The dedup token of a combined insert is a hash of its unit ids (the
+ * One insert runs at a time (connectors/batching-sink.ts); batches that arrive meanwhile wait, and the next insert
+ * takes every waiting batch of the head's kind (up to `maxInsertRows`): ClickHouse wants few large inserts (each
+ * insert is a part to sort, write and merge later), and a sink that falls behind then catches up with larger
+ * inserts instead of more of them. A batch is encoded when it arrives and waits as bytes, so its records can be
+ * dropped at once. Acknowledgements stay one per batch, in input order. The dedup token of a combined insert is a hash of its unit ids (the
  * same batches, combined the same way, give the same token; combined differently after a crash, the rows
  * are inserted again and collapse on the identity key). A batch may come encoded already (RowBinary, early
  * encoding: row-binary-rows.ts); its bytes are sent as they are. Transport failures and server overload are retried
@@ -34,7 +32,8 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { ClickHouseError, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
-import { Observable, defer, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { batchingSink } from '../batching-sink.js';
 import { retry, type BackoffOptions } from '../plumbing/backoff.js';
 import type { EncodedRows, RecordBatch, Stage, WriteAck } from '../sink.js';
 import { quoteIdentifier, tableNameOf } from '../../schemas/clickhouse-ddl.js';
@@ -232,7 +231,7 @@ async function resetSessionToken(client: ClickHouseClient): Promise<void> {
 
 /** Inserts each batch into its kind's table and emits one acknowledgement per batch, in order. */
 export function toClickHouse(options: ToClickHouseOptions): OperatorFunction<RecordBatch, WriteAck> {
-  return (batches) => defer(() => new Observable<WriteAck>((subscriber) => {
+  return batchingSink<Waiting>(() => {
     let client: ClickHouseClient | undefined = options.client;
     let target: Promise<Target> | undefined;
     const formatFor = (c: ClickHouseClient): Target['format'] => options.format ?? (isEmbeddedClient(c) ? 'TabSeparated' : 'RowBinary');
@@ -245,56 +244,36 @@ export function toClickHouse(options: ToClickHouseOptions): OperatorFunction<Rec
       const features = options.features ?? prepared ?? (await probeCapabilities(client));
       return { client, format, features };
     })());
-    const queue: Waiting[] = [];
     const staging = new StagingTables(options.database ?? 'lakehouse', options.staleStagingSeconds);
-    let inserting = false;
-    let inputDone = false;
-    const drain = async (): Promise<void> => {
-      while (queue.length > 0 && !subscriber.closed) {
-        if (queue[0].stage?.end !== undefined) {
-          subscriber.next(await endStage(await connect(), staging, queue.shift() as Waiting, options));
-          continue;
-        }
-        const group = takeGroup(queue, options.maxInsertRows ?? MAX_INSERT_ROWS);
-        for (const ack of await insertGroup(await connect(), group, options, staging)) subscriber.next(ack);
-      }
-      inserting = false;
-      if (inputDone) subscriber.complete();
-    };
-    const subscription = batches.subscribe({
-      next: (batch) => {
-        const { encoded } = batch;
-        const { stage } = batch;
-        const rowBinary = encoded !== undefined && isRowBinaryRows(encoded) ? encoded : undefined;
-        const constants = rowBinary?.constants ?? {};
-        const constantsKey = Object.keys(constants).length === 0 ? '' : JSON.stringify(Object.entries(constants).sort(([a], [b]) => (a < b ? -1 : 1)));
-        const waiting: Waiting = encoded === undefined
-          ? { kind: batch.kind, unitId: batch.unitId, rows: batch.records.length, records: batch.records as unknown as Rows, body: undefined, encodedAs: null, stage, constants, constantsKey }
-          : { kind: batch.kind, unitId: batch.unitId, rows: encoded.rows, records: undefined, body: rowBinary === undefined ? [] : [...rowBinary.chunks], encodedAs: encoded.format, stage, constants, constantsKey };
-        if (format !== undefined) {
-          try {
-            encodeWaiting(waiting, format);
-          } catch (error) {
-            subscriber.error(error); // a SinkWriteError naming the record and field (map-row-binary.ts)
-            return;
-          }
-        }
-        queue.push(waiting);
-        if (inserting) return;
-        inserting = true;
-        // From the next microtask: batches handed over in one synchronous burst go into the first insert too.
-        Promise.resolve().then(drain).catch((error: unknown) => subscriber.error(error));
+    return {
+      prepare: (batch) => {
+        const waiting = waitingOf(batch);
+        if (format !== undefined) encodeWaiting(waiting, format); // a SinkWriteError naming the record and field (map-row-binary.ts)
+        return waiting;
       },
-      error: (error: unknown) => subscriber.error(error),
-      complete: () => { inputDone = true; if (!inserting) subscriber.complete(); },
-    });
-    return () => {
-      subscription.unsubscribe();
-      // Stages still open stopped before their end: their rows must not stay behind (a rerun would replace them).
-      const dropped = target === undefined || staging.size === 0 ? Promise.resolve()
-        : target.then((t) => staging.dropOpen(t.client), () => undefined);
-      // Close a client this sink created, also when connecting or probing failed after it was created.
-      if (options.client === undefined && target !== undefined) void dropped.then(() => client?.close());
+      take: (queue) => takeGroup(queue, options.maxInsertRows ?? MAX_INSERT_ROWS),
+      send: async (group, acked) => {
+        const acks = group[0].stage?.end !== undefined ? [await endStage(await connect(), staging, group[0], options)] : await insertGroup(await connect(), group, options, staging);
+        for (const ack of acks) acked(ack);
+      },
+      close: () => {
+        // Stages still open stopped before their end: their rows must not stay behind (a rerun would replace them).
+        const dropped = target === undefined || staging.size === 0 ? Promise.resolve()
+          : target.then((t) => staging.dropOpen(t.client), () => undefined);
+        // Close a client this sink created, also when connecting or probing failed after it was created.
+        if (options.client === undefined && target !== undefined) void dropped.then(() => client?.close());
+      },
     };
-  }));
+  });
+}
+
+/** A batch as it arrives, in its waiting form (encoded at once when the format is known). */
+function waitingOf(batch: RecordBatch): Waiting {
+  const { encoded, stage } = batch;
+  const rowBinary = encoded !== undefined && isRowBinaryRows(encoded) ? encoded : undefined;
+  const constants = rowBinary?.constants ?? {};
+  const constantsKey = Object.keys(constants).length === 0 ? '' : JSON.stringify(Object.entries(constants).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return encoded === undefined
+    ? { kind: batch.kind, unitId: batch.unitId, rows: batch.records.length, records: batch.records as unknown as Rows, body: undefined, encodedAs: null, stage, constants, constantsKey }
+    : { kind: batch.kind, unitId: batch.unitId, rows: encoded.rows, records: undefined, body: rowBinary === undefined ? [] : [...rowBinary.chunks], encodedAs: encoded.format, stage, constants, constantsKey };
 }

@@ -29,7 +29,8 @@
 import { performance } from 'node:perf_hooks';
 import type { Admin, ICustomPartitioner, Kafka, Producer } from 'kafkajs';
 import { CompressionTypes, Partitioners } from './kafkajs.js';
-import { Observable, defer, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { batchingSink } from '../batching-sink.js';
 import { retry, type BackoffOptions } from '../plumbing/backoff.js';
 import { recordsOf, type RecordBatch, type WriteAck } from '../sink.js';
 import { ConfigError, EngineError, SinkWriteError } from '../../schemas/errors.js';
@@ -197,16 +198,13 @@ function ackOf(batch: RecordBatch, messages: readonly OutMessage[]): WriteAck {
   return { sink: 'kafka', unitId: batch.unitId, kind: batch.kind, rows: batch.records.length, target: topics.join(','), ackedAtMs: performance.timeOrigin + performance.now() };
 }
 
-/** The head batch (encoded) and the batches right behind it that are already encoded and fit one request. */
-async function takeGroup(queue: readonly Pending[], maxRequestBytes: number): Promise<Pending[]> {
+/** Removes the head batch (encoded) and the batches right behind it that are already encoded and fit one request. */
+async function takeGroup(queue: Pending[], maxRequestBytes: number): Promise<Pending[]> {
   await queue[0].encoded; // started by encodeAhead
-  const group = [queue[0]];
+  let count = 1;
   let bytes = queue[0].bytes;
-  for (let i = 1; i < queue.length && queue[i].ready && bytes + queue[i].bytes <= maxRequestBytes; i++) {
-    group.push(queue[i]);
-    bytes += queue[i].bytes;
-  }
-  return group;
+  while (count < queue.length && queue[count].ready && bytes + queue[count].bytes <= maxRequestBytes) bytes += queue[count++].bytes;
+  return queue.splice(0, count);
 }
 
 /** Sends the group's requests in order and calls `acked` for each batch once all its messages are acked. */
@@ -262,50 +260,22 @@ async function openSession(kafka: Kafka): Promise<Session> {
 
 /** Produces each batch and emits one acknowledgement per batch, in order (see the module doc for guarantees). */
 export function toKafka(options: ToKafkaOptions): OperatorFunction<RecordBatch, WriteAck> {
-  return (batches) => defer(() => new Observable<WriteAck>((subscriber) => {
+  return batchingSink<Pending>(() => {
     if (options.serde === undefined && options.registry === undefined) throw new ConfigError('toKafka: a schema registry (or serde) is required');
     const serde = options.serde ?? createAvroSerde(createRegistryClient(options.registry as RegistryConfig));
     const topicOf = options.topicOf ?? topicFor;
     const kafka = createKafka(options.kafka);
-    const queue: Pending[] = [];
     const lookahead = 2 * (options.maxRequestMessages ?? DEFAULT_REQUEST_MESSAGES);
     let session: Promise<Session> | undefined;
-    let sending = false;
-    let inFlight = 0; // batches at the queue's head whose requests are being sent
-    let inputDone = false;
-    const drain = async (): Promise<void> => {
-      sending = true;
-      while (queue.length > 0 && !subscriber.closed) {
-        encodeAhead(queue, lookahead, serde, topicOf);
-        const group = await takeGroup(queue, options.maxRequestBytes ?? 524_288);
-        inFlight = group.length;
-        encodeAhead(queue.slice(inFlight), lookahead, serde, topicOf);
-        await sendGroup(await (session ??= openSession(kafka)), group, options, (ack) => { queue.shift(); inFlight--; subscriber.next(ack); });
-      }
-      sending = false;
-      if (inputDone) subscriber.complete();
-    };
-    const kick = (): void => {
-      if (!sending) drain().catch((error: unknown) => subscriber.error(error));
-    };
-    const subscription = batches.subscribe({
-      next: (batch) => {
-        try {
-          recordsOf(batch, 'kafka');
-        } catch (error) {
-          subscriber.error(error);
-          return;
-        }
-        queue.push({ batch, encoded: undefined, ready: false, messages: [], bytes: 0 });
-        encodeAhead(queue.slice(inFlight), lookahead, serde, topicOf);
-        kick();
+    return {
+      prepare: (batch) => {
+        recordsOf(batch, 'kafka');
+        return { batch, encoded: undefined, ready: false, messages: [], bytes: 0 };
       },
-      error: (error: unknown) => subscriber.error(error),
-      complete: () => { inputDone = true; if (!sending) subscriber.complete(); },
-    });
-    return () => {
-      subscription.unsubscribe();
-      void session?.then((s) => Promise.all([s.producer.disconnect(), s.admin.disconnect()]), () => undefined);
+      ahead: (waiting) => encodeAhead(waiting, lookahead, serde, topicOf),
+      take: (waiting) => takeGroup(waiting, options.maxRequestBytes ?? 524_288),
+      send: async (group, acked) => sendGroup(await (session ??= openSession(kafka)), group, options, acked),
+      close: () => { void session?.then((s) => Promise.all([s.producer.disconnect(), s.admin.disconnect()]), () => undefined); },
     };
-  }));
+  });
 }

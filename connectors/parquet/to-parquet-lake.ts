@@ -26,9 +26,9 @@
  * went into (what `serve` compacts: lake-compactor.ts).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { Observable, defer, type OperatorFunction } from 'rxjs';
+import { defer, type OperatorFunction } from 'rxjs';
 import { retry, type BackoffOptions } from '../plumbing/backoff.js';
-import { mapInOrder } from './map-in-order.js';
+import { batchingSink } from '../batching-sink.js';
 import { recordsOf, rowsOf, type RecordBatch, type WriteAck } from '../sink.js';
 import { parquetColumnsOf } from '../../schemas/parquet-schema.js';
 import { KINDS, type AnyRecord } from '../../schemas/records.js';
@@ -245,27 +245,25 @@ export function toParquetLake(options: ParquetLakeOptions): OperatorFunction<Rec
     const client = options.s3Client ?? (options.s3 === undefined ? undefined : createS3Client(options.s3));
     const store = lakeStoreFor(options.root, client);
     const abort = new AbortController();
-    return new Observable<WriteAck>((subscriber) => {
+    return batchingSink<RecordBatch>(() => {
       const encoder = startParquetEncoder({ inWorker: options.encodeInWorker !== false });
       const writer = startLakeWriter(store, options.lease);
       const w: Writing = { store, writer, encoder, stages: new OpenStages(), options, signal: abort.signal, swept: new Set() };
-      const subscription = batches
-        .pipe(mapInOrder((batch) => writeBatch(w, batch), BATCHES_IN_FLIGHT))
-        .subscribe({
-          next: (ack) => subscriber.next(ack),
-          error: (error: unknown) => subscriber.error(error),
-          // The heartbeat goes before completion: a process may exit as soon as its sinks completed.
-          complete: () => { void writer.close().catch(() => undefined).then(() => subscriber.complete()); },
-        });
-      return () => {
-        subscription.unsubscribe();
-        abort.abort(new Error('toParquetLake unsubscribed'));
-        encoder.close();
-        // Best effort: staged files are invisible to readers either way, and swept once this writer is gone.
-        void w.stages.discardAll(store).catch(() => undefined).then(() => writer.close()).catch(() => undefined).finally(() => {
-          if (ownsClient) client?.destroy();
-        });
+      return {
+        concurrency: BATCHES_IN_FLIGHT,
+        prepare: (batch) => batch,
+        send: async (group, acked) => { for (const batch of group) acked(await writeBatch(w, batch)); },
+        // The heartbeat goes before completion: a process may exit as soon as its sinks completed.
+        finish: () => writer.close().catch(() => undefined),
+        close: () => {
+          abort.abort(new Error('toParquetLake unsubscribed'));
+          encoder.close();
+          // Best effort: staged files are invisible to readers either way, and swept once this writer is gone.
+          void w.stages.discardAll(store).catch(() => undefined).then(() => writer.close()).catch(() => undefined).finally(() => {
+            if (ownsClient) client?.destroy();
+          });
+        },
       };
-    });
+    })(batches);
   });
 }

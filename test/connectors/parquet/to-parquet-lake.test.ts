@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Subject, firstValueFrom, from, take, toArray } from 'rxjs';
-import { mapInOrder } from '../../../connectors/parquet/map-in-order.js';
 import { LakeColumnsBuilder } from '../../../connectors/parquet/lake-columns.js';
 import { cellsOf, toParquetLake } from '../../../connectors/parquet/to-parquet-lake.js';
 import { queryLake } from '../../../connectors/parquet/query-lake.js';
@@ -136,38 +135,6 @@ test('acknowledgements come in batch order while a later batch finishes first, a
     for (const name of await files(workerRoot)) assert.deepEqual(await readFile(join(workerRoot, name)), await readFile(join(inPlaceRoot, name)), name);
     assert.deepEqual(inPlace.map((a) => a.unitId), ['slow#0', 'fast#1']);
   }));
-});
-
-test('mapInOrder runs at most `concurrency` projects at once and emits results in input order', async () => {
-  const gates = new Map<number, () => void>();
-  let running = 0;
-  let maxRunning = 0;
-  const project = (n: number): Promise<number> => new Promise((resolve) => {
-    running++; maxRunning = Math.max(maxRunning, running);
-    gates.set(n, () => { running--; resolve(n * 10); });
-  });
-  const source = new Subject<number>();
-  const out: number[] = [];
-  const done = new Promise<void>((resolve, reject) => source.pipe(mapInOrder(project, 2)).subscribe({ next: (v) => out.push(v), error: reject, complete: resolve }));
-  for (const n of [1, 2, 3, 4]) source.next(n);
-  source.complete();
-  assert.deepEqual([...gates.keys()], [1, 2], 'the third waits for a free slot');
-  gates.get(2)?.();
-  await new Promise((r) => setImmediate(r));
-  assert.deepEqual(out, [], '2 finished first but waits for 1');
-  gates.get(1)?.();
-  await new Promise((r) => setImmediate(r));
-  assert.deepEqual(out, [10, 20]);
-  gates.get(4)?.();
-  gates.get(3)?.();
-  await done;
-  assert.deepEqual(out, [10, 20, 30, 40]);
-  assert.equal(maxRunning, 2);
-});
-
-test('mapInOrder errors the stream with a project\'s rejection', async () => {
-  const result = firstValueFrom(from([1, 2]).pipe(mapInOrder((n) => (n === 2 ? Promise.reject(new Error('boom')) : Promise.resolve(n)), 2), toArray()));
-  await assert.rejects(result, /boom/);
 });
 
 /** Every file under `root`, relative, sorted. */

@@ -1,8 +1,8 @@
 /**
  * The one module that loads kafkajs' runtime (everything else imports only its types). Before kafkajs' own
- * modules load, three of its producer internals are replaced by versions that give exactly the same results at
- * a fraction of the cost — the largest costs of a producer at 50,000 messages/s after our own encoding
- * (bench/kafka.ts, bench/live.ts; `--cpu-prof` of the sink worker):
+ * modules load, three of its producer internals and one consumer internal are replaced by versions that give
+ * exactly the same results at a fraction of the cost: the largest costs of a busy producer after our own
+ * encoding (bench/kafka.ts, bench/live.ts; `--cpu-prof` of the sink worker), and of the consumer's decoding:
  *
  * - `producer/groupMessagesPerPartition`: kafkajs 2.2.4 copies a partition's whole array for every message
  *   (`[...current, message]`), quadratic in the messages of a request, with megabytes of garbage per

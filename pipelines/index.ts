@@ -12,7 +12,7 @@ export * from '../operators/index.js';
 
 // Batch layer: plan archive files, resolve them against a listing, load them.
 export {
-  fromBinanceArchive, type ArchiveEvent, type FileOutcome, type FromBinanceArchiveOptions,
+  fromBinanceArchive, type ArchiveEvent, type ArchiveFileLoad, type FileOutcome, type FromBinanceArchiveOptions,
 } from '../connectors/binance-archive/from-binance-archive.js';
 export { archiveKey, parseTypeRequests, planArchiveFiles, type ArchiveFile, type ArchiveRequest, type TypeRequest } from '../connectors/binance-archive/plan.js';
 export { resolveAvailability, unlistedPlan, type MissingFile, type PlannedFile, type ResolvedPlan } from '../connectors/binance-archive/availability.js';
@@ -35,7 +35,8 @@ export { feedFromArchiveFile } from '../connectors/binance-replay/archive-csv.js
 export { archiveSource } from '../connectors/binance-replay/archive-stream.js';
 
 // Sinks (`RecordBatch` → `WriteAck`) and the sources that read back what they wrote.
-export { batchesByKind, type RecordBatch, type WriteAck } from '../connectors/sink.js';
+export { batchesByKind, stageEndBatch, type EncodedRows, type RecordBatch, type RowsEncoder, type SinkEncoding, type Stage, type WriteAck } from '../connectors/sink.js';
+export { batchingSink, type BatchingSink } from '../connectors/batching-sink.js';
 export { toParquetLake, type ParquetLakeOptions } from '../connectors/parquet/to-parquet-lake.js';
 export { fromParquetLake, type FromParquetLakeOptions } from '../connectors/parquet/from-parquet-lake.js';
 export { queryLake, type LakeRow, type QueryLakeOptions } from '../connectors/parquet/query-lake.js';

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -19,9 +19,9 @@ const TSC = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
 /** The consumer: the README's import line, every name typed (not `any`), and a small run of each part. */
 const CONSUMER = `
-import { from, isObservable, lastValueFrom, toArray, type Observable } from 'rxjs';
+import { from, isObservable, lastValueFrom, mergeMap, toArray, type Observable } from 'rxjs';
 import {
-  dedupe, dirSource, fromBinanceArchive, fromBinanceLive, makeVersion, resample, toClickHouse,
+  dedupe, dirSource, fromBinanceArchive, fromBinanceLive, makeVersion, parseTypeRequests, planArchiveFiles, resample, toClickHouse, unlistedPlan,
   type AnyRecord, type ArchiveEvent, type DedupeOptions, type KlineRecord, type ResampleOptions, type TradeRecord,
 } from 'crypto-lakehouse';
 
@@ -42,8 +42,15 @@ const out: AnyRecord[] = await lastValueFrom(from(input).pipe(dedupe(dedupeOptio
 const bars = out.filter((r): r is KlineRecord => r.kind === 'kline')
   .map((k) => [k.openTimeUs - T0, k.open, k.high, k.low, k.close, k.volume, k.tradeCount]);
 
-const archive: Observable<ArchiveEvent> = fromBinanceArchive({ files: [], source: dirSource('.') });
-const archiveEvents = (await lastValueFrom(archive.pipe(toArray()))).length;
+// The README's archive example: one real day of 1h klines from a directory in Binance's layout.
+const planned = planArchiveFiles({ markets: ['spot'], symbols: ['BTCUSDT'], types: parseTypeRequests(['klines:1h']), fromDay: '2026-05-08', toDay: '2026-05-08' });
+const archive: Observable<ArchiveEvent> = fromBinanceArchive({ files: unlistedPlan(planned).files, source: dirSource('mirror') });
+const archiveEvents = await lastValueFrom(archive.pipe(mergeMap(async (event) => {
+  if (event.type !== 'load') return [event.outcome.status, 0];
+  let rows = 0;
+  for await (const batch of event.batches) rows += batch.records.length;
+  return [event.outcome().status, rows];
+}), toArray()));
 const live: Observable<AnyRecord> = fromBinanceLive({ market: 'spot', symbols: ['BTCUSDT'], types: ['trade'] });
 const sink = toClickHouse({ config: { url: 'http://127.0.0.1:9' } });
 
@@ -96,6 +103,9 @@ describe('the packed package, installed in another project', () => {
       files: ['consumer.ts'],
     }));
     await writeFile(join(project, 'consumer.ts'), CONSUMER);
+    const day = join(project, 'mirror', 'data', 'spot', 'daily', 'klines', 'BTCUSDT', '1h');
+    await mkdir(day, { recursive: true });
+    for (const name of ['BTCUSDT-1h-2026-05-08.zip', 'BTCUSDT-1h-2026-05-08.zip.CHECKSUM']) await copyFile(join(REPO_ROOT, 'test', 'fixtures', 'real', name), join(day, name));
   });
 
   after(() => rm(work, { recursive: true, force: true }));
@@ -117,7 +127,7 @@ describe('the packed package, installed in another project', () => {
     assert.deepEqual(JSON.parse(stdout), {
       anyTyped: [false, false, false, false, false, false],
       bars: [[0, 100, 101, 100, 101, 3, 2], [60_000_000, 99, 99, 99, 99, 3, 1]],
-      archiveEvents: 0, archive: true, live: true, sink: 'function',
+      archiveEvents: [['loaded', 24]], archive: true, live: true, sink: 'function',
     });
   });
 

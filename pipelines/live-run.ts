@@ -13,7 +13,7 @@
  * Running it turns V8's allocation-site pretenuring off for the process (live-heap.ts): records and Kafka
  * messages live milliseconds, and pretenured they were all promoted, the tail of the Kafka ack latency.
  */
-import { Subject, from, lastValueFrom, mergeMap, takeUntil, tap, type Observable, type OperatorFunction } from 'rxjs';
+import { Subject, lastValueFrom, takeUntil, tap, type Observable, type OperatorFunction } from 'rxjs';
 import type { LiveStats } from '../connectors/binance-live/from-binance-live.js';
 import type { FlowGate } from '../connectors/plumbing/flow-gate.js';
 import type { RecordBatch, WriteAck } from '../connectors/sink.js';
@@ -21,7 +21,7 @@ import { ConfigError } from '../schemas/errors.js';
 import type { AnyRecord } from '../schemas/records.js';
 import { toLiveBatches, type LiveBatchOptions } from './live-batches.js';
 import { keepLiveObjectsYoung } from './live-heap.js';
-import { sinkWriter } from './sink-writer.js';
+import { sinkWriter, writeEach } from './sink-writer.js';
 
 /** Default bound of batches written but not yet acknowledged (beyond it, batches wait in order). */
 export const MAX_BATCHES_IN_FLIGHT = 1024;
@@ -145,16 +145,15 @@ export async function runLive(run: LiveRun): Promise<LiveReport> {
       pressure.onReceived();
     }), takeUntil(hardStop));
     const batches = stopped.pipe(toLiveBatches(run.batches));
-    // Batches go to the sinks as soon as they are cut (up to MAX_BATCHES_IN_FLIGHT unacknowledged), not one
-    // ack at a time: a sink that fell behind then sees every waiting batch and can send them together (the
-    // Kafka sink packs them into one request), so its throughput grows with the backlog instead of staying
-    // at one small batch per round trip. Sinks acknowledge in input order.
+    // Batches go to the sinks as soon as they are cut, not one ack at a time: the Kafka sink packs the batches
+    // waiting behind its request into the next one, so its throughput grows with the backlog.
     await lastValueFrom(batches.pipe(
-      mergeMap((batch) => from(writer.write(batch).then((ackedAtMs) => {
+      writeEach(writer, run.maxBatchesInFlight ?? MAX_BATCHES_IN_FLIGHT),
+      tap(({ batch, ackedAtMs }) => {
         batchesAcked++;
         pressure.onAcked(batch.records.length);
         if (run.onAcked !== undefined) { const seenAtMs = now(); run.onAcked(batch, ackedAtMs ?? seenAtMs, seenAtMs); }
-      })), run.maxBatchesInFlight ?? MAX_BATCHES_IN_FLIGHT),
+      }),
     ), { defaultValue: undefined });
   } finally {
     pressure.release();

@@ -1,9 +1,10 @@
 /**
  * Writing record batches to several sinks at once, for the pipelines that feed sinks (`backfill`, `stream`,
  * `replay`, `serve`): each batch goes to every sink, and its write resolves when all of them acknowledged it;
- * {@link writeInOrder} writes a stream of batches with a bounded number in flight.
+ * {@link writeInOrder} (a pulled stream: archive files) and {@link writeEach} (a pushed one: live records) write
+ * a stream of batches with a bounded number in flight.
  */
-import { Subject, map, merge, type OperatorFunction } from 'rxjs';
+import { Subject, from, map, merge, mergeMap, type OperatorFunction } from 'rxjs';
 import type { RecordBatch, WriteAck } from '../connectors/sink.js';
 
 /** A batch written and not yet acknowledged by every sink. */
@@ -94,4 +95,16 @@ export async function writeInOrder(writer: SinkWriter, batches: AsyncIterable<Re
     await Promise.allSettled(pending);
     throw error;
   }
+}
+
+/** A batch every sink acknowledged, with the latest `ackedAtMs` its sinks stamped (see {@link sinkWriter}). */
+export interface Written { readonly batch: RecordBatch; readonly ackedAtMs: number | undefined }
+
+/**
+ * Writes each batch of a pushed stream to every sink as soon as it comes, up to `inFlight` unacknowledged (the
+ * next wait here): a sink that fell behind then sees every waiting batch and can send them together. Emits each
+ * batch once every sink acknowledged it, in input order (sinks acknowledge in order).
+ */
+export function writeEach(writer: SinkWriter, inFlight: number): OperatorFunction<RecordBatch, Written> {
+  return mergeMap((batch) => from(writer.write(batch).then((ackedAtMs): Written => ({ batch, ackedAtMs }))), Math.max(1, inFlight));
 }

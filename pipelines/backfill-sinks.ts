@@ -86,7 +86,8 @@ export async function buildSinks(config: ResolvedConfig, hooks: SinkHooks = {}):
   const sinks: OperatorFunction<RecordBatch, WriteAck>[] = [];
   const closers: (() => Promise<void>)[] = [];
   const preparations: Promise<unknown>[] = [];
-  const encodings: (SinkEncoding | undefined)[] = [];
+  // What each sink offers besides writing: an early encoding, staging (a file made visible whole, at its commit).
+  const offers: { encoding?: SinkEncoding; stages: boolean }[] = [];
   const retryOf = (sink: string): { retry?: { onRetry: (info: RetryInfo) => void } } =>
     (hooks.onRetry === undefined ? {} : { retry: { onRetry: (info) => hooks.onRetry?.(sink, info) } });
   for (const name of names) {
@@ -98,7 +99,7 @@ export async function buildSinks(config: ResolvedConfig, hooks: SinkHooks = {}):
       const compactor = config.compactLake === true ? (await import('../connectors/parquet/lake-compactor.js')).startLakeCompactor({
         root, ...s3, onError: (error, dir) => (hooks.onBackgroundError ?? compactionFailedLine)('parquet', dir, error),
       }) : undefined;
-      encodings.push((await import('../connectors/parquet/parquet-columns-encoding.js')).parquetColumnsEncoding);
+      offers.push({ encoding: (await import('../connectors/parquet/parquet-columns-encoding.js')).parquetColumnsEncoding, stages: true });
       sinks.push(toParquetLake({ root, ...s3, ...(compactor === undefined ? {} : { onWritten: (dir: string) => compactor.written(dir) }), ...retryOf('parquet') }));
       if (compactor !== undefined) closers.push(() => compactor.close());
     } else if (name === 'clickhouse') {
@@ -124,7 +125,7 @@ export async function buildSinks(config: ResolvedConfig, hooks: SinkHooks = {}):
       preparations.push(migrated);
       sinks.push(toClickHouse({ client, database, ready: migrated, ...(cluster === undefined ? {} : { tableOf: (kind) => `${tableNameOf(kind)}_local` }), ...retryOf('clickhouse') }));
       closers.push(async () => { await migrated.catch(() => undefined); await client.close(); });
-      encodings.push(isEmbeddedClient(client) ? undefined : rowBinaryEncoding); // embedded chdb reads bodies as text
+      offers.push({ ...(isEmbeddedClient(client) ? {} : { encoding: rowBinaryEncoding }), stages: true }); // embedded chdb reads bodies as text
     } else {
       const brokers = config.kafkaBrokers as readonly string[] | undefined;
       const registry = config.schemaRegistryUrl as string | undefined;
@@ -133,19 +134,18 @@ export async function buildSinks(config: ResolvedConfig, hooks: SinkHooks = {}):
       }
       // On its own thread: Avro + kafkajs cost more CPU per record than parsing it (see to-kafka-worker.ts).
       const { toKafkaInWorker } = await import('../connectors/kafka/to-kafka-worker.js');
-      encodings.push(undefined);
+      offers.push({ stages: false }); // Kafka cannot take records back
       sinks.push(toKafkaInWorker({ kafka: kafkaConfigOf(config, brokers), registry: registryConfigOf(config, registry), topicPrefix: (config.topicPrefix as string | undefined) ?? '' }));
     }
   }
   hooks.built?.(names);
   if (hooks.observe !== undefined) sinks.splice(0, sinks.length, ...sinks.map((sink, index) => hooks.observe!(names[index], sink, index)));
   const close = async (): Promise<void> => { for (const closer of closers) await closer(); };
-  // Every sink stages: ClickHouse and the lake (a directory or S3) do; Kafka cannot take records back (with it,
-  // each file is checked before its first batch).
-  const staged = names.every((name) => name === 'clickhouse' || name === 'parquet');
+  // Files are staged when every sink stages (else each file is checked before its first batch).
+  const staged = offers.every((offer) => offer.stages);
   const ready = Promise.all(preparations).then(() => undefined);
   ready.catch(() => undefined); // observed by the caller; the sinks wait for their own part of it
-  const earlyEncoding = encodings.length === 1 ? encodings[0] : undefined; // encoded rows are for one sink only
+  const earlyEncoding = offers.length === 1 ? offers[0].encoding : undefined; // encoded rows are for one sink only
   return earlyEncoding === undefined ? { names, sinks, close, ready, staged } : { names, sinks, close, ready, staged, earlyEncoding };
 }
 

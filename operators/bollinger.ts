@@ -26,10 +26,8 @@ export class Bollinger implements IndicatorCalc {
     this.epochWindows = period;
   }
 
-  step(h: BarHistory, k: number, base: number): void {
-    const s = h.data;
-    const i = h.at(k);
-    const o = i * h.stride + base;
+  step(h: BarHistory, k: number, o: number): void {
+    const s = h.states;
     const N = this.period;
     if (s[o + COUNT] < N) {
       warmUp(h, o);
@@ -40,11 +38,11 @@ export class Bollinger implements IndicatorCalc {
     // stream would).
     const closes = h.closes;
     const first = k - N + 1;
-    const reference = closes[h.at(first)];
+    const reference = closes[h.barAt(first)];
     let sum = 0;
     let squares = 0;
     for (let j = first + 1; j <= k; j++) {
-      const d = closes[h.at(j)] - reference;
+      const d = closes[h.barAt(j)] - reference;
       sum += d;
       squares += d * d;
     }

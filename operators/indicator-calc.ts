@@ -1,7 +1,7 @@
 /**
  * What one indicator implementation provides to the `indicators` operator: a step that computes its outputs at
  * one bar of a {@link BarHistory} from its state after the bar before, and the layout of its slots there.
- * Every indicator owns `SLOTS + stateSize` slots per bar from its `base`: the five outputs (NaN = null), the
+ * Every indicator owns `SLOTS + stateSize` slots of each bar's state from its `base`: the five outputs (NaN = null), the
  * warm-up flag, the version last emitted, its own bar count and sequence, where its value is seeded, the epoch
  * bookkeeping of {@link placeSeed}, then its state. Before each step the caller sets the five outputs to NaN and
  * places the seed; a step writes only the outputs it has.
@@ -44,15 +44,16 @@ export interface IndicatorCalc {
   /** Epochs back from a bar's own where its value is seeded: 1 (the start of the epoch before), 0 (its own). */
   readonly epochsBack: 0 | 1;
   /**
-   * Computes the outputs (of a non-warm-up row), warm-up flag and state at logical position `k` of `h`, from the
-   * slots of position `k − 1` unless `follows` is {@link RESET}. `base` is the first slot of this indicator.
+   * Computes the outputs (of a non-warm-up row), warm-up flag and state at logical position `k` of `h`, into
+   * this indicator's slots of `h.states` from `o`, from its slots of position `k − 1` (from `po`) unless
+   * `follows` is {@link RESET}.
    */
-  step(h: BarHistory, k: number, base: number, follows: number): void;
+  step(h: BarHistory, k: number, o: number, po: number, follows: number): void;
 }
 
 /** Marks the row whose slots start at `o` as warm-up (its outputs stay NaN: the caller resets them before each step). */
 export function warmUp(h: BarHistory, o: number): void {
-  h.data[o + WARM] = 1;
+  h.states[o + WARM] = 1;
 }
 
 /**

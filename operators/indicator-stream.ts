@@ -6,7 +6,7 @@ import {
   fixedIntervalUs, makeVersion, nextWindowStartUs, sequenceOfVersion, type IndicatorName, type IndicatorRecord, type KlineInterval,
   type KlineRecord,
 } from '../schemas/index.js';
-import { BarHistory, CLOSE, END_US, FIRST_SLOT, HIGH, LOW, OPEN_US, POSITION, VERSION, VOLUME } from './bar-history.js';
+import { BAR_STRIDE, BarHistory, CLOSE, END_US, HIGH, LOW, OPEN_US, POSITION, VERSION, VOLUME } from './bar-history.js';
 import {
   COUNT, EMITTED, HISTOGRAM, LOWER, SEED, SEQUENCE, SIGNAL, SLOTS, UPPER, VALUE, WARM, placeSeed, type IndicatorCalc,
 } from './indicator-calc.js';
@@ -42,6 +42,8 @@ export class IndicatorStream {
   /** Bars kept before the oldest correctable one (the state before it, and the windows reaching back). */
   private readonly keepBefore: number;
   private newestOpenUs = -Infinity;
+  /** The position of the oldest bar on time (that a correction can still reach). */
+  private firstOnTime = 0;
   private readonly previous = new Float64Array(OUTPUTS.length);
   private readonly ingestId: string;
   /** Window length of the interval, µs; 0 for the calendar month. */
@@ -53,7 +55,7 @@ export class IndicatorStream {
   ) {
     let slots = 0;
     for (const calc of calcs) {
-      this.bases.push(FIRST_SLOT + slots);
+      this.bases.push(slots);
       slots += SLOTS + calc.stateSize;
     }
     const interval = template.interval as KlineInterval;
@@ -72,19 +74,22 @@ export class IndicatorStream {
     const h = this.history;
     if (bar.openTimeUs > this.newestOpenUs) {
       // The common case, a bar after the newest: appended, no search.
+      this.holdStatesFor(h.size);
       this.place(h.insert(h.size), bar);
       this.compute(h.size - 1, true, emit);
       this.newestOpenUs = bar.openTimeUs;
+      while (this.firstOnTime < h.size - 1 && !this.onTime(this.firstOnTime)) this.firstOnTime++;
       this.trim();
       return ADDED;
     }
     const found = h.find(bar.openTimeUs);
-    if (found >= 0 && bar.version <= h.data[h.at(found) * h.stride + VERSION]) return DUPLICATE;
+    if (found >= 0 && bar.version <= h.bars[h.barAt(found) * BAR_STRIDE + VERSION]) return DUPLICATE;
     const k = found >= 0 ? found : -found - 1;
     // A bar before the newest: its stream must still hold the state before it, and it must be within lateness.
-    const startOfStream = h.size > 0 && h.data[h.at(0) * h.stride + POSITION] === 1;
+    const startOfStream = h.size > 0 && h.bars[h.barAt(0) * BAR_STRIDE + POSITION] === 1;
     if (this.endOf(bar.openTimeUs) + this.latenessUs <= this.newestOpenUs || (k === 0 && !startOfStream)) return TOO_LATE;
-    this.place(found >= 0 ? h.at(k) : h.insert(k), bar);
+    if (found < 0) this.holdStatesFor(k);
+    this.place(found >= 0 ? h.barAt(k) : h.insert(k), bar);
     for (let j = k; j < h.size; j++) this.compute(j, found < 0 && j === k, emit);
     this.trim();
     return ADDED;
@@ -97,12 +102,26 @@ export class IndicatorStream {
    */
   neededFromUs(): number {
     const h = this.history;
-    let j = 0;
-    while (j < h.size - 1 && h.data[h.at(j) * h.stride + END_US] + this.latenessUs <= this.newestOpenUs) j++;
-    const o = h.at(j > 0 ? j - 1 : 0) * h.stride;
+    const j = this.firstOnTime;
+    const o = h.stateAt(j > 0 ? j - 1 : 0) * h.stride;
     let needed = Infinity;
-    for (let c = 0; c < this.calcs.length; c++) needed = Math.min(needed, h.data[o + this.bases[c] + SEED]);
+    for (let c = 0; c < this.calcs.length; c++) needed = Math.min(needed, h.states[o + this.bases[c] + SEED]);
     return needed;
+  }
+
+  /** True while the bar at position `j` can still be corrected (or come late). */
+  private onTime(j: number): boolean {
+    const h = this.history;
+    return h.bars[h.barAt(j) * BAR_STRIDE + END_US] + this.latenessUs > this.newestOpenUs;
+  }
+
+  /**
+   * Before a bar is inserted at position `k` (≥ the oldest on time): the states from the one before the oldest
+   * on time (what a correction or {@link neededFromUs} reads) to the new bar's must all stay held.
+   */
+  private holdStatesFor(k: number): void {
+    const h = this.history;
+    h.holdStates(h.size + 2 - Math.min(k, this.firstOnTime));
   }
 
   private endOf(openUs: number): number {
@@ -110,8 +129,8 @@ export class IndicatorStream {
   }
 
   private place(i: number, bar: KlineRecord): void {
-    const d = this.history.data;
-    const r = i * this.history.stride;
+    const d = this.history.bars;
+    const r = i * BAR_STRIDE;
     d[r + OPEN_US] = bar.openTimeUs;
     d[r + END_US] = this.endOf(bar.openTimeUs);
     d[r + CLOSE] = bar.close;
@@ -125,21 +144,24 @@ export class IndicatorStream {
   /** Recomputes position `k`; a `fresh` bar (new at k) emits every row, a recomputed one only the rows that changed. */
   private compute(k: number, fresh: boolean, emit: Emit): void {
     const h = this.history;
-    const i = h.at(k);
-    const p = k > 0 ? h.at(k - 1) : -1;
-    const s = h.data;
-    const r = i * h.stride;
-    s[r + POSITION] = (p < 0 ? 0 : s[p * h.stride + POSITION]) + 1;
-    const sequence = sequenceOfVersion(s[r + VERSION]);
-    const openUs = s[r + OPEN_US];
+    const b = h.bars;
+    const r = h.barAt(k) * BAR_STRIDE;
+    const pr = k > 0 ? h.barAt(k - 1) * BAR_STRIDE : -1;
+    b[r + POSITION] = (pr < 0 ? 0 : b[pr + POSITION]) + 1;
+    const sequence = sequenceOfVersion(b[r + VERSION]);
+    const openUs = b[r + OPEN_US];
+    const s = h.states;
+    const so = h.stateAt(k) * h.stride;
+    const ps = k > 0 ? h.stateAt(k - 1) * h.stride : -1;
     const previous = this.previous;
     for (let c = 0; c < this.calcs.length; c++) {
-      const o = r + this.bases[c];
+      const o = so + this.bases[c];
+      const po = ps < 0 ? -1 : ps + this.bases[c];
       if (!fresh) for (let x = 0; x < OUTPUTS.length; x++) previous[x] = s[o + OUTPUTS[x]];
       // An indicator writes only the outputs it has; the others are null.
       s[o + VALUE] = NaN; s[o + SIGNAL] = NaN; s[o + HISTOGRAM] = NaN; s[o + UPPER] = NaN; s[o + LOWER] = NaN;
-      const follows = placeSeed(s, o, p < 0 ? -1 : p * h.stride + this.bases[c], this.epochs[c], this.backs[c], openUs, sequence);
-      this.calcs[c].step(h, k, this.bases[c], follows);
+      const follows = placeSeed(s, o, po, this.epochs[c], this.backs[c], openUs, sequence);
+      this.calcs[c].step(h, k, o, po, follows);
       if (!fresh && unchanged(previous, s, o)) continue;
       const computed = (s[o + WARM] === 1 ? WARM_BASE : DERIVED_BASE) + s[o + SEQUENCE];
       s[o + EMITTED] = fresh ? computed : Math.max(computed, s[o + EMITTED] + 1);
@@ -158,12 +180,13 @@ export class IndicatorStream {
     };
   }
 
-  /** Forgets the bars no correction can reach any more. */
+  /** Forgets the bars no correction can reach any more (the windows keep `keepBefore` before the oldest on time). */
   private trim(): void {
-    const h = this.history;
-    let drop = 0;
-    while (h.size - drop > this.keepBefore && h.data[h.at(drop + this.keepBefore) * h.stride + END_US] + this.latenessUs <= this.newestOpenUs) drop++;
-    if (drop > 0) h.dropOldest(drop);
+    const drop = this.firstOnTime - this.keepBefore;
+    if (drop > 0) {
+      this.history.dropOldest(drop);
+      this.firstOnTime -= drop;
+    }
   }
 }
 

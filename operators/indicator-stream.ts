@@ -26,6 +26,46 @@ const OUTPUTS = [VALUE, SIGNAL, HISTOGRAM, UPPER, LOWER, WARM, COUNT] as const;
 export type RowTemplate = Pick<KlineRecord, 'exchange' | 'market' | 'symbol' | 'priceKind' | 'interval'>;
 
 /**
+ * What the streams of one price kind and interval share, made once for all of them: the indicators (stateless:
+ * their state is in each stream's {@link BarHistory}), where each one's slots begin, its epochs, its row's name
+ * and params. One copy read by every stream's bars stays in the cache; a copy per stream (a dozen objects and
+ * arrays) would be another cache miss or two per bar for each stream interleaved.
+ */
+export class IndicatorPlan {
+  readonly bases: number[] = [];
+  readonly epochs: Epochs[];
+  readonly backs: number[];
+  // Read per row: plain arrays of strings, not a property of four calc classes (a polymorphic load).
+  readonly names: IndicatorName[];
+  readonly params: string[];
+  /** Slots per bar state, over all the indicators. */
+  readonly slots: number;
+  /** Bars kept before the oldest correctable one (the state before it, and the windows reaching back). */
+  readonly keepBefore: number;
+  /** Window length of the interval, µs; 0 for the calendar month. */
+  readonly windowUs: number;
+  readonly ingestId: string;
+  /** The outputs of a row before it is recomputed (scratch: streams run one at a time). */
+  readonly previous = new Float64Array(OUTPUTS.length);
+
+  constructor(readonly calcs: readonly IndicatorCalc[], priceKind: string, interval: KlineInterval) {
+    let slots = 0;
+    for (const calc of calcs) {
+      this.bases.push(slots);
+      slots += SLOTS + calc.stateSize;
+    }
+    this.slots = slots;
+    this.epochs = calcs.map((c) => new Epochs(interval, c.epochWindows));
+    this.backs = calcs.map((c) => c.epochsBack);
+    this.names = calcs.map((c) => c.name);
+    this.params = calcs.map((c) => c.params);
+    this.keepBefore = Math.max(1, ...calcs.map((c) => c.lookback));
+    this.windowUs = fixedIntervalUs(interval) ?? 0;
+    this.ingestId = `indicators/${priceKind}/${interval}`;
+  }
+}
+
+/**
  * See the module comment. A bar is on time while its window end + the allowed lateness is after the open time
  * of the newest bar (the stream's event time); the newest bar is always on time. A row is emitted only when its
  * seed is at or after `startUs`, where the stream's input begins: a re-read from there rebuilds exactly those.
@@ -33,40 +73,15 @@ export type RowTemplate = Pick<KlineRecord, 'exchange' | 'market' | 'symbol' | '
  */
 export class IndicatorStream {
   readonly history: BarHistory;
-  private readonly bases: number[] = [];
-  private readonly epochs: Epochs[];
-  private readonly backs: number[];
-  // Read per row: plain arrays of strings, not a property of four calc classes (a polymorphic load).
-  private readonly names: IndicatorName[];
-  private readonly params: string[];
-  /** Bars kept before the oldest correctable one (the state before it, and the windows reaching back). */
-  private readonly keepBefore: number;
   private newestOpenUs = -Infinity;
   /** The position of the oldest bar on time (that a correction can still reach). */
   private firstOnTime = 0;
-  private readonly previous = new Float64Array(OUTPUTS.length);
-  private readonly ingestId: string;
-  /** Window length of the interval, µs; 0 for the calendar month. */
-  private readonly windowUs: number;
 
   constructor(
-    private readonly calcs: readonly IndicatorCalc[], private readonly template: RowTemplate, private readonly latenessUs: number,
+    private readonly plan: IndicatorPlan, private readonly template: RowTemplate, private readonly latenessUs: number,
     readonly startUs = -Infinity, readonly tag = 0,
   ) {
-    let slots = 0;
-    for (const calc of calcs) {
-      this.bases.push(slots);
-      slots += SLOTS + calc.stateSize;
-    }
-    const interval = template.interval as KlineInterval;
-    this.epochs = calcs.map((c) => new Epochs(interval, c.epochWindows));
-    this.backs = calcs.map((c) => c.epochsBack);
-    this.names = calcs.map((c) => c.name);
-    this.params = calcs.map((c) => c.params);
-    this.keepBefore = Math.max(1, ...calcs.map((c) => c.lookback));
-    this.history = new BarHistory(slots, this.keepBefore + 2);
-    this.windowUs = fixedIntervalUs(interval) ?? 0;
-    this.ingestId = `indicators/${template.priceKind}/${template.interval}`;
+    this.history = new BarHistory(plan.slots, plan.keepBefore + 2);
   }
 
   /** Adds a closed bar: emits the rows it gives or changes; returns {@link ADDED}, {@link DUPLICATE} or {@link TOO_LATE}. */
@@ -105,7 +120,8 @@ export class IndicatorStream {
     const j = this.firstOnTime;
     const o = h.stateAt(j > 0 ? j - 1 : 0) * h.stride;
     let needed = Infinity;
-    for (let c = 0; c < this.calcs.length; c++) needed = Math.min(needed, h.states[o + this.bases[c] + SEED]);
+    const bases = this.plan.bases;
+    for (let c = 0; c < bases.length; c++) needed = Math.min(needed, h.states[o + bases[c] + SEED]);
     return needed;
   }
 
@@ -125,7 +141,8 @@ export class IndicatorStream {
   }
 
   private endOf(openUs: number): number {
-    return this.windowUs === 0 ? nextWindowStartUs(openUs, '1M') : openUs + this.windowUs;
+    const windowUs = this.plan.windowUs;
+    return windowUs === 0 ? nextWindowStartUs(openUs, '1M') : openUs + windowUs;
   }
 
   private place(i: number, bar: KlineRecord): void {
@@ -153,15 +170,16 @@ export class IndicatorStream {
     const s = h.states;
     const so = h.stateAt(k) * h.stride;
     const ps = k > 0 ? h.stateAt(k - 1) * h.stride : -1;
-    const previous = this.previous;
-    for (let c = 0; c < this.calcs.length; c++) {
-      const o = so + this.bases[c];
-      const po = ps < 0 ? -1 : ps + this.bases[c];
+    const plan = this.plan;
+    const { bases, calcs, previous } = plan;
+    for (let c = 0; c < calcs.length; c++) {
+      const o = so + bases[c];
+      const po = ps < 0 ? -1 : ps + bases[c];
       if (!fresh) for (let x = 0; x < OUTPUTS.length; x++) previous[x] = s[o + OUTPUTS[x]];
       // An indicator writes only the outputs it has; the others are null.
       s[o + VALUE] = NaN; s[o + SIGNAL] = NaN; s[o + HISTOGRAM] = NaN; s[o + UPPER] = NaN; s[o + LOWER] = NaN;
-      const follows = placeSeed(s, o, po, this.epochs[c], this.backs[c], openUs, sequence);
-      this.calcs[c].step(h, k, o, po, follows);
+      const follows = placeSeed(s, o, po, plan.epochs[c], plan.backs[c], openUs, sequence);
+      calcs[c].step(h, k, o, po, follows);
       if (!fresh && unchanged(previous, s, o)) continue;
       const computed = (s[o + WARM] === 1 ? WARM_BASE : DERIVED_BASE) + s[o + SEQUENCE];
       s[o + EMITTED] = fresh ? computed : Math.max(computed, s[o + EMITTED] + 1);
@@ -173,8 +191,8 @@ export class IndicatorStream {
     const t = this.template;
     return {
       kind: 'indicator', exchange: t.exchange, market: t.market, symbol: t.symbol, eventTimeUs: openUs, source: 'derived',
-      receiveTimeUs: null, ingestId: this.ingestId, version: s[o + EMITTED], priceKind: t.priceKind,
-      interval: t.interval, openTimeUs: openUs, indicator: this.names[c], params: this.params[c], warmUp: s[o + WARM] === 1,
+      receiveTimeUs: null, ingestId: this.plan.ingestId, version: s[o + EMITTED], priceKind: t.priceKind,
+      interval: t.interval, openTimeUs: openUs, indicator: this.plan.names[c], params: this.plan.params[c], warmUp: s[o + WARM] === 1,
       value: nullIfNaN(s[o + VALUE]), signal: nullIfNaN(s[o + SIGNAL]), histogram: nullIfNaN(s[o + HISTOGRAM]),
       upper: nullIfNaN(s[o + UPPER]), lower: nullIfNaN(s[o + LOWER]), barCount: s[o + COUNT],
     };
@@ -182,7 +200,7 @@ export class IndicatorStream {
 
   /** Forgets the bars no correction can reach any more (the windows keep `keepBefore` before the oldest on time). */
   private trim(): void {
-    const drop = this.firstOnTime - this.keepBefore;
+    const drop = this.firstOnTime - this.plan.keepBefore;
     if (drop > 0) {
       this.history.dropOldest(drop);
       this.firstOnTime -= drop;

@@ -99,6 +99,12 @@ export class BarHistory {
     return this.barAt(k);
   }
 
+  /** Makes room for a bar after the newest; returns its bar ring index. */
+  append(): number {
+    if (this.size === this.barMask + 1) this.growBars();
+    return this.barAt(this.size++);
+  }
+
   /** Forgets the `n` oldest bars. */
   dropOldest(n: number): void {
     this.head = (this.head + n) & HEAD_MASK;

@@ -73,7 +73,8 @@ export class IndicatorPlan {
  */
 export class IndicatorStream {
   readonly history: BarHistory;
-  private newestOpenUs = -Infinity;
+  /** No `startUs`: every row is emitted (a flag, not a comparison with a boxed −∞ per row). */
+  private readonly emitsAll: boolean;
   /** The position of the oldest bar on time (that a correction can still reach). */
   private firstOnTime = 0;
 
@@ -82,18 +83,25 @@ export class IndicatorStream {
     readonly startUs = -Infinity, readonly tag = 0,
   ) {
     this.history = new BarHistory(plan.slots, plan.keepBefore + 2);
+    this.emitsAll = startUs === -Infinity;
+  }
+
+  /** The open time of the newest bar (the stream's event time), −∞ before the first. */
+  private newestOpenUs(): number {
+    const h = this.history;
+    return h.size === 0 ? -Infinity : h.bars[h.barAt(h.size - 1) * BAR_STRIDE + OPEN_US];
   }
 
   /** Adds a closed bar: emits the rows it gives or changes; returns {@link ADDED}, {@link DUPLICATE} or {@link TOO_LATE}. */
   add(bar: KlineRecord, emit: Emit): number {
     const h = this.history;
-    if (bar.openTimeUs > this.newestOpenUs) {
+    const newestOpenUs = this.newestOpenUs();
+    if (bar.openTimeUs > newestOpenUs) {
       // The common case, a bar after the newest: appended, no search.
       this.holdStatesFor(h.size);
-      this.place(h.insert(h.size), bar);
+      this.place(h.append(), bar);
       this.compute(h.size - 1, true, emit);
-      this.newestOpenUs = bar.openTimeUs;
-      while (this.firstOnTime < h.size - 1 && !this.onTime(this.firstOnTime)) this.firstOnTime++;
+      while (this.firstOnTime < h.size - 1 && !this.onTime(this.firstOnTime, bar.openTimeUs)) this.firstOnTime++;
       this.trim();
       return ADDED;
     }
@@ -102,7 +110,7 @@ export class IndicatorStream {
     const k = found >= 0 ? found : -found - 1;
     // A bar before the newest: its stream must still hold the state before it, and it must be within lateness.
     const startOfStream = h.size > 0 && h.bars[h.barAt(0) * BAR_STRIDE + POSITION] === 1;
-    if (this.endOf(bar.openTimeUs) + this.latenessUs <= this.newestOpenUs || (k === 0 && !startOfStream)) return TOO_LATE;
+    if (this.endOf(bar.openTimeUs) + this.latenessUs <= newestOpenUs || (k === 0 && !startOfStream)) return TOO_LATE;
     if (found < 0) this.holdStatesFor(k);
     this.place(found >= 0 ? h.barAt(k) : h.insert(k), bar);
     for (let j = k; j < h.size; j++) this.compute(j, found < 0 && j === k, emit);
@@ -125,10 +133,10 @@ export class IndicatorStream {
     return needed;
   }
 
-  /** True while the bar at position `j` can still be corrected (or come late). */
-  private onTime(j: number): boolean {
+  /** True while the bar at position `j` can still be corrected (or come late), the newest bar opening at `newestOpenUs`. */
+  private onTime(j: number, newestOpenUs: number): boolean {
     const h = this.history;
-    return h.bars[h.barAt(j) * BAR_STRIDE + END_US] + this.latenessUs > this.newestOpenUs;
+    return h.bars[h.barAt(j) * BAR_STRIDE + END_US] + this.latenessUs > newestOpenUs;
   }
 
   /**
@@ -183,16 +191,16 @@ export class IndicatorStream {
       if (!fresh && unchanged(previous, s, o)) continue;
       const computed = (s[o + WARM] === 1 ? WARM_BASE : DERIVED_BASE) + s[o + SEQUENCE];
       s[o + EMITTED] = fresh ? computed : Math.max(computed, s[o + EMITTED] + 1);
-      if (s[o + SEED] >= this.startUs) emit(this.row(c, s, o, openUs));
+      if (this.emitsAll || s[o + SEED] >= this.startUs) emit(this.row(plan, c, s, o, openUs));
     }
   }
 
-  private row(c: number, s: Float64Array, o: number, openUs: number): IndicatorRecord {
+  private row(plan: IndicatorPlan, c: number, s: Float64Array, o: number, openUs: number): IndicatorRecord {
     const t = this.template;
     return {
       kind: 'indicator', exchange: t.exchange, market: t.market, symbol: t.symbol, eventTimeUs: openUs, source: 'derived',
-      receiveTimeUs: null, ingestId: this.plan.ingestId, version: s[o + EMITTED], priceKind: t.priceKind,
-      interval: t.interval, openTimeUs: openUs, indicator: this.plan.names[c], params: this.plan.params[c], warmUp: s[o + WARM] === 1,
+      receiveTimeUs: null, ingestId: plan.ingestId, version: s[o + EMITTED], priceKind: t.priceKind,
+      interval: t.interval, openTimeUs: openUs, indicator: plan.names[c], params: plan.params[c], warmUp: s[o + WARM] === 1,
       value: nullIfNaN(s[o + VALUE]), signal: nullIfNaN(s[o + SIGNAL]), histogram: nullIfNaN(s[o + HISTOGRAM]),
       upper: nullIfNaN(s[o + UPPER]), lower: nullIfNaN(s[o + LOWER]), barCount: s[o + COUNT],
     };

@@ -3,7 +3,8 @@
  * logical positions (0 = oldest held):
  * - the bars: per bar its times, prices, volume, input version and position in the stream (the columns below),
  *   one short row per bar, for every bar held (the windows read back over them);
- * - the states: `slots` numbers per bar where the indicators keep their outputs and state *after* that bar —
+ * - the states: `slots` numbers per bar (NaN until written) where the indicators keep their outputs and state
+ *   *after* that bar —
  *   only for the newest bars, those a correction can still reach and the one before them, as many as
  *   {@link BarHistory.holdStates} was asked for. A corrected bar is recomputed from the state before it without
  *   reading the stream again, and the states of bars no correction reaches take no memory: with many streams
@@ -42,7 +43,7 @@ export class BarHistory {
     this.stride = slots;
     this.bars = new Float64Array(cap * BAR_STRIDE);
     this.closes = new Float64Array(cap);
-    this.states = new Float64Array(2 * slots);
+    this.states = new Float64Array(2 * slots).fill(NaN);
   }
 
   /** The bar ring index of logical position `k`. */
@@ -130,7 +131,7 @@ export class BarHistory {
   private growStates(n: number): void {
     const cap = 2 ** Math.ceil(Math.log2(n));
     const s = this.stride;
-    const states = new Float64Array(cap * s);
+    const states = new Float64Array(cap * s).fill(NaN);
     const mask = cap - 1;
     for (let k = Math.max(0, this.size - (this.stateMask + 1)); k < this.size; k++) {
       const from = this.stateAt(k), to = (this.head + k) & mask;

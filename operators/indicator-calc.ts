@@ -3,8 +3,9 @@
  * one bar of a {@link BarHistory} from its state after the bar before, and the layout of its slots there.
  * Every indicator owns `SLOTS + stateSize` slots of each bar's state from its `base`: the five outputs (NaN = null), the
  * warm-up flag, the version last emitted, its own bar count and sequence, where its value is seeded, the epoch
- * bookkeeping of {@link placeSeed}, then its state. Before each step the caller sets the five outputs to NaN and
- * places the seed; a step writes only the outputs it has.
+ * bookkeeping of {@link placeSeed}, then its state. Before each step the caller places the seed; a step writes
+ * the outputs it has (or calls {@link warmUp}), and the outputs it does not have stay NaN from the states'
+ * creation on (no step writes them).
  */
 import type { IndicatorName } from '../schemas/index.js';
 import type { BarHistory } from './bar-history.js';
@@ -51,9 +52,11 @@ export interface IndicatorCalc {
   step(h: BarHistory, k: number, o: number, po: number, follows: number): void;
 }
 
-/** Marks the row whose slots start at `o` as warm-up (its outputs stay NaN: the caller resets them before each step). */
+/** Marks the row whose slots start at `o` as warm-up, with null (NaN) outputs. */
 export function warmUp(h: BarHistory, o: number): void {
-  h.states[o + WARM] = 1;
+  const s = h.states;
+  s[o + VALUE] = NaN; s[o + SIGNAL] = NaN; s[o + HISTOGRAM] = NaN; s[o + UPPER] = NaN; s[o + LOWER] = NaN;
+  s[o + WARM] = 1;
 }
 
 /**

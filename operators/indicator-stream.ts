@@ -184,8 +184,6 @@ export class IndicatorStream {
       const o = so + bases[c];
       const po = ps < 0 ? -1 : ps + bases[c];
       if (!fresh) for (let x = 0; x < OUTPUTS.length; x++) previous[x] = s[o + OUTPUTS[x]];
-      // An indicator writes only the outputs it has; the others are null.
-      s[o + VALUE] = NaN; s[o + SIGNAL] = NaN; s[o + HISTOGRAM] = NaN; s[o + UPPER] = NaN; s[o + LOWER] = NaN;
       const follows = placeSeed(s, o, po, plan.epochs[c], plan.backs[c], openUs, sequence);
       calcs[c].step(h, k, o, po, follows);
       if (!fresh && unchanged(previous, s, o)) continue;

@@ -1,6 +1,7 @@
 /**
  * One bar stream's indicators: its retained bars ({@link BarHistory}) with every indicator's outputs and state
- * after each bar, the append path for the next bar, and the replay path for a bar that comes late or corrected.
+ * after each bar a correction can still reach, the append path for the next bar, and the replay path for a bar
+ * that comes late or corrected.
  */
 import {
   fixedIntervalUs, makeVersion, nextWindowStartUs, sequenceOfVersion, type IndicatorName, type IndicatorRecord, type KlineInterval,
@@ -69,7 +70,8 @@ export class IndicatorPlan {
  * See the module comment. A bar is on time while its window end + the allowed lateness is after the open time
  * of the newest bar (the stream's event time); the newest bar is always on time. A row is emitted only when its
  * seed is at or after `startUs`, where the stream's input begins: a re-read from there rebuilds exactly those.
- * Memory: the bars on time, plus the longest window (and one bar) before them.
+ * Memory: the bars on time, plus the longest window (and one bar) before them; states for the bars on time and
+ * the one before them.
  */
 export class IndicatorStream {
   readonly history: BarHistory;
@@ -97,11 +99,12 @@ export class IndicatorStream {
     const h = this.history;
     const newestOpenUs = this.newestOpenUs();
     if (bar.openTimeUs > newestOpenUs) {
-      // The common case, a bar after the newest: appended, no search.
+      // The common case, a bar after the newest: appended, no search. The bars it leaves behind the allowed
+      // lateness need no state before them any more, so that state's slot can take the new bar's.
+      while (this.firstOnTime < h.size && !this.onTime(this.firstOnTime, bar.openTimeUs)) this.firstOnTime++;
       this.holdStatesFor(h.size);
       this.place(h.append(), bar);
       this.compute(h.size - 1, true, emit);
-      while (this.firstOnTime < h.size - 1 && !this.onTime(this.firstOnTime, bar.openTimeUs)) this.firstOnTime++;
       this.trim();
       return ADDED;
     }

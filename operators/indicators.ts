@@ -178,8 +178,9 @@ function lateLetter(bar: KlineRecord, latenessUs: number): DeadLetterRecord {
  * (or bar count) changed are emitted again, each with a higher version than before. A bar later than that
  * becomes a `deadLetter` (`errorName: 'LateRecord'`); a copy with a version not above the held one is ignored.
  *
- * Memory: per stream, the bars on time plus the longest window before them, each with the indicators'
- * outputs and state (a few dozen doubles) — never per record beyond that.
+ * Memory: per stream, the bars on time plus the longest window before them (8 doubles each), and for the bars
+ * on time and the one before them the indicators' outputs and state (a few dozen doubles) — never per record
+ * beyond that.
  */
 export function indicators(options: IndicatorsOptions): MonoTypeOperatorFunction<AnyRecord> {
   const specs = options.indicators.map((s) => (typeof s === 'string' ? parseIndicatorSpec(s) : s));

@@ -26,10 +26,8 @@ export class Bollinger implements IndicatorCalc {
     this.epochWindows = period;
   }
 
-  step(h: BarHistory, k: number, base: number): void {
-    const s = h.data;
-    const i = h.at(k);
-    const o = i * h.stride + base;
+  step(h: BarHistory, k: number, o: number): void {
+    const s = h.states;
     const N = this.period;
     if (s[o + COUNT] < N) {
       warmUp(h, o);
@@ -39,14 +37,23 @@ export class Bollinger implements IndicatorCalc {
     // price, so Σd² − (Σd)²/N loses no more digits than the two-pass formula (a running sum over the whole
     // stream would).
     const closes = h.closes;
-    const first = k - N + 1;
-    const reference = closes[h.at(first)];
+    const first = h.barAt(k - N + 1);
+    const reference = closes[first];
     let sum = 0;
     let squares = 0;
-    for (let j = first + 1; j <= k; j++) {
-      const d = closes[h.at(j)] - reference;
-      sum += d;
-      squares += d * d;
+    if (first + N <= closes.length) {
+      // The window does not wrap around the ring: read it in place.
+      for (let j = first + 1; j < first + N; j++) {
+        const d = closes[j] - reference;
+        sum += d;
+        squares += d * d;
+      }
+    } else {
+      for (let j = k - N + 2; j <= k; j++) {
+        const d = closes[h.barAt(j)] - reference;
+        sum += d;
+        squares += d * d;
+      }
     }
     const variance = (squares - (sum * sum) / N) / N;
     const middle = reference + sum / N;

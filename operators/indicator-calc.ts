@@ -1,10 +1,11 @@
 /**
  * What one indicator implementation provides to the `indicators` operator: a step that computes its outputs at
  * one bar of a {@link BarHistory} from its state after the bar before, and the layout of its slots there.
- * Every indicator owns `SLOTS + stateSize` slots per bar from its `base`: the five outputs (NaN = null), the
+ * Every indicator owns `SLOTS + stateSize` slots of each bar's state from its `base`: the five outputs (NaN = null), the
  * warm-up flag, the version last emitted, its own bar count and sequence, where its value is seeded, the epoch
- * bookkeeping of {@link placeSeed}, then its state. Before each step the caller sets the five outputs to NaN and
- * places the seed; a step writes only the outputs it has.
+ * bookkeeping of {@link placeSeed}, then its state. Before each step the caller places the seed; a step writes
+ * the outputs it has (or calls {@link warmUp}), and the outputs it does not have stay NaN from the states'
+ * creation on (no step writes them).
  */
 import type { IndicatorName } from '../schemas/index.js';
 import type { BarHistory } from './bar-history.js';
@@ -44,15 +45,18 @@ export interface IndicatorCalc {
   /** Epochs back from a bar's own where its value is seeded: 1 (the start of the epoch before), 0 (its own). */
   readonly epochsBack: 0 | 1;
   /**
-   * Computes the outputs (of a non-warm-up row), warm-up flag and state at logical position `k` of `h`, from the
-   * slots of position `k − 1` unless `follows` is {@link RESET}. `base` is the first slot of this indicator.
+   * Computes the outputs (of a non-warm-up row), warm-up flag and state at logical position `k` of `h`, into
+   * this indicator's slots of `h.states` from `o`, from its slots of position `k − 1` (from `po`) unless
+   * `follows` is {@link RESET}.
    */
-  step(h: BarHistory, k: number, base: number, follows: number): void;
+  step(h: BarHistory, k: number, o: number, po: number, follows: number): void;
 }
 
-/** Marks the row whose slots start at `o` as warm-up (its outputs stay NaN: the caller resets them before each step). */
+/** Marks the row whose slots start at `o` as warm-up, with null (NaN) outputs. */
 export function warmUp(h: BarHistory, o: number): void {
-  h.data[o + WARM] = 1;
+  const s = h.states;
+  s[o + VALUE] = NaN; s[o + SIGNAL] = NaN; s[o + HISTOGRAM] = NaN; s[o + UPPER] = NaN; s[o + LOWER] = NaN;
+  s[o + WARM] = 1;
 }
 
 /**

@@ -8,7 +8,7 @@ import { Bollinger } from './bollinger.js';
 import { Epochs } from './indicator-epochs.js';
 import type { IndicatorCalc } from './indicator-calc.js';
 import { parseIndicatorSpec, type IndicatorSpec } from './indicator-spec.js';
-import { ADDED, DUPLICATE, IndicatorStream } from './indicator-stream.js';
+import { ADDED, DUPLICATE, IndicatorPlan, IndicatorStream } from './indicator-stream.js';
 import { Macd } from './macd.js';
 import { processRecords, type Emit, type RecordProcessor, type RunContext } from './record-processor.js';
 import { LATE_RECORD } from './resample.js';
@@ -68,6 +68,8 @@ class IndicatorsProcessor implements RecordProcessor {
   private readonly byKey = new Map<string, IndicatorStream>();
   private readonly keyOf: ((record: AnyRecord) => string) | undefined;
   private readonly streams: IndicatorStream[] = [];
+  /** By price kind and interval: what their streams share. */
+  private readonly plans = new Map<string, IndicatorPlan>();
   private readonly passThrough: boolean;
   private readonly latenessUs: number;
   private readonly intervals: ReadonlySet<string> | undefined;
@@ -108,13 +110,22 @@ class IndicatorsProcessor implements RecordProcessor {
   }
 
   private open(bar: KlineRecord): IndicatorStream {
-    // Mark, index and premium price klines carry no volume: no VWAP for them.
-    const specs = bar.priceKind === 'trade' ? this.specs : this.specs.filter((s) => s.name !== 'vwap');
     const template = { exchange: bar.exchange, market: bar.market, symbol: bar.symbol, priceKind: bar.priceKind, interval: bar.interval };
     const origin = this.origin?.(bar);
-    const stream = new IndicatorStream(specs.map(calcOf), template, this.latenessUs, origin?.startUs, origin?.tag);
+    const stream = new IndicatorStream(this.planOf(bar), template, this.latenessUs, origin?.startUs, origin?.tag);
     this.streams.push(stream);
     return stream;
+  }
+
+  private planOf(bar: KlineRecord): IndicatorPlan {
+    const key = `${bar.priceKind}/${bar.interval}`;
+    let plan = this.plans.get(key);
+    if (plan === undefined) {
+      // Mark, index and premium price klines carry no volume: no VWAP for them.
+      const specs = bar.priceKind === 'trade' ? this.specs : this.specs.filter((s) => s.name !== 'vwap');
+      this.plans.set(key, (plan = new IndicatorPlan(specs.map(calcOf), bar.priceKind, bar.interval as KlineInterval)));
+    }
+    return plan;
   }
 }
 
@@ -167,8 +178,9 @@ function lateLetter(bar: KlineRecord, latenessUs: number): DeadLetterRecord {
  * (or bar count) changed are emitted again, each with a higher version than before. A bar later than that
  * becomes a `deadLetter` (`errorName: 'LateRecord'`); a copy with a version not above the held one is ignored.
  *
- * Memory: per stream, the bars on time plus the longest window before them, each with the indicators'
- * outputs and state (a few dozen doubles) — never per record beyond that.
+ * Memory: per stream, the bars on time plus the longest window before them (8 doubles each), and for the bars
+ * on time and the one before them the indicators' outputs and state (a few dozen doubles) — never per record
+ * beyond that.
  */
 export function indicators(options: IndicatorsOptions): MonoTypeOperatorFunction<AnyRecord> {
   const specs = options.indicators.map((s) => (typeof s === 'string' ? parseIndicatorSpec(s) : s));

@@ -9,7 +9,7 @@
  * EMA's seed then weighs less than e^−36: the values are those of a chain over the whole stream, to the last
  * digits, and depend on a bounded past.
  */
-import { CLOSE, type BarHistory } from './bar-history.js';
+import type { BarHistory } from './bar-history.js';
 import { COUNT, HISTOGRAM, NEXT, SAME, SIGNAL, SLOTS, VALUE, WARM, countInEpoch, warmUp, type IndicatorCalc } from './indicator-calc.js';
 
 // Per chain: the fast, slow and signal EMAs.
@@ -37,12 +37,9 @@ export class Macd implements IndicatorCalc {
     this.epochWindows = slow + 18 * (slow + 1) + 18 * (signal + 1);
   }
 
-  step(h: BarHistory, k: number, base: number, follows: number): void {
-    const s = h.data;
-    const i = h.at(k);
-    const o = i * h.stride + base;
-    const po = follows === SAME || follows === NEXT ? h.at(k - 1) * h.stride + base : -1;
-    const close = s[i * h.stride + CLOSE];
+  step(h: BarHistory, k: number, o: number, po: number, follows: number): void {
+    const s = h.states;
+    const close = h.closes[h.barAt(k)];
     this.advance(s, follows === SAME ? po + NEXT_CHAIN : -1, o + NEXT_CHAIN, countInEpoch(s, o), close);
     const n = s[o + COUNT];
     this.advance(s, follows === SAME ? po + VALUED : follows === NEXT ? po + NEXT_CHAIN : -1, o + VALUED, n, close);

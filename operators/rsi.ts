@@ -8,7 +8,7 @@
  * epoch's start that gives the next epoch's). A seed 36·N bars back weighs less than e^−36 in the averages:
  * the values are those of a chain over the whole stream, to the last digits, and depend on a bounded past.
  */
-import { CLOSE, type BarHistory } from './bar-history.js';
+import type { BarHistory } from './bar-history.js';
 import { COUNT, NEXT, SAME, SLOTS, VALUE, WARM, countInEpoch, warmUp, type IndicatorCalc } from './indicator-calc.js';
 
 // Per chain: the running sums of gains and losses while seeding, their Wilder averages after.
@@ -32,15 +32,11 @@ export class Rsi implements IndicatorCalc {
     this.epochWindows = 36 * period;
   }
 
-  step(h: BarHistory, k: number, base: number, follows: number): void {
-    const s = h.data;
-    const i = h.at(k);
-    const o = i * h.stride + base;
+  step(h: BarHistory, k: number, o: number, po: number, follows: number): void {
+    const s = h.states;
     const chained = follows === SAME || follows === NEXT;
-    const p = chained ? h.at(k - 1) : -1;
-    const po = chained ? p * h.stride + base : -1;
-    const close = s[i * h.stride + CLOSE];
-    const previous = chained ? s[p * h.stride + CLOSE] : close;
+    const close = h.closes[h.barAt(k)];
+    const previous = chained ? h.closes[h.barAt(k - 1)] : close;
     this.advance(s, follows === SAME ? po + NEXT_CHAIN : -1, o + NEXT_CHAIN, countInEpoch(s, o), close, previous);
     this.advance(s, follows === SAME ? po + VALUED : follows === NEXT ? po + NEXT_CHAIN : -1, o + VALUED, s[o + COUNT], close, previous);
     if (s[o + COUNT] <= this.period) {

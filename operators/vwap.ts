@@ -7,13 +7,13 @@
  * Seeds (operators/indicator-epochs.ts): a session is its own epoch (a UTC day); a rolling VWAP has epochs of
  * `period` windows, as Bollinger Bands (bollinger.ts).
  */
-import { CLOSE, HIGH, LOW, VOLUME as BAR_VOLUME, type BarHistory } from './bar-history.js';
+import { BAR_STRIDE, CLOSE, HIGH, LOW, VOLUME as BAR_VOLUME, type BarHistory } from './bar-history.js';
 import { COUNT, SAME, SLOTS, VALUE, WARM, warmUp, type IndicatorCalc } from './indicator-calc.js';
 
 // Session state: Σ typical price × volume and Σ volume since the day began.
 const PRICE_VOLUME = SLOTS, VOLUMES = SLOTS + 1;
 
-/** The typical price of the bar whose row starts at `r`. */
+/** The typical price of the bar whose columns start at `r` of `d` (the bar ring). */
 function typicalPrice(d: Float64Array, r: number): number {
   return (d[r + HIGH] + d[r + LOW] + d[r + CLOSE]) / 3;
 }
@@ -35,19 +35,18 @@ export class Vwap implements IndicatorCalc {
     this.epochsBack = period === 0 ? 0 : 1;
   }
 
-  step(h: BarHistory, k: number, base: number, follows: number): void {
-    if (this.period === 0) this.session(h, k, base, follows);
-    else this.rolling(h, k, base);
+  step(h: BarHistory, k: number, o: number, po: number, follows: number): void {
+    if (this.period === 0) this.session(h, k, o, po, follows);
+    else this.rolling(h, k, o);
   }
 
-  private session(h: BarHistory, k: number, base: number, follows: number): void {
-    const s = h.data;
-    const i = h.at(k);
-    const o = i * h.stride + base;
+  private session(h: BarHistory, k: number, o: number, po: number, follows: number): void {
+    const s = h.states;
+    const b = h.bars;
+    const r = h.barAt(k) * BAR_STRIDE;
     const sameDay = follows === SAME;
-    const po = sameDay ? h.at(k - 1) * h.stride + base : -1;
-    const volume = s[i * h.stride + BAR_VOLUME];
-    const priceVolume = (sameDay ? s[po + PRICE_VOLUME] : 0) + typicalPrice(s, i * h.stride) * volume;
+    const volume = b[r + BAR_VOLUME];
+    const priceVolume = (sameDay ? s[po + PRICE_VOLUME] : 0) + typicalPrice(b, r) * volume;
     const volumes = (sameDay ? s[po + VOLUMES] : 0) + volume;
     s[o + PRICE_VOLUME] = priceVolume;
     s[o + VOLUMES] = volumes;
@@ -59,10 +58,9 @@ export class Vwap implements IndicatorCalc {
     }
   }
 
-  private rolling(h: BarHistory, k: number, base: number): void {
-    const s = h.data;
-    const i = h.at(k);
-    const o = i * h.stride + base;
+  private rolling(h: BarHistory, k: number, o: number): void {
+    const s = h.states;
+    const b = h.bars;
     const N = this.period;
     if (s[o + COUNT] < N) {
       warmUp(h, o);
@@ -71,9 +69,9 @@ export class Vwap implements IndicatorCalc {
     let priceVolume = 0;
     let volumes = 0;
     for (let j = k - N + 1; j <= k; j++) {
-      const r = h.at(j) * h.stride;
-      priceVolume += typicalPrice(s, r) * s[r + BAR_VOLUME];
-      volumes += s[r + BAR_VOLUME];
+      const r = h.barAt(j) * BAR_STRIDE;
+      priceVolume += typicalPrice(b, r) * b[r + BAR_VOLUME];
+      volumes += b[r + BAR_VOLUME];
     }
     if (volumes > 0) {
       s[o + VALUE] = priceVolume / volumes;

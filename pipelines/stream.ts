@@ -17,6 +17,7 @@ import type { Command, CommandContext } from './command.js';
 import { resolveConfig, type OptionSpec } from './config.js';
 import { MAX_TIMER_MS } from './option-checks.js';
 import { LIVE_SINK_OPTIONS, buildLiveSinks } from './live-options.js';
+import { keepLiveObjectsYoung } from './live-heap.js';
 import { formatLiveReport, runLive } from './live-run.js';
 import { OPS_OPTIONS } from './ops-options.js';
 import { liveCheck } from './readiness-checks.js';
@@ -41,6 +42,7 @@ const OPTIONS: readonly OptionSpec[] = [
 
 async function run(argv: readonly string[], context: CommandContext): Promise<number> {
   const { config } = resolveConfig('stream', OPTIONS, argv, context.env);
+  keepLiveObjectsYoung(); // before the sinks' threads start (runLive applies it too): see live-heap.ts
   const market = config.market as LiveMarket;
   const symbols = [...((config.symbols as readonly string[] | undefined) ?? [])].map((s) => s.toUpperCase());
   if (symbols.length === 0) throw new ConfigError('lakehouse stream: --symbols is required (e.g. --symbols BTCUSDT,ETHUSDT)');

@@ -7,7 +7,6 @@
  */
 import { fromBinanceLive, newLiveStats } from '../connectors/binance-live/from-binance-live.js';
 import type { LiveStats } from '../connectors/binance-live/live-stats.js';
-import { fromCcxt } from '../connectors/binance-live/from-ccxt.js';
 import { LIVE_MARKETS, type LiveMarket } from '../connectors/binance-live/live-context.js';
 import { parseLiveStreamType } from '../connectors/binance-live/live-streams.js';
 import { RestLimiter } from '../connectors/binance-live/rest-limiter.js';
@@ -54,8 +53,9 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
   const stopSource = new AbortController();
   const ops = await startRunOps('stream', config, context);
   const limiter = new RestLimiter({ weightPerMinute: config.restWeightPerMinute as number });
+  // ccxt (every exchange's code, ~40 MB of heap) is loaded only when it is the client.
   const source = config.via === 'ccxt'
-    ? fromCcxt({ market, symbols, types, wsUrl, restUrl })
+    ? (await import('../connectors/binance-live/from-ccxt.js')).fromCcxt({ market, symbols, types, wsUrl, restUrl })
     : fromBinanceLive({ market, symbols, types, wsUrl, restUrl, stats, flow, limiter, apiKey: config.binanceApiKey as string | undefined,
       maxFrameBytes: config.maxFrameBytes as number, maxRestBodyBytes: config.maxRestBodyBytes as number, stop: stopSource.signal, onConnection: (event) => ops.logConnection(event) });
   if (config.via !== 'ccxt') { ops.metrics.watchLive(stats, limiter.stats); ops.ready(liveCheck(stats, flow)); }

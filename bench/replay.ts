@@ -9,7 +9,7 @@
  * - `--serve` to one WebSocket client (a worker thread that counts frames, so server and client each have a
  *   core): the file held in memory beside the streamed one;
  * - with `BENCH_REPLAY_STREAM_CLIENT=1`, `lakehouse replay --serve` and `lakehouse stream` into a lake as two
- *   processes (each one's peak RSS; every id checked to land once).
+ *   processes (each one's peak RSS; every id checked to land once), with the base's code too when given.
  * With `BENCH_REPLAY_BASE=<checkout>` each streamed mode is measured with that code too, right after ours, and
  * its figures printed beside ours. Server, client and sinks share the machine's two cores with whatever else
  * runs: a lower bound.
@@ -222,9 +222,11 @@ export async function benchReplay(): Promise<BenchResult[]> {
   serve('streamed', measure('serve-stream'), SERVE_TARGET);
   if (process.env.BENCH_REPLAY_STREAM_CLIENT === '1') {
     const m = inChild('serve-lake', path);
-    results.push({ name: 'replay --serve → lakehouse stream → lake (two processes)', value: rate(m), unit: 'events/s', note: `${rows} in ${m.seconds.toFixed(1)} s${landed(m)}` });
-    results.push({ name: 'replay --serve → lakehouse stream → lake: server peak RSS', value: m.rssMb, unit: 'MB', target: RSS_TARGET_MB, ratio: RSS_TARGET_MB / m.rssMb });
-    results.push({ name: 'replay --serve → lakehouse stream → lake: client peak RSS', value: m.clientRssMb ?? 0, unit: 'MB', target: RSS_TARGET_MB, ratio: RSS_TARGET_MB / (m.clientRssMb ?? 1) });
+    const b = BASE === undefined ? undefined : inChild('serve-lake', path, BASE);
+    const vs = (value: (of: Measured) => string): string => (b === undefined ? '' : `; base (${BASE}): ${value(b)}`);
+    results.push({ name: 'replay --serve → lakehouse stream → lake (two processes)', value: rate(m), unit: 'events/s', note: `${rows} in ${m.seconds.toFixed(1)} s${landed(m)}${vs((o) => `${rate(o).toLocaleString('en-US')} events/s${landed(o)}`)}` });
+    results.push({ name: 'replay --serve → lakehouse stream → lake: server peak RSS', value: m.rssMb, unit: 'MB', target: RSS_TARGET_MB, ratio: RSS_TARGET_MB / m.rssMb, note: vs((o) => `${o.rssMb} MB`).slice(2) });
+    results.push({ name: 'replay --serve → lakehouse stream → lake: client peak RSS', value: m.clientRssMb ?? 0, unit: 'MB', target: RSS_TARGET_MB, ratio: RSS_TARGET_MB / (m.clientRssMb ?? 1), note: vs((o) => `${o.clientRssMb ?? 0} MB`).slice(2) });
   }
   return results;
 }

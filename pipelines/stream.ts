@@ -7,7 +7,6 @@
  */
 import { fromBinanceLive, newLiveStats } from '../connectors/binance-live/from-binance-live.js';
 import type { LiveStats } from '../connectors/binance-live/live-stats.js';
-import { fromCcxt } from '../connectors/binance-live/from-ccxt.js';
 import { LIVE_MARKETS, type LiveMarket } from '../connectors/binance-live/live-context.js';
 import { parseLiveStreamType } from '../connectors/binance-live/live-streams.js';
 import { RestLimiter } from '../connectors/binance-live/rest-limiter.js';
@@ -17,6 +16,7 @@ import type { Command, CommandContext } from './command.js';
 import { resolveConfig, type OptionSpec } from './config.js';
 import { MAX_TIMER_MS } from './option-checks.js';
 import { LIVE_SINK_OPTIONS, buildLiveSinks } from './live-options.js';
+import { keepLiveObjectsYoung } from './live-heap.js';
 import { formatLiveReport, runLive } from './live-run.js';
 import { OPS_OPTIONS } from './ops-options.js';
 import { liveCheck } from './readiness-checks.js';
@@ -41,6 +41,7 @@ const OPTIONS: readonly OptionSpec[] = [
 
 async function run(argv: readonly string[], context: CommandContext): Promise<number> {
   const { config } = resolveConfig('stream', OPTIONS, argv, context.env);
+  keepLiveObjectsYoung(); // before the sinks' threads start (runLive applies it too): see live-heap.ts
   const market = config.market as LiveMarket;
   const symbols = [...((config.symbols as readonly string[] | undefined) ?? [])].map((s) => s.toUpperCase());
   if (symbols.length === 0) throw new ConfigError('lakehouse stream: --symbols is required (e.g. --symbols BTCUSDT,ETHUSDT)');
@@ -52,8 +53,9 @@ async function run(argv: readonly string[], context: CommandContext): Promise<nu
   const stopSource = new AbortController();
   const ops = await startRunOps('stream', config, context);
   const limiter = new RestLimiter({ weightPerMinute: config.restWeightPerMinute as number });
+  // ccxt (every exchange's code, ~40 MB of heap) is loaded only when it is the client.
   const source = config.via === 'ccxt'
-    ? fromCcxt({ market, symbols, types, wsUrl, restUrl })
+    ? (await import('../connectors/binance-live/from-ccxt.js')).fromCcxt({ market, symbols, types, wsUrl, restUrl })
     : fromBinanceLive({ market, symbols, types, wsUrl, restUrl, stats, flow, limiter, apiKey: config.binanceApiKey as string | undefined,
       maxFrameBytes: config.maxFrameBytes as number, maxRestBodyBytes: config.maxRestBodyBytes as number, stop: stopSource.signal, onConnection: (event) => ops.logConnection(event) });
   if (config.via !== 'ccxt') { ops.metrics.watchLive(stats, limiter.stats); ops.ready(liveCheck(stats, flow)); }

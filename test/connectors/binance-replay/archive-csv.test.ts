@@ -56,6 +56,26 @@ describe('replay archive reader', () => {
     }
   });
 
+  it('a streamed row\'s JSON is the payload\'s, whatever the text of its ids, times and booleans (or its column count)', () => {
+    const ids = ['0', '7', '0123', '123456789012345', '1234567890123456', '9007199254740993', '-5', '1e3'];
+    const times = ['1751328000288', '1751328000288000', '7999999999999999', '8999999999999999', '9007199254740999', '0751328000288', '175132800028', '1751328000', '1751328000288.5'];
+    const bools = ['True', 'true', 'False', 'false', 'TRUE', ' true', 'yes'];
+    const files = [['BTCUSDT-trades-2025-07-01.zip', 'spot'], ['BTCUSDT-trades-2024-07-01.zip', 'um'], ['BTCUSDT-aggTrades-2025-07-01.zip', 'spot'], ['BTCUSD_PERP-aggTrades-2026-05-08.zip', 'cm']] as const;
+    let checked = 0;
+    for (const [name, market] of files) {
+      const file = describeArchiveFile(name);
+      for (let i = 0; i < 60; i++) {
+        const [id, time, maker, best] = [ids[i % ids.length], times[i % times.length], bools[i % bools.length], bools[(i + 3) % bools.length]];
+        const row = file.type === 'trades' ? [id, '49755.48', '0.5', '24877.74', time, maker, best] : [id, '49755.48', '0.5', id, id, time, maker, best];
+        const columns = market === 'spot' ? row.length : row.length - 1;
+        const line = row.slice(0, columns - (market === 'spot' && i % 5 === 4 ? 1 : 0)).concat(i % 7 === 6 ? ['extra'] : []).join(',');
+        assert.equal(placedEventOf(line, file, market, 0, 0).raw, JSON.stringify(eventOf(line.split(','), file, market).data), `${name} ${line}`);
+        checked++;
+      }
+    }
+    assert.equal(checked, 240);
+  });
+
   it('a streamed row without its time column is played at no time (NaN), not at another column\'s value', () => {
     const placed = placedEventOf('6082000000,49755.48', describeArchiveFile('BTCUSDT-trades-2025-07-01.zip'), 'spot', 0, 0);
     assert.ok(Number.isNaN(placed.timeMs));

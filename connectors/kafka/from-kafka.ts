@@ -35,6 +35,8 @@ export interface FromKafkaOptions {
   readonly partitionsConcurrently?: number;
   /** kafkajs partition assigners (e.g. the co-partition assigner). @default kafkajs' round robin */
   readonly partitionAssigners?: PartitionAssigner[];
+  /** Bytes a fetch asks for per partition (a fetch asks for 8 partitions' worth at most). @default kafkajs' 1 MiB */
+  readonly maxBytesPerPartition?: number;
 }
 
 /** An offset to commit for one partition, with metadata stored beside it (at most 4 KB on a default broker). */
@@ -121,8 +123,10 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaBatch> {
     const serde = options.serde ?? createAvroSerde(createRegistryClient(options.registry as RegistryConfig));
     const kafka = createKafka(options.kafka);
     const stopped = new AbortController();
+    const perPartition = options.maxBytesPerPartition;
     const consumer: Consumer = kafka.consumer({
       groupId: options.groupId, allowAutoTopicCreation: false,
+      ...(perPartition === undefined ? {} : { maxBytesPerPartition: perPartition, maxBytes: Math.max(10 * 1048576, 8 * perPartition) }),
       ...(options.partitionAssigners === undefined ? {} : { partitionAssigners: options.partitionAssigners }),
       // A consumer that crashes while being torn down (a connection closed mid-rebalance) must not be restarted
       // by kafkajs: its restart timer would keep the process alive after the source was unsubscribed.

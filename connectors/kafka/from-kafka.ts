@@ -104,9 +104,11 @@ async function decodeAll(serde: AvroSerde, payload: EachBatchPayload, lineage: '
   for (const message of messages) {
     if (message.value === null) continue; // tombstone: nothing to carry
     try {
-      // The record is a fresh object of the serde's: its lineage is set in place, not by another copy.
-      const record = serde.decodeNow?.(topic, message.value) ?? await serde.decode(topic, message.value);
-      if (lineage === 'kafka') (record as { ingestId: string }).ingestId = lineagePrefix + message.offset;
+      // The record is a fresh object of the serde's: its lineage is given to the reader (which then skips the
+      // producer's) or set in place, not by another copy.
+      const ingestId = lineage === 'kafka' ? lineagePrefix + message.offset : undefined;
+      const record = serde.decodeNow?.(topic, message.value, ingestId) ?? await serde.decode(topic, message.value);
+      if (ingestId !== undefined) (record as { ingestId: string }).ingestId = ingestId;
       records.push(record);
     } catch (error) {
       if (!(error instanceof DecodeError) || topic.endsWith(DLQ_TOPIC)) throw error;

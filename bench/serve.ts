@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- serve`: Kafka → ClickHouse through the whole serving chain (`lakehouse serve`: validate →
- * mergeSources → dedupe → watermark → detectGaps → fillGaps → resample → ClickHouse), in rows/s from the
+ * mergeSources (the watermark) → dedupe → detectGaps → fillGaps → resample → ClickHouse), in rows/s from the
  * first batch read to the last row visible in ClickHouse (the time from start, group join included, beside it), printed beside the server's own CSV ingest of the same
  * rows in the same run; and the engine's state memory (heap held after a GC) for 1,000 symbols. Needs Kafka,
  * the registry and ClickHouse (`eval "$(bash infra/local/infra.sh env)"`); without them one result says so.

@@ -6,8 +6,8 @@ import {
   makeVersion, nextWindowStartUs, windowStartUs, type AnyRecord, type GapCause, type GapRecord,
   type GapState, type KlineInterval, type Market, type PriceKind, type Source,
 } from '../schemas/index.js';
-import { processRecords, type Emit, type RecordProcessor } from './record-processor.js';
-import { StreamClock, StreamIndex } from './stream-key-cache.js';
+import { processRecords, type Emit, type RecordProcessor, type RunContext } from './record-processor.js';
+import { StreamClock, type SharedStreams } from './stream-key-cache.js';
 
 const STATE_ORDER: Record<GapState, number> = { open: 0, reported: 1, partial: 2, unfillable: 3, filled: 4 };
 
@@ -41,6 +41,8 @@ export interface DetectGapsOptions {
   causeOf?: (gap: GapRecord) => GapCause;
   /** The stream key of a record. @default streamKeyOf */
   keyOf?: (record: AnyRecord) => string;
+  /** The stream lookup of a whole chain (see WatermarkOptions.streams). @default the run's own */
+  streams?: SharedStreams;
 }
 
 interface StreamCursor {
@@ -63,11 +65,21 @@ class DetectGapsProcessor implements RecordProcessor {
   /** The stream of a record, with its cursor slot: found by the default key without building it, else by `keyOf`. */
   private readonly slotOf: (record: AnyRecord) => StreamClock<CursorSlot>;
 
-  constructor(private readonly options: DetectGapsOptions) {
+  constructor(private readonly options: DetectGapsOptions, run: RunContext) {
     const keyOf = options.keyOf;
     if (keyOf === undefined) {
-      const index = new StreamIndex((key) => new StreamClock<CursorSlot>(key, { cursor: undefined }));
-      this.slotOf = (record) => index.get(record);
+      // The run's lookup: the operator before this one (dedupe) looked the record up already.
+      const shared = options.streams ?? run.streams;
+      const byNumber: (StreamClock<CursorSlot> | undefined)[] = [];
+      this.slotOf = (record) => {
+        const stream = shared.streamOf(record);
+        let slot = byNumber[stream.state];
+        if (slot === undefined) {
+          while (byNumber.length < stream.state) byNumber.push(undefined);
+          byNumber[stream.state] = slot = new StreamClock<CursorSlot>(stream.key, { cursor: undefined });
+        }
+        return slot;
+      };
     } else {
       const slots = new Map<string, StreamClock<CursorSlot>>();
       this.slotOf = (record) => {
@@ -188,5 +200,5 @@ function alignUp(timeUs: number, interval: KlineInterval): number {
  * Memory: one cursor (next expected time or id) per stream.
  */
 export function detectGaps(options: DetectGapsOptions = {}): MonoTypeOperatorFunction<AnyRecord> {
-  return processRecords(() => new DetectGapsProcessor(options));
+  return processRecords((run) => new DetectGapsProcessor(options, run));
 }

@@ -6,7 +6,7 @@ import { asyncScheduler, Observable, Subscriber } from 'rxjs';
 import { identityKeyOf, type AnyRecord } from '../schemas/index.js';
 import { EventTimeQueue, type QueueEntry } from './event-time-queue.js';
 import { noState, WatermarkTracker, type WatermarkOptions } from './watermark.js';
-import { StreamClock, StreamIndex } from './stream-key-cache.js';
+import { StreamClock, StreamIndex, type SharedStreams } from './stream-key-cache.js';
 
 /**
  * Options of {@link mergeSources}: the event-time clock of every input. Unlike the other operators,
@@ -33,6 +33,8 @@ interface MergeStream {
   releasedUs: number;
   /** Each source's clock of the stream (its tracker's), once the source sent the stream a record. */
   readonly clocks: (StreamClock<undefined> | undefined)[];
+  /** The stream in the chain's shared lookup (`options.streams`), remembered for each record released. */
+  shared: StreamClock<number> | undefined;
 }
 
 /**
@@ -55,6 +57,9 @@ class Merger {
   /** The stream of a record: by the default stream key without building it, else by `keyOf`. */
   private readonly streamOf: (record: AnyRecord) => MergeStream;
   private readonly identityOf: (record: AnyRecord) => string | number;
+  private readonly shared: SharedStreams | undefined;
+  /** With `options.streams`: the streams by their shared number. */
+  private readonly byNumber: (MergeStream | undefined)[] = [];
   private readonly idleTimeoutMs: number;
   private readonly startMs: number;
   private collapsed = 0;
@@ -64,7 +69,14 @@ class Merger {
     const clockOptions = { ...options, idleTimeoutMs: this.idleTimeoutMs };
     this.trackers = Array.from({ length: count }, () => new WatermarkTracker(clockOptions, noState));
     this.done = new Array<boolean>(count).fill(false);
-    if (options.keyOf === undefined) {
+    this.shared = options.keyOf === undefined ? options.streams : undefined;
+    if (this.shared !== undefined) {
+      const shared = this.shared;
+      this.streamOf = (record) => {
+        const stream = shared.streamOf(record);
+        return this.byNumber[stream.state] ?? this.numbered(stream);
+      };
+    } else if (options.keyOf === undefined) {
       // A stream's state is dropped only once every source completed, after which nothing is pushed.
       const index = new StreamIndex((key) => new StreamClock(key, this.streamFor(key)));
       this.streamOf = (record) => index.get(record).state;
@@ -78,11 +90,20 @@ class Merger {
     options.collapseProbe?.(() => this.collapsed);
   }
 
+  /** First sight of a shared stream number. */
+  private numbered(shared: StreamClock<number>): MergeStream {
+    const stream = this.streamFor(shared.key);
+    stream.shared = shared;
+    while (this.byNumber.length < shared.state) this.byNumber.push(undefined);
+    this.byNumber[shared.state] = stream;
+    return stream;
+  }
+
   /** The state of a stream key, made and registered when the key has none. */
   private streamFor(key: string): MergeStream {
     let stream = this.streams.get(key);
     if (stream === undefined) {
-      stream = { key, queue: new EventTimeQueue(), pending: new Map(), releasedUs: -Infinity, clocks: new Array<undefined>(this.trackers.length).fill(undefined) };
+      stream = { key, queue: new EventTimeQueue(), pending: new Map(), releasedUs: -Infinity, clocks: new Array<undefined>(this.trackers.length).fill(undefined), shared: undefined };
       this.streams.set(key, stream);
     }
     return stream;
@@ -147,9 +168,13 @@ class Merger {
     if (stream.queue.minEventUs >= watermarkUs) return;
     for (let entry = stream.queue.popOneBelow(watermarkUs); entry !== undefined; entry = stream.queue.popOneBelow(watermarkUs)) {
       stream.pending.delete(this.identityOf(entry.record));
+      if (stream.shared !== undefined) this.shared?.remember(entry.record, stream.shared);
       this.out.next(entry.record);
     }
-    if (stream.queue.size === 0 && watermarkUs === Infinity) this.streams.delete(stream.key);
+    if (stream.queue.size === 0 && watermarkUs === Infinity) {
+      this.streams.delete(stream.key);
+      if (stream.shared !== undefined) this.byNumber[stream.shared.state] = undefined;
+    }
   }
 }
 

@@ -85,6 +85,12 @@ export class StreamIndex<S> {
  * operator. Each stream gets a small number, by which an operator keeps its own clock in an array.
  * The memo is cleared before every input record, so a record object reused by its producer (a parser's
  * scratch record) is looked up afresh each time.
+ *
+ * A chain may also share one instance across several runs and operators (the serving engine: its own input
+ * bookkeeping, mergeSources, the runs after it; the `streams` option of watermark.ts); then the memo is never
+ * cleared by a run, so every record must stay unchanged once it entered, and an operator that emits a record it
+ * held (the merge releasing its queue) {@link SharedStreams.remember}s its stream first: the operators after
+ * it find the stream in the memo, one lookup per record for the whole chain.
  * Memory: one entry per stream seen.
  */
 export class SharedStreams {
@@ -92,14 +98,23 @@ export class SharedStreams {
   private count = 0;
   private last: AnyRecord | undefined = undefined;
   private lastStream: StreamClock<number> | undefined = undefined;
+  /** Lookups in the index so far (those the memo did not answer). */
+  lookups = 0;
 
   /** The stream of a record: its key and its number (`state`). */
   streamOf(record: AnyRecord): StreamClock<number> {
     if (record === this.last) return this.lastStream as StreamClock<number>;
+    this.lookups++;
     const stream = this.index.get(record);
     this.last = record;
     this.lastStream = stream;
     return stream;
+  }
+
+  /** Sets the memo: `stream` (one this instance gave out) is the stream of `record`. */
+  remember(record: AnyRecord, stream: StreamClock<number>): void {
+    this.last = record;
+    this.lastStream = stream;
   }
 
   /** Forgets the memo (before each input record). */

@@ -30,6 +30,12 @@ export interface WatermarkOptions {
   scheduler?: SchedulerLike;
   /** The stream key of a record. @default streamKeyOf (schemas/identity.ts), cached per stream */
   keyOf?: (record: AnyRecord) => string;
+  /**
+   * The stream lookup of a whole chain, shared with the operators before and after this one (the serving
+   * engine's: one lookup per record for all of them; see SharedStreams). Only for the default stream key;
+   * every record must stay unchanged once it entered the chain. @default the run's own (record-processor.ts)
+   */
+  streams?: SharedStreams;
 }
 
 /** State factory for trackers that need no per-stream state. */
@@ -64,7 +70,7 @@ export class WatermarkTracker<S = undefined> {
    */
   constructor(options: WatermarkOptions, private readonly createState: (key: string) => S, shared?: SharedStreams) {
     this.keyOf = options.keyOf;
-    this.shared = options.keyOf === undefined ? shared : undefined;
+    this.shared = options.keyOf === undefined ? (options.streams ?? shared) : undefined;
     this.index = options.keyOf === undefined && this.shared === undefined ? new StreamIndex<S>((key) => this.clockOf(key)) : undefined;
     this.maxOutOfOrderUs = options.maxOutOfOrderUs ?? 0;
     this.idleTimeoutMs = options.idleTimeoutMs ?? Infinity;
@@ -125,7 +131,8 @@ export class WatermarkTracker<S = undefined> {
    */
   advance(clock: StreamClock<S>, record: { readonly eventTimeUs: number }): StreamClock<S> {
     const eventTimeUs = record.eventTimeUs;
-    if (this.idleTimeoutMs !== Infinity) clock.lastSeenMs = this.scheduler.now();
+    // With a timeout of 0 every stream counts as idle at once: when it was last seen does not matter.
+    if (this.idleTimeoutMs !== Infinity && this.idleTimeoutMs !== 0) clock.lastSeenMs = this.scheduler.now();
     if (eventTimeUs > clock.maxEventUs) {
       clock.maxEventUs = eventTimeUs;
       const watermarkUs = eventTimeUs - this.maxOutOfOrderUs;

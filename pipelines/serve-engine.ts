@@ -7,7 +7,7 @@
  */
 import { Subject, type Subscription } from 'rxjs';
 import type { IndicatorOrigin, IndicatorsOptions } from '../operators/indicators.js';
-import { StreamClock, StreamIndex } from '../operators/stream-key-cache.js';
+import { SharedStreams, type StreamClock } from '../operators/stream-key-cache.js';
 import { windowStartUs, type KlineInterval } from '../schemas/interval.js';
 import type { AnyRecord, KlineRecord } from '../schemas/records.js';
 import { makeVersion, sequenceOfVersion } from '../schemas/version.js';
@@ -15,6 +15,8 @@ import { servePipeline, type ServePipelineOptions } from './serve-pipeline.js';
 
 /** What the engine knows of one stream key: where its records come from and how far they got. */
 class StreamMark {
+  constructor(readonly key: string) {}
+
   /** Partition numbers the stream's records were read from (one when topics are co-partitioned). */
   readonly partitions: number[] = [];
   /** Lowest event time pushed in. */
@@ -56,22 +58,44 @@ export class ServeEngine {
   /** The partition being pushed and where its input began: the origin of the bar streams it opens. */
   private pushing: IndicatorOrigin = { startUs: -Infinity, tag: -1 };
   private dropped: () => number = () => 0;
-  private readonly marks = new Map<string, StreamClock<StreamMark>>();
-  private readonly streams = new StreamIndex<StreamMark>((key) => {
-    let clock = this.marks.get(key);
-    if (clock === undefined) this.marks.set(key, (clock = new StreamClock(key, new StreamMark())));
-    return clock;
-  });
+  /**
+   * The chain's one stream lookup: a record is looked up when it is pushed, and every operator after (and the
+   * bookkeeping of what comes out) finds its stream in the lookup's memo (see SharedStreams).
+   */
+  private readonly streams = new SharedStreams();
+  /** The marks by the streams' shared numbers. */
+  private readonly marks: (StreamMark | undefined)[] = [];
+  private readonly allMarks: StreamMark[] = [];
 
   constructor(private readonly options: ServePipelineOptions) {
     const chain = servePipeline({ batch: this.batch, speed: this.speed }, {
       ...options, mergeProbe: (probe) => { this.oldestHeldUs = probe; }, dedupeProbe: (probe) => { this.dropped = probe; },
       indicatorOrigin: () => this.pushing, indicatorHorizonProbe: (probe) => { this.indicatorHorizon = probe; },
+      streams: this.streams,
     });
     this.subscription = chain.subscribe({
-      next: (record) => { this.out.push(record); },
+      next: (record) => {
+        this.out.push(record);
+        // As it comes out (the lookup's memo still holds it): how far its stream got.
+        if (record.kind === 'deadLetter' || record.kind === 'gap' || record.source === 'resample' || record.source === 'fill' || record.source === 'derived') return;
+        const mark = this.markOf(record);
+        if (record.eventTimeUs > mark.maxOutUs) mark.maxOutUs = record.eventTimeUs;
+      },
       error: (error: unknown) => { this.failure = error; },
     });
+  }
+
+  private markOf(record: AnyRecord): StreamMark {
+    const stream = this.streams.streamOf(record);
+    return this.marks[stream.state] ?? this.newMark(stream);
+  }
+
+  private newMark(stream: StreamClock<number>): StreamMark {
+    const mark = new StreamMark(stream.key);
+    while (this.marks.length < stream.state) this.marks.push(undefined);
+    this.marks[stream.state] = mark;
+    this.allMarks.push(mark);
+    return mark;
   }
 
   /** Copies dedupe dropped in this engine (dedupe hits). */
@@ -79,9 +103,14 @@ export class ServeEngine {
     return this.dropped();
   }
 
+  /** Stream lookups by key so far: one per record pushed (the chain after it finds the stream in the lookup's memo). */
+  get streamLookups(): number {
+    return this.streams.lookups;
+  }
+
   /** Number of stream keys seen. */
   get streamCount(): number {
-    return this.marks.size;
+    return this.allMarks.length;
   }
 
   /**
@@ -93,7 +122,7 @@ export class ServeEngine {
     for (let i = 0; i < records.length; i++) {
       const record = records[i];
       if (record.kind !== 'deadLetter') {
-        const mark = this.streams.get(record).state;
+        const mark = this.markOf(record);
         if (mark.partitions.length === 0 || !mark.partitions.includes(partition)) mark.partitions.push(partition);
         if (record.eventTimeUs < mark.minInUs) mark.minInUs = record.eventTimeUs;
       }
@@ -107,12 +136,6 @@ export class ServeEngine {
     if (this.failure !== undefined) throw this.failure;
     const out = this.out;
     this.out = [];
-    for (let i = 0; i < out.length; i++) {
-      const record = out[i];
-      if (record.kind === 'deadLetter' || record.kind === 'gap' || record.source === 'resample' || record.source === 'fill' || record.source === 'derived') continue;
-      const mark = this.streams.get(record).state;
-      if (record.eventTimeUs > mark.maxOutUs) mark.maxOutUs = record.eventTimeUs;
-    }
     return out;
   }
 
@@ -126,11 +149,10 @@ export class ServeEngine {
    */
   horizonUs(partition: number): number {
     let horizon = Infinity;
-    for (const clock of this.marks.values()) {
-      const mark = clock.state;
+    for (const mark of this.allMarks) {
       if (!mark.partitions.includes(partition)) continue;
       const reached = mark.maxOutUs === -Infinity ? mark.minInUs : mark.maxOutUs - this.options.allowedLatenessUs;
-      const needed = Math.min(reached, this.oldestHeldUs(clock.key));
+      const needed = Math.min(reached, this.oldestHeldUs(mark.key));
       if (needed < horizon) horizon = needed;
     }
     if (Number.isFinite(horizon)) this.indicatorHorizon((tag, needed) => { if (tag === partition && needed < horizon) horizon = needed; });

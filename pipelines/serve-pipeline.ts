@@ -4,11 +4,15 @@
  * corrected data goes out: one row per identity (the highest version), gap records, bars and indicator values.
  *
  *   batch layer ─ validate ─┐
- *                           ├─ mergeSources ─ dedupe ─ watermark ─ detectGaps ─ fillGaps ─ resample ─ indicators ─▶ sinks
+ *                           ├─ mergeSources (the watermark) ─ dedupe ─ detectGaps ─ fillGaps ─ resample ─ indicators ─▶ sinks
  *   speed layer ─ validate ─┘
  *
  * The operators are the shared ones of operators/ (the same the batch commands and the tests use), each with
- * its state per stream key on event time.
+ * its state per stream key on event time. mergeSources' event-time queue is the chain's watermark stage: it
+ * releases each stream in event-time order once the stream's watermark (its newest record − the allowed
+ * lateness) passes, so a `watermark` operator after it would only hold every record a second time for the
+ * same lateness (it did, until 2026-12-08; dedupe never reorders, so the order it passes on is the merge's).
+ * With `streams`, every operator finds a record's stream through that one lookup.
  */
 import { from, identity, type Observable, type SchedulerLike } from 'rxjs';
 import { dedupe } from '../operators/dedupe.js';
@@ -18,8 +22,8 @@ import type { IndicatorSpec } from '../operators/indicator-spec.js';
 import { indicators, type IndicatorsOptions } from '../operators/indicators.js';
 import { mergeSources } from '../operators/merge-sources.js';
 import { resample } from '../operators/resample.js';
+import type { SharedStreams } from '../operators/stream-key-cache.js';
 import { validate } from '../operators/validate.js';
-import { watermark } from '../operators/watermark.js';
 import type { KlineInterval } from '../schemas/interval.js';
 import type { AnyRecord, GapRecord } from '../schemas/records.js';
 
@@ -51,6 +55,11 @@ export interface ServePipelineOptions {
   /** Receives the count of copies dropped so far: collapsed in the merge or dropped by dedupe (dedupe hits, a metric). */
   readonly dedupeProbe?: (dropped: () => number) => void;
   readonly scheduler?: SchedulerLike;
+  /**
+   * The stream lookup of the whole chain (the serving engine's, which looks each record up on entry): every
+   * record pushed must stay unchanged from then on. @default one per run of operators
+   */
+  readonly streams?: SharedStreams;
 }
 
 /**
@@ -67,16 +76,16 @@ export function servePipeline(layers: { readonly batch: Observable<AnyRecord>; r
   let collapsed = (): number => 0;
   let dropped = (): number => 0;
   options.dedupeProbe?.(() => collapsed() + dropped());
+  const streams = options.streams === undefined ? {} : { streams: options.streams };
   return mergeSources([layers.batch.pipe(validate()), layers.speed.pipe(validate())], {
-    maxOutOfOrderUs: lateness, idleTimeoutMs: options.mergeIdleTimeoutMs ?? 0, ...clock,
+    maxOutOfOrderUs: lateness, idleTimeoutMs: options.mergeIdleTimeoutMs ?? 0, ...clock, ...streams,
     ...(options.mergeProbe === undefined ? {} : { stateProbe: options.mergeProbe }),
     collapseProbe: (probe) => { collapsed = probe; },
   }).pipe(
-    dedupe({ maxOutOfOrderUs: lateness, dropProbe: (probe) => { dropped = probe; } }),
-    watermark({ maxOutOfOrderUs: lateness }),
-    detectGaps(),
+    dedupe({ maxOutOfOrderUs: lateness, dropProbe: (probe) => { dropped = probe; }, ...streams }),
+    detectGaps(streams),
     fillGaps({ policy: options.fill, ...(fetchGap === undefined ? {} : { fetch: (gap: GapRecord) => from(fetchGap(gap)) }) }),
-    resample({ intervals: options.intervals, allowedLatenessUs: lateness }),
+    resample({ intervals: options.intervals, allowedLatenessUs: lateness, ...streams }),
     options.indicators === undefined || options.indicators.length === 0 ? identity : indicators({
       indicators: options.indicators, allowedLatenessUs: lateness, origin: options.indicatorOrigin, horizonProbe: options.indicatorHorizonProbe,
     }),

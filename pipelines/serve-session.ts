@@ -65,6 +65,12 @@ export interface SessionOptions {
 /** How long a stopping session waits for in-flight writes, then for its last commit (ms); the rest of 10 s is teardown. */
 const DRAIN_MS = 5_000;
 const COMMIT_MS = 2_000;
+/**
+ * Bytes a fetch asks for per partition. kafkajs fetches the next records only after every batch of the last
+ * fetch was handled, so each fetch is a round trip the process waits for: 4 MiB (kafkajs' default is 1) makes a
+ * quarter as many of them, and spares kafkajs' per-fetch and per-batch work.
+ */
+const FETCH_BYTES_PER_PARTITION = 4 * 1024 * 1024;
 /** Outputs gathered for the next write cycle at most, while the sinks are busy; reading waits beyond it. */
 export const MAX_GATHERED = 100_000;
 
@@ -296,7 +302,7 @@ export async function runSession(options: SessionOptions, signal: AbortSignal): 
   const consumed = new Promise<void>((resolve, reject) => {
     subscription = (options.consume ?? fromKafka)({
       kafka: options.kafka, registry: options.registry, groupId: options.groupId,
-      topics: options.topics, fromBeginning: options.fromBeginning, partitionAssigners: [coPartitionAssigner],
+      topics: options.topics, fromBeginning: options.fromBeginning, partitionAssigners: [coPartitionAssigner], maxBytesPerPartition: FETCH_BYTES_PER_PARTITION,
     }).pipe(concatMap((batch) => serial(async () => {
       if (signal.aborted) return;
       if (!await session.handle(batch)) { batch.skip(); return; }

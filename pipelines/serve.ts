@@ -1,7 +1,7 @@
 /**
  * `lakehouse serve`: the serving layer, one continuously running consumer-group member. Top to bottom:
  * fromKafka (the batch and speed layers' md.* topics, Avro, co-partitioned by symbol) → servePipeline
- * (validate → mergeSources → dedupe → watermark → detectGaps → fillGaps → resample → indicators, serve-pipeline.ts)
+ * (validate → mergeSources (the watermark) → dedupe → detectGaps → fillGaps → resample → indicators, serve-pipeline.ts)
  * → every sink (ClickHouse silver tables, `klines` with `source = resample`, `gaps`, `indicators`; the Parquet lake;
  * with `kafka`, the derived topics `md.binance.<market>.bars.<interval>`, `….indicators.<interval>` and `md.gaps`) → offsets committed only
  * below what the operators' state still needs, after every sink acknowledged (serve-offsets.ts). A failed

@@ -16,14 +16,19 @@ import type { FieldSpec } from '../../schemas/fields.js';
 import { KINDS, type AnyRecord, type KindName } from '../../schemas/records.js';
 import { avroSchemaOf } from '../../schemas/avro.js';
 
-/** Reads the Avro body in `buffer[start, end)`; undefined when avsc must judge the value. */
-export type FastReader = (buffer: Buffer, start: number, end: number) => AnyRecord | undefined;
+/**
+ * Reads the Avro body in `buffer[start, end)`; undefined when avsc must judge the value. With `ingestId`, the
+ * record gets that one (a consumer's lineage, `topic/partition/offset`) and the producer's is only stepped over:
+ * a lineage the consumer replaces anyway is not made into a string first.
+ */
+export type FastReader = (buffer: Buffer, start: number, end: number, ingestId?: string) => AnyRecord | undefined;
 
 /** Strings cached per reader: a direct-mapped table of this many entries, for values up to {@link CACHED_BYTES}. */
 const CACHE_SLOTS = 4096;
 const CACHED_BYTES = 32;
 
 function readExpression(field: FieldSpec): string {
+  if (field.name === 'ingestId' && field.type === 'string' && field.nullable !== true) return '(lineage === undefined ? str() : (skipStr(), lineage))';
   const base = field.type === 'string' ? 'str()' : field.type === 'double' ? 'dbl()' : field.type === 'boolean' ? 'bool()'
     : field.type === 'doubleArray' ? 'arr()' : 'lng()';
   return field.nullable === true ? `(branch() ? ${base} : null)` : base;
@@ -97,6 +102,11 @@ function compile(kind: KindName): FastReader {
       values[slot] = value;
       return value;
     }
+    function skipStr() {
+      const len = lng();
+      if (bad || len < 0 || pos + len > end) { bad = true; return; }
+      pos += len;
+    }
     function arr() {
       const items = [];
       for (;;) {
@@ -106,7 +116,7 @@ function compile(kind: KindName): FastReader {
         for (let i = 0; i < n && !bad; i++) items.push(dbl());
       }
     }
-    return function read(buffer, start, stop) {
+    return function read(buffer, start, stop, lineage) {
       buf = buffer; pos = start; end = stop; bad = false;
       ${fields.map((f, i) => `const v${i} = ${readExpression(f)};`).join('\n      ')}
       buf = undefined;

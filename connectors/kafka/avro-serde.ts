@@ -36,9 +36,10 @@ export interface AvroSerde {
   /**
    * The same record as {@link decode}, synchronously, once the value's writer schema was resolved for the topic
    * (after a `decode` with it resolved); undefined before, or for a value `decode` must judge. Spares a promise,
-   * a topic parse and a cache key per message on the consumer's hot path.
+   * a topic parse and a cache key per message on the consumer's hot path. With `ingestId`, the record carries
+   * that lineage instead of the producer's (which is then not decoded, where the compiled reader reads the value).
    */
-  decodeNow?(topic: string, value: Buffer): AnyRecord | undefined;
+  decodeNow?(topic: string, value: Buffer, ingestId?: string): AnyRecord | undefined;
 }
 
 /** The value subject of a topic. */
@@ -164,15 +165,17 @@ export function createAvroSerde(client: Client): AvroSerde {
         throw new DecodeError(`cannot decode Avro value on ${topic}`, raw(), { topic }, error);
       }
     },
-    decodeNow(topic, value) {
+    decodeNow(topic, value, ingestId) {
       if (value.length < 5 || value[0] !== 0) return undefined;
       const known = readyReaders.get(topic);
       const read = known?.byId.get(value.readInt32BE(1));
       if (known === undefined || read === undefined) return undefined;
-      const fast = read.fast?.(value, 5, value.length);
+      const fast = read.fast?.(value, 5, value.length, ingestId);
       if (fast !== undefined) return fast;
       try {
-        return { kind: known.kind, ...(read.avsc(value.subarray(5)) as object) } as AnyRecord;
+        const record = { kind: known.kind, ...(read.avsc(value.subarray(5)) as object) } as AnyRecord;
+        if (ingestId !== undefined) record.ingestId = ingestId;
+        return record;
       } catch {
         return undefined; // decode says why
       }

@@ -35,6 +35,8 @@ export interface FromKafkaOptions {
   readonly partitionsConcurrently?: number;
   /** kafkajs partition assigners (e.g. the co-partition assigner). @default kafkajs' round robin */
   readonly partitionAssigners?: PartitionAssigner[];
+  /** Bytes a fetch asks for per partition (a fetch asks for 8 partitions' worth at most). @default kafkajs' 1 MiB */
+  readonly maxBytesPerPartition?: number;
 }
 
 /** An offset to commit for one partition, with metadata stored beside it (at most 4 KB on a default broker). */
@@ -102,9 +104,11 @@ async function decodeAll(serde: AvroSerde, payload: EachBatchPayload, lineage: '
   for (const message of messages) {
     if (message.value === null) continue; // tombstone: nothing to carry
     try {
-      // The record is a fresh object of the serde's: its lineage is set in place, not by another copy.
-      const record = serde.decodeNow?.(topic, message.value) ?? await serde.decode(topic, message.value);
-      if (lineage === 'kafka') (record as { ingestId: string }).ingestId = lineagePrefix + message.offset;
+      // The record is a fresh object of the serde's: its lineage is given to the reader (which then skips the
+      // producer's) or set in place, not by another copy.
+      const ingestId = lineage === 'kafka' ? lineagePrefix + message.offset : undefined;
+      const record = serde.decodeNow?.(topic, message.value, ingestId) ?? await serde.decode(topic, message.value);
+      if (ingestId !== undefined) (record as { ingestId: string }).ingestId = ingestId;
       records.push(record);
     } catch (error) {
       if (!(error instanceof DecodeError) || topic.endsWith(DLQ_TOPIC)) throw error;
@@ -121,8 +125,10 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaBatch> {
     const serde = options.serde ?? createAvroSerde(createRegistryClient(options.registry as RegistryConfig));
     const kafka = createKafka(options.kafka);
     const stopped = new AbortController();
+    const perPartition = options.maxBytesPerPartition;
     const consumer: Consumer = kafka.consumer({
       groupId: options.groupId, allowAutoTopicCreation: false,
+      ...(perPartition === undefined ? {} : { maxBytesPerPartition: perPartition, maxBytes: Math.max(10 * 1048576, 8 * perPartition) }),
       ...(options.partitionAssigners === undefined ? {} : { partitionAssigners: options.partitionAssigners }),
       // A consumer that crashes while being torn down (a connection closed mid-rebalance) must not be restarted
       // by kafkajs: its restart timer would keep the process alive after the source was unsubscribed.

@@ -21,6 +21,8 @@
  *   bytes are identical (tested against kafkajs' request). Compressed requests go to kafkajs' own.
  * - `protocol/recordBatch/record/v0/decoder` (one consumed record): kafkajs-record-decoder.ts, the same
  *   record without a Long per varint byte and per offset and timestamp.
+ * - `consumer/batch` (one fetched partition's messages): kafkajs-batch.ts, the same messages without a Long
+ *   parsed from every message's offset to compare it with the fetched one.
  *
  * This only works while kafkajs' producer modules are not loaded yet, so the replacement is done here, at
  * first import, and value imports of `kafkajs` elsewhere are refused by the lint (.dependency-cruiser.cjs).
@@ -29,6 +31,7 @@
  */
 import { createRequire } from 'node:module';
 import type * as KafkaJs from 'kafkajs';
+import { kafkajsBatch, type KafkajsLong } from './kafkajs-batch.js';
 import { kafkajsRecordDecoder, type RecordDecoder } from './kafkajs-record-decoder.js';
 
 const require = createRequire(import.meta.url);
@@ -43,6 +46,7 @@ const PRODUCE_V3_MODULE = 'kafkajs/src/protocol/requests/produce/v3/request.js';
 const ENCODER_MODULE = 'kafkajs/src/protocol/encoder.js';
 const CRC32C_MODULE = 'kafkajs/src/protocol/recordBatch/crc32C/index.js';
 const RECORD_DECODER_MODULE = 'kafkajs/src/protocol/recordBatch/record/v0/decoder.js';
+const BATCH_MODULE = 'kafkajs/src/consumer/batch.js';
 
 /** Whether the fast paths are in use, and counters that show they run. */
 export interface KafkajsFastPaths {
@@ -202,6 +206,14 @@ function install(): { status: KafkajsFastPaths; originalRecord: RecordEncoder | 
   const recordDecoder = cache[paths.recordDecoder] === undefined ? require(paths.recordDecoder) as RecordDecoder : undefined;
   if (recordDecoder !== undefined) {
     (cache[paths.recordDecoder] as CachedModule).exports = kafkajsRecordDecoder(recordDecoder, () => { status.recordsDecoded++; });
+  }
+  // kafkajs-batch.ts: the consumer's batch without a Long per message.
+  const batch = require.resolve(BATCH_MODULE);
+  if (cache[batch] === undefined) {
+    const Batch = require(batch) as Parameters<typeof kafkajsBatch>[0];
+    const long = require('kafkajs/src/utils/long.js') as KafkajsLong;
+    const aborted = require('kafkajs/src/consumer/filterAbortedMessages.js') as Parameters<typeof kafkajsBatch>[2];
+    (cache[batch] as unknown as CachedModule).exports = kafkajsBatch(Batch, long, aborted);
   }
   (cache[paths.group] as CachedModule).exports = (args: GroupArgs) => {
     status.groupings++;

@@ -96,6 +96,13 @@ describe('ServeEngine', () => {
     assert.equal(run.engine.horizonUs(1), Infinity); // a partition it never read holds nothing
   });
 
+  it('looks each record\'s stream up once for the whole chain (merge, dedupe, gaps, bars, its own bookkeeping)', () => {
+    const run = read(records, 0, -Infinity);
+    assert.equal(run.engine.streamLookups, records.length);
+    run.engine.flush();
+    assert.equal(run.engine.streamLookups, records.length);
+  });
+
   it('a provisional bar loses to the closed bar of its window', () => {
     const bar = run1mBar();
     const open = provisional(bar);

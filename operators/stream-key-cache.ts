@@ -7,8 +7,7 @@
  * Every operator keeps its per-stream state in one {@link StreamClock} (one class for all of them): the entry
  * of the index, the event-time clock and the operator's state are one object, so the hot path touches one
  * object instead of three, and the shared lookup code sees a single shape however many operators are
- * chained. Both mattered: with an entry, a clock and a state object per operator, and a clock class per
- * operator, validate → dedupe → resample ran 1.5–2× slower (bench/operators.ts).
+ * chained. Both mattered (bench/operators.ts; the figures are in docs/PERFORMANCE.md).
  * Memory: one clock per stream seen.
  */
 import { streamKeyOf, type AnyRecord } from '../schemas/index.js';

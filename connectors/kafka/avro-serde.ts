@@ -3,8 +3,8 @@
  * Confluent-compatible registry (Apicurio's ccompat API locally) with `@confluentinc/schemaregistry`'s client:
  * subject `<topic>-value` (explicit: no ASSOCIATED-strategy probing), schema from schemas/avro.ts registered
  * once per topic, subject compatibility BACKWARD. Encoding and decoding run on `avsc` types cached per topic
- * and per writer schema id — the library's AvroSerializer costs ~0.2 ms per message, this path a few µs; the
- * bytes are the same (tested against AvroSerializer/AvroDeserializer). Values written with an older schema
+ * and per writer schema id, not through the library's AvroSerializer (far slower per message, see
+ * docs/PERFORMANCE.md); the bytes are the same (tested against AvroSerializer/AvroDeserializer). Values written with an older schema
  * are resolved to the current one (BACKWARD evolution). The in-memory `kind` is not part of the Avro record:
  * stripped when encoding, restored from the topic when decoding.
  */

@@ -227,6 +227,10 @@ async function loadFile(file: PlannedFile, options: FromBinanceArchiveOptions, e
     if (signal.aborted) throw error;
     return fileFailed(file, error, options, emit, signal, parsing);
   }
+  if (signal.aborted) { // stopped as the download ended: nobody will take the file
+    await releaseFetched(fetched);
+    throw signal.reason;
+  }
   const lastModifiedMs = fetched.lastModifiedMs ?? file.lastModifiedMs;
   const unitBase = `${file.key}@${fetched.sha256.slice(0, 16)}`;
   // Staged: the file's rows stay invisible until the commit that follows the parse's own CRC and size check.
@@ -235,26 +239,35 @@ async function loadFile(file: PlannedFile, options: FromBinanceArchiveOptions, e
   let release: (() => void) | undefined;
   let finished = false;
   let consumed!: () => void;
-  const done = new Promise<void>((resolve) => { consumed = resolve; });
+  let releaseFailed!: (error: unknown) => void;
+  const done = new Promise<void>((resolve, reject) => { consumed = resolve; releaseFailed = reject; });
   const finish = (): void => {
     if (finished) return;
     finished = true;
     release?.();
-    void releaseFetched(fetched).finally(consumed);
+    // A spool file that cannot be removed fails the run, as any error of the file's load would.
+    releaseFetched(fetched).then(consumed, releaseFailed);
   };
   signal.addEventListener('abort', finish, { once: true });
   let stats: ParseStats | null = null;
   let parts = 0;
+  let pulled = false;
   async function* batches(): AsyncGenerator<RecordBatch, void, undefined> {
+    if (pulled) throw new Error(`the batches of ${file.key} are pulled once`);
+    pulled = true;
     const granted = await parsing.take(fetched.size, signal);
     if (finished) { granted(); return; }
     release = granted;
     const parse = parsedBatches(file, fetched, { unitBase, lastModifiedMs, stage, zipCheck }, options);
-    for (;;) {
-      const next = await parse.next();
-      if (next.done === true) { stats = next.value; return; }
-      if (next.value.kind !== 'deadLetter') parts++;
-      yield next.value;
+    try {
+      for (;;) {
+        const next = await parse.next();
+        if (next.done === true) { stats = next.value; return; }
+        if (next.value.kind !== 'deadLetter') parts++;
+        yield next.value;
+      }
+    } finally {
+      await parse.return(undefined as never); // abandoned by the caller (a failed write): the zip closes now
     }
   }
   const base = { bytes: fetched.size, sha256: fetched.sha256 };
@@ -262,6 +275,7 @@ async function loadFile(file: PlannedFile, options: FromBinanceArchiveOptions, e
     type: 'load', file, bytes: fetched.size, stage, batches: { [Symbol.asyncIterator]: batches },
     outcome: (error) => {
       finish();
+      if (error === undefined && stats === null) return outcome(file, 'failed', { reason: 'its outcome was asked for before its batches ended', errorName: 'Error', ...base });
       return error === undefined
         ? outcome(file, 'loaded', { ...base, lastModifiedMs, parts, stats })
         : outcome(file, 'failed', { ...describe(error), ...base });

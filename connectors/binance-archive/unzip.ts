@@ -130,7 +130,9 @@ export async function openZipEntry(path: string, entry: ZipEntry, label = path):
   if (entry.compressedSize === 0 || entry.method === 0) {
     const check = checkCrc(entry, label, true);
     if (entry.compressedSize === 0) return Readable.from([]).pipe(check);
-    return createReadStream(path, { start, end: start + entry.compressedSize - 1, highWaterMark: 1 << 20 }).pipe(check);
+    const stored = createReadStream(path, { start, end: start + entry.compressedSize - 1, highWaterMark: 1 << 20 });
+    check.once('close', () => stored.destroy()); // a reader that stops early closes the file too (pipe does not)
+    return stored.pipe(check);
   }
   const raw = createReadStream(path, { start, end: start + entry.compressedSize - 1, highWaterMark: 1 << 20 });
   const check = checkCrc(entry, label, false);
@@ -140,6 +142,8 @@ export async function openZipEntry(path: string, entry: ZipEntry, label = path):
   raw.on('end', () => inflate.end(gzipTrailer(entry)));
   inflate.on('error', (error) => check.destroy(zipError(label, inflateFailure(entry, error))));
   raw.pipe(inflate, { end: false });
+  // A reader that stops early (destroys the stream it got) closes the file and the inflater too: pipe does not.
+  check.once('close', () => { raw.destroy(); inflate.destroy(); });
   return inflate.pipe(check);
 }
 

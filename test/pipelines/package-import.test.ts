@@ -48,7 +48,11 @@ const archive: Observable<ArchiveEvent> = fromBinanceArchive({ files: unlistedPl
 const archiveEvents = await lastValueFrom(archive.pipe(mergeMap(async (event) => {
   if (event.type !== 'load') return [event.outcome.status, 0];
   let rows = 0;
-  for await (const batch of event.batches) rows += batch.records.length;
+  try {
+    for await (const batch of event.batches) rows += batch.records.length;
+  } catch (error) {
+    return [event.outcome(error).status, rows];
+  }
   return [event.outcome().status, rows];
 }), toArray()));
 const live: Observable<AnyRecord> = fromBinanceLive({ market: 'spot', symbols: ['BTCUSDT'], types: ['trade'] });

@@ -10,15 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { from, lastValueFrom, of, toArray } from 'rxjs';
-import { mapArchiveKline } from '../../connectors/binance-archive/map-archive-kline.js';
-import { RowCursor } from '../../connectors/binance-archive/row-cursor.js';
 import { migrate } from '../../connectors/clickhouse/migrate.js';
 import { toClickHouse } from '../../connectors/clickhouse/to-clickhouse.js';
 import { toParquetLake } from '../../connectors/parquet/to-parquet-lake.js';
 import { resolveConfig } from '../../pipelines/config.js';
 import { indicatorsCommand, runIndicators } from '../../pipelines/indicators.js';
-import { identityKeyOf, makeVersion, type IndicatorRecord, type KlineRecord } from '../../schemas/index.js';
-import { realFixtureText } from '../support/fixtures.js';
+import { identityKeyOf, makeVersion, type IndicatorRecord } from '../../schemas/index.js';
+import { realFixtureKlines } from '../support/fixture-klines.js';
 import { clickhouseService } from '../support/services.js';
 import { clickhouseTestClient } from './serve-support.js';
 
@@ -34,10 +32,7 @@ test('indicators --source clickhouse reads the bars FINAL and gives the rows of 
   const client = await clickhouseTestClient(t, service, DATABASE);
   const root = mkdtempSync(join(tmpdir(), 'indicators-ch-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));
-  const klines = ['BTCUSDT-1m-2020-01-01.zip', 'BTCUSDT-1m-2020-01-02.zip'].flatMap((name) => realFixtureText(name).trim().split('\n'))
-    .map((line, i) => mapArchiveKline(new RowCursor().reset(line), {
-      market: 'spot', symbol: SYMBOL, interval: '1m', priceKind: 'trade', ingestId: `fixture:${i}`, version: makeVersion('archive', 1_600_000_000_000),
-    }) as KlineRecord);
+  const klines = realFixtureKlines(['BTCUSDT-1m-2020-01-01.zip', 'BTCUSDT-1m-2020-01-02.zip'], { symbol: SYMBOL });
   const stale = { ...klines[2000], source: 'ws' as const, close: klines[2000].close + 50, version: makeVersion('ws', 1_577_900_000_000) };
   await lastValueFrom(of({ kind: 'kline' as const, unitId: `${RUN}#lake`, records: klines }).pipe(toParquetLake({ root }), toArray()));
   await migrate(client, { database: DATABASE, kinds: ['kline'] });

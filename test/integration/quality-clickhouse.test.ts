@@ -9,13 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { lastValueFrom, of, toArray } from 'rxjs';
-import { mapArchiveKline } from '../../connectors/binance-archive/map-archive-kline.js';
-import { RowCursor } from '../../connectors/binance-archive/row-cursor.js';
 import { fromParquetLake } from '../../connectors/parquet/from-parquet-lake.js';
 import { toParquetLake } from '../../connectors/parquet/to-parquet-lake.js';
 import { main } from '../../pipelines/cli.js';
-import { makeVersion, type KlineRecord, type QualityRecord } from '../../schemas/index.js';
-import { realFixtureText } from '../support/fixtures.js';
+import { type QualityRecord } from '../../schemas/index.js';
+import { realFixtureKlines } from '../support/fixture-klines.js';
 import { clickhouseService } from '../support/services.js';
 import { clickhouseTestClient } from './serve-support.js';
 
@@ -29,9 +27,7 @@ test('quality --sink parquet,clickhouse writes the day scores into the ClickHous
   const client = await clickhouseTestClient(t, service, DATABASE);
   const root = mkdtempSync(join(tmpdir(), 'quality-ch-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));
-  const klines = realFixtureText('BTCUSDT-1m-2020-01-01.zip').trim().split('\n').map((line, i) => mapArchiveKline(new RowCursor().reset(line), {
-    market: 'spot', symbol: SYMBOL, interval: '1m', priceKind: 'trade', ingestId: `fixture:${i}`, version: makeVersion('archive', 1_600_000_000_000),
-  }) as KlineRecord);
+  const klines = realFixtureKlines(['BTCUSDT-1m-2020-01-01.zip'], { symbol: SYMBOL });
   await lastValueFrom(of({ kind: 'kline' as const, unitId: 'fixture#0', records: klines.filter((_, i) => i < 600 || i >= 660) }).pipe(toParquetLake({ root }), toArray()));
 
   const out: string[] = [];

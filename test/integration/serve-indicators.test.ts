@@ -11,8 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { firstValueFrom, lastValueFrom, of, toArray } from 'rxjs';
-import { mapArchiveKline } from '../../connectors/binance-archive/map-archive-kline.js';
-import { RowCursor } from '../../connectors/binance-archive/row-cursor.js';
 import { toKafka } from '../../connectors/kafka/to-kafka.js';
 import { topicFor } from '../../connectors/kafka/topic-for.js';
 import { fromParquetLake } from '../../connectors/parquet/from-parquet-lake.js';
@@ -20,7 +18,7 @@ import { resolveConfig } from '../../pipelines/config.js';
 import { indicatorsCommand, runIndicators } from '../../pipelines/indicators.js';
 import { runServe, serveCommand } from '../../pipelines/serve.js';
 import { identityKeyOf, makeVersion, type IndicatorRecord, type KlineRecord } from '../../schemas/index.js';
-import { realFixtureText } from '../support/fixtures.js';
+import { realFixtureKlines } from '../support/fixture-klines.js';
 import { kafkaService, registryService } from '../support/services.js';
 
 const RUN = `ind${Date.now().toString(36)}${process.pid}`;
@@ -32,9 +30,7 @@ test('serve --indicators over Kafka, restarted mid-way and renewed by idle flush
   const lake = mkdtempSync(join(tmpdir(), 'serve-indicators-'));
   t.after(() => rmSync(lake, { recursive: true, force: true }));
   const symbol = `I${RUN}`.toUpperCase();
-  const klines = realFixtureText('BTCUSDT-1m-2020-01-01.zip').trim().split('\n').map((line, i) => mapArchiveKline(new RowCursor().reset(line), {
-    market: 'spot', symbol, interval: '1m', priceKind: 'trade', ingestId: `fixture:${i}`, version: makeVersion('archive', 1_689_552_000_000),
-  }) as KlineRecord);
+  const klines = realFixtureKlines(['BTCUSDT-1m-2020-01-01.zip'], { symbol, version: makeVersion('archive', 1_689_552_000_000) });
   const topicOf = (r: { kind: string }): string => `${RUN}.${topicFor(r as KlineRecord)}`;
   const produce = (records: KlineRecord[], part: number): Promise<unknown> =>
     firstValueFrom(of({ kind: 'kline' as const, unitId: `${RUN}#${part}`, records }).pipe(toKafka({ kafka, registry, topicOf, partitions: 1 }), toArray()));

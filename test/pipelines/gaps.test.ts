@@ -7,8 +7,6 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { lastValueFrom, of, toArray } from 'rxjs';
-import { mapArchiveKline } from '../../connectors/binance-archive/map-archive-kline.js';
-import { RowCursor } from '../../connectors/binance-archive/row-cursor.js';
 import { fromParquetLake } from '../../connectors/parquet/from-parquet-lake.js';
 import { toParquetLake } from '../../connectors/parquet/to-parquet-lake.js';
 import { resolveConfig } from '../../pipelines/config.js';
@@ -16,13 +14,12 @@ import { EXIT_UNFILLED_GAPS, gapsCommand, runGaps } from '../../pipelines/gaps.j
 import { parseLakeStreamType } from '../../pipelines/lake-stream.js';
 import { ConfigError, makeVersion, type KlineRecord } from '../../schemas/index.js';
 import { realFixtureText } from '../support/fixtures.js';
+import { realFixtureKlines } from '../support/fixture-klines.js';
 
 const DAY = '2020-01-01';
 const quiet = () => ({ env: {}, stdout: new PassThrough(), stderr: new PassThrough(), signal: new AbortController().signal });
 const lines = realFixtureText('BTCUSDT-1m-2020-01-01.zip').trim().split('\n');
-const klines = lines.map((line) => mapArchiveKline(new RowCursor().reset(line), {
-  market: 'spot', symbol: 'BTCUSDT', interval: '1m', priceKind: 'trade', ingestId: 'fixture', version: makeVersion('archive', 1),
-}) as KlineRecord);
+const klines = realFixtureKlines(['BTCUSDT-1m-2020-01-01.zip'], { ingestId: () => 'fixture', version: makeVersion('archive', 1) });
 // Removed: the first 2 minutes (leading), minutes 100–109 (interior), the last 3 (trailing).
 const removed = new Set([0, 1, ...Array.from({ length: 10 }, (_, i) => 100 + i), 1437, 1438, 1439]);
 

@@ -5,8 +5,6 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { lastValueFrom, of, toArray } from 'rxjs';
 import { RSI } from 'trading-signals';
-import { mapArchiveKline } from '../../connectors/binance-archive/map-archive-kline.js';
-import { RowCursor } from '../../connectors/binance-archive/row-cursor.js';
 import { fromParquetLake } from '../../connectors/parquet/from-parquet-lake.js';
 import { toParquetLake } from '../../connectors/parquet/to-parquet-lake.js';
 import { parseIndicatorSpecs } from '../../operators/indicator-spec.js';
@@ -14,13 +12,10 @@ import { main } from '../../pipelines/cli.js';
 import { resolveConfig } from '../../pipelines/config.js';
 import { indicatorsCommand, runIndicators } from '../../pipelines/indicators.js';
 import { ServeEngine } from '../../pipelines/serve-engine.js';
-import { identityKeyOf, makeVersion, type IndicatorRecord, type KlineRecord } from '../../schemas/index.js';
-import { realFixtureText } from '../support/fixtures.js';
+import { identityKeyOf, type IndicatorRecord } from '../../schemas/index.js';
+import { realFixtureKlines } from '../support/fixture-klines.js';
 
-const minutes = ['BTCUSDT-1m-2020-01-01.zip', 'BTCUSDT-1m-2020-01-02.zip'].flatMap((name) => realFixtureText(name).trim().split('\n'))
-  .map((line, i) => mapArchiveKline(new RowCursor().reset(line), {
-    market: 'spot', symbol: 'BTCUSDT', interval: '1m', priceKind: 'trade', ingestId: `fixture:${i}`, version: makeVersion('archive', 1_600_000_000_000),
-  }) as KlineRecord);
+const minutes = realFixtureKlines(['BTCUSDT-1m-2020-01-01.zip', 'BTCUSDT-1m-2020-01-02.zip']);
 
 const SPECS = ['rsi:14', 'macd:12:26:9', 'bb:20:2', 'vwap'];
 

@@ -4,22 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { lastValueFrom, of, toArray } from 'rxjs';
-import { mapArchiveKline } from '../../connectors/binance-archive/map-archive-kline.js';
-import { RowCursor } from '../../connectors/binance-archive/row-cursor.js';
 import { fromParquetLake } from '../../connectors/parquet/from-parquet-lake.js';
 import { toParquetLake } from '../../connectors/parquet/to-parquet-lake.js';
 import { LATE_RECORD } from '../../operators/resample.js';
 import { main } from '../../pipelines/cli.js';
 import { resolveConfig } from '../../pipelines/config.js';
 import { EXIT_INCOMPLETE, qualityCommand, runQuality } from '../../pipelines/quality.js';
-import { makeVersion, US_PER_MINUTE, type AnyRecord, type DeadLetterRecord, type GapRecord, type KlineRecord, type TradeRecord } from '../../schemas/index.js';
-import { realFixtureText } from '../support/fixtures.js';
+import { makeVersion, US_PER_MINUTE, type AnyRecord, type DeadLetterRecord, type GapRecord, type TradeRecord } from '../../schemas/index.js';
+import { realFixtureKlines } from '../support/fixture-klines.js';
 import { sampleRecord } from '../support/sample-records.js';
 
-const archive = ['BTCUSDT-1m-2020-01-01.zip', 'BTCUSDT-1m-2020-01-02.zip'].flatMap((name) => realFixtureText(name).trim().split('\n'))
-  .map((line, i) => mapArchiveKline(new RowCursor().reset(line), {
-    market: 'spot', symbol: 'BTCUSDT', interval: '1m', priceKind: 'trade', ingestId: `fixture:${i}`, version: makeVersion('archive', 1_600_000_000_000),
-  }) as KlineRecord);
+const archive = realFixtureKlines(['BTCUSDT-1m-2020-01-01.zip', 'BTCUSDT-1m-2020-01-02.zip']);
 /** The known hole: 10:00–10:59 of 2020-01-01 is not in the lake. */
 const HOLE = { from: 600, to: 660 };
 const DAY1_US = archive[0].openTimeUs;

@@ -4,19 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { lastValueFrom, of, toArray } from 'rxjs';
-import { mapArchiveKline } from '../../connectors/binance-archive/map-archive-kline.js';
-import { RowCursor } from '../../connectors/binance-archive/row-cursor.js';
 import { fromParquetLake } from '../../connectors/parquet/from-parquet-lake.js';
 import { toParquetLake } from '../../connectors/parquet/to-parquet-lake.js';
 import { resolveConfig } from '../../pipelines/config.js';
 import { resampleCommand, runResample } from '../../pipelines/resample.js';
-import { makeVersion, type KlineRecord } from '../../schemas/index.js';
-import { realFixtureText } from '../support/fixtures.js';
+import { makeVersion } from '../../schemas/index.js';
+import { realFixtureKlines } from '../support/fixture-klines.js';
 
-const minutes = ['BTCUSDT-1m-2020-01-01.zip', 'BTCUSDT-1m-2020-01-02.zip'].flatMap((name) => realFixtureText(name).trim().split('\n'))
-  .map((line) => mapArchiveKline(new RowCursor().reset(line), {
-    market: 'spot', symbol: 'BTCUSDT', interval: '1m', priceKind: 'trade', ingestId: 'fixture', version: makeVersion('archive', 1),
-  }) as KlineRecord);
+const minutes = realFixtureKlines(['BTCUSDT-1m-2020-01-01.zip', 'BTCUSDT-1m-2020-01-02.zip'], { ingestId: () => 'fixture', version: makeVersion('archive', 1) });
 
 /** Direct aggregation of the real minutes into windows of `sizeMinutes`. */
 function direct(sizeMinutes: number): { open: number; high: number; low: number; close: number; volume: number; tradeCount: number }[] {

@@ -249,8 +249,7 @@ async function loadFile(file: PlannedFile, options: FromBinanceArchiveOptions, e
     releaseFetched(fetched).then(consumed, releaseFailed);
   };
   signal.addEventListener('abort', finish, { once: true });
-  let stats: ParseStats | null = null;
-  let parts = 0;
+  let parsed: ParsedFile | null = null;
   let pulled = false;
   async function* batches(): AsyncGenerator<RecordBatch, void, undefined> {
     if (pulled) throw new Error(`the batches of ${file.key} are pulled once`);
@@ -262,8 +261,7 @@ async function loadFile(file: PlannedFile, options: FromBinanceArchiveOptions, e
     try {
       for (;;) {
         const next = await parse.next();
-        if (next.done === true) { stats = next.value; return; }
-        if (next.value.kind !== 'deadLetter') parts++;
+        if (next.done === true) { parsed = next.value; return; }
         yield next.value;
       }
     } finally {
@@ -275,10 +273,10 @@ async function loadFile(file: PlannedFile, options: FromBinanceArchiveOptions, e
     type: 'load', file, bytes: fetched.size, stage, batches: { [Symbol.asyncIterator]: batches },
     outcome: (error) => {
       finish();
-      if (error === undefined && stats === null) return outcome(file, 'failed', { reason: 'its outcome was asked for before its batches ended', errorName: 'Error', ...base });
-      return error === undefined
-        ? outcome(file, 'loaded', { ...base, lastModifiedMs, parts, stats })
-        : outcome(file, 'failed', { ...describe(error), ...base });
+      const whole = parsed;
+      if (error !== undefined) return outcome(file, 'failed', { ...describe(error), ...base });
+      if (whole === null) return outcome(file, 'failed', { reason: 'its outcome was asked for before its batches ended', errorName: 'Error', ...base });
+      return outcome(file, 'loaded', { ...base, lastModifiedMs, parts: whole.parts, stats: whole.stats });
     },
   });
   await done;
@@ -309,13 +307,16 @@ interface FileUnit {
   readonly zipCheck: Promise<number | null> | null;
 }
 
+/** A file parsed to its end: the parse statistics, and the data batches it was cut into (dead letters apart). */
+interface ParsedFile { readonly stats: ParseStats; readonly parts: number }
+
 /**
- * A fetched file's batches, parsed as they are pulled; returns the parse statistics. Unstaged, a damaged zip
+ * A fetched file's batches, parsed as they are pulled; returns the parse statistics and its parts. Unstaged, a damaged zip
  * fails before any of its rows is yielded: batches of records wait for the zip check; encoded ones are parsed
  * meanwhile and held (bytes, no records to collect) up to `holdBytes`, so the check's inflate runs beside the
  * parse. Staged, batches go as they are parsed: the parse's own inflate verifies the CRC and size at the end.
  */
-async function* parsedBatches(file: PlannedFile, fetched: FetchedObject, unit: FileUnit, options: FromBinanceArchiveOptions): AsyncGenerator<RecordBatch, ParseStats, undefined> {
+async function* parsedBatches(file: PlannedFile, fetched: FetchedObject, unit: FileUnit, options: FromBinanceArchiveOptions): AsyncGenerator<RecordBatch, ParsedFile, undefined> {
   const { unitBase, lastModifiedMs, stage, zipCheck } = unit;
   const check = stage !== undefined ? Promise.resolve() : (async (): Promise<void> => {
     if ((await zipCheck) !== fetched.size || fetched.spooled) await checkArchiveZip(fetched.path, fetched.size, file, maxLineBytesOf(options));
@@ -371,7 +372,7 @@ async function* parsedBatches(file: PlannedFile, fetched: FetchedObject, unit: F
         if (encoder !== null && parsed > 0) yield* send(batchOf(file.kind, [], encoder.take()));
         if (dead.length > 0) yield* send(batchOf('deadLetter', dead));
         if (!checked) { await check; checked = true; yield* held.splice(0); }
-        return next.value;
+        return { stats: next.value, parts };
       }
       const { kind, records } = next.value;
       if (kind === 'deadLetter') countRejected(records.length);
